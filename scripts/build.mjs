@@ -1,0 +1,13 @@
+// Builds what the CLI and browser mode run: the engine (tsc -> dist/node) and the renderer (vite -> dist/renderer).
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+const t0 = Date.now();
+run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+run(bin('vite'), ['build', '--config', 'vite.renderer.config.mts', '--logLevel', 'warn']);
+console.log(`tunebench: built engine and renderer in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

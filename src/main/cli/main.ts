@@ -1,0 +1,161 @@
+// The `tunebench` command: `tunebench <noun> <verb>` over the same engine and data directory as the app.
+import { INPUT_ERROR_CODES, type ErrorInfo } from '../../shared/errors';
+import { openEngine } from '../app';
+import { toErrorInfo } from '../errors';
+import { CallError } from '../rpc/dispatch';
+import { APP_VERSION } from '../version';
+import { GLOBAL_FLAGS, parseArgs, usageError, type FlagSpecs } from './args';
+import type { CliIO, Command, CommandContext } from './command';
+import { projectCommands } from './commands/project';
+import { serveCommand } from './commands/serve';
+
+export const COMMANDS: readonly Command[] = [...projectCommands, serveCommand];
+
+const NOUN_SUMMARIES: Record<string, string> = {
+  project: 'Create, list and change projects',
+};
+
+function flagLines(flags: FlagSpecs): string {
+  const rows = Object.entries(flags).map(([name, f]) => [`--${name}${f.value ? ` ${f.value}` : ''}`, f.help] as const);
+  const width = Math.max(0, ...rows.map(([l]) => l.length));
+  return rows.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`).join('\n');
+}
+
+function topHelp(): string {
+  const nouns = [...new Set(COMMANDS.map((c) => c.path[0]!))];
+  const lines = nouns.map((n) => {
+    const single = COMMANDS.find((c) => c.path[0] === n && c.path.length === 1);
+    return `  ${n.padEnd(10)} ${single?.summary ?? NOUN_SUMMARIES[n] ?? ''}`;
+  });
+  return `Tunebench ${APP_VERSION}: a workbench for fine-tuning LLMs on remote GPUs.
+
+Usage: tunebench <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Global options:
+${flagLines(GLOBAL_FLAGS)}
+  --version  Print the version
+
+Run \`tunebench <command> --help\` for more.
+Exit codes: 0 success, 2 bad usage or invalid input, 1 anything else.
+`;
+}
+
+function nounHelp(noun: string): string {
+  const verbs = COMMANDS.filter((c) => c.path[0] === noun);
+  return `Usage: tunebench ${noun} <verb> [options]
+
+${NOUN_SUMMARIES[noun] ?? ''}
+
+Verbs:
+${verbs.map((c) => `  ${c.path.slice(1).join(' ').padEnd(10)} ${c.summary}`).join('\n')}
+
+Run \`tunebench ${noun} <verb> --help\` for more.
+`;
+}
+
+function commandHelp(c: Command): string {
+  const usage = [`tunebench ${c.path.join(' ')}`, ...c.positionals.map((p) => (p.required ? p.name : `[${p.name}]`))];
+  if (Object.keys(c.flags).length) usage.push('[options]');
+  const args = c.positionals.map((p) => `  ${p.name.padEnd(10)} ${p.help}`).join('\n');
+  return `Usage: ${usage.join(' ')}
+
+${c.summary}.
+${args ? `\nArguments:\n${args}\n` : ''}${Object.keys(c.flags).length ? `\nOptions:\n${flagLines(c.flags)}\n` : ''}
+Global options:
+${flagLines(GLOBAL_FLAGS)}
+`;
+}
+
+function reportError(info: ErrorInfo, json: boolean, io: CliIO): number {
+  if (json) io.stderr(JSON.stringify({ error: { code: info.code, message: info.message, ...(info.details ? { details: info.details } : {}) } }) + '\n');
+  else io.stderr(`error [${info.code}]: ${info.message}\n`);
+  return INPUT_ERROR_CODES.has(info.code) ? 2 : 1;
+}
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    if (argv.length === 1 && argv[0] === '--version') {
+      io.stdout(json ? JSON.stringify({ version: APP_VERSION }) + '\n' : `${APP_VERSION}\n`);
+      return 0;
+    }
+    const { globals, rest: local } = splitGlobalFlags(argv);
+    const wantsHelp = globals.includes('--help') || globals.includes('-h');
+    // The command is the longest path of leading words that names one.
+    const command = [...COMMANDS].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((w, i) => local[i] === w));
+    if (!command) {
+      const noun = local[0];
+      if (noun && COMMANDS.some((c) => c.path[0] === noun)) {
+        if (wantsHelp || local.length === 1) {
+          io.stdout(nounHelp(noun));
+          return wantsHelp ? 0 : 2;
+        }
+        throw usageError(`Unknown command \`${noun} ${local[1]}\`. See \`tunebench ${noun} --help\`.`);
+      }
+      if (wantsHelp || argv.length === 0) {
+        io.stdout(topHelp());
+        return argv.length === 0 ? 2 : 0;
+      }
+      throw usageError(`Unknown command \`${noun ?? argv[0]}\`. See \`tunebench --help\`.`);
+    }
+    const name = `tunebench ${command.path.join(' ')}`;
+    const args = parseArgs([...globals, ...local.slice(command.path.length)], command.flags, name);
+    if (args.flags.help) {
+      io.stdout(commandHelp(command));
+      return 0;
+    }
+    const required = command.positionals.filter((p) => p.required);
+    if (args.positionals.length < required.length) {
+      throw usageError(`Missing ${required[args.positionals.length]!.name}. Usage: ${commandHelp(command).split('\n')[0]!.replace('Usage: ', '')}`);
+    }
+    if (args.positionals.length > command.positionals.length) {
+      throw usageError(`Too many arguments for \`${name}\`: ${args.positionals.slice(command.positionals.length).join(' ')}. Quote values with spaces.`);
+    }
+    const dataDir = typeof args.flags['data-dir'] === 'string' ? args.flags['data-dir'] : undefined;
+    const ctx: CommandContext = {
+      io,
+      json,
+      dataDir,
+      openEngine: (options) => openEngine({ dataDir: dataDir ?? io.env.TUNEBENCH_HOME, ...options }),
+      print: (data, human) => io.stdout(json ? JSON.stringify(data, null, 2) + '\n' : human()),
+    };
+    return await command.run(ctx, args);
+  } catch (err) {
+    const info = err instanceof CallError ? err.info : toErrorInfo(err);
+    if (info.code === 'INTERNAL' && !json) io.stderr(`${(err as Error).stack ?? ''}\n`);
+    return reportError(info, json, io);
+  }
+}
+
+/** Pulls global flags (and their values) out from anywhere before `--`, so they may come before or after the command. */
+function splitGlobalFlags(argv: readonly string[]): { globals: string[]; rest: string[] } {
+  const globals: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const name = token.startsWith('--') ? token.slice(2).split('=')[0]! : token === '-h' ? 'help' : '';
+    const spec = GLOBAL_FLAGS[name];
+    if (!spec) {
+      rest.push(token);
+      continue;
+    }
+    globals.push(token);
+    if (spec.kind !== 'boolean' && !token.includes('=') && i + 1 < argv.length) globals.push(argv[++i]!);
+  }
+  return { globals, rest };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  return runCli(argv, {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+  });
+}

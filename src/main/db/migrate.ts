@@ -1,0 +1,44 @@
+// Applies numbered migrations in one transaction and bumps user_version; refuses a database from the future.
+import type Database from 'better-sqlite3';
+import { EngineError } from '../errors';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+export function latestVersion(migrations: readonly Migration[]): number {
+  return migrations.reduce((max, m) => Math.max(max, m.version), 0);
+}
+
+export function currentVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the schema up to date. Returns the versions applied (empty when already current). */
+export function migrate(db: Database.Database, migrations: readonly Migration[], databasePath: string): number[] {
+  const latest = latestVersion(migrations);
+  const current = currentVersion(db);
+  if (current > latest) {
+    throw new EngineError(
+      'DB_TOO_NEW',
+      `The database at ${databasePath} was written by a newer Tunebench (schema ${current}; this version knows up to ${latest}). ` +
+        'Update Tunebench, or point --data-dir at another directory. The database was left untouched.',
+      { databaseVersion: current, supportedVersion: latest },
+    );
+  }
+  const pending = migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+  if (pending.length === 0) return [];
+  // IMMEDIATE takes the write lock first, so two processes starting together cannot both migrate.
+  const apply = db.transaction(() => {
+    const again = currentVersion(db);
+    for (const m of pending) {
+      if (m.version <= again) continue;
+      db.exec(m.up);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  });
+  apply.immediate();
+  return pending.map((m) => m.version);
+}

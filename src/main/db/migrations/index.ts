@@ -1,0 +1,5 @@
+// Every migration, in order. Add a file NNNN-name.ts and list it here; never edit one that has shipped.
+import type { Migration } from '../migrate';
+import { migration as m0001 } from './0001-projects';
+
+export const MIGRATIONS: readonly Migration[] = [m0001];

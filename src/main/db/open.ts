@@ -1,0 +1,105 @@
+// Opens the data directory's database: checks it is SQLite, sets pragmas, migrates.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { EngineError } from '../errors';
+import { DATABASE_FILE } from '../paths';
+import { latestVersion, migrate, type Migration } from './migrate';
+import { MIGRATIONS } from './migrations';
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+export interface OpenedDatabase {
+  db: Database.Database;
+  path: string;
+  schemaVersion: number;
+}
+
+function ensureDataDir(dataDir: string): void {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    fs.accessSync(dataDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new EngineError(
+      'DATA_DIR_UNUSABLE',
+      `Cannot use ${dataDir} as the data directory (${(err as Error).message}). Choose a writable directory with --data-dir or TUNEBENCH_HOME.`,
+    );
+  }
+  if (!fs.statSync(dataDir).isDirectory()) {
+    throw new EngineError('DATA_DIR_UNUSABLE', `${dataDir} is not a directory. Choose a directory with --data-dir or TUNEBENCH_HOME.`);
+  }
+}
+
+/** Reads the first 16 bytes ourselves: SQLite would happily open a text file and fail later, mid-call. */
+function checkIsSqlite(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new EngineError('DB_OPEN_FAILED', `Cannot read ${file}: ${(err as Error).message}.`);
+  }
+  try {
+    const header = Buffer.alloc(16);
+    const n = fs.readSync(fd, header, 0, 16, 0);
+    if (n === 0) return; // an empty file is a new database
+    if (n < 16 || !header.equals(SQLITE_HEADER)) {
+      throw new EngineError(
+        'DB_NOT_SQLITE',
+        `${file} is not a Tunebench database (not an SQLite file). Move it aside or point --data-dir at another directory; it was left untouched.`,
+      );
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A database from a newer Tunebench must stay untouched: look at its version through a read-only handle first. */
+function refuseFutureSchema(file: string, migrations: readonly Migration[]): void {
+  if (!fs.existsSync(file) || fs.statSync(file).size === 0) return;
+  let probe: Database.Database | undefined;
+  try {
+    probe = new Database(file, { readonly: true, fileMustExist: true });
+    const version = probe.pragma('user_version', { simple: true }) as number;
+    if (version > latestVersion(migrations)) migrate(probe, migrations, file); // throws DB_TOO_NEW, writes nothing
+  } catch (err) {
+    if (err instanceof EngineError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new EngineError('DB_NOT_SQLITE', `${file} is damaged or not a Tunebench database. Move it aside or use another --data-dir; it was left untouched.`);
+    }
+    throw new EngineError('DB_OPEN_FAILED', `Cannot open the database ${file}: ${(err as Error).message}.`);
+  } finally {
+    probe?.close();
+  }
+}
+
+export function openDatabase(dataDir: string, migrations: readonly Migration[] = MIGRATIONS): OpenedDatabase {
+  ensureDataDir(dataDir);
+  const file = path.join(dataDir, DATABASE_FILE);
+  checkIsSqlite(file);
+  refuseFutureSchema(file, migrations);
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    throw new EngineError('DB_OPEN_FAILED', `Cannot open the database ${file}: ${(err as Error).message}.`);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, migrations, file);
+    fs.chmodSync(file, 0o600);
+    return { db, path: file, schemaVersion: db.pragma('user_version', { simple: true }) as number };
+  } catch (err) {
+    db.close();
+    if (err instanceof EngineError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new EngineError('DB_NOT_SQLITE', `${file} is damaged or not a Tunebench database. Move it aside or use another --data-dir; it was left untouched.`);
+    }
+    throw new EngineError('DB_OPEN_FAILED', `Cannot open the database ${file}: ${(err as Error).message}.`);
+  }
+}

@@ -1,0 +1,40 @@
+// The app shell: navigation on the left, the current page, notices, and a status bar.
+import { Notices } from './components/Notices';
+import { Sidebar } from './components/Sidebar';
+import { StatusBar } from './components/StatusBar';
+import { ComparePage } from './features/compare/ComparePage';
+import { HostsPage } from './features/hosts/HostsPage';
+import { ProjectDetailPage } from './features/projects/ProjectDetailPage';
+import { ProjectsPage } from './features/projects/ProjectsPage';
+import { ReviewsPage } from './features/reviews/ReviewsPage';
+import { RunsPage } from './features/runs/RunsPage';
+import { useApp } from './store/context';
+
+function CurrentPage() {
+  const route = useApp((s) => s.route);
+  switch (route.area) {
+    case 'projects':
+      return route.projectId ? <ProjectDetailPage projectId={route.projectId} /> : <ProjectsPage />;
+    case 'hosts':
+      return <HostsPage />;
+    case 'runs':
+      return <RunsPage />;
+    case 'compare':
+      return <ComparePage />;
+    case 'reviews':
+      return <ReviewsPage />;
+  }
+}
+
+export function App() {
+  return (
+    <div className="shell">
+      <Sidebar />
+      <main className="page" id="main">
+        <CurrentPage />
+      </main>
+      <Notices />
+      <StatusBar />
+    </div>
+  );
+}

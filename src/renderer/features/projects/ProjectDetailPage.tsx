@@ -1,0 +1,126 @@
+// One project: rename it, change its description and base model, archive or bring it back.
+import { useState } from 'react';
+import { EmptyState } from '../../components/EmptyState';
+import { Modal } from '../../components/Modal';
+import { useApp } from '../../store/context';
+import { formatTime } from '../../format';
+import { ProjectDetailsForm } from './ProjectDetailsForm';
+import { RenameForm } from './RenameForm';
+
+export function ProjectDetailPage({ projectId }: { projectId: string }) {
+  const project = useApp((s) => s.projects.find((p) => p.id === projectId));
+  const loaded = useApp((s) => s.projectsLoaded);
+  const navigate = useApp((s) => s.navigate);
+  const setArchived = useApp((s) => s.setProjectArchived);
+  const notify = useApp((s) => s.notify);
+  const notifyError = useApp((s) => s.notifyError);
+  const [renaming, setRenaming] = useState(false);
+  const [confirmArchive, setConfirmArchive] = useState(false);
+
+  const back = (
+    <a
+      href="#/projects"
+      className="back-link"
+      onClick={(e) => {
+        e.preventDefault();
+        navigate({ area: 'projects' });
+      }}
+    >
+      ← Projects
+    </a>
+  );
+
+  if (!project) {
+    return (
+      <>
+        {back}
+        {loaded ? (
+          <EmptyState title="Project not found">
+            <p>There is no project with id {projectId}. It may have been created in another data directory.</p>
+          </EmptyState>
+        ) : (
+          <p className="muted" role="status">
+            Loading…
+          </p>
+        )}
+      </>
+    );
+  }
+
+  const archive = async (archived: boolean) => {
+    try {
+      await setArchived(project.id, archived);
+      notify('info', archived ? `Archived ${project.name}.` : `${project.name} is active again.`);
+    } catch (err) {
+      notifyError(err);
+    }
+  };
+
+  return (
+    <>
+      {back}
+      <header className="page-header">
+        {renaming ? (
+          <RenameForm project={project} onDone={() => setRenaming(false)} />
+        ) : (
+          <h1>
+            {project.name}
+            {project.archived && <span className="badge">archived</span>}
+          </h1>
+        )}
+        {!renaming && (
+          <div className="toolbar">
+            <button type="button" onClick={() => setRenaming(true)}>
+              Rename
+            </button>
+            {project.archived ? (
+              <button type="button" onClick={() => void archive(false)}>
+                Unarchive
+              </button>
+            ) : (
+              <button type="button" className="danger" onClick={() => setConfirmArchive(true)}>
+                Archive
+              </button>
+            )}
+          </div>
+        )}
+      </header>
+      <dl className="meta">
+        <dt>ID</dt>
+        <dd className="mono">{project.id}</dd>
+        <dt>Created</dt>
+        <dd>{formatTime(project.createdAt)}</dd>
+        <dt>Updated</dt>
+        <dd>{formatTime(project.updatedAt)}</dd>
+      </dl>
+      <section className="card" aria-labelledby="details-heading">
+        <h2 id="details-heading">Details</h2>
+        <ProjectDetailsForm key={`${project.id}-${project.updatedAt}`} project={project} />
+      </section>
+      <section className="card" aria-labelledby="runs-heading">
+        <h2 id="runs-heading">Runs</h2>
+        <p className="muted">Runs of this project will be listed here once launching runs on hosts is built.</p>
+      </section>
+      {confirmArchive && (
+        <Modal title={`Archive ${project.name}?`} onClose={() => setConfirmArchive(false)}>
+          <p>The project is hidden from lists. Nothing is deleted, and you can bring it back at any time.</p>
+          <div className="dialog-actions">
+            <button type="button" onClick={() => setConfirmArchive(false)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setConfirmArchive(false);
+                void archive(true);
+              }}
+            >
+              Archive project
+            </button>
+          </div>
+        </Modal>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,46 @@
+// Error codes a user can meet, and the envelope every call crosses a transport in.
+// Nothing is thrown across a transport: failures travel as data with a code and a sentence.
+import { z } from 'zod';
+
+export const ErrorCode = z.enum([
+  'VALIDATION_FAILED', // the input does not match the method's schema
+  'UNKNOWN_METHOD', // no such RPC method
+  'BAD_MESSAGE', // a transport frame that is not a well-formed request
+  'MESSAGE_TOO_LARGE',
+  'UNAUTHORIZED', // missing or wrong token (browser mode)
+  'FORBIDDEN_ORIGIN',
+  'FORBIDDEN_SENDER', // an IPC message from a frame that is not the app's
+  'PROJECT_NOT_FOUND',
+  'PROJECT_NAME_TAKEN',
+  'DB_NOT_SQLITE',
+  'DB_TOO_NEW',
+  'DB_OPEN_FAILED',
+  'DB_BUSY',
+  'DISK_FULL',
+  'DATA_DIR_UNUSABLE',
+  'BAD_USAGE', // CLI: wrong command or flags
+  'DISCONNECTED', // client side: the link to the engine is down
+  'NOT_FOUND', // browser mode: no such page or asset
+  'INTERNAL',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorInfo = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfo>;
+
+export type Envelope<T> = { ok: true; data: T } | { ok: false; error: ErrorInfo };
+
+/** Error codes that mean "the caller asked for something wrong" (CLI exit code 2). */
+export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'VALIDATION_FAILED',
+  'UNKNOWN_METHOD',
+  'BAD_MESSAGE',
+  'MESSAGE_TOO_LARGE',
+  'PROJECT_NOT_FOUND',
+  'PROJECT_NAME_TAKEN',
+  'BAD_USAGE',
+]);

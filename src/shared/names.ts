@@ -1,0 +1,19 @@
+// The names of every RPC method and event, without zod, so the sandboxed preload stays tiny.
+// contract.ts must define exactly these (the type checker holds it to that).
+export const METHOD_NAMES = [
+  'app.info',
+  'projects.list',
+  'projects.get',
+  'projects.create',
+  'projects.rename',
+  'projects.describe',
+  'projects.archive',
+] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+export const EVENT_NAMES = ['projects.changed'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** Electron IPC channel of one method: one channel per method, never a generic invoke. */
+export const ipcChannel = (method: MethodName): string => `tunebench:${method}`;
+export const ipcEventChannel = (event: EventName): string => `tunebench:event:${event}`;
