@@ -39,7 +39,7 @@ export interface Served {
   url: string;
   origin: string;
   process: ChildProcess;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | string | null>;
 }
 
 /** Starts `tunebench serve --port 0` and waits for the line with its URL. */
@@ -70,7 +70,7 @@ export async function serve(dataDir: string): Promise<Served> {
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
+        child.once('exit', (code, sig) => resolve(code ?? sig));
         child.kill(signal);
       }),
   };

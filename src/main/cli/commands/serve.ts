@@ -26,29 +26,39 @@ export const serveCommand: Command = {
   async run(ctx, args) {
     const port = (args.flags.port as number | undefined) ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('--port must be an integer from 0 to 65535.');
+    // Listen for the stop signal before anything starts, so a signal that comes early still stops us cleanly.
+    let stopRequested!: () => void;
+    const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        ctx.io.stderr(`Received ${signal} again; exiting now.\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      stopRequested();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const engine = ctx.openEngine({ externalChangePollMs: 500 });
-    let server;
     try {
-      server = await startWebServer({ engine, port, staticDir: RENDERER_DIR });
-    } catch (err) {
+      let server;
+      try {
+        server = await startWebServer({ engine, port, staticDir: RENDERER_DIR });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw usageError(`Port ${port} is in use. Choose another with --port, or 0 for any free port.`);
+        throw err;
+      }
+      const { url } = server;
+      ctx.print({ url, port: server.port, dataDir: engine.dataDir }, () => `${url}\n`);
+      if (args.flags.open) openInBrowser(url, ctx.io.stderr);
+      await stopped;
+      await server.close();
+      return 0;
+    } finally {
       engine.close();
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw usageError(`Port ${port} is in use. Choose another with --port, or 0 for any free port.`);
-      throw err;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
-    const { url } = server;
-    ctx.print({ url, port: server.port, dataDir: engine.dataDir }, () => `${url}\n`);
-    if (args.flags.open) openInBrowser(url, ctx.io.stderr);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
-    await server.close();
-    engine.close();
-    return 0;
   },
 };
