@@ -1,0 +1,16 @@
+// `npm run bench`: our figures beside baselines measured in the same run, so ratios hold on a noisy machine.
+import { figures as startup } from './startup.mjs';
+
+const rows = [];
+for (const figure of startup) {
+  process.stderr.write(`measuring: ${figure.name}…\n`);
+  rows.push(await figure.run());
+}
+
+const header = ['figure', 'ours', 'baseline', 'baseline is', 'ratio'];
+const table = rows.map((r) => [r.name, r.ours, r.baseline, r.baselineName, r.ratio]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => String(row[i]).length)));
+const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of table) console.log(line(row));

@@ -1,0 +1,68 @@
+// Cold start: the engine (open data dir, migrate, answer one call) and browser mode (first page render).
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ms, ratio, ROOT, tempDir, timeMedian } from './util.mjs';
+
+const BIN = path.join(ROOT, 'bin', 'tunebench.js');
+const node = (code) => spawnSync(process.execPath, ['-e', code], { cwd: ROOT, stdio: 'inherit' });
+
+async function engineColdStart() {
+  const app = path.join(ROOT, 'dist/node/main/app.js');
+  const ours = await timeMedian(9, () =>
+    node(`const e=require(${JSON.stringify(app)}).openEngine({dataDir:${JSON.stringify(tempDir())}});e.call('projects.list',{}).then(()=>e.close())`),
+  );
+  const baseline = await timeMedian(9, () =>
+    node(`const D=require('better-sqlite3');const d=new D(${JSON.stringify(path.join(tempDir(), 'raw.db'))});d.exec('CREATE TABLE t(x)');d.prepare('SELECT * FROM t').all();d.close()`),
+  );
+  return { name: 'engine cold start (new process: open, migrate, one call)', ours: ms(ours), baseline: ms(baseline), baselineName: 'node + raw better-sqlite3 open/create/select', ratio: ratio(ours, baseline) };
+}
+
+async function cliColdStart() {
+  const dir = tempDir();
+  spawnSync(process.execPath, [BIN, 'project', 'create', 'bench', '--data-dir', dir]);
+  const ours = await timeMedian(9, () => spawnSync(process.execPath, [BIN, 'project', 'list', '--json', '--data-dir', dir]));
+  const baseline = await timeMedian(9, () => spawnSync(process.execPath, ['-e', '']));
+  return { name: 'CLI `project list --json` on an existing data dir', ours: ms(ours), baseline: ms(baseline), baselineName: 'node -e "" (an empty Node process)', ratio: ratio(ours, baseline) };
+}
+
+function waitForLine(child, pattern) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) resolve(m[0]);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+}
+
+async function browserFirstRender() {
+  const { launchChromium } = await import('./browser.mjs');
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  const ours = await timeMedian(5, async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', tempDir()], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await waitForLine(child, /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/);
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
+    child.kill('SIGTERM');
+  });
+  // Baseline: a plain Node HTTP server in a fresh process serving one static page, rendered by the same browser.
+  const serverCode = `require('http').createServer((q,r)=>{r.end('<!doctype html><h1>hello</h1>')}).listen(0,'127.0.0.1',function(){console.log('http://127.0.0.1:'+this.address().port+'/')})`;
+  const baseline = await timeMedian(5, async () => {
+    const child = spawn(process.execPath, ['-e', serverCode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await waitForLine(child, /http:\/\/127\.0\.0\.1:\d+\//);
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'hello' }).waitFor();
+    child.kill('SIGTERM');
+  });
+  await browser.close();
+  return { name: 'browser mode: process start to first page rendered', ours: ms(ours), baseline: ms(baseline), baselineName: 'node http server + static page, same Chromium', ratio: ratio(ours, baseline) };
+}
+
+export const figures = [
+  { name: 'engine cold start', run: engineColdStart },
+  { name: 'CLI cold start', run: cliColdStart },
+  { name: 'browser first render', run: browserFirstRender },
+];
