@@ -4,7 +4,14 @@ import type { AppInfo } from '../shared/contract';
 import { openDatabase } from './db/open';
 import { EventBus } from './events';
 import { resolveDataDir } from './paths';
+import { HostService } from './hosts/host-service';
 import { ProjectStore } from './projects/project-store';
+import { describeRecipes } from './recipes';
+import { Ingestor } from './runs/ingest';
+import { launchRun } from './runs/launcher';
+import { cancelRun, syncRun, type SyncDeps } from './runs/run-sync';
+import { RunStore } from './runs/run-store';
+import { RunWatcher } from './runs/run-watcher';
 import { createDispatch, directCaller, type Dispatch, type Handlers } from './rpc/dispatch';
 import { APP_VERSION } from './version';
 
@@ -15,6 +22,12 @@ export interface EngineOptions {
   checkOutputs?: boolean;
   /** How often to look for changes made by other processes (the CLI beside the app), in ms; 0 turns it off. */
   externalChangePollMs?: number;
+  /** How often unfinished runs are synced, in ms; 0 (the CLI's default) syncs only when asked. */
+  runSyncIntervalMs?: number;
+  /** known_hosts files to trust (default ~/.ssh/known_hosts). */
+  knownHostsFiles?: string[];
+  /** SSH agent socket (default $SSH_AUTH_SOCK; '' for none). */
+  agentSocket?: string;
 }
 
 export interface Engine {
@@ -24,6 +37,7 @@ export interface Engine {
   readonly events: EventBus;
   readonly dispatch: Dispatch;
   readonly call: ReturnType<typeof directCaller>;
+  readonly hosts: HostService;
   close(): void;
 }
 
@@ -33,6 +47,20 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const { db } = opened;
   const events = new EventBus();
   const projects = new ProjectStore(db);
+  const hosts = new HostService(db, {
+    dataDir,
+    ...(options.knownHostsFiles ? { knownHostsFiles: options.knownHostsFiles } : {}),
+    ...(options.agentSocket !== undefined ? { agentSocket: options.agentSocket || undefined } : {}),
+  });
+  const runs = new RunStore(db);
+  const syncDeps: SyncDeps = {
+    hosts,
+    runs,
+    ingestor: new Ingestor(db),
+    onChanged: (runId) => events.emit('runs.changed', { runId }),
+    onLogAppended: (runId, lines) => events.emit('runs.logAppended', { runId, lines }),
+  };
+  const watcher = new RunWatcher(syncDeps, options.runSyncIntervalMs ?? 0);
 
   const info = (transport: AppInfo['transport']): AppInfo => ({
     version: APP_VERSION,
@@ -55,6 +83,19 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'projects.rename': (input) => changed(projects.rename(input.ref, input.name)),
     'projects.describe': (input) => changed(projects.describe(input.ref, input)),
     'projects.archive': (input) => changed(projects.setArchived(input.ref, input.archived)),
+    'hosts.list': () => hosts.list(),
+    'hosts.add': (input) => hosts.add(input),
+    'hosts.remove': (input) => hosts.remove(input.ref),
+    'hosts.trust': (input) => hosts.trust(input.ref, input.fingerprint),
+    'hosts.probe': (input) => hosts.probe(input.ref),
+    'recipes.list': () => describeRecipes(),
+    'runs.launch': (input) => launchRun({ projects, hosts, runs, onChanged: syncDeps.onChanged }, input),
+    'runs.list': (input) => runs.list(input.project ? projects.get(input.project).id : undefined),
+    'runs.get': (input) => runs.get(input.id),
+    'runs.sync': (input) => syncRun(syncDeps, runs.get(input.id).id),
+    'runs.cancel': (input) => cancelRun(syncDeps, input.id),
+    'runs.logs': (input) => runs.logs(runs.get(input.id).id, input.afterLine ?? 0, input.limit ?? 10_000),
+    'runs.metrics': (input) => runs.metrics(runs.get(input.id).id, input.name),
   };
   const dispatch = createDispatch(handlers, { checkOutputs: options.checkOutputs });
 
@@ -69,6 +110,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
             if (now !== lastDataVersion) {
               lastDataVersion = now;
               events.emit('projects.changed', { projectId: null });
+              events.emit('runs.changed', { runId: null });
             }
           } catch {
             // The database is closing; the next tick will not come.
@@ -77,6 +119,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
       : undefined;
   poll?.unref();
 
+  watcher.start();
   let closed = false;
   return {
     dataDir,
@@ -85,9 +128,12 @@ export function openEngine(options: EngineOptions = {}): Engine {
     events,
     dispatch,
     call: directCaller(dispatch),
+    hosts,
     close() {
       if (closed) return;
       closed = true;
+      watcher.stop();
+      hosts.close();
       if (poll) clearInterval(poll);
       try {
         db.pragma('wal_checkpoint(TRUNCATE)');

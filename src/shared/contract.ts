@@ -10,6 +10,8 @@ import {
   Project,
   RenameProjectInput,
 } from './domain/project';
+import { AddHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
+import { LaunchInput, ListRunsInput, LogLine, MetricPoint, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
 import type { EventName, MethodName } from './names';
 
 export const AppInfo = z.object({
@@ -31,11 +33,31 @@ export const methods = {
   'projects.rename': { input: RenameProjectInput, output: Project },
   'projects.describe': { input: DescribeProjectInput, output: Project },
   'projects.archive': { input: ArchiveProjectInput, output: Project },
+  'hosts.list': { input: NoInput, output: z.array(Host) },
+  'hosts.add': { input: AddHostInput, output: Host },
+  'hosts.remove': { input: HostRefInput, output: Host },
+  'hosts.trust': {
+    input: TrustHostInput,
+    output: z.object({ host: Host, fingerprint: z.string(), keyType: z.string(), alreadyTrusted: z.boolean() }),
+  },
+  'hosts.probe': { input: HostRefInput, output: HostProbe },
+  'recipes.list': { input: NoInput, output: z.array(RecipeInfo) },
+  'runs.launch': { input: LaunchInput, output: Run },
+  'runs.list': { input: ListRunsInput, output: z.array(Run) },
+  'runs.get': { input: RunRefInput, output: Run },
+  'runs.sync': { input: RunRefInput, output: Run },
+  'runs.cancel': { input: RunRefInput, output: Run },
+  'runs.logs': { input: RunLogsInput, output: z.array(LogLine) },
+  'runs.metrics': { input: RunMetricsInput, output: z.array(MetricPoint) },
 } satisfies Record<MethodName, { input: z.ZodType; output: z.ZodType }>;
 
 export const events = {
   /** A project changed; projectId is null when the change came from another process (e.g. the CLI). */
   'projects.changed': z.object({ projectId: z.string().nullable() }),
+  /** A run's status or counts changed; runId is null when another process changed the data. */
+  'runs.changed': z.object({ runId: z.string().nullable() }),
+  /** New log lines were stored for a run: one event per sync pass, never one per line. */
+  'runs.logAppended': z.object({ runId: z.string(), lines: z.number().int() }),
 } satisfies Record<EventName, z.ZodType>;
 
 export type Methods = typeof methods;

@@ -12,6 +12,20 @@ export const ErrorCode = z.enum([
   'FORBIDDEN_SENDER', // an IPC message from a frame that is not the app's
   'PROJECT_NOT_FOUND',
   'PROJECT_NAME_TAKEN',
+  'HOST_NOT_FOUND',
+  'HOST_NAME_TAKEN',
+  'HOST_IN_USE',
+  'HOST_KEY_UNKNOWN', // the server's key is in no trust store: show the fingerprint, let the user trust it
+  'HOST_KEY_MISMATCH', // the server presented a different key than the one trusted: refuse
+  'HOST_KEY_REVOKED',
+  'FINGERPRINT_MISMATCH', // `host trust --fingerprint` does not match what the server presents
+  'HOST_UNREACHABLE',
+  'AUTH_FAILED',
+  'PASSPHRASE_REQUIRED',
+  'REMOTE_COMMAND_FAILED',
+  'RUN_NOT_FOUND',
+  'RECIPE_NOT_FOUND',
+  'DATASET_NOT_FOUND',
   'DB_NOT_SQLITE',
   'DB_TOO_NEW',
   'DB_OPEN_FAILED',
@@ -43,4 +57,11 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PROJECT_NOT_FOUND',
   'PROJECT_NAME_TAKEN',
   'BAD_USAGE',
+  'HOST_NOT_FOUND',
+  'HOST_NAME_TAKEN',
+  'HOST_IN_USE',
+  'FINGERPRINT_MISMATCH',
+  'RUN_NOT_FOUND',
+  'RECIPE_NOT_FOUND',
+  'DATASET_NOT_FOUND',
 ]);

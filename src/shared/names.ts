@@ -8,10 +8,23 @@ export const METHOD_NAMES = [
   'projects.rename',
   'projects.describe',
   'projects.archive',
+  'hosts.list',
+  'hosts.add',
+  'hosts.remove',
+  'hosts.trust',
+  'hosts.probe',
+  'recipes.list',
+  'runs.launch',
+  'runs.list',
+  'runs.get',
+  'runs.sync',
+  'runs.cancel',
+  'runs.logs',
+  'runs.metrics',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
-export const EVENT_NAMES = ['projects.changed'] as const;
+export const EVENT_NAMES = ['projects.changed', 'runs.changed', 'runs.logAppended'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** Electron IPC channel of one method: one channel per method, never a generic invoke. */

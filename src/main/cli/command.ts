@@ -13,7 +13,7 @@ export interface CommandContext {
   json: boolean;
   dataDir: string | undefined;
   /** Opens the engine on the chosen data directory; the caller closes it. */
-  openEngine(options?: { externalChangePollMs?: number }): Engine;
+  openEngine(options?: { externalChangePollMs?: number; runSyncIntervalMs?: number }): Engine;
   /** Prints data: JSON when --json, else the human rendering. */
   print(data: unknown, human: () => string): void;
 }

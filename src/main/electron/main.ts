@@ -52,7 +52,7 @@ app.whenReady().then(() => {
   // No page of ours needs the camera, notifications or anything else a permission guards.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   serveRenderer(path.join(__dirname, '..', 'renderer', MAIN_WINDOW_VITE_NAME));
-  engine = openEngine({ externalChangePollMs: 500 });
+  engine = openEngine({ externalChangePollMs: 500, runSyncIntervalMs: 500 });
   registerIpc(engine, devServerUrl);
   createWindow();
   app.on('activate', () => {

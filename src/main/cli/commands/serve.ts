@@ -40,7 +40,7 @@ export const serveCommand: Command = {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const engine = ctx.openEngine({ externalChangePollMs: 500 });
+    const engine = ctx.openEngine({ externalChangePollMs: 500, runSyncIntervalMs: 500 });
     try {
       let server;
       try {

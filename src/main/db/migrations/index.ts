@@ -1,5 +1,6 @@
 // Every migration, in order. Add a file NNNN-name.ts and list it here; never edit one that has shipped.
 import type { Migration } from '../migrate';
 import { migration as m0001 } from './0001-projects';
+import { migration as m0002 } from './0002-hosts-runs';
 
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Prints one JSON line describing a run directory: file identities and sizes, status, exit code,
+heartbeat age, and whether the run's process is alive (pid and start time both match)."""
+import json
+import os
+import sys
+import time
+
+d = os.path.abspath(sys.argv[1])
+out = {"files": {}, "now": time.time()}
+# Exit code and status first, files after: exit_code is written only once all output is flushed,
+# so sizes read after it are final.
+def read(name):
+    try:
+        with open(os.path.join(d, ".tb", name)) as f:
+            return f.read()
+    except OSError:
+        return None
+status = read("status.json")
+try:
+    out["status"] = json.loads(status) if status else None
+except ValueError:
+    out["status"] = None
+code = read("exit_code")
+out["exitCode"] = int(code) if code and code.strip().lstrip("-").isdigit() else None
+for name in ("logs/output.log", "metrics.jsonl", "sys.jsonl", "events.jsonl"):
+    try:
+        st = os.stat(os.path.join(d, name))
+        out["files"][name] = {"id": "%d:%d" % (st.st_dev, st.st_ino), "size": st.st_size}
+    except OSError:
+        pass
+try:
+    out["heartbeatAge"] = time.time() - os.stat(os.path.join(d, ".tb", "heartbeat")).st_mtime
+except OSError:
+    out["heartbeatAge"] = None
+alive = False
+pid_text = read("pid")
+if pid_text:
+    parts = pid_text.split()
+    try:
+        pid = int(parts[0])
+        os.kill(pid, 0)
+        alive = True
+        if len(parts) > 1 and parts[1] != "None":
+            with open("/proc/%d/stat" % pid) as f:
+                stat = f.read()
+            alive = stat[stat.rindex(")") + 2:].split()[19] == parts[1]
+    except (OSError, ValueError, IndexError):
+        pass
+out["alive"] = alive
+print(json.dumps(out))

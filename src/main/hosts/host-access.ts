@@ -1,0 +1,145 @@
+// What the launcher and the streamer need from a host, the same for this machine and for SSH.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client, SFTPWrapper } from 'ssh2';
+import { EngineError } from '../errors';
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface HostAccess {
+  /** Runs a shell command (no PTY) and collects its output. */
+  exec(command: string, options?: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult>;
+  writeFile(file: string, data: string | Buffer, mode?: number): Promise<void>;
+  /** Up to `length` bytes from `offset`; fewer at the end of the file. */
+  readRange(file: string, offset: number, length: number): Promise<Buffer>;
+  close(): void;
+  readonly closed: boolean;
+}
+
+/** Quotes a string for a POSIX shell. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export class LocalAccess implements HostAccess {
+  closed = false;
+
+  exec(command: string, options: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (timer) clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+      child.stdin.end(options.stdin ?? '');
+    });
+  }
+
+  async writeFile(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(file, data, { mode });
+  }
+
+  async readRange(file: string, offset: number, length: number): Promise<Buffer> {
+    const fh = await fs.promises.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+export class SshAccess implements HostAccess {
+  closed = false;
+  private sftpSession: Promise<SFTPWrapper> | undefined;
+
+  constructor(private readonly client: Client) {
+    client.on('close', () => (this.closed = true));
+    client.on('error', () => (this.closed = true));
+  }
+
+  exec(command: string, options: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(new EngineError('HOST_UNREACHABLE', `Lost the SSH connection: ${err.message}.`));
+        let stdout = '';
+        let stderr = '';
+        let code: number | null = null;
+        const timer = options.timeoutMs ? setTimeout(() => stream.close(), options.timeoutMs) : undefined;
+        stream.on('data', (d: Buffer) => (stdout += d));
+        stream.stderr.on('data', (d: Buffer) => (stderr += d));
+        stream.on('exit', (c: number | null) => (code = c));
+        stream.on('close', () => {
+          if (timer) clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+        stream.end(options.stdin ?? '');
+      });
+    });
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    this.sftpSession ??= new Promise((resolve, reject) =>
+      this.client.sftp((err, sftp) => {
+        if (err) {
+          this.sftpSession = undefined;
+          return reject(new EngineError('HOST_UNREACHABLE', `Cannot open SFTP: ${err.message}.`));
+        }
+        sftp.on('close', () => (this.sftpSession = undefined));
+        resolve(sftp);
+      }),
+    );
+    return this.sftpSession;
+  }
+
+  async writeFile(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
+    const sftp = await this.sftp();
+    await new Promise<void>((resolve, reject) => sftp.writeFile(file, data, { mode }, (err) => (err ? reject(err) : resolve())));
+  }
+
+  async readRange(file: string, offset: number, length: number): Promise<Buffer> {
+    const sftp = await this.sftp();
+    const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(file, 'r', (err, h) => (err ? reject(err) : resolve(h))));
+    try {
+      const out = Buffer.alloc(length);
+      let got = 0;
+      // SFTP servers cap one read (OpenSSH: 256 KiB); keep reading until we have it all or hit the end.
+      while (got < length) {
+        const n = await new Promise<number>((resolve, reject) =>
+          sftp.read(handle, out, got, Math.min(length - got, 256 * 1024), offset + got, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+        );
+        if (n === 0) break;
+        got += n;
+      }
+      return out.subarray(0, got);
+    } catch (err) {
+      if ((err as { code?: number }).code === 1) return Buffer.alloc(0); // EOF
+      throw err;
+    } finally {
+      sftp.close(handle, () => {});
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client.end();
+  }
+}

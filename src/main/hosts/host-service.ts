@@ -1,0 +1,147 @@
+// Hosts as the user sees them: add, list, remove, trust a key, probe; and one pooled connection per host.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { HostProbe, type Host } from '../../shared/domain/host';
+import { EngineError } from '../errors';
+import { connectSsh, parseJumpSpec, type SshOptions, type SshTarget } from '../ssh/connect';
+import { PACKAGE_ROOT } from '../version';
+import { LocalAccess, shQuote, SshAccess, type HostAccess } from './host-access';
+import { HostStore } from './host-store';
+
+export interface HostServiceOptions {
+  dataDir: string;
+  /** Defaults to ~/.ssh/known_hosts. */
+  knownHostsFiles?: string[];
+  /** Defaults to $SSH_AUTH_SOCK. */
+  agentSocket?: string | undefined;
+}
+
+export class HostService {
+  readonly store: HostStore;
+  private readonly pool = new Map<string, Promise<HostAccess>>();
+  private readonly passphrases = new Map<string, string>();
+  private readonly knownHostsFiles: string[];
+
+  constructor(db: Database.Database, private readonly options: HostServiceOptions) {
+    this.store = new HostStore(db);
+    this.store.ensureLocalHost(options.dataDir);
+    this.knownHostsFiles = options.knownHostsFiles ?? [path.join(os.homedir(), '.ssh', 'known_hosts')];
+  }
+
+  list(): Host[] {
+    return this.store.list();
+  }
+
+  add(input: Parameters<HostStore['add']>[0]): Host {
+    if (input.proxyJump) parseJumpSpec(input.proxyJump, { user: 'x' }); // refuse a jump spec we cannot read, now
+    return this.store.add(input, os.userInfo().username);
+  }
+
+  remove(ref: string): Host {
+    const host = this.store.remove(ref);
+    this.drop(host.id);
+    return host;
+  }
+
+  /** Kept in memory for this engine's life only. */
+  setPassphrase(keyFile: string, passphrase: string): void {
+    this.passphrases.set(keyFile, passphrase);
+  }
+
+  private sshOptions(): SshOptions {
+    return {
+      trust: { knownHostsFiles: this.knownHostsFiles, trustedKeys: (h, p) => this.store.trustedKeys(h, p) },
+      agentSocket: this.options.agentSocket === undefined ? process.env.SSH_AUTH_SOCK : this.options.agentSocket,
+      passphrases: this.passphrases,
+    };
+  }
+
+  private targets(host: Host): { target: SshTarget; jumps: SshTarget[] } {
+    const target: SshTarget = { hostname: host.hostname!, port: host.port ?? 22, user: host.user!, identityFile: host.identityFile };
+    const jumps = host.proxyJump ? parseJumpSpec(host.proxyJump, { user: host.user! }).map((j) => ({ ...j, identityFile: host.identityFile })) : [];
+    return { target, jumps };
+  }
+
+  /** The pooled connection to a host, made on first use and remade when it dropped. */
+  access(host: Host): Promise<HostAccess> {
+    const pooled = this.pool.get(host.id);
+    if (pooled) {
+      return pooled.then(
+        (a) => (a.closed ? this.reconnect(host) : a),
+        () => this.reconnect(host),
+      );
+    }
+    return this.reconnect(host);
+  }
+
+  private reconnect(host: Host): Promise<HostAccess> {
+    const made: Promise<HostAccess> =
+      host.kind === 'local'
+        ? Promise.resolve(new LocalAccess())
+        : (async () => {
+            const { target, jumps } = this.targets(host);
+            return new SshAccess(await connectSsh(target, jumps, this.sshOptions()));
+          })();
+    this.pool.set(host.id, made);
+    made.catch(() => {
+      if (this.pool.get(host.id) === made) this.pool.delete(host.id);
+    });
+    return made;
+  }
+
+  /** Forgets the pooled connection (after a failure), so the next use reconnects. */
+  drop(hostId: string): void {
+    const pooled = this.pool.get(hostId);
+    this.pool.delete(hostId);
+    pooled?.then((a) => a.close(), () => {});
+  }
+
+  /**
+   * Trusts the key a host presents, but only if it matches the fingerprint the user checked.
+   * Never authenticates while the key is unknown, so nothing runs on an untrusted server.
+   */
+  async trust(ref: string, fingerprint: string): Promise<{ host: Host; fingerprint: string; keyType: string; alreadyTrusted: boolean }> {
+    const host = this.store.get(ref);
+    if (host.kind === 'local') throw new EngineError('VALIDATION_FAILED', 'The local host needs no key.');
+    const { target } = this.targets(host);
+    try {
+      this.drop(host.id);
+      await this.access(host);
+      return { host, fingerprint, keyType: '', alreadyTrusted: true };
+    } catch (err) {
+      const e = err as EngineError;
+      const details = e.details as { host?: string; port?: number; presented?: string; keyType?: string; source?: string } | undefined;
+      const isTarget = details?.host === target.hostname && details?.port === target.port;
+      if (!(e instanceof EngineError) || !isTarget || (e.code !== 'HOST_KEY_UNKNOWN' && e.code !== 'HOST_KEY_MISMATCH')) throw err;
+      if (details!.presented !== fingerprint) {
+        throw new EngineError('FINGERPRINT_MISMATCH', `${host.name} presents ${details!.presented}, not ${fingerprint}. Nothing was trusted. Check the fingerprint with the server's administrator.`, {
+          presented: details!.presented,
+          given: fingerprint,
+        });
+      }
+      if (e.code === 'HOST_KEY_MISMATCH' && details!.source === 'known_hosts') {
+        throw new EngineError('HOST_KEY_MISMATCH', `${e.message} The old key is in your known_hosts: remove it with \`ssh-keygen -R ${target.hostname}\` first.`, e.details);
+      }
+      this.store.trustKey(target.hostname, target.port, details!.keyType!, fingerprint);
+      this.drop(host.id);
+      return { host, fingerprint, keyType: details!.keyType!, alreadyTrusted: false };
+    }
+  }
+
+  async probe(ref: string): Promise<HostProbe> {
+    const host = this.store.get(ref);
+    const access = await this.access(host);
+    const script = fs.readFileSync(path.join(PACKAGE_ROOT, 'resources', 'remote', 'probe_host.py'), 'utf8');
+    const r = await access.exec(`${host.python} - ${shQuote(host.runRoot)}`, { stdin: script, timeoutMs: 60_000 });
+    if (r.code !== 0) {
+      throw new EngineError('REMOTE_COMMAND_FAILED', `Probing ${host.name} with \`${host.python}\` failed (exit ${r.code}): ${r.stderr.trim().slice(-500) || 'no output'}. Set the host's Python with --python.`);
+    }
+    return HostProbe.parse(JSON.parse(r.stdout));
+  }
+
+  close(): void {
+    for (const id of [...this.pool.keys()]) this.drop(id);
+  }
+}

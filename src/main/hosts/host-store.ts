@@ -1,0 +1,104 @@
+// Hosts and the app's trusted host keys in SQLite.
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { Host } from '../../shared/domain/host';
+import { newUlid, ULID_PATTERN } from '../../shared/ids';
+import { EngineError } from '../errors';
+import type { KnownKey } from '../ssh/host-keys';
+
+interface HostRow {
+  id: string;
+  name: string;
+  kind: 'local' | 'ssh';
+  hostname: string | null;
+  port: number | null;
+  user: string | null;
+  identity_file: string | null;
+  proxy_jump: string | null;
+  python: string;
+  run_root: string;
+  created_at: number;
+}
+
+const toHost = (r: HostRow): Host => ({
+  id: r.id,
+  name: r.name,
+  kind: r.kind,
+  hostname: r.hostname,
+  port: r.port,
+  user: r.user,
+  identityFile: r.identity_file,
+  proxyJump: r.proxy_jump,
+  python: r.python,
+  runRoot: r.run_root,
+  createdAt: r.created_at,
+});
+
+/** Remote run roots are relative to the SSH user's home, which both exec and SFTP start in. */
+export const DEFAULT_SSH_RUN_ROOT = '.tunebench';
+
+export class HostStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Every data directory has the local machine as a host; its runs live under the data directory. */
+  ensureLocalHost(dataDir: string): void {
+    const exists = this.db.prepare("SELECT 1 FROM hosts WHERE kind = 'local'").get();
+    if (exists) return;
+    this.db
+      .prepare("INSERT INTO hosts (id, name, kind, python, run_root, created_at) VALUES (?, 'local', 'local', 'python3', ?, ?)")
+      .run(newUlid(), path.join(dataDir, 'local'), Date.now());
+  }
+
+  list(): Host[] {
+    return this.db.prepare<[], HostRow>("SELECT * FROM hosts ORDER BY kind = 'local' DESC, name").all().map(toHost);
+  }
+
+  get(ref: string): Host {
+    const key = ref.trim();
+    const row =
+      (ULID_PATTERN.test(key) ? this.db.prepare<[string], HostRow>('SELECT * FROM hosts WHERE id = ?').get(key) : undefined) ??
+      this.db.prepare<[string], HostRow>('SELECT * FROM hosts WHERE name = ?').get(key);
+    if (!row) throw new EngineError('HOST_NOT_FOUND', `No host named "${key.slice(0, 100)}". List hosts with \`tunebench host list\`.`);
+    return toHost(row);
+  }
+
+  add(input: { name: string; hostname: string; port?: number; user?: string; identityFile?: string; proxyJump?: string; python?: string; runRoot?: string }, defaultUser: string): Host {
+    const id = newUlid();
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO hosts (id, name, kind, hostname, port, user, identity_file, proxy_jump, python, run_root, created_at)
+           VALUES (?, ?, 'ssh', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, input.name, input.hostname, input.port ?? 22, input.user ?? defaultUser, input.identityFile ?? null, input.proxyJump ?? null, input.python ?? 'python3', input.runRoot ?? DEFAULT_SSH_RUN_ROOT, Date.now());
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new EngineError('HOST_NAME_TAKEN', `A host named "${input.name}" already exists. Choose another name, or remove the old one first.`);
+      }
+      throw err;
+    }
+    return this.get(id);
+  }
+
+  remove(ref: string): Host {
+    const host = this.get(ref);
+    if (host.kind === 'local') throw new EngineError('HOST_IN_USE', 'The local host is built in and cannot be removed.');
+    const used = this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM runs WHERE host_id = ?').get(host.id)!.n;
+    if (used > 0) throw new EngineError('HOST_IN_USE', `${host.name} has ${used} run(s) in the tracker; it stays so their history keeps its host.`);
+    this.db.prepare('DELETE FROM hosts WHERE id = ?').run(host.id);
+    return host;
+  }
+
+  trustedKeys(host: string, port: number): KnownKey[] {
+    return this.db
+      .prepare<[string, number], { key_type: string; fingerprint: string }>('SELECT key_type, fingerprint FROM trusted_host_keys WHERE host = ? AND port = ?')
+      .all(host, port)
+      .map((r) => ({ keyType: r.key_type, fingerprint: r.fingerprint, revoked: false }));
+  }
+
+  trustKey(host: string, port: number, keyType: string, fingerprint: string): void {
+    this.db
+      .prepare('INSERT INTO trusted_host_keys (host, port, key_type, fingerprint, trusted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (host, port, key_type) DO UPDATE SET fingerprint = excluded.fingerprint, trusted_at = excluded.trusted_at')
+      .run(host, port, keyType, fingerprint, Date.now());
+  }
+}

@@ -1,0 +1,27 @@
+// A recipe: typed parameters with defaults, and how to render a run's files and command from them.
+import type { z } from 'zod';
+
+export interface RenderContext {
+  /** The host's Python command (a path, or an activation line then python). */
+  python: string;
+  /** The dataset's path inside the run directory, when the user gave a local file. */
+  dataset?: string;
+}
+
+export interface RenderedRun {
+  /** argv (no shell), or a string run by /bin/sh. */
+  command: string[] | string;
+  env: Record<string, string>;
+  /** Files to put in the run directory: path relative to it -> contents. */
+  files: Record<string, string | Buffer>;
+}
+
+export interface Recipe<S extends z.ZodType = z.ZodType> {
+  name: string;
+  summary: string;
+  /** What the host needs, in words shown to the user. */
+  needs: string;
+  params: S;
+  help: Record<string, string>;
+  render(params: z.output<S>, ctx: RenderContext): RenderedRun;
+}

@@ -1,0 +1,146 @@
+// Turns complete lines of a remote file into rows, and stores rows and cursor in one transaction,
+// so a crash or a dropped link between two reads can neither lose nor repeat a line.
+import type Database from 'better-sqlite3';
+
+export const MAX_METRIC_LINE_BYTES = 1024 * 1024;
+export const MAX_LOG_LINE_CHARS = 64 * 1024;
+
+export interface Cursor {
+  fileId: string;
+  offset: number;
+  epoch: number;
+  skipping: boolean;
+}
+
+export type StreamKind = 'log' | 'metrics' | 'sys';
+
+export interface ParsedPoint {
+  seq: number;
+  ts: number;
+  step: number | null;
+  kind: string;
+  values: [string, number | null][];
+}
+
+const NON_FINITE = new Set(['nan', 'inf', '-inf', 'infinity', '-infinity']);
+
+/** One metrics line, or null when it is malformed (not JSON, missing fields, no numeric values). */
+export function parseMetricLine(line: string): ParsedPoint | null {
+  if (Buffer.byteLength(line) > MAX_METRIC_LINE_BYTES) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 1) return null;
+  if (typeof o.m !== 'object' || o.m === null || Array.isArray(o.m)) return null;
+  const ts = typeof o.ts === 'number' && Number.isFinite(o.ts) ? o.ts : null;
+  if (ts === null) return null;
+  const step = typeof o.step === 'number' && Number.isFinite(o.step) ? o.step : null;
+  const values: [string, number | null][] = [];
+  for (const [name, raw] of Object.entries(o.m as Record<string, unknown>)) {
+    if (name.length === 0 || name.length > 200) continue;
+    if (typeof raw === 'number' && Number.isFinite(raw)) values.push([name, raw]);
+    else if (typeof raw === 'string' && NON_FINITE.has(raw.toLowerCase())) values.push([name, null]); // kept: a NaN loss matters
+  }
+  if (values.length === 0) return null;
+  return { seq: o.seq as number, ts, step, kind: typeof o.kind === 'string' ? o.kind.slice(0, 20) : 'train', values };
+}
+
+/** Splits a chunk read at `offset` into complete lines; returns how many bytes they cover. */
+export function completeLines(chunk: Buffer, offset: number): { lines: { offset: number; text: string }[]; consumed: number } {
+  const lines: { offset: number; text: string }[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = chunk.indexOf(0x0a, start);
+    if (nl === -1) break;
+    lines.push({ offset: offset + start, text: chunk.toString('utf8', start, nl) });
+    start = nl + 1;
+  }
+  return { lines, consumed: start };
+}
+
+export class Ingestor {
+  private readonly stmts;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmts = {
+      cursor: db.prepare<[string, string], { file_id: string; offset: number; epoch: number; skipping: number }>('SELECT file_id, offset, epoch, skipping FROM run_cursors WHERE run_id = ? AND file = ?'),
+      saveCursor: db.prepare<[string, string, string, number, number, number]>(
+        'INSERT INTO run_cursors (run_id, file, file_id, offset, epoch, skipping) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, file) DO UPDATE SET file_id = excluded.file_id, offset = excluded.offset, epoch = excluded.epoch, skipping = excluded.skipping',
+      ),
+      lastLine: db.prepare<[string], { n: number | null }>('SELECT max(n) AS n FROM log_lines WHERE run_id = ?'),
+      insertLine: db.prepare<[string, number, number, number, string]>('INSERT OR IGNORE INTO log_lines (run_id, n, epoch, offset, text) VALUES (?, ?, ?, ?, ?)'),
+      insertPoint: db.prepare<[string, string, number, string, number, number | null, string, number | null]>(
+        'INSERT OR IGNORE INTO metric_points (run_id, stream, seq, name, ts, step, kind, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
+    };
+  }
+
+  cursor(runId: string, file: string): Cursor | undefined {
+    const r = this.stmts.cursor.get(runId, file);
+    return r && { fileId: r.file_id, offset: r.offset, epoch: r.epoch, skipping: r.skipping === 1 };
+  }
+
+  /**
+   * Stores the complete lines of `chunk` (read at cursor.offset) and moves the cursor, atomically.
+   * `full` says the chunk was as long as we asked for: a chunk with no newline is then an overlong line.
+   * Returns the log lines added (for live events) and how far the cursor moved.
+   */
+  store(runId: string, file: string, kind: StreamKind, cursor: Cursor, chunk: Buffer, full: boolean): { added: number; malformed: number; next: Cursor } {
+    let { lines, consumed } = completeLines(chunk, cursor.offset);
+    let skipping = cursor.skipping;
+    let malformed = 0;
+    if (skipping && lines.length > 0) {
+      lines = lines.slice(1); // the tail of an overlong line we already counted
+      skipping = false;
+    }
+    if (consumed === 0 && full) {
+      // No newline in a whole chunk: an overlong line. Count it once and skip to its end.
+      if (!skipping) malformed++;
+      consumed = chunk.length;
+      skipping = true;
+    }
+    const next: Cursor = { fileId: cursor.fileId, offset: cursor.offset + consumed, epoch: cursor.epoch, skipping };
+    let added = 0;
+    this.db.transaction(() => {
+      if (kind === 'log') {
+        let n = this.stmts.lastLine.get(runId)?.n ?? 0;
+        for (const line of lines) {
+          const text = line.text.length > MAX_LOG_LINE_CHARS ? `${line.text.slice(0, MAX_LOG_LINE_CHARS)} … [line cut at ${MAX_LOG_LINE_CHARS} characters]` : line.text;
+          const r = this.stmts.insertLine.run(runId, n + 1, cursor.epoch, line.offset, text);
+          if (r.changes > 0) {
+            n++;
+            added++;
+          }
+        }
+      } else {
+        for (const line of lines) {
+          if (line.text.trim() === '') continue;
+          const point = parseMetricLine(line.text);
+          if (!point) {
+            malformed++;
+            continue;
+          }
+          for (const [name, value] of point.values) {
+            added += this.stmts.insertPoint.run(runId, kind, point.seq, name, point.ts, point.step, point.kind, value).changes;
+          }
+        }
+      }
+      if (malformed) this.stmts.addMalformed.run(malformed, runId);
+      this.stmts.saveCursor.run(runId, file, next.fileId, next.offset, next.epoch, next.skipping ? 1 : 0);
+    })();
+    return { added, malformed, next };
+  }
+
+  /** A file that was replaced or truncated starts a new epoch from offset 0. */
+  startEpoch(runId: string, file: string, fileId: string, previous: Cursor | undefined): Cursor {
+    const next: Cursor = { fileId, offset: 0, epoch: previous ? previous.epoch + 1 : 0, skipping: false };
+    this.stmts.saveCursor.run(runId, file, next.fileId, 0, next.epoch, 0);
+    return next;
+  }
+}

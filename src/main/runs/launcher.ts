@@ -1,0 +1,102 @@
+// Launching a run: claim its directory on the host (mkdir is atomic), upload the supervisor, SDK,
+// run.json, the recipe's files and the dataset, then detach the supervisor with setsid nohup (no PTY).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { Run } from '../../shared/domain/run';
+import { LaunchInput } from '../../shared/domain/run';
+import { newUlid } from '../../shared/ids';
+import { EngineError } from '../errors';
+import { shQuote, type HostAccess } from '../hosts/host-access';
+import type { HostService } from '../hosts/host-service';
+import type { ProjectStore } from '../projects/project-store';
+import { getRecipe } from '../recipes';
+import { PACKAGE_ROOT } from '../version';
+import type { RunStore } from './run-store';
+
+const REMOTE_DIR = path.join(PACKAGE_ROOT, 'resources', 'remote');
+
+export interface LaunchDeps {
+  projects: ProjectStore;
+  hosts: HostService;
+  runs: RunStore;
+  onChanged(runId: string): void;
+}
+
+function validationError(what: string, error: z.ZodError): EngineError {
+  const issue = error.issues[0]!;
+  return new EngineError('VALIDATION_FAILED', `Invalid ${what}: ${issue.path.join('.') || 'value'}: ${issue.message}`, {
+    issues: error.issues.slice(0, 20).map((i) => ({ path: `params.${i.path.join('.')}`, message: i.message })),
+  });
+}
+
+async function run(access: HostAccess, command: string, what: string): Promise<string> {
+  const r = await access.exec(command, { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `${what} failed on the host (exit ${r.code}): ${r.stderr.trim().slice(-500) || r.stdout.trim().slice(-500) || 'no output'}.`);
+  return r.stdout;
+}
+
+export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {
+  const project = deps.projects.get(input.project);
+  const host = deps.hosts.store.get(input.host);
+  const recipe = getRecipe(input.recipe);
+  const parsed = recipe.params.safeParse(input.params ?? {});
+  if (!parsed.success) throw validationError(`parameters for ${recipe.name}`, parsed.error);
+  let dataset: { name: string; bytes: Buffer; digest: string } | undefined;
+  if (input.dataset) {
+    try {
+      const bytes = fs.readFileSync(input.dataset);
+      dataset = { name: path.basename(input.dataset), bytes, digest: crypto.createHash('sha256').update(bytes).digest('hex') };
+    } catch (err) {
+      throw new EngineError('DATASET_NOT_FOUND', `Cannot read the dataset ${input.dataset}: ${(err as Error).message}. Give a readable local file.`);
+    }
+  }
+  const id = newUlid();
+  const root = host.runRoot.replace(/\/+$/, '');
+  const remoteDir = `${root}/runs/${id}`;
+  const rendered = recipe.render(parsed.data, { python: host.python, ...(dataset ? { dataset: `data/${dataset.name}` } : {}) });
+  deps.runs.insert({ id, projectId: project.id, hostId: host.id, recipe: recipe.name, params: parsed.data, remoteDir, status: 'QUEUED' });
+  deps.onChanged(id);
+
+  try {
+    const access = await deps.hosts.access(host);
+    // `mkdir` without -p on the run directory is the atomic claim: two launchers can never share one.
+    await run(access, `mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`, 'Creating the run directory');
+    const runJson = {
+      id,
+      project: { id: project.id, name: project.name, baseModel: project.baseModel },
+      recipe: recipe.name,
+      params: parsed.data,
+      command: rendered.command,
+      env: rendered.env,
+      cancelGraceSeconds: 30,
+      dataset: dataset ? { file: `data/${dataset.name}`, sha256: dataset.digest } : null,
+      createdAt: new Date().toISOString(),
+    };
+    const uploads: [string, string | Buffer, number][] = [
+      ['.tb/supervisor.py', fs.readFileSync(path.join(REMOTE_DIR, 'supervisor.py')), 0o755],
+      ['.tb/probe_run.py', fs.readFileSync(path.join(REMOTE_DIR, 'probe_run.py')), 0o755],
+      ['.tb/lib/tunebench/__init__.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', '__init__.py')), 0o644],
+      ...Object.entries(rendered.files).map(([f, data]): [string, string | Buffer, number] => [f, data, 0o644]),
+      ...(dataset ? [[`data/${dataset.name}`, dataset.bytes, 0o644] as [string, Buffer, number]] : []),
+      ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o444],
+    ];
+    const dirs = [...new Set(uploads.map(([f]) => path.posix.dirname(f)).filter((d) => d !== '.'))];
+    if (dirs.length) await run(access, `cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`, 'Creating folders');
+    for (const [file, data, mode] of uploads) await access.writeFile(`${remoteDir}/${file}`, data, mode);
+    deps.runs.setStatus(id, 'STARTING');
+    deps.onChanged(id);
+    await run(
+      access,
+      `cd ${shQuote(remoteDir)} && (setsid nohup ${host.python} .tb/supervisor.py . </dev/null >.tb/supervisor.log 2>&1 &)`,
+      'Starting the supervisor',
+    );
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.runs.setStatus(id, 'FAILED', { lastError: `Launch failed: ${message}` });
+    deps.onChanged(id);
+    throw err;
+  }
+  return deps.runs.get(id);
+}

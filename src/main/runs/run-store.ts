@@ -1,0 +1,102 @@
+// Runs in SQLite, with the counts the tracker shows (log lines, metric points, malformed lines).
+import type Database from 'better-sqlite3';
+import { FINAL_STATUSES, type Run, type RunStatus } from '../../shared/domain/run';
+import { EngineError } from '../errors';
+
+interface RunRow {
+  id: string;
+  project_id: string;
+  host_id: string;
+  host_name: string;
+  recipe: string;
+  params: string;
+  status: RunStatus;
+  disconnected: number;
+  remote_dir: string;
+  exit_code: number | null;
+  created_at: number;
+  ended_at: number | null;
+  malformed_lines: number;
+  last_error: string | null;
+  log_lines: number;
+  metric_points: number;
+}
+
+const SELECT = `
+  SELECT r.*, h.name AS host_name,
+    (SELECT count(*) FROM log_lines l WHERE l.run_id = r.id) AS log_lines,
+    (SELECT count(*) FROM metric_points m WHERE m.run_id = r.id) AS metric_points
+  FROM runs r JOIN hosts h ON h.id = r.host_id`;
+
+const toRun = (r: RunRow): Run => ({
+  id: r.id,
+  projectId: r.project_id,
+  hostId: r.host_id,
+  hostName: r.host_name,
+  recipe: r.recipe,
+  params: JSON.parse(r.params) as Record<string, unknown>,
+  status: r.status,
+  disconnected: r.disconnected === 1,
+  remoteDir: r.remote_dir,
+  exitCode: r.exit_code,
+  createdAt: r.created_at,
+  endedAt: r.ended_at,
+  logLines: r.log_lines,
+  metricPoints: r.metric_points,
+  malformedLines: r.malformed_lines,
+  lastError: r.last_error,
+});
+
+export class RunStore {
+  constructor(readonly db: Database.Database) {}
+
+  insert(run: { id: string; projectId: string; hostId: string; recipe: string; params: unknown; remoteDir: string; status: RunStatus }): void {
+    this.db
+      .prepare('INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(run.id, run.projectId, run.hostId, run.recipe, JSON.stringify(run.params), run.status, run.remoteDir, Date.now());
+  }
+
+  get(id: string): Run {
+    const row = this.db.prepare<[string], RunRow>(`${SELECT} WHERE r.id = ?`).get(id.trim());
+    if (!row) throw new EngineError('RUN_NOT_FOUND', `No run with id "${id.slice(0, 64)}". List runs with \`tunebench run list\`.`);
+    return toRun(row);
+  }
+
+  list(projectId?: string): Run[] {
+    const rows = projectId
+      ? this.db.prepare<[string], RunRow>(`${SELECT} WHERE r.project_id = ? ORDER BY r.created_at DESC, r.id DESC`).all(projectId)
+      : this.db.prepare<[], RunRow>(`${SELECT} ORDER BY r.created_at DESC, r.id DESC`).all();
+    return rows.map(toRun);
+  }
+
+  unfinishedIds(): string[] {
+    return this.db
+      .prepare<[], { id: string }>("SELECT id FROM runs WHERE status IN ('QUEUED', 'STARTING', 'RUNNING', 'CANCELLING') ORDER BY created_at")
+      .all()
+      .map((r) => r.id);
+  }
+
+  setStatus(id: string, status: RunStatus, fields: { exitCode?: number | null; lastError?: string | null } = {}): void {
+    const final = FINAL_STATUSES.includes(status);
+    this.db
+      .prepare(
+        `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
+           ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ?`,
+      )
+      .run(status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, final ? 1 : 0, Date.now(), id);
+  }
+
+  setDisconnected(id: string, disconnected: boolean, lastError?: string): void {
+    this.db.prepare('UPDATE runs SET disconnected = ?, last_error = coalesce(?, last_error) WHERE id = ?').run(disconnected ? 1 : 0, lastError ?? null, id);
+  }
+
+  logs(id: string, afterLine: number, limit: number): { n: number; text: string }[] {
+    return this.db.prepare<[string, number, number], { n: number; text: string }>('SELECT n, text FROM log_lines WHERE run_id = ? AND n > ? ORDER BY n LIMIT ?').all(id, afterLine, limit);
+  }
+
+  metrics(id: string, name?: string) {
+    const sql = `SELECT seq, stream, ts, step, kind, name, value FROM metric_points WHERE run_id = ?${name ? ' AND name = ?' : ''} ORDER BY stream, seq, name`;
+    const args = name ? [id, name] : [id];
+    return this.db.prepare(sql).all(...args) as { seq: number; stream: string; ts: number; step: number | null; kind: string; name: string; value: number | null }[];
+  }
+}

@@ -1,0 +1,62 @@
+// Hosts: where runs train. `local` is this machine (no SSH); `ssh` is a workstation reached over SSH.
+import { z } from 'zod';
+import { Ulid } from '../ids';
+
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+export const HostName = z.string().trim().min(1, 'Host name cannot be empty.').max(100).regex(/^[A-Za-z0-9][\w.@-]*$/, 'Host names use letters, digits, ".", "_", "-" and "@", starting with a letter or digit.');
+
+export const Host = z.object({
+  id: Ulid,
+  name: z.string(),
+  kind: z.enum(['local', 'ssh']),
+  hostname: z.string().nullable(),
+  port: z.number().int().nullable(),
+  user: z.string().nullable(),
+  identityFile: z.string().nullable(),
+  proxyJump: z.string().nullable(),
+  python: z.string(),
+  runRoot: z.string(),
+  createdAt: z.number().int(),
+});
+export type Host = z.infer<typeof Host>;
+
+export const AddHostInput = z.strictObject({
+  name: HostName,
+  hostname: z.string().trim().min(1).max(255).regex(NO_CONTROL),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'User names use letters, digits, ".", "_", "-" and "@".').optional(),
+  identityFile: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
+  proxyJump: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
+  python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
+  runRoot: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
+});
+
+export const HostRefInput = z.strictObject({ ref: z.string().trim().min(1).max(200) });
+export const TrustHostInput = z.strictObject({
+  ref: z.string().trim().min(1).max(200),
+  fingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'A fingerprint looks like SHA256: followed by 43 base64 characters.'),
+});
+
+export const HostKeyStatus = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  keyType: z.string(),
+  fingerprint: z.string(),
+  trusted: z.boolean(),
+  source: z.enum(['known_hosts', 'tunebench', 'none']),
+});
+export type HostKeyStatus = z.infer<typeof HostKeyStatus>;
+
+export const HostProbe = z.object({
+  os: z.string(),
+  kernel: z.string(),
+  cpus: z.number().int(),
+  memoryBytes: z.number(),
+  diskFreeBytes: z.number().nullable(),
+  python: z.object({ version: z.string().nullable(), packages: z.record(z.string(), z.string().nullable()) }),
+  gpus: z.array(z.object({ index: z.number().int(), name: z.string(), memoryUsedMiB: z.number(), memoryTotalMiB: z.number(), utilization: z.number() })),
+  driverVersion: z.string().nullable(),
+  cudaVersion: z.string().nullable(),
+  hasSbatch: z.boolean(),
+});
+export type HostProbe = z.infer<typeof HostProbe>;

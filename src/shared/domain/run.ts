@@ -1,0 +1,51 @@
+// Runs: one launch of a recipe on a host, its lifecycle, and what the tracker stored of it.
+import { z } from 'zod';
+import { Ulid } from '../ids';
+
+export const RunStatus = z.enum(['QUEUED', 'STARTING', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST']);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const FINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST'];
+
+export const Run = z.object({
+  id: Ulid,
+  projectId: Ulid,
+  hostId: Ulid,
+  hostName: z.string(),
+  recipe: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  status: RunStatus,
+  /** True while the last attempt to reach the host failed: a dropped link, never a failed run. */
+  disconnected: z.boolean(),
+  remoteDir: z.string(),
+  exitCode: z.number().int().nullable(),
+  createdAt: z.number(),
+  endedAt: z.number().nullable(),
+  logLines: z.number().int(),
+  metricPoints: z.number().int(),
+  malformedLines: z.number().int(),
+  lastError: z.string().nullable(),
+});
+export type Run = z.infer<typeof Run>;
+
+const ParamValue = z.union([z.string().max(10_000), z.number(), z.boolean(), z.array(z.string().max(1000)).max(100)]);
+
+export const LaunchInput = z.strictObject({
+  project: z.string().trim().min(1).max(200),
+  host: z.string().trim().min(1).max(200),
+  recipe: z.string().trim().min(1).max(100),
+  params: z.record(z.string().max(100), ParamValue).optional(),
+  dataset: z.string().max(4096).optional(),
+  code: z.string().max(4096).optional(),
+});
+export type LaunchInput = z.input<typeof LaunchInput>;
+
+export const RunRefInput = z.strictObject({ id: z.string().trim().min(1).max(64) });
+export const ListRunsInput = z.strictObject({ project: z.string().trim().min(1).max(200).optional() });
+export const RunLogsInput = z.strictObject({ id: z.string().trim().min(1).max(64), afterLine: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(100_000).optional() });
+export const LogLine = z.object({ n: z.number().int(), text: z.string() });
+export const MetricPoint = z.object({ seq: z.number().int(), stream: z.string(), ts: z.number(), step: z.number().nullable(), kind: z.string(), name: z.string(), value: z.number().nullable() });
+export type MetricPoint = z.infer<typeof MetricPoint>;
+export const RunMetricsInput = z.strictObject({ id: z.string().trim().min(1).max(64), name: z.string().max(200).optional() });
+
+export const RecipeInfo = z.object({ name: z.string(), summary: z.string(), needs: z.string(), params: z.array(z.object({ name: z.string(), type: z.string(), default: z.unknown(), help: z.string() })) });
+export type RecipeInfo = z.infer<typeof RecipeInfo>;
