@@ -60,6 +60,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     onChanged: (runId) => events.emit('runs.changed', { runId }),
     onLogAppended: (runId, lines) => events.emit('runs.logAppended', { runId, lines }),
   };
+  runs.failStaleLaunches(10 * 60_000);
   const watcher = new RunWatcher(syncDeps, options.runSyncIntervalMs ?? 0);
 
   const info = (transport: AppInfo['transport']): AppInfo => ({

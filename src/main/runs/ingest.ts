@@ -91,7 +91,7 @@ export class Ingestor {
    * `full` says the chunk was as long as we asked for: a chunk with no newline is then an overlong line.
    * Returns the log lines added (for live events) and how far the cursor moved.
    */
-  store(runId: string, file: string, kind: StreamKind, cursor: Cursor, chunk: Buffer, full: boolean): { added: number; malformed: number; next: Cursor } {
+  store(runId: string, file: string, kind: StreamKind, cursor: Cursor, chunk: Buffer, full: boolean): { added: number; malformed: number; next: Cursor; stale: boolean } {
     let { lines, consumed } = completeLines(chunk, cursor.offset);
     let skipping = cursor.skipping;
     let malformed = 0;
@@ -107,7 +107,15 @@ export class Ingestor {
     }
     const next: Cursor = { fileId: cursor.fileId, offset: cursor.offset + consumed, epoch: cursor.epoch, skipping };
     let added = 0;
+    let stale = false;
     this.db.transaction(() => {
+      // Another process (the app beside a `run wait`) may have stored this chunk already: the cursor
+      // we read from must still be the stored one, or we store nothing.
+      const current = this.cursor(runId, file);
+      if (!current || current.fileId !== cursor.fileId || current.offset !== cursor.offset || current.epoch !== cursor.epoch) {
+        stale = true;
+        return;
+      }
       if (kind === 'log') {
         let n = this.stmts.lastLine.get(runId)?.n ?? 0;
         for (const line of lines) {
@@ -133,8 +141,9 @@ export class Ingestor {
       }
       if (malformed) this.stmts.addMalformed.run(malformed, runId);
       this.stmts.saveCursor.run(runId, file, next.fileId, next.offset, next.epoch, next.skipping ? 1 : 0);
-    })();
-    return { added, malformed, next };
+    }).immediate();
+    if (stale) return { added: 0, malformed: 0, next: this.cursor(runId, file) ?? cursor, stale: true };
+    return { added, malformed, next, stale: false };
   }
 
   /** A file that was replaced or truncated starts a new epoch from offset 0. */

@@ -71,9 +71,17 @@ export class RunStore {
 
   unfinishedIds(): string[] {
     return this.db
-      .prepare<[], { id: string }>("SELECT id FROM runs WHERE status IN ('QUEUED', 'STARTING', 'RUNNING', 'CANCELLING') ORDER BY created_at")
+      // QUEUED runs are still being launched: the launcher owns them until they are STARTING.
+      .prepare<[], { id: string }>("SELECT id FROM runs WHERE status IN ('STARTING', 'RUNNING', 'CANCELLING') ORDER BY created_at")
       .all()
       .map((r) => r.id);
+  }
+
+  /** A launch the app never finished (it quit mid-upload) would stay QUEUED forever: fail it, saying why. */
+  failStaleLaunches(olderThanMs: number): void {
+    this.db
+      .prepare("UPDATE runs SET status = 'FAILED', ended_at = ?, last_error = ? WHERE status = 'QUEUED' AND created_at < ?")
+      .run(Date.now(), 'The app stopped while launching this run; nothing was started. Launch it again.', Date.now() - olderThanMs);
   }
 
   setStatus(id: string, status: RunStatus, fields: { exitCode?: number | null; lastError?: string | null } = {}): void {

@@ -46,6 +46,10 @@ async function ingestStream(deps: SyncDeps, access: HostAccess, run: Run, file: 
     if (chunk.length === 0) break;
     const result = deps.ingestor.store(run.id, file, kind, cursor, chunk, chunk.length === CHUNK_BYTES);
     added += result.added;
+    if (result.stale) {
+      cursor = result.next; // someone else moved on; continue from where they got to
+      continue;
+    }
     if (result.next.offset === cursor.offset) break; // only a partial line so far: wait for its newline
     cursor = result.next;
   }
@@ -88,7 +92,8 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
     if (changed || logLines) deps.onChanged(run.id);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    deps.hosts.drop(host.id);
+    // Only a broken link is worth reconnecting for; a failed command leaves the connection usable.
+    if (!(err instanceof EngineError) || err.code === 'HOST_UNREACHABLE') deps.hosts.drop(host.id);
     if (!run.disconnected) {
       deps.runs.setDisconnected(run.id, true, message);
       deps.onChanged(run.id);

@@ -1,0 +1,183 @@
+// `tunebench run ...`: launch, list, show, logs, metrics, cancel, wait, sync.
+import { FINAL_STATUSES, type MetricPoint, type Run } from '../../../shared/domain/run';
+import { usageError } from '../args';
+import type { Command } from '../command';
+import { keyValues, table, when } from '../format';
+import { withEngine } from './host';
+
+const RUN = [{ name: 'ID', required: true, help: 'The run id' }];
+
+function showRun(r: Run): string {
+  return keyValues([
+    ['id', r.id],
+    ['status', `${r.status}${r.disconnected ? ' (host unreachable: will resume)' : ''}`],
+    ['recipe', r.recipe],
+    ['host', r.hostName],
+    ['remote dir', r.remoteDir],
+    ['exit code', r.exitCode === null ? '—' : String(r.exitCode)],
+    ['created', when(r.createdAt)],
+    ['ended', r.endedAt ? when(r.endedAt) : '—'],
+    ['log lines', String(r.logLines)],
+    ['metric points', String(r.metricPoints)],
+    ['malformed lines', String(r.malformedLines)],
+    ...(r.lastError ? [['last error', r.lastError] as [string, string]] : []),
+  ]);
+}
+
+function parseParams(list: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of Array.isArray(list) ? (list as string[]) : []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw usageError(`--param takes key=value, not "${kv}".`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const runCommands: Command[] = [
+  {
+    path: ['run', 'launch'],
+    summary: 'Launch a run of a recipe on a host',
+    positionals: [],
+    flags: {
+      project: { kind: 'string', value: 'P', help: 'Project id or name (required)' },
+      host: { kind: 'string', value: 'H', help: 'Host name (required; "local" is this machine)' },
+      recipe: { kind: 'string', value: 'R', help: 'Recipe name (required): demo-lora-stdlib, custom' },
+      param: { kind: 'list', value: 'KEY=VALUE', help: 'A recipe parameter (repeatable)' },
+      dataset: { kind: 'string', value: 'FILE', help: 'A local dataset file to upload with the run' },
+    },
+    async run(ctx, args) {
+      for (const f of ['project', 'host', 'recipe']) if (typeof args.flags[f] !== 'string') throw usageError(`--${f} is required. See \`tunebench run launch --help\`.`);
+      const run = await withEngine(ctx, (call) =>
+        call('runs.launch', {
+          project: args.flags.project as string,
+          host: args.flags.host as string,
+          recipe: args.flags.recipe as string,
+          params: parseParams(args.flags.param),
+          ...(typeof args.flags.dataset === 'string' ? { dataset: args.flags.dataset } : {}),
+        }),
+      );
+      ctx.print(run, () => `Launched ${run.id} on ${run.hostName} (${run.remoteDir})\n`);
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'list'],
+    summary: 'List runs',
+    positionals: [],
+    flags: { project: { kind: 'string', value: 'P', help: 'Only this project' } },
+    async run(ctx, args) {
+      const runs = await withEngine(ctx, (call) => call('runs.list', typeof args.flags.project === 'string' ? { project: args.flags.project } : {}));
+      ctx.print(runs, () => table(['ID', 'STATUS', 'RECIPE', 'HOST', 'CREATED', 'POINTS'], runs.map((r) => [r.id, r.status, r.recipe, r.hostName, when(r.createdAt), String(r.metricPoints)])));
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'show'],
+    summary: 'Show a run (syncs it first)',
+    positionals: RUN,
+    flags: { 'no-sync': { kind: 'boolean', help: 'Show what is stored without contacting the host' } },
+    async run(ctx, args) {
+      const run = await withEngine(ctx, (call) => (args.flags['no-sync'] ? call('runs.get', { id: args.positionals[0]! }) : call('runs.sync', { id: args.positionals[0]! })));
+      ctx.print(run, () => showRun(run));
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'sync'],
+    summary: 'Stream what is new from one run, or from every unfinished run',
+    positionals: [{ name: 'ID', required: false, help: 'The run (default: all unfinished)' }],
+    flags: {},
+    async run(ctx, args) {
+      const synced = await withEngine(ctx, async (call) => {
+        const ids = args.positionals[0] ? [args.positionals[0]] : (await call('runs.list', {})).filter((r) => !FINAL_STATUSES.includes(r.status)).map((r) => r.id);
+        const out: Run[] = [];
+        for (const id of ids) out.push(await call('runs.sync', { id }));
+        return out;
+      });
+      ctx.print(synced, () => table(['ID', 'STATUS', 'LOG LINES', 'POINTS'], synced.map((r) => [r.id, r.status + (r.disconnected ? ' (unreachable)' : ''), String(r.logLines), String(r.metricPoints)])));
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'logs'],
+    summary: "Print a run's stored log (syncs first)",
+    positionals: RUN,
+    flags: { follow: { kind: 'boolean', help: 'Keep printing new lines until the run ends' } },
+    async run(ctx, args) {
+      const id = args.positionals[0]!;
+      await withEngine(ctx, async (call) => {
+        let after = 0;
+        for (;;) {
+          const run = await call('runs.sync', { id });
+          for (;;) {
+            const lines = await call('runs.logs', { id, afterLine: after, limit: 10_000 });
+            if (lines.length === 0) break;
+            for (const l of lines) ctx.io.stdout(ctx.json ? JSON.stringify(l) + '\n' : `${l.text}\n`);
+            after = lines[lines.length - 1]!.n;
+          }
+          if (!args.flags.follow || FINAL_STATUSES.includes(run.status)) break;
+          await sleep(500);
+        }
+      });
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'metrics'],
+    summary: 'Print every stored metric point of a run',
+    positionals: RUN,
+    flags: { format: { kind: 'string', value: 'jsonl|csv', help: 'Output format (default jsonl)' } },
+    async run(ctx, args) {
+      const format = (args.flags.format as string | undefined) ?? 'jsonl';
+      if (format !== 'jsonl' && format !== 'csv') throw usageError('--format is jsonl or csv.');
+      const points: MetricPoint[] = await withEngine(ctx, (call) => call('runs.metrics', { id: args.positionals[0]! }));
+      if (format === 'csv') {
+        ctx.io.stdout('stream,seq,ts,step,kind,name,value\n');
+        for (const p of points) ctx.io.stdout([p.stream, p.seq, p.ts, p.step, p.kind, p.name, p.value].map(csvCell).join(',') + '\n');
+      } else for (const p of points) ctx.io.stdout(JSON.stringify(p) + '\n');
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'cancel'],
+    summary: 'Cancel a run: SIGTERM to its whole process group, SIGKILL after the grace period',
+    positionals: RUN,
+    flags: {},
+    async run(ctx, args) {
+      const run = await withEngine(ctx, (call) => call('runs.cancel', { id: args.positionals[0]! }));
+      ctx.print(run, () => `${run.id}: ${run.status}\n`);
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'wait'],
+    summary: 'Sync a run until it ends; exit 0 only if it succeeded',
+    positionals: RUN,
+    flags: { timeout: { kind: 'number', value: 'S', help: 'Give up after S seconds (exit 1)' } },
+    async run(ctx, args) {
+      const id = args.positionals[0]!;
+      const deadline = typeof args.flags.timeout === 'number' ? Date.now() + args.flags.timeout * 1000 : Infinity;
+      const run = await withEngine(ctx, async (call) => {
+        for (;;) {
+          const r = await call('runs.sync', { id });
+          if (FINAL_STATUSES.includes(r.status) || Date.now() > deadline) return r;
+          await sleep(500);
+        }
+      });
+      ctx.print(run, () => showRun(run));
+      if (!FINAL_STATUSES.includes(run.status)) {
+        ctx.io.stderr(`error [TIMEOUT]: ${run.id} is still ${run.status} after ${args.flags.timeout} s.\n`);
+        return 1;
+      }
+      return run.status === 'SUCCEEDED' ? 0 : 1;
+    },
+  },
+];

@@ -1,0 +1,237 @@
+// Remote runs against a real OpenSSH server on loopback: host keys, launch, lossless streaming
+// through dropped links and an app restart, cancel of a whole process group, malformed metrics.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEngine, type Engine } from '../../src/main/app';
+import { CallError } from '../../src/main/rpc/dispatch';
+import type { Run } from '../../src/shared/domain/run';
+import { startSshd, type TestSshd } from '../support/sshd';
+import { cli, tempDir } from '../support/tunebench';
+
+let sshd: TestSshd;
+let dataDir: string;
+let runRoot: string;
+
+const open = (syncMs = 0): Engine => openEngine({ dataDir, knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: syncMs, checkOutputs: true });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForEnd(engine: Engine, id: string, timeoutMs = 60_000): Promise<Run> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await engine.call('runs.sync', { id });
+    if (['SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST'].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status}`);
+    await sleep(200);
+  }
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    return (err as CallError).info?.code ?? String(err);
+  }
+}
+
+/** The run's remote files, read directly, versus what the tracker stored. */
+async function expectExactCopy(engine: Engine, run: Run) {
+  const remoteLog = fs.readFileSync(abs(run.remoteDir, 'logs/output.log'), 'utf8');
+  const remoteLines = remoteLog.split('\n').slice(0, -1);
+  const stored = await engine.call('runs.logs', { id: run.id, limit: 100_000 });
+  expect(stored.map((l) => l.text)).toEqual(remoteLines);
+  expect(stored.map((l) => l.n)).toEqual(remoteLines.map((_, i) => i + 1));
+  const remoteMetrics = fs
+    .readFileSync(abs(run.remoteDir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((l) => {
+      const o = JSON.parse(l);
+      return Object.entries(o.m as Record<string, number>).map(([name, value]) => `${o.seq}|${name}|${value}`);
+    })
+    .sort();
+  const points = (await engine.call('runs.metrics', { id: run.id })).filter((p) => p.stream === 'metrics').map((p) => `${p.seq}|${p.name}|${p.value}`).sort();
+  expect(points).toEqual(remoteMetrics);
+  expect(points.length).toBeGreaterThan(0);
+}
+/** Remote paths are absolute here (the test's run root), or relative to the SSH user's home. */
+const abs = (remoteDir: string, file: string) => (remoteDir.startsWith('/') ? path.join(remoteDir, file) : path.join(process.env.HOME ?? '/root', remoteDir, file));
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  dataDir = tempDir('tb-ssh-');
+  runRoot = tempDir('tb-remote-');
+  const e = open();
+  await e.call('projects.create', { name: 'remote' });
+  await e.call('hosts.add', { name: 'box', hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot });
+  e.close();
+});
+
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+describe('an SSH host', () => {
+  it('stays untrusted until the user trusts its fingerprint; nothing runs before', async () => {
+    const e = open();
+    try {
+      expect(await codeOf(e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command: 'touch /tmp/should-not-exist' } }))).toBe('HOST_KEY_UNKNOWN');
+      expect(fs.existsSync(path.join(runRoot, 'runs'))).toBe(false);
+      expect(fs.readFileSync(sshd.log, 'utf8')).not.toMatch(/Accepted publickey/);
+      expect(await codeOf(e.call('hosts.trust', { ref: 'box', fingerprint: 'SHA256:' + 'A'.repeat(43) }))).toBe('FINGERPRINT_MISMATCH');
+      const trusted = await e.call('hosts.trust', { ref: 'box', fingerprint: sshd.hostKeyFingerprint });
+      expect(trusted).toMatchObject({ alreadyTrusted: false, keyType: 'ssh-ed25519', fingerprint: sshd.hostKeyFingerprint });
+      const probe = await e.call('hosts.probe', { ref: 'box' });
+      expect(probe.cpus).toBeGreaterThan(0);
+      expect(probe.python.version).toMatch(/^3\./);
+      expect(probe.gpus).toEqual([]);
+    } finally {
+      e.close();
+    }
+  });
+
+  it('runs demo-lora-stdlib to SUCCEEDED, storing exactly the remote log lines and metric points', async () => {
+    const e = open();
+    try {
+      const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'demo-lora-stdlib', params: { steps: 80, eval_every: 20, save_every: 40 } });
+      expect(run.remoteDir).toBe(`${runRoot}/runs/${run.id}`);
+      const done = await waitForEnd(e, run.id);
+      expect(done).toMatchObject({ status: 'SUCCEEDED', exitCode: 0, malformedLines: 0, disconnected: false });
+      await expectExactCopy(e, done);
+      const evals = (await e.call('runs.metrics', { id: run.id, name: 'eval_loss' })).map((p) => p.value!);
+      expect(evals).toHaveLength(4);
+      expect(evals[3]!).toBeLessThan(evals[0]!);
+      expect(fs.existsSync(path.join(done.remoteDir, 'outputs', 'adapter.safetensors'))).toBe(true);
+      expect(fs.existsSync(path.join(done.remoteDir, 'checkpoints', 'step-40', 'adapter.safetensors'))).toBe(true);
+      const runJson = JSON.parse(fs.readFileSync(path.join(done.remoteDir, 'run.json'), 'utf8'));
+      expect(runJson).toMatchObject({ id: run.id, recipe: 'demo-lora-stdlib', params: { steps: 80 } });
+    } finally {
+      e.close();
+    }
+  });
+
+  it('loses and repeats nothing when the link is cut mid-run and the app restarts', async () => {
+    let e = open(150);
+    const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'demo-lora-stdlib', params: { steps: 250, eval_every: 25, sleep_per_step: 0.02 } });
+    const seenDisconnected: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      await sleep(700);
+      sshd.cutLinks();
+      await sleep(100);
+      seenDisconnected.push((await e.call('runs.get', { id: run.id })).status !== 'FAILED');
+    }
+    e.close(); // the laptop's app quits mid-run ...
+    await sleep(800);
+    e = open(150); // ... and comes back: streaming resumes from the stored cursors
+    try {
+      const done = await waitForEnd(e, run.id);
+      expect(done.status).toBe('SUCCEEDED');
+      expect(seenDisconnected).toEqual([true, true, true]);
+      await expectExactCopy(e, done);
+    } finally {
+      e.close();
+    }
+  });
+
+  it('cancels the whole process group, grandchildren included', async () => {
+    const e = open();
+    try {
+      const command = 'sh -c "sleep 300 & echo \\$! > grandchild.pid; wait" & echo $! > child.pid; wait';
+      const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command } });
+      const pidFile = path.join(run.remoteDir, 'grandchild.pid');
+      for (let i = 0; i < 50 && !fs.existsSync(pidFile); i++) await sleep(100);
+      const grandchild = Number(fs.readFileSync(pidFile, 'utf8'));
+      expect(() => process.kill(grandchild, 0)).not.toThrow();
+      expect((await e.call('runs.cancel', { id: run.id })).status).toBe('CANCELLING');
+      const done = await waitForEnd(e, run.id, 40_000);
+      expect(done.status).toBe('CANCELLED');
+      const leader = Number(fs.readFileSync(path.join(run.remoteDir, '.tb', 'pid'), 'utf8').split(' ')[0]);
+      let alive = '';
+      try {
+        alive = execFileSync('pgrep', ['-g', String(leader)], { encoding: 'utf8' });
+      } catch {
+        // pgrep exits 1 when nothing matches: what we want
+      }
+      expect(alive).toBe('');
+      expect(() => process.kill(grandchild, 0)).toThrow();
+    } finally {
+      e.close();
+    }
+  });
+
+  it('reports malformed and huge metric lines, and keeps the good lines around them', async () => {
+    const e = open();
+    try {
+      const script = [
+        'import json',
+        'f = open("metrics.jsonl", "w")',
+        'f.write(json.dumps({"seq": 1, "ts": 1.0, "step": 1, "kind": "train", "m": {"loss": 2.5}}) + "\\n")',
+        'f.write("not json at all\\n")',
+        'f.write(\'{"seq": 2, "ts": 2.0, "step": 2, "m": {"loss": NaN}}\\n\')',
+        'f.write(json.dumps({"ts": 3.0, "m": {"loss": 1}}) + "\\n")',
+        'f.write(json.dumps({"seq": 3, "ts": 3.0, "step": 3, "m": {"blob": "x" * (2 * 1024 * 1024)}}) + "\\n")',
+        'f.write("y" * (9 * 1024 * 1024) + "\\n")',
+        'f.write(json.dumps({"seq": 4, "ts": 4.0, "step": 4, "kind": "train", "m": {"loss": 2.0, "lr": "nan"}}) + "\\n")',
+        'f.close()',
+      ].join('\n');
+      fs.writeFileSync(path.join(dataDir, 'writer.py'), script);
+      const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command: `/usr/bin/python3 ${path.join(dataDir, 'writer.py')}` } });
+      const done = await waitForEnd(e, run.id);
+      expect(done.status).toBe('SUCCEEDED');
+      expect(done.malformedLines).toBe(5);
+      const points = await e.call('runs.metrics', { id: run.id });
+      expect(points.map((p) => `${p.seq}:${p.name}:${p.value}`)).toEqual(['1:loss:2.5', '4:loss:2', '4:lr:null']);
+    } finally {
+      e.close();
+    }
+  });
+
+  it('refuses a changed host key with HOST_KEY_MISMATCH and runs nothing', async () => {
+    const e = open();
+    try {
+      const accepted = () => (fs.readFileSync(sshd.log, 'utf8').match(/Accepted publickey/g) ?? []).length;
+      const newKey = await sshd.restartWithNewHostKey();
+      const before = accepted();
+      const launch = e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command: 'true' } });
+      await expect(launch).rejects.toMatchObject({ info: { code: 'HOST_KEY_MISMATCH', details: { presented: newKey } } });
+      const err = await launch.catch((x: CallError) => x);
+      expect(err.message).toContain(newKey);
+      expect(err.message).toMatch(/CHANGED/);
+      expect(accepted()).toBe(before);
+    } finally {
+      e.close();
+    }
+  });
+});
+
+describe('the run CLI over SSH', () => {
+  it('adds, trusts, launches and waits; exit 0 only on success', async () => {
+    const dir = tempDir('tb-cli-ssh-');
+    const fp = sshd.hostKeyFingerprint;
+    expect(cli(['project', 'create', 'p'], { dataDir: dir }).code).toBe(0);
+    expect(cli(['host', 'add', 'box', '--hostname', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--identity', sshd.clientKey, '--python', '/usr/bin/python3', '--run-root', runRoot], { dataDir: dir }).code).toBe(0);
+    const untrusted = cli(['host', 'probe', 'box', '--json'], { dataDir: dir, env: { SSH_AUTH_SOCK: '', HOME: dir } });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.errorJson().error.code).toBe('HOST_KEY_UNKNOWN');
+    expect(untrusted.errorJson().error.message).toContain(fp);
+    expect(cli(['host', 'trust', 'box', '--fingerprint', fp], { dataDir: dir, env: { HOME: dir } }).code).toBe(0);
+    const launched = cli(['run', 'launch', '--project', 'p', '--host', 'box', '--recipe', 'demo-lora-stdlib', '--param', 'steps=30', '--param', 'eval_every=10', '--json'], { dataDir: dir, env: { HOME: dir } });
+    expect(launched.code).toBe(0);
+    const id = launched.json().id;
+    const waited = cli(['run', 'wait', id, '--timeout', '60', '--json'], { dataDir: dir, env: { HOME: dir } });
+    expect(waited.code).toBe(0);
+    expect(waited.json()).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
+    const csv = cli(['run', 'metrics', id, '--format', 'csv'], { dataDir: dir, env: { HOME: dir } });
+    expect(csv.stdout.split('\n')[0]).toBe('stream,seq,ts,step,kind,name,value');
+    expect(csv.stdout.trim().split('\n').length - 1).toBe(waited.json().metricPoints);
+    const failing = JSON.parse(cli(['run', 'launch', '--project', 'p', '--host', 'box', '--recipe', 'custom', '--param', 'command=exit 3', '--json'], { dataDir: dir, env: { HOME: dir } }).stdout).id;
+    const failed = cli(['run', 'wait', failing, '--json'], { dataDir: dir, env: { HOME: dir } });
+    expect(failed.code).toBe(1);
+    expect(failed.json()).toMatchObject({ status: 'FAILED', exitCode: 3 });
+    const bad = cli(['run', 'launch', '--project', 'p', '--host', 'box', '--recipe', 'demo-lora-stdlib', '--param', 'steps=lots', '--json'], { dataDir: dir, env: { HOME: dir } });
+    expect(bad.code).toBe(2);
+    expect(bad.errorJson().error.code).toBe('VALIDATION_FAILED');
+  });
+});

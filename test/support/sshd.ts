@@ -1,0 +1,151 @@
+// A real OpenSSH server for tests: its own host key, on a free loopback port, under a temp dir.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { tempDir } from './tunebench';
+
+export const SSHD = '/usr/sbin/sshd';
+
+export function ensureOpenSsh(): void {
+  if (fs.existsSync(SSHD) && fs.existsSync('/usr/bin/ssh-keygen')) return;
+  if (process.getuid?.() === 0) {
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client'], { stdio: 'inherit' });
+    if (fs.existsSync(SSHD)) return;
+  }
+  throw new Error('These tests need OpenSSH: `sudo apt-get install -y openssh-server openssh-client`.');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const sock = net.connect({ host: '127.0.0.1', port });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`sshd did not listen on ${port}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+export function keygen(file: string): string {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tunebench-test', '-f', file]);
+  return fingerprint(`${file}.pub`);
+}
+
+export function fingerprint(pubFile: string): string {
+  return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1]!;
+}
+
+export interface TestSshd {
+  port: number;
+  user: string;
+  dir: string;
+  clientKey: string;
+  hostKeyFingerprint: string;
+  log: string;
+  /** Server-side session processes: killing them cuts every client's link. */
+  cutLinks(): void;
+  /** Restarts on the same port with a new host key (a reinstalled or spoofed server). */
+  restartWithNewHostKey(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startSshd(): Promise<TestSshd> {
+  ensureOpenSsh();
+  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const dir = tempDir('tb-sshd-');
+  fs.chmodSync(dir, 0o755);
+  const user = os.userInfo().username;
+  const clientKey = path.join(dir, 'client_ed25519');
+  keygen(clientKey);
+  fs.copyFileSync(`${clientKey}.pub`, path.join(dir, 'authorized_keys'));
+  const port = await freePort();
+  const log = path.join(dir, 'sshd.log');
+  let hostKeyFingerprint = keygen(path.join(dir, 'host_ed25519'));
+  const writeConfig = (hostKey: string) =>
+    fs.writeFileSync(
+      path.join(dir, 'sshd_config'),
+      [
+        `ListenAddress 127.0.0.1:${port}`,
+        `HostKey ${hostKey}`,
+        `PidFile ${path.join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        `AllowUsers ${user}`,
+        'PermitRootLogin prohibit-password',
+        'StrictModes no',
+        'AllowTcpForwarding yes',
+        'MaxSessions 64',
+        'MaxStartups 64:30:128',
+        'LogLevel VERBOSE',
+        'Subsystem sftp internal-sftp',
+      ].join('\n') + '\n',
+    );
+  writeConfig(path.join(dir, 'host_ed25519'));
+  let proc: ChildProcess;
+  const start = async () => {
+    proc = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config'), '-E', log], { stdio: 'ignore' });
+    await waitForPort(port);
+  };
+  const stopProc = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      try {
+        execFileSync('pkill', ['-KILL', '-P', String(proc.pid)]);
+      } catch {
+        // no session processes
+      }
+      proc.kill('SIGTERM');
+    });
+  await start();
+  return {
+    port,
+    user,
+    dir,
+    clientKey,
+    get hostKeyFingerprint() {
+      return hostKeyFingerprint;
+    },
+    log,
+    cutLinks() {
+      try {
+        execFileSync('pkill', ['-KILL', '-P', String(proc.pid)]);
+      } catch {
+        // no session was open
+      }
+    },
+    async restartWithNewHostKey() {
+      await stopProc();
+      const key = path.join(dir, `host_ed25519_${Date.now()}`);
+      hostKeyFingerprint = keygen(key);
+      writeConfig(key);
+      await start();
+      return hostKeyFingerprint;
+    },
+    stop: stopProc,
+  };
+}
