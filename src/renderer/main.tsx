@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { connectClient } from './api/client';
 import { App } from './App';
 import { createAppStore } from './store';
-import { StoreProvider } from './store/context';
+import { ClientProvider, StoreProvider } from './store/context';
 import './styles.css';
 
 const client = connectClient();
@@ -13,16 +13,28 @@ client.onStatus((status) => {
   const wasDisconnected = store.getState().connection === 'disconnected';
   store.getState().setConnection(status);
   // After a reconnect, what we show may be stale: reload it.
-  if (status === 'connected' && wasDisconnected) void store.getState().loadProjects();
+  if (status === 'connected' && wasDisconnected) {
+    void store.getState().loadProjects();
+    void store.getState().loadRuns();
+  }
 });
 client.on('projects.changed', () => void store.getState().loadProjects());
+client.on('runs.changed', (e) => {
+  if (e.runId) void store.getState().refreshRun(e.runId);
+  else void store.getState().loadRuns();
+});
 window.addEventListener('popstate', () => store.getState().syncFromHash(location.hash));
 
 void store.getState().loadAppInfo();
 void store.getState().loadProjects();
+void store.getState().loadHosts();
+void store.getState().loadRuns();
+void store.getState().loadRecipes();
 
 createRoot(document.getElementById('root')!).render(
   <StoreProvider store={store}>
-    <App />
+    <ClientProvider client={client}>
+      <App />
+    </ClientProvider>
   </StoreProvider>,
 );

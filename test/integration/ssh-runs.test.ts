@@ -196,7 +196,7 @@ describe('an SSH host', () => {
       const before = accepted();
       const launch = e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command: 'true' } });
       await expect(launch).rejects.toMatchObject({ info: { code: 'HOST_KEY_MISMATCH', details: { presented: newKey } } });
-      const err = await launch.catch((x: CallError) => x);
+      const err = (await launch.catch((x: CallError) => x)) as CallError;
       expect(err.message).toContain(newKey);
       expect(err.message).toMatch(/CHANGED/);
       expect(accepted()).toBe(before);

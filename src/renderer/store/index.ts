@@ -2,11 +2,13 @@
 import { create } from 'zustand';
 import type { Client } from '../api/client';
 import { createConnectionSlice, type ConnectionSlice } from './connection-slice';
+import { createHostsSlice, type HostsSlice } from './hosts-slice';
 import { createNavSlice, type NavSlice } from './nav-slice';
 import { createNoticesSlice, type NoticesSlice } from './notices-slice';
 import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
+import { createRunsSlice, type RunsSlice } from './runs-slice';
 
-export type AppState = ConnectionSlice & NavSlice & NoticesSlice & ProjectsSlice;
+export type AppState = ConnectionSlice & NavSlice & NoticesSlice & ProjectsSlice & HostsSlice & RunsSlice;
 
 export function createAppStore(client: Client) {
   return create<AppState>()((...a) => ({
@@ -14,7 +16,10 @@ export function createAppStore(client: Client) {
     ...createNavSlice(...a),
     ...createNoticesSlice(...a),
     ...createProjectsSlice(client)(...a),
+    ...createHostsSlice(client)(...a),
+    ...createRunsSlice(client)(...a),
   }));
 }
 
+/** The client, for pages that read large data (logs, metrics) straight into components, not the store. */
 export type AppStore = ReturnType<typeof createAppStore>;

@@ -1,17 +1,19 @@
 // Where the user is: a small hash router (#/projects, #/projects/ID, #/hosts ...), so reloads and links keep the page.
 export type Area = 'projects' | 'hosts' | 'runs' | 'compare' | 'reviews';
-export type Route = { area: 'projects'; projectId?: string } | { area: Exclude<Area, 'projects'> };
+export type Route = { area: 'projects'; projectId?: string } | { area: 'runs'; runId?: string } | { area: Exclude<Area, 'projects' | 'runs'> };
 
 export const AREAS: readonly Area[] = ['projects', 'hosts', 'runs', 'compare', 'reviews'];
 
 export function parseHash(hash: string): Route {
   const [area, id] = hash.replace(/^#\/?/, '').split('/');
   if (area === 'projects' && id) return { area: 'projects', projectId: decodeURIComponent(id) };
+  if (area === 'runs' && id) return { area: 'runs', runId: decodeURIComponent(id) };
   if (area && (AREAS as readonly string[]).includes(area)) return { area } as Route;
   return { area: 'projects' };
 }
 
 export function routeToHash(route: Route): string {
   if (route.area === 'projects' && route.projectId) return `#/projects/${encodeURIComponent(route.projectId)}`;
+  if (route.area === 'runs' && route.runId) return `#/runs/${encodeURIComponent(route.runId)}`;
   return `#/${route.area}`;
 }

@@ -1,18 +1,134 @@
-import { EmptyState } from '../../components/EmptyState';
+// Hosts: this machine and SSH workstations; add one, trust its key after checking the fingerprint, probe it.
+import { useState } from 'react';
+import type { HostProbe } from '../../../shared/domain/host';
+import { ClientError } from '../../api/client';
+import { Modal } from '../../components/Modal';
+import { useApp, useClient } from '../../store/context';
+import { AddHostDialog } from './AddHostDialog';
+import { ProbePanel } from './ProbePanel';
+
+interface KeyProblem {
+  hostName: string;
+  code: string;
+  message: string;
+  presented: string;
+  keyType?: string;
+}
 
 export function HostsPage() {
+  const hosts = useApp((s) => s.hosts);
+  const loadHosts = useApp((s) => s.loadHosts);
+  const notify = useApp((s) => s.notify);
+  const notifyError = useApp((s) => s.notifyError);
+  const client = useClient();
+  const [adding, setAdding] = useState(false);
+  const [probing, setProbing] = useState<string | null>(null);
+  const [probes, setProbes] = useState<Record<string, HostProbe>>({});
+  const [keyProblem, setKeyProblem] = useState<KeyProblem | null>(null);
+
+  const probe = async (name: string) => {
+    setProbing(name);
+    try {
+      const result = await client.call('hosts.probe', { ref: name });
+      setProbes((p) => ({ ...p, [name]: result }));
+    } catch (err) {
+      if (err instanceof ClientError && (err.code === 'HOST_KEY_UNKNOWN' || err.code === 'HOST_KEY_MISMATCH')) {
+        const d = err.info.details as { presented: string; keyType?: string };
+        setKeyProblem({ hostName: name, code: err.code, message: err.message, presented: d.presented, ...(d.keyType ? { keyType: d.keyType } : {}) });
+      } else notifyError(err);
+    } finally {
+      setProbing(null);
+    }
+  };
+
+  const trust = async (problem: KeyProblem) => {
+    try {
+      await client.call('hosts.trust', { ref: problem.hostName, fingerprint: problem.presented });
+      setKeyProblem(null);
+      notify('info', `Trusted ${problem.hostName}.`);
+      await probe(problem.hostName);
+    } catch (err) {
+      notifyError(err);
+    }
+  };
+
   return (
     <>
       <header className="page-header">
         <h1>Hosts</h1>
+        <div className="toolbar">
+          <button type="button" className="primary" onClick={() => setAdding(true)}>
+            Add SSH host
+          </button>
+        </div>
       </header>
-      <EmptyState title="No hosts in this version yet">
-        <p>
-          Hosts are the machines your runs train on: this computer, GPU workstations over SSH, and SLURM clusters. Adding
-          hosts, importing them from <code>~/.ssh/config</code> and verifying their keys is not built yet; it comes with
-          remote runs.
-        </p>
-      </EmptyState>
+      <table className="data-table" aria-label="Hosts">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Address</th>
+            <th scope="col">Python</th>
+            <th scope="col">Run root</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {hosts.map((h) => (
+            <tr key={h.id}>
+              <td>
+                <strong>{h.name}</strong>
+              </td>
+              <td>{h.kind === 'local' ? 'this machine' : 'SSH'}</td>
+              <td className="mono">{h.kind === 'local' ? '—' : `${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''}`}</td>
+              <td className="mono">{h.python}</td>
+              <td className="mono clip">{h.runRoot}</td>
+              <td className="nowrap">
+                <button type="button" onClick={() => void probe(h.name)} disabled={probing === h.name} aria-label={`Probe ${h.name}`}>
+                  {probing === h.name ? 'Probing…' : 'Probe'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {Object.entries(probes).map(([name, p]) => (
+        <ProbePanel key={name} name={name} probe={p} />
+      ))}
+      {adding && (
+        <AddHostDialog
+          onClose={() => setAdding(false)}
+          onAdded={(name) => {
+            setAdding(false);
+            void loadHosts();
+            void probe(name);
+          }}
+        />
+      )}
+      {keyProblem && (
+        <Modal title={keyProblem.code === 'HOST_KEY_MISMATCH' ? `${keyProblem.hostName}: host key changed` : `Trust ${keyProblem.hostName}?`} onClose={() => setKeyProblem(null)}>
+          <p>{keyProblem.code === 'HOST_KEY_MISMATCH' ? keyProblem.message : 'This server presents a key Tunebench has not seen. Compare its fingerprint with the one the server\'s administrator gives you (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server).'}</p>
+          <p>
+            <span className="muted">{keyProblem.keyType ?? 'key'} fingerprint</span>
+            <br />
+            <code className="fingerprint" aria-label="Presented fingerprint">
+              {keyProblem.presented}
+            </code>
+          </p>
+          <div className="dialog-actions">
+            <button type="button" onClick={() => setKeyProblem(null)}>
+              Cancel
+            </button>
+            {keyProblem.code === 'HOST_KEY_UNKNOWN' && (
+              <button type="button" className="primary" onClick={() => void trust(keyProblem)}>
+                Trust this key
+              </button>
+            )}
+          </div>
+        </Modal>
+      )}
     </>
   );
 }

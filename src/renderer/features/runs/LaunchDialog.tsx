@@ -1,0 +1,90 @@
+// Launching a run: project, host, recipe, and a form generated from the recipe's parameters.
+import { useMemo, useState, type FormEvent } from 'react';
+import { Field } from '../../components/Field';
+import { formErrors, type FormErrors } from '../../components/form-errors';
+import { Modal } from '../../components/Modal';
+import { useApp, useClient } from '../../store/context';
+
+export function LaunchDialog({ onClose, onLaunched }: { onClose: () => void; onLaunched: (id: string) => void }) {
+  const client = useClient();
+  const allProjects = useApp((s) => s.projects);
+  const projects = useMemo(() => allProjects.filter((p) => !p.archived), [allProjects]);
+  const hosts = useApp((s) => s.hosts);
+  const recipes = useApp((s) => s.recipes);
+  const [project, setProject] = useState(projects[0]?.id ?? '');
+  const [host, setHost] = useState(hosts[0]?.name ?? 'local');
+  const [recipeName, setRecipeName] = useState(recipes[0]?.name ?? '');
+  const [params, setParams] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
+  const [busy, setBusy] = useState(false);
+  const recipe = recipes.find((r) => r.name === recipeName);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    const given = Object.fromEntries(Object.entries(params).filter(([k, v]) => v.trim() !== '' && recipe?.params.some((p) => p.name === k)));
+    try {
+      const run = await client.call('runs.launch', { project, host, recipe: recipeName, params: given });
+      onLaunched(run.id);
+    } catch (err) {
+      setErrors(formErrors(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title="Launch run" onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <Field label="Project" error={errors.fields.project}>
+          <select value={project} onChange={(e) => setProject(e.target.value)}>
+            {projects.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Host" error={errors.fields.host}>
+          <select value={host} onChange={(e) => setHost(e.target.value)}>
+            {hosts.map((h) => (
+              <option key={h.id} value={h.name}>
+                {h.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Recipe" hint={recipe ? `${recipe.summary}. Needs: ${recipe.needs}.` : undefined}>
+          <select value={recipeName} onChange={(e) => setRecipeName(e.target.value)}>
+            {recipes.map((r) => (
+              <option key={r.name} value={r.name}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <fieldset className="params">
+          <legend>Parameters</legend>
+          {recipe?.params.map((p) => (
+            <Field key={`${recipeName}-${p.name}`} label={p.name} hint={`${p.help}${p.default !== null && p.default !== undefined ? ` (default ${String(p.default)})` : ''}`} error={errors.fields[`params.${p.name}`]}>
+              <input type="text" value={params[p.name] ?? ''} placeholder={p.default === null || p.default === undefined ? '' : String(p.default)} onChange={(e) => setParams({ ...params, [p.name]: e.target.value })} spellCheck={false} />
+            </Field>
+          ))}
+        </fieldset>
+        {errors.form && (
+          <p className="form-error" role="alert">
+            {errors.form}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy || !project || !recipeName}>
+            {busy ? 'Launching…' : 'Launch'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

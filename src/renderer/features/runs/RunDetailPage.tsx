@@ -1,0 +1,100 @@
+// One run: its status and parameters, a live log and live charts, and a cancel button.
+import { useState } from 'react';
+import { FINAL_STATUSES } from '../../../shared/domain/run';
+import { useApp, useClient } from '../../store/context';
+import { formatTime } from '../../format';
+import { LogView } from './LogView';
+import { RunCharts } from './RunCharts';
+import { StatusBadge } from './StatusBadge';
+
+export function RunDetailPage({ runId }: { runId: string }) {
+  const run = useApp((s) => s.runs.find((r) => r.id === runId));
+  const loaded = useApp((s) => s.runsLoaded);
+  const navigate = useApp((s) => s.navigate);
+  const notifyError = useApp((s) => s.notifyError);
+  const refreshRun = useApp((s) => s.refreshRun);
+  const client = useClient();
+  const [cancelling, setCancelling] = useState(false);
+
+  const back = (
+    <a
+      href="#/runs"
+      className="back-link"
+      onClick={(e) => {
+        e.preventDefault();
+        navigate({ area: 'runs' });
+      }}
+    >
+      ← Runs
+    </a>
+  );
+  if (!run) {
+    return (
+      <>
+        {back}
+        <p className="muted" role="status">
+          {loaded ? `No run with id ${runId}.` : 'Loading…'}
+        </p>
+      </>
+    );
+  }
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      await client.call('runs.cancel', { id: run.id });
+      await refreshRun(run.id);
+    } catch (err) {
+      notifyError(err);
+    } finally {
+      setCancelling(false);
+    }
+  };
+  const final = FINAL_STATUSES.includes(run.status);
+  return (
+    <>
+      {back}
+      <header className="page-header">
+        <h1>
+          <span className="mono">{run.id}</span> <StatusBadge run={run} />
+        </h1>
+        {!final && (
+          <div className="toolbar">
+            <button type="button" className="danger" onClick={() => void cancel()} disabled={cancelling || run.status === 'CANCELLING'}>
+              {run.status === 'CANCELLING' ? 'Cancelling…' : 'Cancel run'}
+            </button>
+          </div>
+        )}
+      </header>
+      <dl className="meta">
+        <dt>Recipe</dt>
+        <dd>{run.recipe}</dd>
+        <dt>Host</dt>
+        <dd>
+          {run.hostName} <span className="mono muted">{run.remoteDir}</span>
+        </dd>
+        <dt>Started</dt>
+        <dd>{formatTime(run.createdAt)}</dd>
+        <dt>Exit code</dt>
+        <dd>{run.exitCode ?? '—'}</dd>
+        <dt>Stored</dt>
+        <dd>
+          {run.logLines} log lines, {run.metricPoints} metric points{run.malformedLines ? `, ${run.malformedLines} malformed lines skipped` : ''}
+        </dd>
+        {run.lastError && (
+          <>
+            <dt>Last error</dt>
+            <dd>{run.lastError}</dd>
+          </>
+        )}
+        <dt>Parameters</dt>
+        <dd className="mono params-line">
+          {Object.entries(run.params)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join('  ')}
+        </dd>
+      </dl>
+      <RunCharts run={run} />
+      <LogView run={run} />
+    </>
+  );
+}

@@ -1,0 +1,45 @@
+import type { RecipeInfo, Run } from '../../shared/domain/run';
+import type { Client } from '../api/client';
+import type { Slice } from './slice';
+
+export interface RunsSlice {
+  runs: Run[];
+  runsLoaded: boolean;
+  recipes: RecipeInfo[];
+  loadRuns(): Promise<void>;
+  loadRecipes(): Promise<void>;
+  /** Refreshes one run after an event, without reloading the list. */
+  refreshRun(id: string): Promise<void>;
+}
+
+export const createRunsSlice =
+  (client: Client): Slice<RunsSlice> =>
+  (set, get) => ({
+    runs: [],
+    runsLoaded: false,
+    recipes: [],
+    async loadRuns() {
+      try {
+        set({ runs: await client.call('runs.list', {}), runsLoaded: true });
+      } catch (err) {
+        set({ runsLoaded: true });
+        get().notifyError(err);
+      }
+    },
+    async loadRecipes() {
+      try {
+        set({ recipes: await client.call('recipes.list', {}) });
+      } catch (err) {
+        get().notifyError(err);
+      }
+    },
+    async refreshRun(id) {
+      try {
+        const run = await client.call('runs.get', { id });
+        const others = get().runs.filter((r) => r.id !== run.id);
+        set({ runs: [run, ...others].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)) });
+      } catch {
+        // The run list reload on the next event will catch up.
+      }
+    },
+  });

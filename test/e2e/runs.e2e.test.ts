@@ -1,0 +1,104 @@
+// A person adds an SSH host in Chromium, trusts its key, launches a demo run from the form,
+// watches its log and loss chart update, and cancels another run.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
+import { startSshd, type TestSshd } from '../support/sshd';
+import { cli, ROOT, serve, tempDir, type Served } from '../support/tunebench';
+
+let browser: Browser;
+let served: Served;
+let sshd: TestSshd;
+let page: Page;
+const dataDir = tempDir('tb-e2e-runs-');
+const runRoot = tempDir('tb-e2e-remote-');
+const shots = path.join(ROOT, SCREENSHOT_DIR);
+
+beforeAll(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  sshd = await startSshd();
+  expect(cli(['project', 'create', 'tiny-lora'], { dataDir }).code).toBe(0);
+  browser = await launchChromium();
+  served = await serve(dataDir);
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(served.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  await sshd?.stop();
+});
+
+describe('remote runs in the browser', () => {
+  it('adds an SSH host, shows its fingerprint, and probes it once trusted', { timeout: 60_000 }, async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Hosts/ }).click();
+    await page.getByRole('table', { name: 'Hosts' }).getByText('this machine').waitFor();
+    await page.getByRole('button', { name: 'Add SSH host' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add SSH host' });
+    await dialog.getByLabel('Name', { exact: true }).fill('box');
+    await dialog.getByLabel('Hostname', { exact: true }).fill('127.0.0.1');
+    await dialog.getByLabel('Port', { exact: true }).fill(String(sshd.port));
+    await dialog.getByLabel('User', { exact: true }).fill(sshd.user);
+    await dialog.getByLabel('Key file', { exact: true }).fill(sshd.clientKey);
+    await dialog.getByLabel('Python', { exact: true }).fill('/usr/bin/python3');
+    await dialog.getByLabel('Run root', { exact: true }).fill(runRoot);
+    await dialog.getByRole('button', { name: 'Add host' }).click();
+    const trust = page.getByRole('dialog', { name: 'Trust box?' });
+    await trust.waitFor();
+    expect(await trust.getByLabel('Presented fingerprint', { exact: true }).textContent()).toBe(sshd.hostKeyFingerprint);
+    await page.screenshot({ path: path.join(shots, 'hosts-trust-light.png') });
+    await trust.getByRole('button', { name: 'Trust this key' }).click();
+    await page.getByRole('region', { name: 'Probe of box' }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(shots, 'hosts-probed-light.png') });
+  });
+
+  it('launches a demo run from the form and shows its log and loss chart live', { timeout: 90_000 }, async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Runs/ }).click();
+    await page.getByRole('button', { name: 'Launch run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Launch run' });
+    await dialog.getByLabel('Host', { exact: true }).selectOption('box');
+    await dialog.getByLabel('Recipe', { exact: true }).selectOption('demo-lora-stdlib');
+    await dialog.getByLabel('steps', { exact: true }).fill('many');
+    await dialog.getByRole('button', { name: 'Launch' }).click();
+    await dialog.getByRole('alert').filter({ hasText: /number/i }).first().waitFor();
+    await dialog.getByLabel('steps', { exact: true }).fill('150');
+    await dialog.getByLabel('eval_every', { exact: true }).fill('10');
+    await dialog.getByLabel('sleep_per_step', { exact: true }).fill('0.03');
+    await dialog.getByRole('button', { name: 'Launch' }).click();
+    await page.getByRole('log', { name: 'Run log' }).waitFor();
+    const log = page.getByRole('log', { name: 'Run log' });
+    await expect.poll(async () => (await log.locator('.log-line').count()) > 3, { timeout: 15_000 }).toBe(true);
+    const chart = page.getByRole('figure', { name: 'Loss chart' }).locator('.chart-canvas');
+    await chart.waitFor({ timeout: 15_000 });
+    const early = Number(await chart.getAttribute('data-points'));
+    await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(early);
+    await page.screenshot({ path: path.join(shots, 'run-live-light.png') });
+    await page.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.reload();
+    await page.getByRole('figure', { name: 'Loss chart' }).waitFor();
+    await page.screenshot({ path: path.join(shots, 'run-done-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('cancels a running run', { timeout: 90_000 }, async () => {
+    await page.getByRole('link', { name: '← Runs' }).click();
+    await page.getByRole('button', { name: 'Launch run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Launch run' });
+    await dialog.getByLabel('Host', { exact: true }).selectOption('box');
+    await dialog.getByLabel('Recipe', { exact: true }).selectOption('custom');
+    await dialog.getByLabel('command', { exact: true }).fill('echo started; sleep 300');
+    await dialog.getByRole('button', { name: 'Launch' }).click();
+    await page.getByText('running', { exact: true }).first().waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.getByText('cancelled', { exact: true }).first().waitFor({ timeout: 40_000 });
+    await page.getByRole('link', { name: '← Runs' }).click();
+    await page.getByRole('table', { name: 'Runs' }).waitFor();
+    await page.screenshot({ path: path.join(shots, 'runs-list-light.png') });
+    const runs = cli(['run', 'list', '--json'], { dataDir }).json();
+    expect(runs.map((r: { status: string }) => r.status).sort()).toEqual(['CANCELLED', 'SUCCEEDED']);
+  });
+});
