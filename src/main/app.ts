@@ -86,6 +86,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'projects.archive': (input) => changed(projects.setArchived(input.ref, input.archived)),
     'hosts.list': () => hosts.list(),
     'hosts.add': (input) => hosts.add(input),
+    'hosts.import': (input) => hosts.importSshConfig(input.configFile),
     'hosts.remove': (input) => hosts.remove(input.ref),
     'hosts.trust': (input) => hosts.trust(input.ref, input.fingerprint),
     'hosts.probe': (input) => hosts.probe(input.ref),

@@ -35,6 +35,10 @@ export const methods = {
   'projects.archive': { input: ArchiveProjectInput, output: Project },
   'hosts.list': { input: NoInput, output: z.array(Host) },
   'hosts.add': { input: AddHostInput, output: Host },
+  'hosts.import': {
+    input: z.strictObject({ configFile: z.string().trim().min(1).max(4096).optional() }),
+    output: z.object({ added: z.array(Host), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
+  },
   'hosts.remove': { input: HostRefInput, output: Host },
   'hosts.trust': {
     input: TrustHostInput,

@@ -10,6 +10,7 @@ export const METHOD_NAMES = [
   'projects.archive',
   'hosts.list',
   'hosts.add',
+  'hosts.import',
   'hosts.remove',
   'hosts.trust',
   'hosts.probe',

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { HostProbe, type Host } from '../../shared/domain/host';
 import { EngineError } from '../errors';
 import { connectSsh, parseJumpSpec, type SshOptions, type SshTarget } from '../ssh/connect';
+import { parseSshConfig } from '../ssh/ssh-config';
 import { PACKAGE_ROOT } from '../version';
 import { LocalAccess, shQuote, SshAccess, type HostAccess } from './host-access';
 import { HostStore } from './host-store';
@@ -37,6 +38,39 @@ export class HostService {
   add(input: Parameters<HostStore['add']>[0]): Host {
     if (input.proxyJump) parseJumpSpec(input.proxyJump, { user: 'x' }); // refuse a jump spec we cannot read, now
     return this.store.add(input, os.userInfo().username);
+  }
+
+  /**
+   * Adds every concrete Host alias of an OpenSSH config file. Aliases whose name is taken are skipped
+   * and reported; keys stay untrusted until the user trusts them.
+   */
+  importSshConfig(file = path.join(os.homedir(), '.ssh', 'config')): { added: Host[]; skipped: { name: string; reason: string }[] } {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new EngineError('VALIDATION_FAILED', `Cannot read the SSH config ${file}: ${(err as Error).message}. Give its path with --config.`);
+    }
+    const added: Host[] = [];
+    const skipped: { name: string; reason: string }[] = [];
+    for (const entry of parseSshConfig(text)) {
+      const name = entry.alias.replace(/[^\w.@-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'host';
+      try {
+        added.push(
+          this.add({
+            name,
+            hostname: entry.hostname,
+            ...(entry.port ? { port: entry.port } : {}),
+            ...(entry.user ? { user: entry.user } : {}),
+            ...(entry.identityFile ? { identityFile: entry.identityFile } : {}),
+            ...(entry.proxyJump ? { proxyJump: entry.proxyJump } : {}),
+          }),
+        );
+      } catch (err) {
+        skipped.push({ name, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return { added, skipped };
   }
 
   remove(ref: string): Host {

@@ -48,6 +48,19 @@ export const hostCommands: Command[] = [
     },
   },
   {
+    path: ['host', 'import'],
+    summary: 'Add every Host of an OpenSSH config file (their keys stay untrusted)',
+    positionals: [],
+    flags: { config: { kind: 'string', value: 'FILE', help: 'The config file (default ~/.ssh/config)' } },
+    async run(ctx, args) {
+      const r = await withEngine(ctx, (call) => call('hosts.import', str(args.flags.config) ? { configFile: str(args.flags.config)! } : {}));
+      ctx.print(r, () =>
+        [...r.added.map((h) => `added    ${h.name} (${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''})`), ...r.skipped.map((s) => `skipped  ${s.name}: ${s.reason}`)].join('\n') + '\n',
+      );
+      return 0;
+    },
+  },
+  {
     path: ['host', 'list'],
     summary: 'List hosts',
     positionals: [],
