@@ -78,6 +78,8 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
       ['.tb/supervisor.py', fs.readFileSync(path.join(REMOTE_DIR, 'supervisor.py')), 0o755],
       ['.tb/probe_run.py', fs.readFileSync(path.join(REMOTE_DIR, 'probe_run.py')), 0o755],
       ['.tb/lib/tunebench/__init__.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', '__init__.py')), 0o644],
+      ['.tb/lib/tunebench/hf_hook.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', 'hf_hook.py')), 0o644],
+      ['.tb/lib/sitecustomize.py', fs.readFileSync(path.join(REMOTE_DIR, 'sitecustomize.py')), 0o644],
       ...Object.entries(rendered.files).map(([f, data]): [string, string | Buffer, number] => [f, data, 0o644]),
       ...(dataset ? [[`data/${dataset.name}`, dataset.bytes, 0o644] as [string, Buffer, number]] : []),
       ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o444],
