@@ -87,6 +87,11 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'hosts.list': () => hosts.list(),
     'hosts.add': (input) => hosts.add(input),
     'hosts.import': (input) => hosts.importSshConfig(input.configFile),
+    'hosts.configure': (input) => {
+      const host = hosts.store.configure(input.ref, input);
+      hosts.drop(host.id);
+      return host;
+    },
     'hosts.remove': (input) => hosts.remove(input.ref),
     'hosts.trust': (input) => hosts.trust(input.ref, input.fingerprint),
     'hosts.probe': (input) => hosts.probe(input.ref),

@@ -10,7 +10,7 @@ import {
   Project,
   RenameProjectInput,
 } from './domain/project';
-import { AddHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
+import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
 import { LaunchInput, ListRunsInput, LogLine, MetricPoint, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
 import type { EventName, MethodName } from './names';
 
@@ -39,6 +39,7 @@ export const methods = {
     input: z.strictObject({ configFile: z.string().trim().min(1).max(4096).optional() }),
     output: z.object({ added: z.array(Host), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
   },
+  'hosts.configure': { input: ConfigureHostInput, output: Host },
   'hosts.remove': { input: HostRefInput, output: Host },
   'hosts.trust': {
     input: TrustHostInput,

@@ -80,6 +80,12 @@ export class HostStore {
     return this.get(id);
   }
 
+  configure(ref: string, change: { python?: string; runRoot?: string }): Host {
+    const host = this.get(ref);
+    this.db.prepare('UPDATE hosts SET python = coalesce(?, python), run_root = coalesce(?, run_root) WHERE id = ?').run(change.python ?? null, change.runRoot ?? null, host.id);
+    return this.get(host.id);
+  }
+
   remove(ref: string): Host {
     const host = this.get(ref);
     if (host.kind === 'local') throw new EngineError('HOST_IN_USE', 'The local host is built in and cannot be removed.');

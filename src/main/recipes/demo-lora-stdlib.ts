@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PACKAGE_ROOT } from '../version';
 import type { Recipe } from './recipe';
+import { commandLine } from './shell';
 
 const dir = () => path.join(PACKAGE_ROOT, 'resources', 'recipes');
 
@@ -46,6 +47,6 @@ export const demoLoraStdlib: Recipe<typeof Params> = {
       files[dataset] = fs.readFileSync(path.join(dir(), 'data', 'instruct-demo.jsonl'));
     }
     const args = ['train.py', '--dataset', dataset, '--steps', p.steps, '--eval-every', p.eval_every, '--save-every', p.save_every, '--lr', p.lr, '--rank', p.rank, '--alpha', p.alpha, '--batch', p.batch, '--seed', p.seed, '--sleep-per-step', p.sleep_per_step].map(String);
-    return { command: `${ctx.python} ${args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`, env: {}, files };
+    return { command: commandLine(ctx.python, args), env: {}, files };
   },
 };

@@ -1,11 +1,16 @@
 // Every recipe the launcher knows, by name.
 import type { RecipeInfo } from '../../shared/domain/run';
 import { EngineError } from '../errors';
+import { axolotl } from './axolotl';
 import { custom } from './custom';
 import { demoLoraStdlib } from './demo-lora-stdlib';
+import { demoLoraTorch } from './demo-lora-torch';
+import { hfSft } from './hf-sft';
+import { torchtune } from './torchtune';
 import type { Recipe } from './recipe';
 
-export const RECIPES: readonly Recipe[] = [demoLoraStdlib as unknown as Recipe, custom as unknown as Recipe];
+const all = [demoLoraStdlib, demoLoraTorch, hfSft, axolotl, torchtune, custom];
+export const RECIPES: readonly Recipe[] = all as unknown as Recipe[];
 
 export function getRecipe(name: string): Recipe {
   const recipe = RECIPES.find((r) => r.name === name);
@@ -13,17 +18,34 @@ export function getRecipe(name: string): Recipe {
   return recipe;
 }
 
+interface Def {
+  type: string;
+  innerType?: { def: Def };
+  entries?: Record<string, string>;
+  options?: { def: Def }[];
+  defaultValue?: unknown;
+}
+
+/** A parameter's type in words for forms and help: number, string, boolean, or one|of|these. */
+function typeName(def: Def): string {
+  let d = def;
+  while ((d.type === 'default' || d.type === 'optional') && d.innerType) d = d.innerType.def;
+  if (d.type === 'enum' && d.entries) return Object.values(d.entries).join('|');
+  if (d.type === 'union' && d.options) return d.options.some((o) => o.def.type === 'boolean') ? 'boolean' : typeName(d.options[0]!.def);
+  return d.type;
+}
+
 export function describeRecipes(): RecipeInfo[] {
   return RECIPES.map((r) => {
-    const shape = (r.params as unknown as { shape: Record<string, { def?: { defaultValue?: unknown; type?: string } }> }).shape;
+    const shape = (r.params as unknown as { shape: Record<string, { def: Def }> }).shape;
     return {
       name: r.name,
       summary: r.summary,
       needs: r.needs,
       params: Object.entries(shape).map(([name, s]) => ({
         name,
-        type: s.def?.type === 'default' ? 'number' : String(s.def?.type ?? 'string'),
-        default: s.def?.defaultValue ?? null,
+        type: typeName(s.def),
+        default: s.def.type === 'default' ? (s.def.defaultValue ?? null) : null,
         help: r.help[name] ?? '',
       })),
     };

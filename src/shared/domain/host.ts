@@ -60,3 +60,11 @@ export const HostProbe = z.object({
   hasSbatch: z.boolean(),
 });
 export type HostProbe = z.infer<typeof HostProbe>;
+
+export const ConfigureHostInput = z
+  .strictObject({
+    ref: z.string().trim().min(1).max(200),
+    python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
+    runRoot: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
+  })
+  .refine((v) => v.python !== undefined || v.runRoot !== undefined, { message: 'Give a Python command or a run root to change.' });

@@ -113,6 +113,26 @@ export const hostCommands: Command[] = [
     },
   },
   {
+    path: ['host', 'set'],
+    summary: "Change a host's Python command or run root",
+    positionals: HOST,
+    flags: {
+      python: { kind: 'string', value: 'CMD', help: 'Python to run with (a path, or an activation line)' },
+      'run-root': { kind: 'string', value: 'DIR', help: 'Where runs live on the host' },
+    },
+    async run(ctx, args) {
+      const host = await withEngine(ctx, (call) =>
+        call('hosts.configure', {
+          ref: args.positionals[0]!,
+          ...(str(args.flags.python) ? { python: str(args.flags.python)! } : {}),
+          ...(str(args.flags['run-root']) ? { runRoot: str(args.flags['run-root'])! } : {}),
+        }),
+      );
+      ctx.print(host, () => `${host.name}: python ${host.python}, run root ${host.runRoot}\n`);
+      return 0;
+    },
+  },
+  {
     path: ['host', 'remove'],
     summary: 'Remove a host that no run uses',
     positionals: HOST,

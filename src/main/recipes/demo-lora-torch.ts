@@ -1,0 +1,64 @@
+// demo-lora-torch: a tiny char-level transformer, pretrained briefly, then LoRA fine-tuned, on CPU with torch.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { PACKAGE_ROOT } from '../version';
+import type { Recipe } from './recipe';
+import { commandLine } from './shell';
+
+const dir = () => path.join(PACKAGE_ROOT, 'resources', 'recipes');
+const int = (min: number, max: number, d: number) => z.coerce.number().int().min(min).max(max).default(d);
+
+const Params = z.strictObject({
+  steps: int(1, 1_000_000, 100),
+  pretrain_steps: int(0, 1_000_000, 150),
+  eval_every: int(1, 1_000_000, 20),
+  save_every: int(0, 1_000_000, 0),
+  lr: z.coerce.number().positive().max(10).default(3e-3),
+  rank: int(1, 256, 4),
+  alpha: z.coerce.number().positive().default(8),
+  seq_len: int(8, 4096, 64),
+  batch: int(1, 4096, 16),
+  d_model: int(8, 4096, 64),
+  layers: int(1, 64, 2),
+  heads: int(1, 64, 4),
+  seed: int(0, 2 ** 31, 0),
+  sleep_per_step: z.coerce.number().min(0).max(60).default(0),
+});
+
+export const demoLoraTorch: Recipe<typeof Params> = {
+  name: 'demo-lora-torch',
+  summary: 'Tiny character-level transformer: brief pretraining, then a hand-written LoRA fine-tune; seconds on a CPU',
+  needs: 'Python 3.8+ with torch (Debian: python3-torch)',
+  params: Params,
+  help: {
+    steps: 'LoRA fine-tuning steps',
+    pretrain_steps: 'Steps of base-model pretraining on raw text first',
+    eval_every: 'Evaluate every N steps',
+    save_every: 'Save the adapter every N steps (0: only at the end)',
+    lr: 'Learning rate (linear decay)',
+    rank: 'LoRA rank r',
+    alpha: 'LoRA alpha',
+    seq_len: 'Context length in characters',
+    batch: 'Sequences per step',
+    d_model: 'Model width',
+    layers: 'Transformer blocks',
+    heads: 'Attention heads',
+    seed: 'Random seed',
+    sleep_per_step: 'Seconds to wait after each step',
+  },
+  render(p, ctx) {
+    const files: Record<string, string | Buffer> = {
+      'train.py': fs.readFileSync(path.join(dir(), 'demo_lora_torch.py')),
+      'safetensors_lite.py': fs.readFileSync(path.join(dir(), 'safetensors_lite.py')),
+    };
+    let dataset = ctx.dataset;
+    if (!dataset) {
+      dataset = 'data/instruct-demo.jsonl';
+      files[dataset] = fs.readFileSync(path.join(dir(), 'data', 'instruct-demo.jsonl'));
+    }
+    const args = ['train.py', '--dataset', dataset];
+    for (const [k, v] of Object.entries(p)) args.push(`--${k.replace(/_/g, '-')}`, String(v));
+    return { command: commandLine(ctx.python, args), env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, files };
+  },
+};
