@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
-import { startSshd, type TestSshd } from '../support/sshd';
+import { startSshd, type TestSshd } from '../support/sshd.mjs';
 import { cli, ROOT, serve, tempDir, type Served } from '../support/tunebench';
 
 let browser: Browser;

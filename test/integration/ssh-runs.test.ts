@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/main/app';
 import { CallError } from '../../src/main/rpc/dispatch';
 import type { Run } from '../../src/shared/domain/run';
-import { startSshd, type TestSshd } from '../support/sshd';
+import { startSshd, type TestSshd } from '../support/sshd.mjs';
 import { cli, tempDir } from '../support/tunebench';
 
 let sshd: TestSshd;

@@ -61,7 +61,7 @@ describe('ingest', () => {
     c = ingestor.store(runId, 'metrics.jsonl', 'metrics', c, Buffer.from('x'.repeat(64)), true).next;
     c = ingestor.store(runId, 'metrics.jsonl', 'metrics', c, Buffer.from('xx\n' + good(2)), false).next;
     expect(c.skipping).toBe(false);
-    const points = engine.db.prepare('SELECT seq FROM metric_points WHERE run_id = ? ORDER BY seq').all(runId);
+    const points = engine.db.prepare('SELECT p.seq FROM metric_points p JOIN metric_series s ON s.id = p.series_id WHERE s.run_id = ? ORDER BY p.seq').all(runId);
     expect(points).toEqual([{ seq: 1 }, { seq: 2 }]);
     expect(engine.db.prepare('SELECT malformed_lines AS n FROM runs WHERE id = ?').get(runId)).toEqual({ n: 1 });
   });

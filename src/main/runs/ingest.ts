@@ -26,7 +26,8 @@ const NON_FINITE = new Set(['nan', 'inf', '-inf', 'infinity', '-infinity']);
 
 /** One metrics line, or null when it is malformed (not JSON, missing fields, no numeric values). */
 export function parseMetricLine(line: string): ParsedPoint | null {
-  if (Buffer.byteLength(line) > MAX_METRIC_LINE_BYTES) return null;
+  // A UTF-8 character is 1 to 4 bytes: count bytes only when the length leaves it in doubt.
+  if (line.length > MAX_METRIC_LINE_BYTES || (line.length > MAX_METRIC_LINE_BYTES / 4 && Buffer.byteLength(line) > MAX_METRIC_LINE_BYTES)) return null;
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -66,6 +67,9 @@ export function completeLines(chunk: Buffer, offset: number): { lines: { offset:
 export class Ingestor {
   private readonly stmts;
 
+  /** Series ids by run, stream and name: looked up once, not once per point. */
+  private readonly seriesIds = new Map<string, Map<string, number>>();
+
   constructor(private readonly db: Database.Database) {
     this.stmts = {
       cursor: db.prepare<[string, string], { file_id: string; offset: number; epoch: number; skipping: number }>('SELECT file_id, offset, epoch, skipping FROM run_cursors WHERE run_id = ? AND file = ?'),
@@ -74,9 +78,9 @@ export class Ingestor {
       ),
       lastLine: db.prepare<[string], { n: number | null }>('SELECT max(n) AS n FROM log_lines WHERE run_id = ?'),
       insertLine: db.prepare<[string, number, number, number, string]>('INSERT OR IGNORE INTO log_lines (run_id, n, epoch, offset, text) VALUES (?, ?, ?, ?, ?)'),
-      insertPoint: db.prepare<[string, string, number, string, number, number | null, string, number | null]>(
-        'INSERT OR IGNORE INTO metric_points (run_id, stream, seq, name, ts, step, kind, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      findSeries: db.prepare<[string, string, string], { id: number }>('SELECT id FROM metric_series WHERE run_id = ? AND stream = ? AND name = ?'),
+      insertSeries: db.prepare<[string, string, string, string]>('INSERT INTO metric_series (run_id, stream, name, kind) VALUES (?, ?, ?, ?)'),
+      insertPoint: db.prepare<[number, number, number, number | null, number | null]>('INSERT OR IGNORE INTO metric_points (series_id, seq, ts, step, value) VALUES (?, ?, ?, ?, ?)'),
       addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
     };
   }
@@ -108,7 +112,7 @@ export class Ingestor {
     const next: Cursor = { fileId: cursor.fileId, offset: cursor.offset + consumed, epoch: cursor.epoch, skipping };
     let added = 0;
     let stale = false;
-    this.db.transaction(() => {
+    const write = this.db.transaction(() => {
       // Another process (the app beside a `run wait`) may have stored this chunk already: the cursor
       // we read from must still be the stored one, or we store nothing.
       const current = this.cursor(runId, file);
@@ -135,15 +139,33 @@ export class Ingestor {
             continue;
           }
           for (const [name, value] of point.values) {
-            added += this.stmts.insertPoint.run(runId, kind, point.seq, name, point.ts, point.step, point.kind, value).changes;
+            added += this.stmts.insertPoint.run(this.seriesId(runId, kind, name, point.kind), point.seq, point.ts, point.step, value).changes;
           }
         }
       }
       if (malformed) this.stmts.addMalformed.run(malformed, runId);
       this.stmts.saveCursor.run(runId, file, next.fileId, next.offset, next.epoch, next.skipping ? 1 : 0);
-    }).immediate();
+    });
+    try {
+      write.immediate();
+    } catch (err) {
+      this.seriesIds.clear(); // series rows made in the rolled-back transaction are gone
+      throw err;
+    }
     if (stale) return { added: 0, malformed: 0, next: this.cursor(runId, file) ?? cursor, stale: true };
     return { added, malformed, next, stale: false };
+  }
+
+  private seriesId(runId: string, stream: string, name: string, kind: string): number {
+    const key = `${runId}/${stream}`;
+    let names = this.seriesIds.get(key);
+    if (!names) this.seriesIds.set(key, (names = new Map()));
+    let id = names.get(name);
+    if (id === undefined) {
+      id = this.stmts.findSeries.get(runId, stream, name)?.id ?? Number(this.stmts.insertSeries.run(runId, stream, name, kind).lastInsertRowid);
+      names.set(name, id);
+    }
+    return id;
   }
 
   /** A file that was replaced or truncated starts a new epoch from offset 0. */

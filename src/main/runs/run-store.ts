@@ -25,7 +25,7 @@ interface RunRow {
 const SELECT = `
   SELECT r.*, h.name AS host_name,
     (SELECT count(*) FROM log_lines l WHERE l.run_id = r.id) AS log_lines,
-    (SELECT count(*) FROM metric_points m WHERE m.run_id = r.id) AS metric_points
+    (SELECT count(*) FROM metric_points m JOIN metric_series s ON s.id = m.series_id WHERE s.run_id = r.id) AS metric_points
   FROM runs r JOIN hosts h ON h.id = r.host_id`;
 
 const toRun = (r: RunRow): Run => ({
@@ -103,7 +103,8 @@ export class RunStore {
   }
 
   metrics(id: string, name?: string) {
-    const sql = `SELECT seq, stream, ts, step, kind, name, value FROM metric_points WHERE run_id = ?${name ? ' AND name = ?' : ''} ORDER BY stream, seq, name`;
+    const sql = `SELECT p.seq, s.stream, p.ts, p.step, s.kind, s.name, p.value FROM metric_series s JOIN metric_points p ON p.series_id = s.id
+      WHERE s.run_id = ?${name ? ' AND s.name = ?' : ''} ORDER BY s.stream, p.seq, s.name`;
     const args = name ? [id, name] : [id];
     return this.db.prepare(sql).all(...args) as { seq: number; stream: string; ts: number; step: number | null; kind: string; name: string; value: number | null }[];
   }

@@ -69,16 +69,25 @@ export const migration: Migration = {
       UNIQUE (run_id, epoch, offset)
     ) STRICT;
 
-    CREATE TABLE metric_points (
+    -- One series per run, stream (metrics | sys) and metric name; points keyed by integers so that
+    -- ingest and range queries stay cheap at millions of points.
+    CREATE TABLE metric_series (
+      id     INTEGER PRIMARY KEY,
       run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
       stream TEXT NOT NULL,
-      seq    INTEGER NOT NULL,
       name   TEXT NOT NULL,
-      ts     REAL NOT NULL,
-      step   REAL,
       kind   TEXT NOT NULL,
-      value  REAL,
-      PRIMARY KEY (run_id, stream, seq, name)
+      UNIQUE (run_id, stream, name)
+    ) STRICT;
+
+    -- seq is the line's sequence number: the same line read twice is stored once.
+    CREATE TABLE metric_points (
+      series_id INTEGER NOT NULL REFERENCES metric_series (id) ON DELETE CASCADE,
+      seq       INTEGER NOT NULL,
+      ts        REAL NOT NULL,
+      step      REAL,
+      value     REAL,
+      PRIMARY KEY (series_id, seq)
     ) STRICT, WITHOUT ROWID;
   `,
 };

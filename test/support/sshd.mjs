@@ -1,14 +1,15 @@
-// A real OpenSSH server for tests: its own host key, on a free loopback port, under a temp dir.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// A real OpenSSH server for tests and benchmarks: its own host key, on a free loopback port, under a temp dir.
+// Plain JavaScript so `npm run bench` (plain Node) and the tests (vitest) share it; types in sshd.d.mts.
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { tempDir } from './tunebench';
+
 
 export const SSHD = '/usr/sbin/sshd';
 
-export function ensureOpenSsh(): void {
+export function ensureOpenSsh() {
   if (fs.existsSync(SSHD) && fs.existsSync('/usr/bin/ssh-keygen')) return;
   if (process.getuid?.() === 0) {
     execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client'], { stdio: 'inherit' });
@@ -17,18 +18,18 @@ export function ensureOpenSsh(): void {
   throw new Error('These tests need OpenSSH: `sudo apt-get install -y openssh-server openssh-client`.');
 }
 
-export function freePort(): Promise<number> {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
+      const port = s.address().port;
       s.close(() => resolve(port));
     });
     s.on('error', reject);
   });
 }
 
-function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+function waitForPort(port, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -47,33 +48,19 @@ function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   });
 }
 
-export function keygen(file: string): string {
+export function keygen(file) {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tunebench-test', '-f', file]);
   return fingerprint(`${file}.pub`);
 }
 
-export function fingerprint(pubFile: string): string {
-  return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1]!;
+export function fingerprint(pubFile) {
+  return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1];
 }
 
-export interface TestSshd {
-  port: number;
-  user: string;
-  dir: string;
-  clientKey: string;
-  hostKeyFingerprint: string;
-  log: string;
-  /** Server-side session processes: killing them cuts every client's link. */
-  cutLinks(): void;
-  /** Restarts on the same port with a new host key (a reinstalled or spoofed server). */
-  restartWithNewHostKey(): Promise<string>;
-  stop(): Promise<void>;
-}
-
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd() {
   ensureOpenSsh();
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const dir = tempDir('tb-sshd-');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sshd-'));
   fs.chmodSync(dir, 0o755);
   const user = os.userInfo().username;
   const clientKey = path.join(dir, 'client_ed25519');
@@ -82,7 +69,7 @@ export async function startSshd(): Promise<TestSshd> {
   const port = await freePort();
   const log = path.join(dir, 'sshd.log');
   let hostKeyFingerprint = keygen(path.join(dir, 'host_ed25519'));
-  const writeConfig = (hostKey: string) =>
+  const writeConfig = (hostKey) =>
     fs.writeFileSync(
       path.join(dir, 'sshd_config'),
       [
@@ -105,13 +92,13 @@ export async function startSshd(): Promise<TestSshd> {
       ].join('\n') + '\n',
     );
   writeConfig(path.join(dir, 'host_ed25519'));
-  let proc: ChildProcess;
+  let proc;
   const start = async () => {
     proc = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config'), '-E', log], { stdio: 'ignore' });
     await waitForPort(port);
   };
   const stopProc = () =>
-    new Promise<void>((resolve) => {
+    new Promise((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
       proc.once('exit', () => resolve());
       try {

@@ -1,0 +1,20 @@
+// Types of sshd.mjs.
+export declare const SSHD: string;
+export declare function ensureOpenSsh(): void;
+export declare function freePort(): Promise<number>;
+export declare function keygen(file: string): string;
+export declare function fingerprint(pubFile: string): string;
+export interface TestSshd {
+  port: number;
+  user: string;
+  dir: string;
+  clientKey: string;
+  hostKeyFingerprint: string;
+  log: string;
+  /** Server-side session processes: killing them cuts every client's link. */
+  cutLinks(): void;
+  /** Restarts on the same port with a new host key (a reinstalled or spoofed server). */
+  restartWithNewHostKey(): Promise<string>;
+  stop(): Promise<void>;
+}
+export declare function startSshd(): Promise<TestSshd>;
