@@ -28,6 +28,8 @@ export interface EngineOptions {
   knownHostsFiles?: string[];
   /** SSH agent socket (default $SSH_AUTH_SOCK; '' for none). */
   agentSocket?: string;
+  /** In-memory key passphrases shared across engines of one process (the CLI's retry after asking). */
+  passphrases?: Map<string, string>;
 }
 
 export interface Engine {
@@ -51,6 +53,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     dataDir,
     ...(options.knownHostsFiles ? { knownHostsFiles: options.knownHostsFiles } : {}),
     ...(options.agentSocket !== undefined ? { agentSocket: options.agentSocket || undefined } : {}),
+    ...(options.passphrases ? { passphrases: options.passphrases } : {}),
   });
   const runs = new RunStore(db);
   const syncDeps: SyncDeps = {
@@ -86,6 +89,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'projects.archive': (input) => changed(projects.setArchived(input.ref, input.archived)),
     'hosts.list': () => hosts.list(),
     'hosts.add': (input) => hosts.add(input),
+    'hosts.unlockKey': (input) => hosts.unlockKey(input.keyFile, input.passphrase),
     'hosts.import': (input) => hosts.importSshConfig(input.configFile),
     'hosts.configure': (input) => {
       const host = hosts.store.configure(input.ref, input);

@@ -39,6 +39,11 @@ export const methods = {
     input: z.strictObject({ configFile: z.string().trim().min(1).max(4096).optional() }),
     output: z.object({ added: z.array(Host), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
   },
+  /** The passphrase stays in the engine's memory only; it is never stored or logged. */
+  'hosts.unlockKey': {
+    input: z.strictObject({ keyFile: z.string().trim().min(1).max(4096), passphrase: z.string().min(1).max(1024) }),
+    output: z.object({ keyFile: z.string() }),
+  },
   'hosts.configure': { input: ConfigureHostInput, output: Host },
   'hosts.remove': { input: HostRefInput, output: Host },
   'hosts.trust': {

@@ -11,6 +11,7 @@ export const METHOD_NAMES = [
   'hosts.list',
   'hosts.add',
   'hosts.import',
+  'hosts.unlockKey',
   'hosts.configure',
   'hosts.remove',
   'hosts.trust',

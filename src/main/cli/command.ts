@@ -6,6 +6,8 @@ export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Asks on the terminal without echo; absent when there is no terminal to ask on. */
+  askSecret?: (prompt: string) => Promise<string>;
 }
 
 export interface CommandContext {

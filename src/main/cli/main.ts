@@ -1,5 +1,6 @@
 // The `tunebench` command: `tunebench <noun> <verb>` over the same engine and data directory as the app.
 import { INPUT_ERROR_CODES, type ErrorInfo } from '../../shared/errors';
+import { askSecret } from './ask-secret';
 import { openEngine } from '../app';
 import { toErrorInfo } from '../errors';
 import { CallError } from '../rpc/dispatch';
@@ -79,6 +80,9 @@ function reportError(info: ErrorInfo, json: boolean, io: CliIO): number {
   return INPUT_ERROR_CODES.has(info.code) ? 2 : 1;
 }
 
+/** Passphrases the user typed in this process, so a retried command can use them. Memory only. */
+const passphrases = new Map<string, string>();
+
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const json = argv.includes('--json');
   try {
@@ -123,10 +127,23 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       io,
       json,
       dataDir,
-      openEngine: (options) => openEngine({ dataDir: dataDir ?? io.env.TUNEBENCH_HOME, ...options }),
+      openEngine: (options) => openEngine({ dataDir: dataDir ?? io.env.TUNEBENCH_HOME, passphrases, ...options }),
       print: (data, human) => io.stdout(json ? JSON.stringify(data, null, 2) + '\n' : human()),
     };
-    return await command.run(ctx, args);
+    try {
+      return await command.run(ctx, args);
+    } catch (err) {
+      const keyFile = err instanceof CallError && err.code === 'PASSPHRASE_REQUIRED' ? (err.info.details as { keyFile?: string })?.keyFile : undefined;
+      if (!keyFile || !io.askSecret) throw err;
+      const passphrase = await io.askSecret(`Passphrase for ${keyFile}: `);
+      const engine = ctx.openEngine();
+      try {
+        await engine.call('hosts.unlockKey', { keyFile, passphrase });
+      } finally {
+        engine.close();
+      }
+      return await command.run(ctx, args);
+    }
   } catch (err) {
     const info = err instanceof CallError ? err.info : toErrorInfo(err);
     if (info.code === 'INTERNAL' && !json) io.stderr(`${(err as Error).stack ?? ''}\n`);
@@ -161,5 +178,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     env: process.env,
+    ...(process.stdin.isTTY && process.stderr.isTTY ? { askSecret } : {}),
   });
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { utils } from 'ssh2';
 import { HostProbe, type Host } from '../../shared/domain/host';
 import { EngineError } from '../errors';
 import { connectSsh, parseJumpSpec, type SshOptions, type SshTarget } from '../ssh/connect';
@@ -17,16 +18,19 @@ export interface HostServiceOptions {
   knownHostsFiles?: string[];
   /** Defaults to $SSH_AUTH_SOCK. */
   agentSocket?: string | undefined;
+  /** Key passphrases typed this session, shared by the caller (the CLI keeps one for its whole process). */
+  passphrases?: Map<string, string>;
 }
 
 export class HostService {
   readonly store: HostStore;
   private readonly pool = new Map<string, Promise<HostAccess>>();
-  private readonly passphrases = new Map<string, string>();
+  private readonly passphrases: Map<string, string>;
   private readonly knownHostsFiles: string[];
 
   constructor(db: Database.Database, private readonly options: HostServiceOptions) {
     this.store = new HostStore(db);
+    this.passphrases = options.passphrases ?? new Map();
     this.store.ensureLocalHost(options.dataDir);
     this.knownHostsFiles = options.knownHostsFiles ?? [path.join(os.homedir(), '.ssh', 'known_hosts')];
   }
@@ -79,9 +83,23 @@ export class HostService {
     return host;
   }
 
-  /** Kept in memory for this engine's life only. */
-  setPassphrase(keyFile: string, passphrase: string): void {
-    this.passphrases.set(keyFile, passphrase);
+  /**
+   * Checks a key's passphrase and keeps it in memory for this engine's life only: never written to
+   * disk, never logged. Connections that failed for want of it are dropped so the next use retries.
+   */
+  unlockKey(keyFile: string, passphrase: string): { keyFile: string } {
+    const file = keyFile.replace(/^~(?=\/)/, os.homedir());
+    let text: Buffer;
+    try {
+      text = fs.readFileSync(file);
+    } catch (err) {
+      throw new EngineError('AUTH_FAILED', `Cannot read the key file ${file}: ${(err as Error).message}.`);
+    }
+    const parsed = utils.parseKey(text, passphrase);
+    if (parsed instanceof Error) throw new EngineError('AUTH_FAILED', `That passphrase does not open ${file}. Try again.`);
+    this.passphrases.set(file, passphrase);
+    for (const host of this.store.list()) if (host.identityFile) this.drop(host.id);
+    return { keyFile: file };
   }
 
   private sshOptions(): SshOptions {

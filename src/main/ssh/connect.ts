@@ -45,7 +45,7 @@ function keyFiles(target: SshTarget): string[] {
   return DEFAULT_KEYS.map((k) => path.join(os.homedir(), '.ssh', k)).filter((f) => fs.existsSync(f));
 }
 
-function authMethods(target: SshTarget, options: SshOptions, onNeedPassphrase: (file: string) => void): AnyAuthMethod[] {
+function authMethods(target: SshTarget, options: SshOptions, onNeedPassphrase: (file: string) => void, onUnreadable: (why: string) => void): AnyAuthMethod[] {
   const methods: AnyAuthMethod[] = [];
   if (options.agentSocket) methods.push({ type: 'agent', username: target.user, agent: options.agentSocket });
   for (const file of keyFiles(target)) {
@@ -53,7 +53,9 @@ function authMethods(target: SshTarget, options: SshOptions, onNeedPassphrase: (
     try {
       text = fs.readFileSync(file);
     } catch (err) {
-      throw new EngineError('AUTH_FAILED', `Cannot read the key file ${file}: ${(err as Error).message}.`);
+      // As OpenSSH does: a key file that cannot be read is skipped, and the other methods still run.
+      onUnreadable(`cannot read the key file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      continue;
     }
     const passphrase = options.passphrases?.get(file);
     const parsed = utils.parseKey(text, passphrase);
@@ -98,6 +100,7 @@ function connectOne(target: SshTarget, sock: net.Socket | NodeJS.ReadableStream,
     const client = new Client();
     let hostKeyProblem: EngineError | undefined;
     let needPassphrase: string | undefined;
+    const unreadable: string[] = [];
     let settled = false;
     const fail = (err: EngineError) => {
       if (settled) return;
@@ -107,7 +110,7 @@ function connectOne(target: SshTarget, sock: net.Socket | NodeJS.ReadableStream,
     };
     let methods: AnyAuthMethod[];
     try {
-      methods = authMethods(target, options, (file) => (needPassphrase = file));
+      methods = authMethods(target, options, (file) => (needPassphrase = file), (why) => unreadable.push(why));
     } catch (err) {
       reject(err);
       return;
@@ -141,9 +144,10 @@ function connectOne(target: SshTarget, sock: net.Socket | NodeJS.ReadableStream,
       if (hostKeyProblem) return fail(hostKeyProblem);
       if (err.level === 'client-authentication') {
         if (needPassphrase) {
-          return fail(new EngineError('PASSPHRASE_REQUIRED', `The key ${needPassphrase} is encrypted. Enter its passphrase (kept in memory only) and connect again.`, { keyFile: needPassphrase }));
+          return fail(new EngineError('PASSPHRASE_REQUIRED', `The key ${needPassphrase} is encrypted. Enter its passphrase (kept in memory only; the CLI asks on a terminal), or add the key to your SSH agent.`, { keyFile: needPassphrase }));
         }
-        return fail(new EngineError('AUTH_FAILED', `${target.user}@${target.hostname}:${target.port} refused every key we offered (agent and key files). Check the user name and that your public key is in the server's authorized_keys.`));
+        const notes = unreadable.length ? ` Also: ${unreadable.join('; ')}.` : '';
+        return fail(new EngineError('AUTH_FAILED', `${target.user}@${target.hostname}:${target.port} refused every key we offered (agent and key files). Check the user name and that your public key is in the server's authorized_keys.${notes}`));
       }
       fail(new EngineError('HOST_UNREACHABLE', `Cannot reach ${target.hostname}:${target.port}: ${err.message}. Check the address and your network; runs on it keep going.`));
     });
