@@ -200,6 +200,62 @@ describe('an SSH host', () => {
       expect(err.message).toContain(newKey);
       expect(err.message).toMatch(/CHANGED/);
       expect(accepted()).toBe(before);
+      // Once the user has confirmed the new key, trusting it explicitly replaces the old one.
+      expect(await codeOf(e.call('hosts.trust', { ref: 'box', fingerprint: 'SHA256:' + 'B'.repeat(43) }))).toBe('FINGERPRINT_MISMATCH');
+      await e.call('hosts.trust', { ref: 'box', fingerprint: newKey });
+      expect((await e.call('hosts.probe', { ref: 'box' })).cpus).toBeGreaterThan(0);
+    } finally {
+      e.close();
+    }
+  });
+});
+
+describe('code and datasets', () => {
+  it('uploads a code directory as git sees it, records commit and uncommitted changes, and runs in it', async () => {
+    const repo = tempDir('tb-code-');
+    const g = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args]);
+    g('init', '-q');
+    fs.writeFileSync(path.join(repo, '.gitignore'), 'data/\n*.ckpt\n');
+    fs.writeFileSync(path.join(repo, 'train.sh'), 'echo training from code\n');
+    g('add', '.');
+    g('commit', '-q', '-m', 'first');
+    fs.writeFileSync(path.join(repo, 'train.sh'), 'echo training from changed code\n'); // uncommitted change
+    fs.writeFileSync(path.join(repo, 'new.py'), 'print(1)\n'); // untracked, not ignored
+    fs.mkdirSync(path.join(repo, 'data'));
+    fs.writeFileSync(path.join(repo, 'data', 'big.bin'), 'ignored');
+    fs.writeFileSync(path.join(repo, 'model.ckpt'), 'ignored');
+    const head = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const e = open();
+    try {
+      const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command: 'sh train.sh' }, code: repo });
+      const done = await waitForEnd(e, run.id);
+      expect(done.status).toBe('SUCCEEDED');
+      expect((await e.call('runs.logs', { id: run.id })).map((l) => l.text)).toEqual(['training from changed code']);
+      const uploaded = execFileSync('find', ['.', '-type', 'f'], { cwd: path.join(done.remoteDir, 'code'), encoding: 'utf8' }).trim().split('\n').sort();
+      expect(uploaded).toEqual(['./.gitignore', './new.py', './train.sh']);
+      const runJson = JSON.parse(fs.readFileSync(path.join(done.remoteDir, 'run.json'), 'utf8'));
+      expect(runJson.code).toMatchObject({ files: 3, git: { commit: head, dirty: true, changesSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    } finally {
+      e.close();
+    }
+  });
+
+  it('uploads a local dataset once per host, whatever the number of runs using it', async () => {
+    const file = path.join(tempDir('tb-data-'), 'chat.jsonl');
+    fs.writeFileSync(file, '{"instruction": "hi", "response": "hello"}\n'.repeat(50));
+    const e = open();
+    try {
+      const inodes: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command: 'wc -l < data/chat.jsonl' }, dataset: file });
+        const done = await waitForEnd(e, run.id);
+        expect((await e.call('runs.logs', { id: run.id })).map((l) => l.text)).toEqual(['50']);
+        inodes.push(fs.statSync(path.join(done.remoteDir, 'data', 'chat.jsonl')).ino);
+        expect(JSON.parse(fs.readFileSync(path.join(done.remoteDir, 'run.json'), 'utf8')).dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
+      }
+      expect(inodes[0]).toBe(inodes[1]);
+      expect(fs.readdirSync(path.join(runRoot, 'datasets'))).toHaveLength(1);
+      expect(await codeOf(e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command: 'true' }, dataset: '/no/such.jsonl' }))).toBe('DATASET_NOT_FOUND');
     } finally {
       e.close();
     }

@@ -48,7 +48,8 @@ export class HostService {
    * Adds every concrete Host alias of an OpenSSH config file. Aliases whose name is taken are skipped
    * and reported; keys stay untrusted until the user trusts them.
    */
-  importSshConfig(file = path.join(os.homedir(), '.ssh', 'config')): { added: Host[]; skipped: { name: string; reason: string }[] } {
+  importSshConfig(given?: string): { added: Host[]; skipped: { name: string; reason: string }[] } {
+    const file = (given ?? path.join(os.homedir(), '.ssh', 'config')).replace(/^~(?=\/|$)/, os.homedir());
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');

@@ -13,6 +13,7 @@ import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { getRecipe } from '../recipes';
 import { PACKAGE_ROOT } from '../version';
+import { snapshotCode, type CodeSnapshot } from './code-snapshot';
 import type { RunStore } from './run-store';
 
 const REMOTE_DIR = path.join(PACKAGE_ROOT, 'resources', 'remote');
@@ -37,6 +38,26 @@ async function run(access: HostAccess, command: string, what: string): Promise<s
   return r.stdout;
 }
 
+/**
+ * Datasets live once per host under <root>/datasets/<sha256>/ and runs link to them: the same
+ * dataset is uploaded once, however many runs use it. The upload lands under a temporary name
+ * and is renamed, so a dropped link never leaves a half file under the final name.
+ */
+async function placeDataset(access: HostAccess, root: string, remoteDir: string, dataset: { name: string; bytes: Buffer; digest: string }): Promise<boolean> {
+  const dir = `${root}/datasets/${dataset.digest}`;
+  const file = `${dir}/${dataset.name}`;
+  const have = await access.exec(`test -f ${shQuote(file)} && wc -c < ${shQuote(file)}`, { timeoutMs: 30_000 });
+  const uploaded = !(have.code === 0 && Number(have.stdout.trim()) === dataset.bytes.length);
+  if (uploaded) {
+    await run(access, `mkdir -p ${shQuote(dir)}`, 'Creating the dataset folder');
+    const tmp = `${file}.part-${newUlid()}`;
+    await access.writeFile(tmp, dataset.bytes, 0o444);
+    await run(access, `mv -f ${shQuote(tmp)} ${shQuote(file)}`, 'Storing the dataset');
+  }
+  await run(access, `ln -s ${shQuote(`../../../datasets/${dataset.digest}/${dataset.name}`)} ${shQuote(`${remoteDir}/data/${dataset.name}`)}`, 'Linking the dataset');
+  return uploaded;
+}
+
 export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {
   const project = deps.projects.get(input.project);
   const host = deps.hosts.store.get(input.host);
@@ -52,6 +73,7 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
       throw new EngineError('DATASET_NOT_FOUND', `Cannot read the dataset ${input.dataset}: ${(err as Error).message}. Give a readable local file.`);
     }
   }
+  const code: CodeSnapshot | undefined = input.code ? snapshotCode(input.code) : undefined;
   const id = newUlid();
   const root = host.runRoot.replace(/\/+$/, '');
   const remoteDir = `${root}/runs/${id}`;
@@ -72,6 +94,8 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
       env: rendered.env,
       cancelGraceSeconds: 30,
       dataset: dataset ? { file: `data/${dataset.name}`, sha256: dataset.digest } : null,
+      code: code ? { dir: 'code', digest: code.digest, files: code.files.length, git: code.git } : null,
+      ...(code && recipe.name === 'custom' ? { cwd: 'code' } : {}),
       createdAt: new Date().toISOString(),
     };
     const uploads: [string, string | Buffer, number][] = [
@@ -81,12 +105,13 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
       ['.tb/lib/tunebench/hf_hook.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', 'hf_hook.py')), 0o644],
       ['.tb/lib/sitecustomize.py', fs.readFileSync(path.join(REMOTE_DIR, 'sitecustomize.py')), 0o644],
       ...Object.entries(rendered.files).map(([f, data]): [string, string | Buffer, number] => [f, data, 0o644]),
-      ...(dataset ? [[`data/${dataset.name}`, dataset.bytes, 0o644] as [string, Buffer, number]] : []),
+      ...(code ? code.files.map((f): [string, Buffer, number] => [`code/${f.path}`, fs.readFileSync(path.join(code.dir, f.path)), 0o644]) : []),
       ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o444],
     ];
     const dirs = [...new Set(uploads.map(([f]) => path.posix.dirname(f)).filter((d) => d !== '.'))];
     if (dirs.length) await run(access, `cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`, 'Creating folders');
     for (const [file, data, mode] of uploads) await access.writeFile(`${remoteDir}/${file}`, data, mode);
+    if (dataset) await placeDataset(access, root, remoteDir, dataset);
     deps.runs.setStatus(id, 'STARTING');
     deps.onChanged(id);
     await run(

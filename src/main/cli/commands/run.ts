@@ -51,7 +51,8 @@ export const runCommands: Command[] = [
       host: { kind: 'string', value: 'H', help: 'Host name (required; "local" is this machine)' },
       recipe: { kind: 'string', value: 'R', help: 'Recipe name (required): demo-lora-stdlib, custom' },
       param: { kind: 'list', value: 'KEY=VALUE', help: 'A recipe parameter (repeatable)' },
-      dataset: { kind: 'string', value: 'FILE', help: 'A local dataset file to upload with the run' },
+      dataset: { kind: 'string', value: 'FILE', help: 'A local dataset file to upload (once per host, by digest)' },
+      code: { kind: 'string', value: 'DIR', help: 'A local code directory to upload (git ls-files when a repository; commit and changes recorded)' },
     },
     async run(ctx, args) {
       for (const f of ['project', 'host', 'recipe']) if (typeof args.flags[f] !== 'string') throw usageError(`--${f} is required. See \`tunebench run launch --help\`.`);
@@ -62,6 +63,7 @@ export const runCommands: Command[] = [
           recipe: args.flags.recipe as string,
           params: parseParams(args.flags.param),
           ...(typeof args.flags.dataset === 'string' ? { dataset: args.flags.dataset } : {}),
+          ...(typeof args.flags.code === 'string' ? { code: args.flags.code } : {}),
         }),
       );
       ctx.print(run, () => `Launched ${run.id} on ${run.hostName} (${run.remoteDir})\n`);

@@ -5,6 +5,8 @@ import { ClientError } from '../../api/client';
 import { Modal } from '../../components/Modal';
 import { useApp, useClient } from '../../store/context';
 import { AddHostDialog } from './AddHostDialog';
+import { ImportDialog } from './ImportDialog';
+import { PassphraseDialog } from './PassphraseDialog';
 import { ProbePanel } from './ProbePanel';
 
 interface KeyProblem {
@@ -25,6 +27,8 @@ export function HostsPage() {
   const [probing, setProbing] = useState<string | null>(null);
   const [probes, setProbes] = useState<Record<string, HostProbe>>({});
   const [keyProblem, setKeyProblem] = useState<KeyProblem | null>(null);
+  const [locked, setLocked] = useState<{ hostName: string; keyFile: string } | null>(null);
+  const [importing, setImporting] = useState(false);
 
   const probe = async (name: string) => {
     setProbing(name);
@@ -35,6 +39,8 @@ export function HostsPage() {
       if (err instanceof ClientError && (err.code === 'HOST_KEY_UNKNOWN' || err.code === 'HOST_KEY_MISMATCH')) {
         const d = err.info.details as { presented: string; keyType?: string };
         setKeyProblem({ hostName: name, code: err.code, message: err.message, presented: d.presented, ...(d.keyType ? { keyType: d.keyType } : {}) });
+      } else if (err instanceof ClientError && err.code === 'PASSPHRASE_REQUIRED') {
+        setLocked({ hostName: name, keyFile: (err.info.details as { keyFile: string }).keyFile });
       } else notifyError(err);
     } finally {
       setProbing(null);
@@ -57,6 +63,9 @@ export function HostsPage() {
       <header className="page-header">
         <h1>Hosts</h1>
         <div className="toolbar">
+          <button type="button" onClick={() => setImporting(true)}>
+            Import from SSH config
+          </button>
           <button type="button" className="primary" onClick={() => setAdding(true)}>
             Add SSH host
           </button>
@@ -104,6 +113,26 @@ export function HostsPage() {
             setAdding(false);
             void loadHosts();
             void probe(name);
+          }}
+        />
+      )}
+      {locked && (
+        <PassphraseDialog
+          keyFile={locked.keyFile}
+          onClose={() => setLocked(null)}
+          onUnlocked={() => {
+            const name = locked.hostName;
+            setLocked(null);
+            void probe(name);
+          }}
+        />
+      )}
+      {importing && (
+        <ImportDialog
+          onClose={() => setImporting(false)}
+          onImported={() => {
+            setImporting(false);
+            void loadHosts();
           }}
         />
       )}
