@@ -28,6 +28,8 @@ export interface EngineOptions {
   knownHostsFiles?: string[];
   /** SSH agent socket (default $SSH_AUTH_SOCK; '' for none). */
   agentSocket?: string;
+  /** Seconds without a heartbeat before a run whose process is gone counts as LOST (default 60). */
+  heartbeatStaleSeconds?: number;
   /** In-memory key passphrases shared across engines of one process (the CLI's retry after asking). */
   passphrases?: Map<string, string>;
 }
@@ -62,6 +64,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     ingestor: new Ingestor(db),
     onChanged: (runId) => events.emit('runs.changed', { runId }),
     onLogAppended: (runId, lines) => events.emit('runs.logAppended', { runId, lines }),
+    ...(options.heartbeatStaleSeconds !== undefined ? { heartbeatStaleSeconds: options.heartbeatStaleSeconds } : {}),
   };
   runs.failStaleLaunches(10 * 60_000);
   const watcher = new RunWatcher(syncDeps, options.runSyncIntervalMs ?? 0);

@@ -161,6 +161,28 @@ describe('an SSH host', () => {
     }
   });
 
+  it('calls a run LOST only when its heartbeat is stale, its process gone and no exit code left', async () => {
+    const e = openEngine({ dataDir, knownHostsFiles: [], agentSocket: '', heartbeatStaleSeconds: 2 });
+    try {
+      const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'custom', params: { command: 'sleep 300' } });
+      const pidFile = path.join(run.remoteDir, '.tb', 'pid');
+      for (let i = 0; i < 50 && !fs.existsSync(pidFile); i++) await sleep(100);
+      expect((await e.call('runs.sync', { id: run.id })).status).toBe('RUNNING');
+      // The host "reboots": supervisor and run die at once, leaving no exit code.
+      const status = JSON.parse(fs.readFileSync(path.join(run.remoteDir, '.tb', 'status.json'), 'utf8'));
+      process.kill(status.supervisorPid, 'SIGKILL');
+      process.kill(-Number(fs.readFileSync(pidFile, 'utf8').split(' ')[0]), 'SIGKILL');
+      await sleep(300);
+      expect((await e.call('runs.sync', { id: run.id })).status).toBe('RUNNING'); // heartbeat still fresh: not yet
+      await sleep(2500);
+      const lost = await e.call('runs.sync', { id: run.id });
+      expect(lost.status).toBe('LOST');
+      expect(lost.lastError).toMatch(/No heartbeat/);
+    } finally {
+      e.close();
+    }
+  });
+
   it('reports malformed and huge metric lines, and keeps the good lines around them', async () => {
     const e = open();
     try {

@@ -33,6 +33,8 @@ export interface SyncDeps {
   ingestor: Ingestor;
   onChanged(runId: string): void;
   onLogAppended(runId: string, lines: number): void;
+  /** Seconds without a heartbeat (process gone, no exit code) before a run is LOST; default 60. */
+  heartbeatStaleSeconds?: number;
 }
 
 async function ingestStream(deps: SyncDeps, access: HostAccess, run: Run, file: string, kind: StreamKind, remote: { id: string; size: number } | undefined): Promise<number> {
@@ -56,14 +58,14 @@ async function ingestStream(deps: SyncDeps, access: HostAccess, run: Run, file: 
   return added;
 }
 
-function decideStatus(run: Run, probe: RemoteProbe): { status: RunStatus; exitCode?: number } {
+function decideStatus(run: Run, probe: RemoteProbe, staleSeconds: number): { status: RunStatus; exitCode?: number } {
   if (probe.exitCode !== null) {
     const state = probe.status?.state as RunStatus | undefined;
     if (state && FINAL_STATUSES.includes(state)) return { status: state, exitCode: probe.exitCode };
     return { status: probe.exitCode === 0 ? 'SUCCEEDED' : 'FAILED', exitCode: probe.exitCode };
   }
   if (probe.alive) return { status: run.status === 'CANCELLING' || probe.status?.state === 'CANCELLING' ? 'CANCELLING' : 'RUNNING' };
-  const stale = probe.heartbeatAge === null ? Date.now() - run.createdAt > START_GRACE_MS : probe.heartbeatAge > HEARTBEAT_STALE_S;
+  const stale = probe.heartbeatAge === null ? Date.now() - run.createdAt > START_GRACE_MS : probe.heartbeatAge > staleSeconds;
   // The process is gone without an exit code: lost only once the heartbeat is stale too (the
   // supervisor may be between the child's exit and writing the code).
   return { status: stale ? 'LOST' : run.status };
@@ -84,9 +86,10 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
       const added = await ingestStream(deps, access, run, file, kind, probe.files[file]);
       if (kind === 'log') logLines += added;
     }
-    const decided = decideStatus(run, probe);
+    const decided = decideStatus(run, probe, deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S);
     const changed = decided.status !== run.status || run.disconnected;
-    if (changed) deps.runs.setStatus(run.id, decided.status, { exitCode: decided.exitCode ?? null });
+    const lostWhy = decided.status === 'LOST' ? { lastError: `No heartbeat for over ${deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S} s, the run's process is gone and it left no exit code (the host rebooted, or the supervisor was killed).` } : {};
+    if (changed) deps.runs.setStatus(run.id, decided.status, { exitCode: decided.exitCode ?? null, ...lostWhy });
     if (run.disconnected) deps.runs.setDisconnected(run.id, false);
     if (logLines) deps.onLogAppended(run.id, logLines);
     if (changed || logLines) deps.onChanged(run.id);

@@ -15,6 +15,8 @@ export function LaunchDialog({ onClose, onLaunched }: { onClose: () => void; onL
   const [host, setHost] = useState(hosts[0]?.name ?? 'local');
   const [recipeName, setRecipeName] = useState(recipes[0]?.name ?? '');
   const [params, setParams] = useState<Record<string, string>>({});
+  const [dataset, setDataset] = useState('');
+  const [code, setCode] = useState('');
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [busy, setBusy] = useState(false);
   const recipe = recipes.find((r) => r.name === recipeName);
@@ -24,7 +26,14 @@ export function LaunchDialog({ onClose, onLaunched }: { onClose: () => void; onL
     setBusy(true);
     const given = Object.fromEntries(Object.entries(params).filter(([k, v]) => v.trim() !== '' && recipe?.params.some((p) => p.name === k)));
     try {
-      const run = await client.call('runs.launch', { project, host, recipe: recipeName, params: given });
+      const run = await client.call('runs.launch', {
+        project,
+        host,
+        recipe: recipeName,
+        params: given,
+        ...(dataset.trim() ? { dataset: dataset.trim() } : {}),
+        ...(code.trim() ? { code: code.trim() } : {}),
+      });
       onLaunched(run.id);
     } catch (err) {
       setErrors(formErrors(err));
@@ -71,6 +80,12 @@ export function LaunchDialog({ onClose, onLaunched }: { onClose: () => void; onL
             </Field>
           ))}
         </fieldset>
+        <Field label="Dataset file (optional)" hint="A JSONL file on this computer; uploaded once per host." error={errors.fields.dataset}>
+          <input type="text" value={dataset} onChange={(e) => setDataset(e.target.value)} spellCheck={false} />
+        </Field>
+        <Field label="Code directory (optional)" hint="Uploaded as git sees it; the commit and uncommitted changes are recorded." error={errors.fields.code}>
+          <input type="text" value={code} onChange={(e) => setCode(e.target.value)} spellCheck={false} />
+        </Field>
         {errors.form && (
           <p className="form-error" role="alert">
             {errors.form}

@@ -8,6 +8,7 @@ const PANELS: { title: string; names: string[] }[] = [
   { title: 'Loss', names: ['loss', 'eval_loss'] },
   { title: 'Learning rate', names: ['learning_rate'] },
   { title: 'Grad norm', names: ['grad_norm'] },
+  { title: 'Tokens/s', names: ['tokens_per_s'] },
   { title: 'GPU utilization', names: ['gpu0.util', 'gpu1.util', 'gpu2.util', 'gpu3.util'] },
 ];
 
@@ -55,6 +56,14 @@ export function RunCharts({ run }: { run: Run }) {
       list.push([p.step ?? i, p.value]);
       m.set(p.name, list);
     });
+    // Throughput from the cumulative token count and the wall-clock time of each point.
+    const tokens = points.filter((p) => p.name === 'tokens' && p.value !== null);
+    const rate: [number, number | null][] = [];
+    for (let i = 1; i < tokens.length; i++) {
+      const dt = tokens[i]!.ts - tokens[i - 1]!.ts;
+      if (dt > 0) rate.push([tokens[i]!.step ?? i, (tokens[i]!.value! - tokens[i - 1]!.value!) / dt]);
+    }
+    if (rate.length) m.set('tokens_per_s', rate);
     return m;
   }, [points]);
 
