@@ -1,6 +1,7 @@
 // Turns complete lines of a remote file into rows, and stores rows and cursor in one transaction,
 // so a crash or a dropped link between two reads can neither lose nor repeat a line.
 import type Database from 'better-sqlite3';
+import { PyramidBatch } from '../metrics/pyramid';
 
 export const MAX_METRIC_LINE_BYTES = 1024 * 1024;
 export const MAX_LOG_LINE_CHARS = 64 * 1024;
@@ -70,7 +71,10 @@ export class Ingestor {
   /** Series ids by run, stream and name: looked up once, not once per point. */
   private readonly seriesIds = new Map<string, Map<string, number>>();
 
+  private readonly pyramid: PyramidBatch;
+
   constructor(private readonly db: Database.Database) {
+    this.pyramid = new PyramidBatch(db);
     this.stmts = {
       cursor: db.prepare<[string, string], { file_id: string; offset: number; epoch: number; skipping: number }>('SELECT file_id, offset, epoch, skipping FROM run_cursors WHERE run_id = ? AND file = ?'),
       saveCursor: db.prepare<[string, string, string, number, number, number]>(
@@ -80,7 +84,9 @@ export class Ingestor {
       insertLine: db.prepare<[string, number, number, number, string]>('INSERT OR IGNORE INTO log_lines (run_id, n, epoch, offset, text) VALUES (?, ?, ?, ?, ?)'),
       findSeries: db.prepare<[string, string, string], { id: number }>('SELECT id FROM metric_series WHERE run_id = ? AND stream = ? AND name = ?'),
       insertSeries: db.prepare<[string, string, string, string]>('INSERT INTO metric_series (run_id, stream, name, kind) VALUES (?, ?, ?, ?)'),
-      insertPoint: db.prepare<[number, number, number, number | null, number | null]>('INSERT OR IGNORE INTO metric_points (series_id, seq, ts, step, value) VALUES (?, ?, ?, ?, ?)'),
+      insertPoint: db.prepare<[number, number, number, number, number | null, number | null]>('INSERT OR IGNORE INTO metric_points (series_id, idx, seq, ts, step, value) VALUES (?, ?, ?, ?, ?, ?)'),
+      seriesPoints: db.prepare<[number], { points: number }>('SELECT points FROM metric_series WHERE id = ?'),
+      setSeriesPoints: db.prepare<[number, number]>('UPDATE metric_series SET points = ? WHERE id = ?'),
       addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
     };
   }
@@ -131,6 +137,8 @@ export class Ingestor {
           }
         }
       } else {
+        // A series' point count is read fresh in each transaction: another process may have added points.
+        const counts = new Map<number, number>();
         for (const line of lines) {
           if (line.text.trim() === '') continue;
           const point = parseMetricLine(line.text);
@@ -139,9 +147,19 @@ export class Ingestor {
             continue;
           }
           for (const [name, value] of point.values) {
-            added += this.stmts.insertPoint.run(this.seriesId(runId, kind, name, point.kind), point.seq, point.ts, point.step, value).changes;
+            const sid = this.seriesId(runId, kind, name, point.kind);
+            let idx = counts.get(sid);
+            if (idx === undefined) idx = this.stmts.seriesPoints.get(sid)!.points;
+            if (this.stmts.insertPoint.run(sid, idx, point.seq, point.ts, point.step, value).changes > 0) {
+              this.pyramid.add(sid, idx, value, point.step, point.ts);
+              added++;
+              idx++;
+            }
+            counts.set(sid, idx);
           }
         }
+        for (const [sid, points] of counts) this.stmts.setSeriesPoints.run(points, sid);
+        this.pyramid.flush();
       }
       if (malformed) this.stmts.addMalformed.run(malformed, runId);
       this.stmts.saveCursor.run(runId, file, next.fileId, next.offset, next.epoch, next.skipping ? 1 : 0);
@@ -150,6 +168,7 @@ export class Ingestor {
       write.immediate();
     } catch (err) {
       this.seriesIds.clear(); // series rows made in the rolled-back transaction are gone
+      this.pyramid.clear();
       throw err;
     }
     if (stale) return { added: 0, malformed: 0, next: this.cursor(runId, file) ?? cursor, stale: true };

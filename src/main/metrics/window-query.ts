@@ -1,0 +1,162 @@
+// One query for every chart: a series, an x window and a bucket budget in; either the raw points
+// (when the window holds no more than the budget) or buckets with the exact min and max of the
+// points each covers, so a one-point spike shows at any zoom. Cost: the budget, not the run's length.
+import type Database from 'better-sqlite3';
+import { FANOUT, LEVELS, mergeInto, newAgg, type Agg } from './pyramid';
+
+export type XAxis = 'step' | 'time' | 'index';
+
+export interface WindowQuery {
+  seriesId: number;
+  x: XAxis;
+  /** Inclusive window on the chosen axis; open ends when absent. */
+  from?: number;
+  to?: number;
+  maxBuckets: number;
+}
+
+export interface RawPoint {
+  idx: number;
+  step: number | null;
+  ts: number;
+  value: number | null;
+}
+
+export interface Bucket extends Agg {
+  /** The ranks of the first and last point the bucket covers. */
+  firstIdx: number;
+  lastIdx: number;
+}
+
+export type WindowResult = { kind: 'points'; total: number; points: RawPoint[] } | { kind: 'buckets'; total: number; buckets: Bucket[] };
+
+interface BucketRow {
+  bucket: number;
+  count: number;
+  n: number;
+  min: number | null;
+  max: number | null;
+  sum: number;
+  first: number | null;
+  last: number | null;
+  first_step: number | null;
+  last_step: number | null;
+  first_ts: number;
+  last_ts: number;
+}
+
+const toAgg = (r: BucketRow): Agg => ({
+  count: r.count,
+  n: r.n,
+  min: r.min,
+  max: r.max,
+  sum: r.sum,
+  first: r.first,
+  last: r.last,
+  firstStep: r.first_step,
+  lastStep: r.last_step,
+  firstTs: r.first_ts,
+  lastTs: r.last_ts,
+});
+
+export class WindowQueries {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      total: db.prepare<[number], { points: number }>('SELECT points FROM metric_series WHERE id = ?'),
+      pointAt: db.prepare<[number, number], { step: number | null; ts: number }>('SELECT step, ts FROM metric_points WHERE series_id = ? AND idx = ?'),
+      points: db.prepare<[number, number, number], RawPoint>('SELECT idx, step, ts, value FROM metric_points WHERE series_id = ? AND idx BETWEEN ? AND ? ORDER BY idx'),
+      buckets: db.prepare<[number, number, number, number], BucketRow>(
+        'SELECT bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts FROM metric_buckets WHERE series_id = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
+      ),
+    };
+  }
+
+  private xAt(seriesId: number, idx: number, x: XAxis): number {
+    if (x === 'index') return idx;
+    const p = this.stmts.pointAt.get(seriesId, idx)!;
+    return x === 'time' ? p.ts : (p.step ?? idx);
+  }
+
+  /** First rank whose x is >= v (x must not decrease along the series: steps and time don't). */
+  private lowerBound(seriesId: number, total: number, x: XAxis, v: number): number {
+    let lo = 0;
+    let hi = total;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.xAt(seriesId, mid, x) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private upperBound(seriesId: number, total: number, x: XAxis, v: number): number {
+    let lo = 0;
+    let hi = total;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.xAt(seriesId, mid, x) <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  run(q: WindowQuery): WindowResult {
+    const total = this.stmts.total.get(q.seriesId)?.points ?? 0;
+    const a = q.from === undefined ? 0 : this.lowerBound(q.seriesId, total, q.x, q.from);
+    const b = (q.to === undefined ? total : this.upperBound(q.seriesId, total, q.x, q.to)) - 1;
+    if (b < a) return { kind: 'points', total, points: [] };
+    const count = b - a + 1;
+    if (count <= q.maxBuckets) return { kind: 'points', total, points: this.stmts.points.all(q.seriesId, a, b) };
+    // Points per output bucket, leaving room for the uneven first and last bucket.
+    const width = Math.ceil(count / Math.max(1, q.maxBuckets - 2));
+    let level = 0;
+    while (level < LEVELS && FANOUT ** (level + 1) <= width) level++;
+    return { kind: 'buckets', total, buckets: this.group(q.seriesId, a, b, level, width) };
+  }
+
+  /**
+   * Covers [a, b] with pyramid pieces no larger than level `top` (raw points at the ragged edges,
+   * finer buckets near them, level-`top` buckets inside), then groups consecutive pieces into output
+   * buckets of about `width` points. Every piece is exact, so every output bucket is exact.
+   */
+  private group(seriesId: number, a: number, b: number, top: number, width: number): Bucket[] {
+    const out: Bucket[] = [];
+    let current: Bucket | undefined;
+    const take = (agg: Agg, firstIdx: number, lastIdx: number) => {
+      if (!current) current = { ...agg, firstIdx, lastIdx };
+      else {
+        mergeInto(current, agg);
+        current.lastIdx = lastIdx;
+      }
+      if (current.count >= width) {
+        out.push(current);
+        current = undefined;
+      }
+    };
+    let p = a;
+    while (p <= b) {
+      // The largest aligned piece that starts at p and fits in [p, b], up to level `top`.
+      let level = 0;
+      while (level < top && p % FANOUT ** (level + 1) === 0 && p + FANOUT ** (level + 1) - 1 <= b) level++;
+      const size = FANOUT ** level;
+      if (level === 0) {
+        // A run of raw points up to the next level-1 boundary (or b).
+        const end = Math.min(b, (Math.floor(p / FANOUT) + 1) * FANOUT - 1, top === 0 ? b : Infinity);
+        for (const pt of this.stmts.points.all(seriesId, p, end)) take(newAgg(pt.value, pt.step, pt.ts), pt.idx, pt.idx);
+        p = end + 1;
+        continue;
+      }
+      // A run of whole buckets at this level: as many as fit before b and, below the top level,
+      // before the next boundary of the level above.
+      const first = p / size;
+      let last = Math.floor((b + 1) / size) - 1;
+      if (level < top) last = Math.min(last, (Math.floor(p / (size * FANOUT)) + 1) * FANOUT - 1);
+      for (const row of this.stmts.buckets.all(seriesId, level, first, last)) take(toAgg(row), row.bucket * size, (row.bucket + 1) * size - 1);
+      p = (last + 1) * size;
+    }
+    if (current) out.push(current);
+    return out;
+  }
+}
