@@ -2,9 +2,13 @@
 // SQLite once per bucket per batch, so the pyramid costs a few percent of the point inserts.
 import type Database from 'better-sqlite3';
 
-export const FANOUT_BITS = 4; // 16 points per level-1 bucket, 256 per level 2, ...
-export const FANOUT = 1 << FANOUT_BITS;
-export const LEVELS = 6; // level 6 buckets hold 16.7M points
+/**
+ * Points per bucket at each level: 16 at level 1 (so upkeep writes ~8% more rows than the points
+ * themselves), then 4x per level, up to 16.7M at level 11. A factor of 4 between levels keeps a
+ * query within 4x of its bucket budget in rows read, whatever the zoom.
+ */
+export const LEVEL_SIZES: readonly number[] = [1, ...Array.from({ length: 11 }, (_, l) => 16 * 4 ** l)];
+export const LEVELS = LEVEL_SIZES.length - 1;
 
 export interface Agg {
   count: number;
@@ -67,9 +71,8 @@ export class PyramidBatch {
   add(seriesId: number, idx: number, value: number | null, step: number | null, ts: number): void {
     let state = this.series.get(seriesId);
     if (!state) this.series.set(seriesId, (state = { open: [], closed: [] }));
-    let size = FANOUT;
-    for (let level = 1; level <= LEVELS; level++, size *= FANOUT) {
-      const bucket = Math.floor(idx / size);
+    for (let level = 1; level <= LEVELS; level++) {
+      const bucket = Math.floor(idx / LEVEL_SIZES[level]!);
       const open = state.open[level];
       if (open && open.bucket === bucket) {
         const a = open.agg;

@@ -2,7 +2,7 @@
 // (when the window holds no more than the budget) or buckets with the exact min and max of the
 // points each covers, so a one-point spike shows at any zoom. Cost: the budget, not the run's length.
 import type Database from 'better-sqlite3';
-import { FANOUT, LEVELS, mergeInto, newAgg, type Agg } from './pyramid';
+import { LEVEL_SIZES, LEVELS, mergeInto, newAgg, type Agg } from './pyramid';
 
 export type XAxis = 'step' | 'time' | 'index';
 
@@ -30,34 +30,8 @@ export interface Bucket extends Agg {
 
 export type WindowResult = { kind: 'points'; total: number; points: RawPoint[] } | { kind: 'buckets'; total: number; buckets: Bucket[] };
 
-interface BucketRow {
-  bucket: number;
-  count: number;
-  n: number;
-  min: number | null;
-  max: number | null;
-  sum: number;
-  first: number | null;
-  last: number | null;
-  first_step: number | null;
-  last_step: number | null;
-  first_ts: number;
-  last_ts: number;
-}
-
-const toAgg = (r: BucketRow): Agg => ({
-  count: r.count,
-  n: r.n,
-  min: r.min,
-  max: r.max,
-  sum: r.sum,
-  first: r.first,
-  last: r.last,
-  firstStep: r.first_step,
-  lastStep: r.last_step,
-  firstTs: r.first_ts,
-  lastTs: r.last_ts,
-});
+/** bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts */
+type BucketTuple = [number, number, number, number | null, number | null, number, number | null, number | null, number | null, number | null, number, number];
 
 export class WindowQueries {
   private readonly stmts;
@@ -67,9 +41,12 @@ export class WindowQueries {
       total: db.prepare<[number], { points: number }>('SELECT points FROM metric_series WHERE id = ?'),
       pointAt: db.prepare<[number, number], { step: number | null; ts: number }>('SELECT step, ts FROM metric_points WHERE series_id = ? AND idx = ?'),
       points: db.prepare<[number, number, number], RawPoint>('SELECT idx, step, ts, value FROM metric_points WHERE series_id = ? AND idx BETWEEN ? AND ? ORDER BY idx'),
-      buckets: db.prepare<[number, number, number, number], BucketRow>(
-        'SELECT bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts FROM metric_buckets WHERE series_id = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
-      ),
+      // Rows as arrays: a zoom reads thousands of them, and objects per row cost more than the SQL.
+      buckets: db
+        .prepare<[number, number, number, number], BucketTuple>(
+          'SELECT bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts FROM metric_buckets WHERE series_id = ? AND level = ? AND bucket BETWEEN ? AND ? ORDER BY bucket',
+        )
+        .raw(true),
     };
   }
 
@@ -112,7 +89,7 @@ export class WindowQueries {
     // Points per output bucket, leaving room for the uneven first and last bucket.
     const width = Math.ceil(count / Math.max(1, q.maxBuckets - 2));
     let level = 0;
-    while (level < LEVELS && FANOUT ** (level + 1) <= width) level++;
+    while (level < LEVELS && LEVEL_SIZES[level + 1]! <= width) level++;
     return { kind: 'buckets', total, buckets: this.group(q.seriesId, a, b, level, width) };
   }
 
@@ -139,11 +116,12 @@ export class WindowQueries {
     while (p <= b) {
       // The largest aligned piece that starts at p and fits in [p, b], up to level `top`.
       let level = 0;
-      while (level < top && p % FANOUT ** (level + 1) === 0 && p + FANOUT ** (level + 1) - 1 <= b) level++;
-      const size = FANOUT ** level;
+      while (level < top && p % LEVEL_SIZES[level + 1]! === 0 && p + LEVEL_SIZES[level + 1]! - 1 <= b) level++;
+      const size = LEVEL_SIZES[level]!;
       if (level === 0) {
         // A run of raw points up to the next level-1 boundary (or b).
-        const end = Math.min(b, (Math.floor(p / FANOUT) + 1) * FANOUT - 1, top === 0 ? b : Infinity);
+        const next = LEVEL_SIZES[1]!;
+        const end = top === 0 ? b : Math.min(b, (Math.floor(p / next) + 1) * next - 1);
         for (const pt of this.stmts.points.all(seriesId, p, end)) take(newAgg(pt.value, pt.step, pt.ts), pt.idx, pt.idx);
         p = end + 1;
         continue;
@@ -152,8 +130,31 @@ export class WindowQueries {
       // before the next boundary of the level above.
       const first = p / size;
       let last = Math.floor((b + 1) / size) - 1;
-      if (level < top) last = Math.min(last, (Math.floor(p / (size * FANOUT)) + 1) * FANOUT - 1);
-      for (const row of this.stmts.buckets.all(seriesId, level, first, last)) take(toAgg(row), row.bucket * size, (row.bucket + 1) * size - 1);
+      if (level < top) {
+        const parent = LEVEL_SIZES[level + 1]!;
+        last = Math.min(last, ((Math.floor(p / parent) + 1) * parent) / size - 1);
+      }
+      for (const r of this.stmts.buckets.all(seriesId, level, first, last) as unknown as BucketTuple[]) {
+        const firstIdx = r[0] * size;
+        const lastIdx = firstIdx + size - 1;
+        if (!current) {
+          current = { count: r[1], n: r[2], min: r[3], max: r[4], sum: r[5], first: r[6], last: r[7], firstStep: r[8], lastStep: r[9], firstTs: r[10], lastTs: r[11], firstIdx, lastIdx };
+        } else {
+          current.count += r[1];
+          current.n += r[2];
+          if (r[3] !== null && (current.min === null || r[3] < current.min)) current.min = r[3];
+          if (r[4] !== null && (current.max === null || r[4] > current.max)) current.max = r[4];
+          current.sum += r[5];
+          current.last = r[7];
+          current.lastStep = r[9];
+          current.lastTs = r[11];
+          current.lastIdx = lastIdx;
+        }
+        if (current.count >= width) {
+          out.push(current);
+          current = undefined;
+        }
+      }
       p = (last + 1) * size;
     }
     if (current) out.push(current);

@@ -84,9 +84,9 @@ export class Ingestor {
       insertLine: db.prepare<[string, number, number, number, string]>('INSERT OR IGNORE INTO log_lines (run_id, n, epoch, offset, text) VALUES (?, ?, ?, ?, ?)'),
       findSeries: db.prepare<[string, string, string], { id: number }>('SELECT id FROM metric_series WHERE run_id = ? AND stream = ? AND name = ?'),
       insertSeries: db.prepare<[string, string, string, string]>('INSERT INTO metric_series (run_id, stream, name, kind) VALUES (?, ?, ?, ?)'),
-      insertPoint: db.prepare<[number, number, number, number, number | null, number | null]>('INSERT OR IGNORE INTO metric_points (series_id, idx, seq, ts, step, value) VALUES (?, ?, ?, ?, ?, ?)'),
-      seriesPoints: db.prepare<[number], { points: number }>('SELECT points FROM metric_series WHERE id = ?'),
-      setSeriesPoints: db.prepare<[number, number]>('UPDATE metric_series SET points = ? WHERE id = ?'),
+      insertPoint: db.prepare<[number, number, number, number, number | null, number | null]>('INSERT INTO metric_points (series_id, idx, seq, ts, step, value) VALUES (?, ?, ?, ?, ?, ?)'),
+      seriesState: db.prepare<[number], { points: number; last_seq: number }>('SELECT points, last_seq FROM metric_series WHERE id = ?'),
+      setSeriesState: db.prepare<[number, number, number]>('UPDATE metric_series SET points = ?, last_seq = ? WHERE id = ?'),
       addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
     };
   }
@@ -137,8 +137,8 @@ export class Ingestor {
           }
         }
       } else {
-        // A series' point count is read fresh in each transaction: another process may have added points.
-        const counts = new Map<number, number>();
+        // A series' state is read fresh in each transaction: another process may have added points.
+        const states = new Map<number, { points: number; lastSeq: number }>();
         for (const line of lines) {
           if (line.text.trim() === '') continue;
           const point = parseMetricLine(line.text);
@@ -148,17 +148,21 @@ export class Ingestor {
           }
           for (const [name, value] of point.values) {
             const sid = this.seriesId(runId, kind, name, point.kind);
-            let idx = counts.get(sid);
-            if (idx === undefined) idx = this.stmts.seriesPoints.get(sid)!.points;
-            if (this.stmts.insertPoint.run(sid, idx, point.seq, point.ts, point.step, value).changes > 0) {
-              this.pyramid.add(sid, idx, value, point.step, point.ts);
-              added++;
-              idx++;
+            let state = states.get(sid);
+            if (!state) {
+              const row = this.stmts.seriesState.get(sid)!;
+              states.set(sid, (state = { points: row.points, lastSeq: row.last_seq }));
             }
-            counts.set(sid, idx);
+            // Sequence numbers only grow in a series: one not above the last was stored already.
+            if (point.seq <= state.lastSeq) continue;
+            this.stmts.insertPoint.run(sid, state.points, point.seq, point.ts, point.step, value);
+            this.pyramid.add(sid, state.points, value, point.step, point.ts);
+            state.points++;
+            state.lastSeq = point.seq;
+            added++;
           }
         }
-        for (const [sid, points] of counts) this.stmts.setSeriesPoints.run(points, sid);
+        for (const [sid, st] of states) this.stmts.setSeriesState.run(st.points, st.lastSeq, sid);
         this.pyramid.flush();
       }
       if (malformed) this.stmts.addMalformed.run(malformed, runId);

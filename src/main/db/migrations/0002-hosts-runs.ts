@@ -77,13 +77,15 @@ export const migration: Migration = {
       stream TEXT NOT NULL,
       name   TEXT NOT NULL,
       kind   TEXT NOT NULL,
-      -- how many points the series holds: the next point's idx
-      points INTEGER NOT NULL DEFAULT 0,
+      -- how many points the series holds (the next point's idx), and the highest seq stored:
+      -- a line whose seq is not above it was stored before (a replaced file, a replayed line)
+      points   INTEGER NOT NULL DEFAULT 0,
+      last_seq INTEGER NOT NULL DEFAULT 0,
       UNIQUE (run_id, stream, name)
     ) STRICT;
 
     -- idx is the point's rank in its series (0, 1, 2, ...), which the min/max pyramid is built on;
-    -- seq is the line's sequence number: the same line read twice is stored once.
+    -- seq is the line's sequence number (see metric_series.last_seq for how repeats are dropped).
     CREATE TABLE metric_points (
       series_id INTEGER NOT NULL REFERENCES metric_series (id) ON DELETE CASCADE,
       idx       INTEGER NOT NULL,
@@ -93,6 +95,5 @@ export const migration: Migration = {
       value     REAL,
       PRIMARY KEY (series_id, idx)
     ) STRICT, WITHOUT ROWID;
-    CREATE UNIQUE INDEX metric_points_seq ON metric_points (series_id, seq);
   `,
 };
