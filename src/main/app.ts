@@ -4,7 +4,9 @@ import type { AppInfo } from '../shared/contract';
 import { openDatabase } from './db/open';
 import { EventBus } from './events';
 import { resolveDataDir } from './paths';
+import { seedDemo } from './demo/seed';
 import { HostService } from './hosts/host-service';
+import { MetricQueries } from './metrics/metric-queries';
 import { ProjectStore } from './projects/project-store';
 import { describeRecipes } from './recipes';
 import { Ingestor } from './runs/ingest';
@@ -58,6 +60,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     ...(options.passphrases ? { passphrases: options.passphrases } : {}),
   });
   const runs = new RunStore(db);
+  const metrics = new MetricQueries(db);
   const syncDeps: SyncDeps = {
     hosts,
     runs,
@@ -110,6 +113,14 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'runs.cancel': (input) => cancelRun(syncDeps, input.id),
     'runs.logs': (input) => runs.logs(runs.get(input.id).id, input.afterLine ?? 0, input.limit ?? 10_000),
     'runs.metrics': (input) => runs.metrics(runs.get(input.id).id, input.name),
+    'metrics.series': (input) => metrics.series(runs.get(input.id).id),
+    'metrics.window': (input) => metrics.window(runs.get(input.runId).id, input),
+    'demo.seed': (input) => {
+      const seeded = seedDemo(db, projects, hosts, input);
+      events.emit('projects.changed', { projectId: seeded.projectId });
+      events.emit('runs.changed', { runId: null });
+      return seeded;
+    },
   };
   const dispatch = createDispatch(handlers, { checkOutputs: options.checkOutputs });
 

@@ -12,6 +12,7 @@ import {
 } from './domain/project';
 import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
 import { LaunchInput, ListRunsInput, LogLine, MetricPoint, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
+import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import type { EventName, MethodName } from './names';
 
 export const AppInfo = z.object({
@@ -59,6 +60,15 @@ export const methods = {
   'runs.cancel': { input: RunRefInput, output: Run },
   'runs.logs': { input: RunLogsInput, output: z.array(LogLine) },
   'runs.metrics': { input: RunMetricsInput, output: z.array(MetricPoint) },
+  /** Every metric series of a run with its summary (min, max and their steps, last), kept at ingest. */
+  'metrics.series': { input: RunRefInput, output: z.array(SeriesSummary) },
+  /** The one chart query: raw points when the window holds no more than maxBuckets, else exact min/max buckets. */
+  'metrics.window': { input: WindowInput, output: WindowResult },
+  /** Synthetic finished runs for newcomers, tests and benchmarks, through the real ingest path. */
+  'demo.seed': {
+    input: z.strictObject({ project: z.string().trim().min(1).max(100).optional(), runs: z.number().int().min(1).max(10_000), points: z.number().int().min(1).max(10_000_000), seed: z.number().int().optional() }),
+    output: z.object({ projectId: z.string(), runIds: z.array(z.string()), spikes: z.array(z.object({ runId: z.string(), step: z.number(), value: z.number() })) }),
+  },
 } satisfies Record<MethodName, { input: z.ZodType; output: z.ZodType }>;
 
 export const events = {

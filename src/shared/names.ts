@@ -24,6 +24,9 @@ export const METHOD_NAMES = [
   'runs.cancel',
   'runs.logs',
   'runs.metrics',
+  'metrics.series',
+  'metrics.window',
+  'demo.seed',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

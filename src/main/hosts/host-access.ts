@@ -42,6 +42,8 @@ export class LocalAccess implements HostAccess {
         if (timer) clearTimeout(timer);
         resolve({ code, stdout, stderr });
       });
+      // A command that exits without reading its input closes the pipe first: that is no error.
+      child.stdin.on('error', () => {});
       child.stdin.end(options.stdin ?? '');
     });
   }

@@ -15,6 +15,17 @@ export interface Cursor {
 
 export type StreamKind = 'log' | 'metrics' | 'sys';
 
+interface SeriesState {
+  points: number;
+  lastSeq: number;
+  min: number | null;
+  minStep: number | null;
+  max: number | null;
+  maxStep: number | null;
+  last: number | null;
+  lastStep: number | null;
+}
+
 export interface ParsedPoint {
   seq: number;
   ts: number;
@@ -85,8 +96,12 @@ export class Ingestor {
       findSeries: db.prepare<[string, string, string], { id: number }>('SELECT id FROM metric_series WHERE run_id = ? AND stream = ? AND name = ?'),
       insertSeries: db.prepare<[string, string, string, string]>('INSERT INTO metric_series (run_id, stream, name, kind) VALUES (?, ?, ?, ?)'),
       insertPoint: db.prepare<[number, number, number, number, number | null, number | null]>('INSERT INTO metric_points (series_id, idx, seq, ts, step, value) VALUES (?, ?, ?, ?, ?, ?)'),
-      seriesState: db.prepare<[number], { points: number; last_seq: number }>('SELECT points, last_seq FROM metric_series WHERE id = ?'),
-      setSeriesState: db.prepare<[number, number, number]>('UPDATE metric_series SET points = ?, last_seq = ? WHERE id = ?'),
+      seriesState: db.prepare<[number], SeriesState>(
+        'SELECT points, last_seq AS lastSeq, min, min_step AS minStep, max, max_step AS maxStep, last, last_step AS lastStep FROM metric_series WHERE id = ?',
+      ),
+      setSeriesState: db.prepare<[SeriesState & { id: number }]>(
+        'UPDATE metric_series SET points = @points, last_seq = @lastSeq, min = @min, min_step = @minStep, max = @max, max_step = @maxStep, last = @last, last_step = @lastStep WHERE id = @id',
+      ),
       addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
     };
   }
@@ -138,7 +153,7 @@ export class Ingestor {
         }
       } else {
         // A series' state is read fresh in each transaction: another process may have added points.
-        const states = new Map<number, { points: number; lastSeq: number }>();
+        const states = new Map<number, SeriesState>();
         for (const line of lines) {
           if (line.text.trim() === '') continue;
           const point = parseMetricLine(line.text);
@@ -149,20 +164,23 @@ export class Ingestor {
           for (const [name, value] of point.values) {
             const sid = this.seriesId(runId, kind, name, point.kind);
             let state = states.get(sid);
-            if (!state) {
-              const row = this.stmts.seriesState.get(sid)!;
-              states.set(sid, (state = { points: row.points, lastSeq: row.last_seq }));
-            }
+            if (!state) states.set(sid, (state = this.stmts.seriesState.get(sid)!));
             // Sequence numbers only grow in a series: one not above the last was stored already.
             if (point.seq <= state.lastSeq) continue;
             this.stmts.insertPoint.run(sid, state.points, point.seq, point.ts, point.step, value);
             this.pyramid.add(sid, state.points, value, point.step, point.ts);
             state.points++;
             state.lastSeq = point.seq;
+            if (value !== null) {
+              if (state.min === null || value < state.min) [state.min, state.minStep] = [value, point.step];
+              if (state.max === null || value > state.max) [state.max, state.maxStep] = [value, point.step];
+            }
+            state.last = value;
+            state.lastStep = point.step;
             added++;
           }
         }
-        for (const [sid, st] of states) this.stmts.setSeriesState.run(st.points, st.lastSeq, sid);
+        for (const [id, st] of states) this.stmts.setSeriesState.run({ ...st, id });
         this.pyramid.flush();
       }
       if (malformed) this.stmts.addMalformed.run(malformed, runId);

@@ -25,7 +25,7 @@ interface RunRow {
 const SELECT = `
   SELECT r.*, h.name AS host_name,
     (SELECT count(*) FROM log_lines l WHERE l.run_id = r.id) AS log_lines,
-    (SELECT count(*) FROM metric_points m JOIN metric_series s ON s.id = m.series_id WHERE s.run_id = r.id) AS metric_points
+    (SELECT coalesce(sum(s.points), 0) FROM metric_series s WHERE s.run_id = r.id) AS metric_points
   FROM runs r JOIN hosts h ON h.id = r.host_id`;
 
 const toRun = (r: RunRow): Run => ({

@@ -7,13 +7,22 @@ import { useEffect, useRef } from 'react';
 
 echarts.use([LineChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, CanvasRenderer]);
 
-export function useECharts(option: echarts.EChartsCoreOption) {
+/** onZoom gets the x range the user zoomed to (undefined ends: fully zoomed out on that side). */
+export function useECharts(option: echarts.EChartsCoreOption, onZoom?: (from: number | undefined, to: number | undefined) => void) {
+  const zoomRef = useRef(onZoom);
+  zoomRef.current = onZoom;
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   useEffect(() => {
     if (!ref.current) return;
     const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
     chart.current = echarts.init(ref.current, dark ? 'dark' : undefined, { renderer: 'canvas' });
+    chart.current.on('datazoom', () => {
+      const zoom = (chart.current?.getOption() as { dataZoom?: { start?: number; end?: number; startValue?: number; endValue?: number }[] }).dataZoom?.[0];
+      if (!zoom || !zoomRef.current) return;
+      const full = (zoom.start ?? 0) <= 0 && (zoom.end ?? 100) >= 100;
+      zoomRef.current(full ? undefined : zoom.startValue, full ? undefined : zoom.endValue);
+    });
     const resize = new ResizeObserver(() => chart.current?.resize());
     resize.observe(ref.current);
     return () => {

@@ -81,6 +81,13 @@ export const migration: Migration = {
       -- a line whose seq is not above it was stored before (a replaced file, a replayed line)
       points   INTEGER NOT NULL DEFAULT 0,
       last_seq INTEGER NOT NULL DEFAULT 0,
+      -- the summary a runs table shows, kept at ingest: extremes with their steps, and the last value
+      min      REAL,
+      min_step REAL,
+      max      REAL,
+      max_step REAL,
+      last     REAL,
+      last_step REAL,
       UNIQUE (run_id, stream, name)
     ) STRICT;
 

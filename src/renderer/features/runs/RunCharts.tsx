@@ -1,74 +1,127 @@
-// Live charts of a run: loss (train and eval), learning rate, grad norm, tokens/s and GPU use when logged.
+// Live charts of a run, drawn from the window query: raw points when few, else exact min/max buckets
+// drawn as a band with the mean inside, so a one-point spike shows at any zoom. Zooming re-queries.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { MetricPoint, Run } from '../../../shared/domain/run';
+import type { SeriesSummary, WindowResult } from '../../../shared/domain/metrics';
+import type { Run } from '../../../shared/domain/run';
 import { useECharts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
 
-const PANELS: { title: string; names: string[] }[] = [
+const PANELS: { title: string; names: string[]; stream?: 'sys' }[] = [
   { title: 'Loss', names: ['loss', 'eval_loss'] },
   { title: 'Learning rate', names: ['learning_rate'] },
   { title: 'Grad norm', names: ['grad_norm'] },
-  { title: 'Tokens/s', names: ['tokens_per_s'] },
-  { title: 'GPU utilization', names: ['gpu0.util', 'gpu1.util', 'gpu2.util', 'gpu3.util'] },
+  { title: 'Tokens/s', names: ['tokens'] },
+  { title: 'GPU utilization', names: ['gpu0.util', 'gpu1.util', 'gpu2.util', 'gpu3.util'], stream: 'sys' },
 ];
+const BUCKETS = 800;
 
-function Chart({ title, series }: { title: string; series: { name: string; data: [number, number | null][] }[] }) {
-  const option = useMemo(
-    () => ({
+interface Line {
+  name: string;
+  points: [number, number | null][];
+  band?: [number, number | null, number | null][]; // x, min, max
+}
+
+function toLine(name: string, r: WindowResult, rate: boolean): Line {
+  if (r.kind === 'points') {
+    const pts = r.points.map((p): [number, number | null] => [p.step ?? p.idx, p.value]);
+    if (!rate) return { name, points: pts };
+    const out: [number, number | null][] = [];
+    for (let i = 1; i < r.points.length; i++) {
+      const a = r.points[i - 1]!;
+      const b = r.points[i]!;
+      if (b.ts > a.ts && a.value !== null && b.value !== null) out.push([b.step ?? b.idx, (b.value - a.value) / (b.ts - a.ts)]);
+    }
+    return { name: 'tokens/s', points: out };
+  }
+  const x = (b: { firstStep: number | null; lastStep: number | null; firstIdx: number; lastIdx: number }) => ((b.firstStep ?? b.firstIdx) + (b.lastStep ?? b.lastIdx)) / 2;
+  if (rate) {
+    return {
+      name: 'tokens/s',
+      points: r.buckets.filter((b) => b.lastTs > b.firstTs && b.first !== null && b.last !== null).map((b) => [x(b), (b.last! - b.first!) / (b.lastTs - b.firstTs)]),
+    };
+  }
+  return {
+    name,
+    points: r.buckets.map((b) => [x(b), b.n ? b.sum / b.n : null]),
+    band: r.buckets.map((b) => [x(b), b.min, b.max]),
+  };
+}
+
+function Chart({ title, lines, onZoom, zoom }: { title: string; lines: Line[]; onZoom: (from?: number, to?: number) => void; zoom: { from?: number; to?: number } }) {
+  const option = useMemo(() => {
+    const series: object[] = [];
+    for (const l of lines) {
+      if (l.band) {
+        // The band: min as an invisible base, max - min stacked on it and filled.
+        // The band: min as a base, max - min stacked on it and filled; both edges drawn thin, so a
+        // one-point spike shows as a line up to its value even when its bucket is under a pixel wide.
+        series.push({ name: l.name, type: 'line', stack: `${l.name}-band`, data: l.band.map(([x, lo]) => [x, lo]), lineStyle: { width: 1, opacity: 0.4 }, symbol: 'none', silent: true, tooltip: { show: false } });
+        series.push({ name: l.name, type: 'line', stack: `${l.name}-band`, data: l.band.map(([x, lo, hi]) => [x, hi === null || lo === null ? null : hi - lo]), lineStyle: { width: 1, opacity: 0.6 }, areaStyle: { opacity: 0.2 }, symbol: 'none', silent: true, tooltip: { show: false } });
+      }
+      series.push({ name: l.name, type: 'line', data: l.points, showSymbol: l.points.length < 50, symbolSize: 4 });
+    }
+    return {
       animation: false,
       backgroundColor: 'transparent',
       grid: { left: 56, right: 16, top: 36, bottom: 28 },
-      legend: { top: 4, data: series.map((s) => s.name) },
+      legend: { top: 4, data: [...new Set(lines.map((l) => l.name))] },
       tooltip: { trigger: 'axis' },
-      xAxis: { type: 'value', name: 'step', nameLocation: 'end', min: 'dataMin', max: 'dataMax' },
+      dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
+      xAxis: { type: 'value', name: 'step', nameLocation: 'end' },
       yAxis: { type: 'value', scale: true },
-      series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: s.data.length < 50, data: s.data })),
-    }),
-    [series],
-  );
-  const ref = useECharts(option);
+      series,
+    };
+  }, [lines]);
+  const ref = useECharts(option, onZoom);
+  const ys = lines.flatMap((l) => [...l.points.map((p) => p[1]), ...(l.band ?? []).map((b) => b[2])]).filter((v): v is number => v !== null);
   return (
     <figure className="chart" aria-label={`${title} chart`}>
       <figcaption>{title}</figcaption>
-      <div ref={ref} className="chart-canvas" data-points={series.reduce((n, s) => n + s.data.length, 0)} />
+      <div ref={ref} className="chart-canvas" data-points={lines.reduce((n, l) => n + l.points.length, 0)} data-max={ys.length ? Math.max(...ys) : ''} data-from={zoom.from ?? ''} data-to={zoom.to ?? ''} />
     </figure>
   );
 }
 
+function Panel({ run, title, names, stream, available }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[] }) {
+  const client = useClient();
+  const [lines, setLines] = useState<Line[]>([]);
+  const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
+  const present = names.filter((n) => available.some((s) => s.name === n && s.stream === (stream ?? 'metrics')));
+  const key = present.join(',');
+  useEffect(() => {
+    let stale = false;
+    Promise.all(
+      present.map((name) =>
+        client
+          .call('metrics.window', { runId: run.id, name, ...(stream ? { stream } : {}), x: 'step', maxBuckets: BUCKETS, ...(zoom.from !== undefined ? { from: zoom.from } : {}), ...(zoom.to !== undefined ? { to: zoom.to } : {}) })
+          .then((r) => toLine(name, r, name === 'tokens')),
+      ),
+    ).then((ls) => !stale && setLines(ls), () => {});
+    return () => {
+      stale = true;
+    };
+    // Re-query when the run stored more points, or the user zoomed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, run.id, run.metricPoints, key, zoom.from, zoom.to]);
+  if (present.length === 0) return null;
+  return <Chart title={title} lines={lines} zoom={zoom} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />;
+}
+
 export function RunCharts({ run }: { run: Run }) {
   const client = useClient();
-  const [points, setPoints] = useState<MetricPoint[]>([]);
+  const [available, setAvailable] = useState<SeriesSummary[]>([]);
   const lastFetch = useRef(0);
   useEffect(() => {
-    // At most one fetch a second however often the run changes.
+    // At most one refresh a second however often the run changes.
     const wait = Math.max(0, 1000 - (Date.now() - lastFetch.current));
     const timer = setTimeout(() => {
       lastFetch.current = Date.now();
-      client.call('runs.metrics', { id: run.id }).then(setPoints, () => {});
+      client.call('metrics.series', { id: run.id }).then(setAvailable, () => {});
     }, wait);
     return () => clearTimeout(timer);
   }, [client, run.id, run.metricPoints, run.status]);
 
-  const byName = useMemo(() => {
-    const m = new Map<string, [number, number | null][]>();
-    points.forEach((p, i) => {
-      const list = m.get(p.name) ?? [];
-      list.push([p.step ?? i, p.value]);
-      m.set(p.name, list);
-    });
-    // Throughput from the cumulative token count and the wall-clock time of each point.
-    const tokens = points.filter((p) => p.name === 'tokens' && p.value !== null);
-    const rate: [number, number | null][] = [];
-    for (let i = 1; i < tokens.length; i++) {
-      const dt = tokens[i]!.ts - tokens[i - 1]!.ts;
-      if (dt > 0) rate.push([tokens[i]!.step ?? i, (tokens[i]!.value! - tokens[i - 1]!.value!) / dt]);
-    }
-    if (rate.length) m.set('tokens_per_s', rate);
-    return m;
-  }, [points]);
-
-  const panels = PANELS.map((p) => ({ title: p.title, series: p.names.filter((n) => byName.has(n)).map((n) => ({ name: n, data: byName.get(n)! })) })).filter((p) => p.series.length > 0);
-  if (panels.length === 0) {
+  if (available.length === 0) {
     return (
       <section className="card wide" aria-label="Charts">
         <p className="muted">No metrics yet. They appear as the run logs them (tunebench.log, or the Hugging Face Trainer hook).</p>
@@ -77,8 +130,8 @@ export function RunCharts({ run }: { run: Run }) {
   }
   return (
     <section className="charts" aria-label="Charts">
-      {panels.map((p) => (
-        <Chart key={p.title} title={p.title} series={p.series} />
+      {PANELS.map((p) => (
+        <Panel key={p.title} run={run} title={p.title} names={p.names} {...(p.stream ? { stream: p.stream } : {})} available={available} />
       ))}
     </section>
   );
