@@ -7,6 +7,7 @@ import { resolveDataDir } from './paths';
 import { seedDemo } from './demo/seed';
 import { HostService } from './hosts/host-service';
 import { MetricQueries } from './metrics/metric-queries';
+import { CandidateStore } from './projects/candidates';
 import { ProjectStore } from './projects/project-store';
 import { describeRecipes } from './recipes';
 import { Ingestor } from './runs/ingest';
@@ -61,6 +62,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
   });
   const runs = new RunStore(db);
   const metrics = new MetricQueries(db);
+  const candidates = new CandidateStore(db, projects, runs);
   const syncDeps: SyncDeps = {
     hosts,
     runs,
@@ -93,6 +95,14 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'projects.rename': (input) => changed(projects.rename(input.ref, input.name)),
     'projects.describe': (input) => changed(projects.describe(input.ref, input)),
     'projects.archive': (input) => changed(projects.setArchived(input.ref, input.archived)),
+    'projects.setObjective': (input) => changed(projects.setObjective(input.ref, input.metric, input.goal)),
+    'projects.setRecipe': (input) => changed(candidates.saveRecipeFrom(input.ref, input.fromRun)),
+    'candidates.propose': (input) => {
+      const candidate = candidates.propose(input);
+      events.emit('projects.changed', { projectId: candidate.projectId });
+      return candidate;
+    },
+    'candidates.list': (input) => candidates.list(input.project),
     'hosts.list': () => hosts.list(),
     'hosts.add': (input) => hosts.add(input),
     'hosts.unlockKey': (input) => hosts.unlockKey(input.keyFile, input.passphrase),

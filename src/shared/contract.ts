@@ -3,12 +3,16 @@
 import { z } from 'zod';
 import {
   ArchiveProjectInput,
+  Candidate,
   CreateProjectInput,
   DescribeProjectInput,
   GetProjectInput,
   ListProjectsInput,
   Project,
+  ProposeCandidateInput,
   RenameProjectInput,
+  SetObjectiveInput,
+  SetRecipeInput,
 } from './domain/project';
 import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
 import { LaunchInput, ListRunsInput, LogLine, MetricPoint, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
@@ -34,6 +38,10 @@ export const methods = {
   'projects.rename': { input: RenameProjectInput, output: Project },
   'projects.describe': { input: DescribeProjectInput, output: Project },
   'projects.archive': { input: ArchiveProjectInput, output: Project },
+  'projects.setObjective': { input: SetObjectiveInput, output: Project },
+  'projects.setRecipe': { input: SetRecipeInput, output: Project },
+  'candidates.propose': { input: ProposeCandidateInput, output: Candidate },
+  'candidates.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: z.array(Candidate) },
   'hosts.list': { input: NoInput, output: z.array(Host) },
   'hosts.add': { input: AddHostInput, output: Host },
   'hosts.import': {

@@ -57,4 +57,20 @@ describe('charts of a 1,000,000-point run', () => {
       .toEqual({ narrower: true, consistent: true });
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'run-million-points-zoomed-light.png') });
   });
+
+  it('proposes the run as production candidate from its page; the CLI lists it', async () => {
+    await page.getByRole('button', { name: 'Propose as production candidate' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Propose as production candidate' });
+    await dialog.getByRole('button', { name: 'Propose' }).click();
+    await dialog.getByRole('alert').filter({ hasText: /Say why/ }).waitFor();
+    await dialog.getByLabel('Reason', { exact: true }).fill('Lowest eval loss of the sweep; the one spike recovered.');
+    await dialog.getByRole('button', { name: 'Propose' }).click();
+    await page.getByText(/Proposed as production candidate/).waitFor();
+    const listed = cli(['candidate', 'list', '--project', 'demo', '--json'], { dataDir }).json();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ runId: spike.runId, reason: 'Lowest eval loss of the sweep; the one spike recovered.' });
+    await page.goto(`${served.origin}/#/projects/${listed[0].projectId}`);
+    await page.getByRole('table', { name: 'Production candidates' }).waitFor();
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'project-candidates-light.png') });
+  });
 });

@@ -7,19 +7,21 @@ import { CallError } from '../rpc/dispatch';
 import { APP_VERSION } from '../version';
 import { GLOBAL_FLAGS, parseArgs, usageError, type FlagSpecs } from './args';
 import type { CliIO, Command, CommandContext } from './command';
+import { candidateCommands } from './commands/candidate';
 import { demoCommands } from './commands/demo';
 import { hostCommands } from './commands/host';
 import { projectCommands } from './commands/project';
 import { runCommands } from './commands/run';
 import { serveCommand } from './commands/serve';
 
-export const COMMANDS: readonly Command[] = [...projectCommands, ...hostCommands, ...runCommands, ...demoCommands, serveCommand];
+export const COMMANDS: readonly Command[] = [...projectCommands, ...candidateCommands, ...hostCommands, ...runCommands, ...demoCommands, serveCommand];
 
 const NOUN_SUMMARIES: Record<string, string> = {
   project: 'Create, list and change projects',
   host: 'Add, trust and probe the machines runs train on',
   run: 'Launch, follow, cancel and export runs',
   demo: 'Synthetic data to explore and benchmark with',
+  candidate: 'Propose and list production candidates',
 };
 
 function flagLines(flags: FlagSpecs): string {

@@ -12,6 +12,11 @@ interface ProjectRow {
   archived_at: number | null;
   created_at: number;
   updated_at: number;
+  objective_metric: string;
+  objective_goal: 'minimize' | 'maximize';
+  recipe: string | null;
+  recipe_params: string | null;
+  recipe_from_run: string | null;
 }
 
 const toProject = (r: ProjectRow): Project => ({
@@ -22,6 +27,8 @@ const toProject = (r: ProjectRow): Project => ({
   archived: r.archived_at !== null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  objective: { metric: r.objective_metric, goal: r.objective_goal },
+  recipe: r.recipe ? { name: r.recipe, params: JSON.parse(r.recipe_params ?? '{}') as Record<string, unknown>, fromRunId: r.recipe_from_run ?? '' } : null,
 });
 
 export class ProjectStore {
@@ -82,6 +89,20 @@ export class ProjectStore {
     const project = this.get(ref);
     if (project.archived === archived) return project;
     this.stmts.archive.run(archived ? now : null, now, project.id);
+    return this.get(project.id);
+  }
+
+  setObjective(ref: string, metric: string, goal: 'minimize' | 'maximize', now = Date.now()): Project {
+    const project = this.get(ref);
+    this.db.prepare('UPDATE projects SET objective_metric = ?, objective_goal = ?, updated_at = ? WHERE id = ?').run(metric, goal, now, project.id);
+    return this.get(project.id);
+  }
+
+  setRecipe(ref: string, recipe: { name: string; params: unknown; fromRunId: string }, now = Date.now()): Project {
+    const project = this.get(ref);
+    this.db
+      .prepare('UPDATE projects SET recipe = ?, recipe_params = ?, recipe_from_run = ?, updated_at = ? WHERE id = ?')
+      .run(recipe.name, JSON.stringify(recipe.params), recipe.fromRunId, now, project.id);
     return this.get(project.id);
   }
 

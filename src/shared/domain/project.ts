@@ -40,6 +40,10 @@ export const Project = z.object({
   archived: z.boolean(),
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
+  /** What "best" means for this project's runs. */
+  objective: z.object({ metric: z.string(), goal: z.enum(['minimize', 'maximize']) }),
+  /** The recipe saved from a run for reuse (continuous training builds on it). */
+  recipe: z.object({ name: z.string(), params: z.record(z.string(), z.unknown()), fromRunId: z.string() }).nullable(),
 });
 export type Project = z.infer<typeof Project>;
 
@@ -62,3 +66,30 @@ export const DescribeProjectInput = z
 export const ArchiveProjectInput = z.strictObject({ ref: ProjectRef, archived: z.boolean() });
 export const ListProjectsInput = z.strictObject({ includeArchived: z.boolean().optional() });
 export const GetProjectInput = z.strictObject({ ref: ProjectRef });
+
+export const SetObjectiveInput = z.strictObject({ ref: ProjectRef, metric: z.string().trim().min(1).max(200), goal: z.enum(['minimize', 'maximize']) });
+export const SetRecipeInput = z.strictObject({ ref: ProjectRef, fromRun: z.string().trim().min(1).max(64) });
+
+export const Candidate = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  runId: z.string(),
+  checkpoint: z.string().nullable(),
+  reason: z.string(),
+  proposedAt: z.number(),
+  /** The run's best value of the project's objective when it was listed. */
+  objective: z.object({ metric: z.string(), goal: z.string(), best: z.number().nullable(), step: z.number().nullable() }),
+});
+export type Candidate = z.infer<typeof Candidate>;
+
+export const ProposeCandidateInput = z.strictObject({
+  run: z.string().trim().min(1).max(64),
+  checkpoint: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\u0000-\u001f]+$/, 'A checkpoint is a path inside the run directory, e.g. checkpoints/step-400.')
+    .optional(),
+  reason: z.string().trim().min(1, 'Say why this run should go to production.').max(5000),
+});

@@ -3,5 +3,6 @@ import type { Migration } from '../migrate';
 import { migration as m0001 } from './0001-projects';
 import { migration as m0002 } from './0002-hosts-runs';
 import { migration as m0003 } from './0003-metric-pyramid';
+import { migration as m0004 } from './0004-candidates';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];

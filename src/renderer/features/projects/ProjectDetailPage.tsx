@@ -4,6 +4,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { Modal } from '../../components/Modal';
 import { useApp } from '../../store/context';
 import { formatTime } from '../../format';
+import { ProjectCandidates } from './ProjectCandidates';
 import { ProjectDetailsForm } from './ProjectDetailsForm';
 import { RenameForm } from './RenameForm';
 
@@ -97,9 +98,24 @@ export function ProjectDetailPage({ projectId }: { projectId: string }) {
         <h2 id="details-heading">Details</h2>
         <ProjectDetailsForm key={`${project.id}-${project.updatedAt}`} project={project} />
       </section>
-      <section className="card" aria-labelledby="runs-heading">
-        <h2 id="runs-heading">Runs</h2>
-        <p className="muted">Runs of this project will be listed here once launching runs on hosts is built.</p>
+      <ProjectCandidates projectId={project.id} updatedAt={project.updatedAt} />
+      <section className="card" aria-labelledby="recipe-heading">
+        <h2 id="recipe-heading">Objective and recipe</h2>
+        <p>
+          Best means <strong>{project.objective.goal}</strong> <code>{project.objective.metric}</code>.
+        </p>
+        {project.recipe ? (
+          <p>
+            Reuses <strong>{project.recipe.name}</strong> with the parameters of run <code>{project.recipe.fromRunId}</code>:{' '}
+            <span className="mono params-line">
+              {Object.entries(project.recipe.params)
+                .map(([k, v]) => `${k}=${String(v)}`)
+                .join('  ')}
+            </span>
+          </p>
+        ) : (
+          <p className="muted">No saved recipe yet. On a finished run, choose “Save as project recipe”.</p>
+        )}
       </section>
       {confirmArchive && (
         <Modal title={`Archive ${project.name}?`} onClose={() => setConfirmArchive(false)}>

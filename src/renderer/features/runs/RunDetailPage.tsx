@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { FINAL_STATUSES } from '../../../shared/domain/run';
 import { useApp, useClient } from '../../store/context';
 import { formatTime } from '../../format';
+import { CandidateActions } from './CandidateActions';
 import { LogView } from './LogView';
 import { RunCharts } from './RunCharts';
 import { StatusBadge } from './StatusBadge';
@@ -57,13 +58,14 @@ export function RunDetailPage({ runId }: { runId: string }) {
         <h1>
           <span className="mono">{run.id}</span> <StatusBadge run={run} />
         </h1>
-        {!final && (
-          <div className="toolbar">
+        <div className="toolbar">
+          {!final && (
             <button type="button" className="danger" onClick={() => void cancel()} disabled={cancelling || run.status === 'CANCELLING'}>
               {run.status === 'CANCELLING' ? 'Cancelling…' : 'Cancel run'}
             </button>
-          </div>
-        )}
+          )}
+          <CandidateActions run={run} />
+        </div>
       </header>
       <dl className="meta">
         <dt>Recipe</dt>

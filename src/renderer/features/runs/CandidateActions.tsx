@@ -1,0 +1,67 @@
+// On a finished run: propose it as the production candidate (with a reason), or save its recipe for reuse.
+import { useState, type FormEvent } from 'react';
+import type { Run } from '../../../shared/domain/run';
+import { Field } from '../../components/Field';
+import { formErrors, type FormErrors } from '../../components/form-errors';
+import { Modal } from '../../components/Modal';
+import { useApp, useClient } from '../../store/context';
+
+export function CandidateActions({ run }: { run: Run }) {
+  const client = useClient();
+  const notify = useApp((s) => s.notify);
+  const notifyError = useApp((s) => s.notifyError);
+  const [proposing, setProposing] = useState(false);
+  const [checkpoint, setCheckpoint] = useState('');
+  const [reason, setReason] = useState('');
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
+
+  const propose = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      const c = await client.call('candidates.propose', { run: run.id, reason, ...(checkpoint.trim() ? { checkpoint: checkpoint.trim() } : {}) });
+      setProposing(false);
+      notify('info', `Proposed as production candidate (${c.objective.metric} best ${c.objective.best === null ? '—' : c.objective.best.toPrecision(4)}).`);
+    } catch (err) {
+      setErrors(formErrors(err));
+    }
+  };
+  const saveRecipe = async () => {
+    try {
+      const p = await client.call('projects.setRecipe', { ref: run.projectId, fromRun: run.id });
+      notify('info', `${p.name} now reuses this run's recipe and parameters.`);
+    } catch (err) {
+      notifyError(err);
+    }
+  };
+  if (run.status !== 'SUCCEEDED') return null;
+  return (
+    <>
+      <button type="button" onClick={() => void saveRecipe()}>
+        Save as project recipe
+      </button>
+      <button type="button" className="primary" onClick={() => setProposing(true)}>
+        Propose as production candidate
+      </button>
+      {proposing && (
+        <Modal title="Propose as production candidate" onClose={() => setProposing(false)}>
+          <form onSubmit={propose} noValidate>
+            <Field label="Checkpoint (optional)" hint="A path inside the run directory, e.g. checkpoints/step-400. Empty: the final outputs." error={errors.fields.checkpoint}>
+              <input type="text" value={checkpoint} onChange={(e) => setCheckpoint(e.target.value)} spellCheck={false} />
+            </Field>
+            <Field label="Reason" error={errors.fields.reason ?? errors.form}>
+              <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={3} />
+            </Field>
+            <div className="dialog-actions">
+              <button type="button" onClick={() => setProposing(false)}>
+                Cancel
+              </button>
+              <button type="submit" className="primary">
+                Propose
+              </button>
+            </div>
+          </form>
+        </Modal>
+      )}
+    </>
+  );
+}
