@@ -15,6 +15,7 @@ import { launchRun } from './runs/launcher';
 import { cancelRun, syncRun, type SyncDeps } from './runs/run-sync';
 import { RunStore } from './runs/run-store';
 import { RunWatcher } from './runs/run-watcher';
+import { RunsTable } from './runs/runs-table';
 import { createDispatch, directCaller, type Dispatch, type Handlers } from './rpc/dispatch';
 import { APP_VERSION } from './version';
 
@@ -63,6 +64,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const runs = new RunStore(db);
   const metrics = new MetricQueries(db);
   const candidates = new CandidateStore(db, projects, runs);
+  const runsTable = new RunsTable(db);
   const syncDeps: SyncDeps = {
     hosts,
     runs,
@@ -123,6 +125,13 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'runs.cancel': (input) => cancelRun(syncDeps, input.id),
     'runs.logs': (input) => runs.logs(runs.get(input.id).id, input.afterLine ?? 0, input.limit ?? 10_000),
     'runs.metrics': (input) => runs.metrics(runs.get(input.id).id, input.name),
+    'runs.table': (input) => runsTable.query({ projectId: input.project ? projects.get(input.project).id : undefined, filter: input.filter, sort: input.sort, offset: input.offset, limit: input.limit }),
+    'runs.annotate': (input) => {
+      const run = runs.get(input.id);
+      runsTable.annotate(run.id, input);
+      events.emit('runs.changed', { runId: run.id });
+      return runs.get(run.id);
+    },
     'metrics.series': (input) => metrics.series(runs.get(input.id).id),
     'metrics.window': (input) => metrics.window(runs.get(input.runId).id, input),
     'demo.seed': (input) => {

@@ -17,6 +17,7 @@ import {
 import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
 import { LaunchInput, ListRunsInput, LogLine, MetricPoint, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
 import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
+import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
 import type { EventName, MethodName } from './names';
 
 export const AppInfo = z.object({
@@ -68,6 +69,9 @@ export const methods = {
   'runs.cancel': { input: RunRefInput, output: Run },
   'runs.logs': { input: RunLogsInput, output: z.array(LogLine) },
   'runs.metrics': { input: RunMetricsInput, output: z.array(MetricPoint) },
+  /** The runs table: filter language, sort by any field, parameter or metric summary, a page at a time. */
+  'runs.table': { input: RunsTableInput, output: RunsTableResult },
+  'runs.annotate': { input: AnnotateRunInput, output: Run },
   /** Every metric series of a run with its summary (min, max and their steps, last), kept at ingest. */
   'metrics.series': { input: RunRefInput, output: z.array(SeriesSummary) },
   /** The one chart query: raw points when the window holds no more than maxBuckets, else exact min/max buckets. */

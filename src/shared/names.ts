@@ -28,6 +28,8 @@ export const METHOD_NAMES = [
   'runs.cancel',
   'runs.logs',
   'runs.metrics',
+  'runs.table',
+  'runs.annotate',
   'metrics.series',
   'metrics.window',
   'demo.seed',

@@ -1,0 +1,106 @@
+// Turns a parsed filter into a predicate over table rows, checking every field name against what
+// the runs actually have, so a typo is an error at its position rather than an empty table.
+import { EngineError } from '../../errors';
+import type { Filter } from './parse';
+
+export interface TableRow {
+  id: string;
+  status: string;
+  recipe: string;
+  hostName: string;
+  createdAt: number;
+  exitCode: number | null;
+  params: Record<string, unknown>;
+  tags: string[];
+  summaries: Record<string, { min: number | null; max: number | null; last: number | null }>;
+}
+
+const RUN_FIELDS: Record<string, (r: TableRow) => unknown> = {
+  id: (r) => r.id,
+  status: (r) => r.status.toLowerCase(),
+  recipe: (r) => r.recipe,
+  host: (r) => r.hostName,
+  created: (r) => r.createdAt,
+  exit_code: (r) => r.exitCode,
+};
+const STATS = new Set(['min', 'max', 'last']);
+
+export type Getter = (r: TableRow) => unknown;
+
+/** How to read a field (run field, metric summary, or parameter), or an error saying what exists. */
+export function fieldGetter(path: string[], known: { params: Set<string>; metrics: Set<string> }, at: number, source: string): Getter {
+  const [head, ...rest] = path;
+  if (rest.length === 0 && RUN_FIELDS[head!]) return RUN_FIELDS[head!]!;
+  if (head === 'params' && rest.length > 0) {
+    const name = rest.join('.');
+    if (!known.params.has(name)) throw unknown(`parameter "${name}"`, at, source, known);
+    return (r) => r.params[name];
+  }
+  const stat = path[path.length - 1]!;
+  const metric = path.slice(0, -1).join('.');
+  if (path.length >= 2 && STATS.has(stat) && known.metrics.has(metric)) return (r) => r.summaries[metric]?.[stat as 'min'];
+  const whole = path.join('.');
+  if (known.params.has(whole)) return (r) => r.params[whole];
+  if (known.metrics.has(whole)) throw new EngineError('VALIDATION_FAILED', `Filter error at position ${at + 1}: say which value of ${whole}: ${whole}.min, ${whole}.max or ${whole}.last.`, { position: at + 1 });
+  throw unknown(`field, parameter or metric "${whole}"`, at, source, known);
+}
+
+function unknown(what: string, at: number, _source: string, known: { params: Set<string>; metrics: Set<string> }): EngineError {
+  const some = [...Object.keys(RUN_FIELDS), ...[...known.params].slice(0, 8), ...[...known.metrics].slice(0, 5).map((m) => `${m}.min`)];
+  return new EngineError('VALIDATION_FAILED', `Filter error at position ${at + 1}: no run has a ${what}. Try one of: ${some.join(', ')}.`, { position: at + 1 });
+}
+
+function compare(a: unknown, op: string, b: string | number): boolean {
+  if (a === undefined || a === null) return op === '!=';
+  if (op === '~') return String(a).toLowerCase().includes(String(b).toLowerCase());
+  const an = typeof a === 'number' ? a : typeof a === 'string' && a.trim() !== '' && !Number.isNaN(Number(a)) ? Number(a) : undefined;
+  if (typeof b === 'number' && an !== undefined) {
+    switch (op) {
+      case '=': return an === b;
+      case '!=': return an !== b;
+      case '<': return an < b;
+      case '<=': return an <= b;
+      case '>': return an > b;
+      case '>=': return an >= b;
+    }
+  }
+  const as = String(a).toLowerCase();
+  const bs = String(b).toLowerCase();
+  switch (op) {
+    case '=': return as === bs;
+    case '!=': return as !== bs;
+    case '<': return as < bs;
+    case '<=': return as <= bs;
+    case '>': return as > bs;
+    case '>=': return as >= bs;
+  }
+  return false;
+}
+
+export function compileFilter(filter: Filter | null, known: { params: Set<string>; metrics: Set<string> }, source: string): (r: TableRow) => boolean {
+  if (!filter) return () => true;
+  switch (filter.kind) {
+    case 'and': {
+      const l = compileFilter(filter.left, known, source);
+      const r = compileFilter(filter.right, known, source);
+      return (row) => l(row) && r(row);
+    }
+    case 'or': {
+      const l = compileFilter(filter.left, known, source);
+      const r = compileFilter(filter.right, known, source);
+      return (row) => l(row) || r(row);
+    }
+    case 'not': {
+      const inner = compileFilter(filter.inner, known, source);
+      return (row) => !inner(row);
+    }
+    case 'tag': {
+      const tag = filter.tag.toLowerCase();
+      return (row) => row.tags.some((t) => t.toLowerCase() === tag);
+    }
+    case 'compare': {
+      const get = fieldGetter(filter.field, known, filter.at, source);
+      return (row) => compare(get(row), filter.op, filter.value);
+    }
+  }
+}

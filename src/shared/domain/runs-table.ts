@@ -1,0 +1,42 @@
+// The runs table: rows with parameters, tags and metric summaries; filtered, sorted, paged by the engine.
+import { z } from 'zod';
+import { RunStatus } from './run';
+
+export const TableRowOut = z.object({
+  id: z.string(),
+  status: RunStatus,
+  recipe: z.string(),
+  hostName: z.string(),
+  createdAt: z.number(),
+  endedAt: z.number().nullable(),
+  exitCode: z.number().nullable(),
+  disconnected: z.boolean(),
+  params: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+  notes: z.string(),
+  summaries: z.record(z.string(), z.object({ min: z.number().nullable(), max: z.number().nullable(), last: z.number().nullable() })),
+});
+export type TableRowOut = z.infer<typeof TableRowOut>;
+
+export const RunsTableInput = z.strictObject({
+  project: z.string().trim().min(1).max(200).optional(),
+  filter: z.string().max(2000).optional(),
+  sort: z.strictObject({ key: z.string().min(1).max(200), dir: z.enum(['asc', 'desc']) }).optional(),
+  offset: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+
+export const RunsTableResult = z.object({
+  total: z.number().int(),
+  matched: z.number().int(),
+  rows: z.array(TableRowOut),
+  params: z.array(z.string()),
+  metrics: z.array(z.string()),
+});
+export type RunsTableResult = z.infer<typeof RunsTableResult>;
+
+export const AnnotateRunInput = z.strictObject({
+  id: z.string().trim().min(1).max(64),
+  tags: z.array(z.string().trim().min(1).max(50).regex(/^[\w.:-]+$/, 'Tags use letters, digits, ".", ":", "_" and "-".')).max(20).optional(),
+  notes: z.string().max(10_000).optional(),
+});
