@@ -72,10 +72,27 @@ export const runCommands: Command[] = [
   },
   {
     path: ['run', 'list'],
-    summary: 'List runs',
+    summary: 'List runs (with --filter, the runs table: parameters, tags and metric summaries)',
     positionals: [],
-    flags: { project: { kind: 'string', value: 'P', help: 'Only this project' } },
+    flags: {
+      project: { kind: 'string', value: 'P', help: 'Only this project' },
+      filter: { kind: 'string', value: 'EXPR', help: 'e.g. \'status = succeeded and lr < 3e-4 and eval_loss.min < 1.2 and tag:baseline\'' },
+      sort: { kind: 'string', value: '[-]KEY', help: 'Sort key (a field, parameter or metric.min|max|last); "-" for descending' },
+    },
     async run(ctx, args) {
+      if (typeof args.flags.filter === 'string' || typeof args.flags.sort === 'string') {
+        const sortArg = typeof args.flags.sort === 'string' ? args.flags.sort : '-created';
+        const result = await withEngine(ctx, (call) =>
+          call('runs.table', {
+            ...(typeof args.flags.project === 'string' ? { project: args.flags.project } : {}),
+            ...(typeof args.flags.filter === 'string' ? { filter: args.flags.filter } : {}),
+            sort: { key: sortArg.replace(/^-/, ''), dir: sortArg.startsWith('-') ? 'desc' : 'asc' },
+            limit: 1000,
+          }),
+        );
+        ctx.print(result.rows, () => table(['ID', 'STATUS', 'RECIPE', 'TAGS', 'CREATED'], result.rows.map((r) => [r.id, r.status, r.recipe, r.tags.join(','), when(r.createdAt)])) + `${result.matched} of ${result.total} runs\n`);
+        return 0;
+      }
       const runs = await withEngine(ctx, (call) => call('runs.list', typeof args.flags.project === 'string' ? { project: args.flags.project } : {}));
       ctx.print(runs, () => table(['ID', 'STATUS', 'RECIPE', 'HOST', 'CREATED', 'POINTS'], runs.map((r) => [r.id, r.status, r.recipe, r.hostName, when(r.createdAt), String(r.metricPoints)])));
       return 0;

@@ -2,10 +2,9 @@
 import { useState } from 'react';
 import { EmptyState } from '../../components/EmptyState';
 import { useApp } from '../../store/context';
-import { formatTime } from '../../format';
 import { LaunchDialog } from './LaunchDialog';
 import { RunDetailPage } from './RunDetailPage';
-import { StatusBadge } from './StatusBadge';
+import { RunsTable } from './RunsTable';
 
 export function RunsPage() {
   const route = useApp((s) => s.route);
@@ -14,14 +13,22 @@ export function RunsPage() {
   const loaded = useApp((s) => s.runsLoaded);
   const navigate = useApp((s) => s.navigate);
   const [launching, setLaunching] = useState(false);
+  const [projectFilter, setProjectFilter] = useState('');
   if (route.area === 'runs' && route.runId) return <RunDetailPage runId={route.runId} />;
-  const projectName = (id: string) => projects.find((p) => p.id === id)?.name ?? id;
 
   return (
     <>
       <header className="page-header">
         <h1>Runs</h1>
         <div className="toolbar">
+          <select aria-label="Project" value={projectFilter} onChange={(e) => setProjectFilter(e.target.value)} className="project-select">
+            <option value="">All projects</option>
+            {projects.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
           <button type="button" className="primary" onClick={() => setLaunching(true)} disabled={projects.length === 0} title={projects.length === 0 ? 'Create a project first' : undefined}>
             Launch run
           </button>
@@ -36,44 +43,7 @@ export function RunsPage() {
           <p>{projects.length === 0 ? 'Create a project first; then launch a run of a recipe on a host.' : 'Launch a run of a recipe on this machine or an SSH host. The demo recipes fine-tune a tiny model in seconds on a CPU.'}</p>
         </EmptyState>
       ) : (
-        <table className="data-table" aria-label="Runs">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col">Project</th>
-              <th scope="col">Recipe</th>
-              <th scope="col">Host</th>
-              <th scope="col">Started</th>
-              <th scope="col">Points</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.id}>
-                <td className="mono">
-                  <a
-                    href={`#/runs/${r.id}`}
-                    onClick={(e) => {
-                      e.preventDefault();
-                      navigate({ area: 'runs', runId: r.id });
-                    }}
-                  >
-                    {r.id}
-                  </a>
-                </td>
-                <td>
-                  <StatusBadge run={r} />
-                </td>
-                <td>{projectName(r.projectId)}</td>
-                <td>{r.recipe}</td>
-                <td>{r.hostName}</td>
-                <td className="nowrap">{formatTime(r.createdAt)}</td>
-                <td>{r.metricPoints}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable projectId={projectFilter || undefined} />
       )}
       {launching && (
         <LaunchDialog

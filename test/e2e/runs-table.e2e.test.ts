@@ -1,0 +1,72 @@
+// The runs table in Chromium: filter with the language (and see where a bad filter goes wrong),
+// sort by a metric summary, tag a run inline; the CLI sees the tag.
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
+import { cli, ROOT, serve, tempDir, type Served } from '../support/tunebench';
+
+let browser: Browser;
+let served: Served;
+let page: Page;
+const dataDir = tempDir('tb-e2e-table-');
+
+beforeAll(async () => {
+  expect(cli(['demo', 'seed', '--runs', '300', '--points', '50'], { dataDir }).code).toBe(0);
+  browser = await launchChromium();
+  served = await serve(dataDir);
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(served.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Runs/ }).click();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+const status = () => page.getByRole('status').filter({ hasText: / of 300 runs/ });
+
+describe('the runs table', () => {
+  it('shows 300 runs but renders only the visible rows', async () => {
+    await expect.poll(async () => status().textContent()).toBe('300 of 300 runs');
+    const rendered = await page.getByRole('table', { name: 'Runs' }).locator('tbody tr[aria-rowindex]').count();
+    expect(rendered).toBeLessThan(40);
+  });
+
+  it('filters with the language and points at the position of a mistake', async () => {
+    const input = page.getByLabel('Filter runs');
+    await input.fill('lr < 3e-4 and eval_loss.min <');
+    await page.getByRole('alert').filter({ hasText: 'expected a value after "<"' }).waitFor();
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'runs-filter-error-light.png') });
+    await input.fill('lr < 3e-4 and rank >= 8');
+    const expected = cli(['run', 'list', '--filter', 'lr < 3e-4 and rank >= 8', '--json'], { dataDir }).json().length;
+    await expect.poll(async () => status().textContent()).toBe(`${expected} of 300 runs`);
+    expect(expected).toBeGreaterThan(0);
+    expect(expected).toBeLessThan(300);
+  });
+
+  it('sorts by a metric summary from its header', async () => {
+    await page.getByLabel('Filter runs').fill('');
+    await page.getByRole('button', { name: /^eval_loss\.min/ }).click(); // descending first
+    await page.getByRole('button', { name: /^eval_loss\.min/ }).click(); // then ascending
+    const best = cli(['run', 'list', '--sort', 'eval_loss.min', '--json'], { dataDir }).json()[0].id as string;
+    await expect.poll(async () => page.getByRole('table', { name: 'Runs' }).locator('tbody tr[aria-rowindex] td a').first().getAttribute('title')).toBe(best);
+  });
+
+  it('tags a run inline, and the filter and the CLI see the tag', async () => {
+    const firstRow = page.getByRole('table', { name: 'Runs' }).locator('tbody tr[aria-rowindex]').first();
+    const id = (await firstRow.locator('td a').first().getAttribute('title'))!;
+    await firstRow.getByRole('button', { name: /Edit tags/ }).click();
+    await page.getByLabel(`Tags of ${id}`).fill('golden, baseline');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Filter runs').fill('tag:golden');
+    await expect.poll(async () => status().textContent(), { timeout: 5000 }).toBe('1 of 300 runs');
+    expect(cli(['run', 'list', '--filter', 'tag:golden', '--json'], { dataDir }).json().map((r: { id: string; tags: string[] }) => [r.id, r.tags])).toEqual([[id, ['golden', 'baseline']]]);
+    await page.getByLabel('Filter runs').fill('');
+    await expect.poll(async () => status().textContent()).toBe('300 of 300 runs');
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'runs-table-light.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'runs-table-dark.png') });
+  });
+});
