@@ -1,12 +1,9 @@
 // demo-lora-stdlib: a real tiny LoRA fine-tune in pure Python, for any host with Python 3.8+.
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
-import { PACKAGE_ROOT } from '../version';
+import { demoFiles } from './demo-files';
 import type { Recipe } from './recipe';
 import { commandLine } from './shell';
 
-const dir = () => path.join(PACKAGE_ROOT, 'resources', 'recipes');
 
 const Params = z.strictObject({
   steps: z.coerce.number().int().min(1).max(1_000_000).default(200),
@@ -37,15 +34,7 @@ export const demoLoraStdlib: Recipe<typeof Params> = {
     sleep_per_step: 'Seconds to wait after each step (to make a demo run last longer)',
   },
   render(p, ctx) {
-    const files: Record<string, string | Buffer> = {
-      'train.py': fs.readFileSync(path.join(dir(), 'demo_lora_stdlib.py')),
-      'safetensors_lite.py': fs.readFileSync(path.join(dir(), 'safetensors_lite.py')),
-    };
-    let dataset = ctx.dataset;
-    if (!dataset) {
-      dataset = 'data/instruct-demo.jsonl';
-      files[dataset] = fs.readFileSync(path.join(dir(), 'data', 'instruct-demo.jsonl'));
-    }
+    const { files, dataset } = demoFiles('demo_lora_stdlib.py', ctx);
     const args = ['train.py', '--dataset', dataset, '--steps', p.steps, '--eval-every', p.eval_every, '--save-every', p.save_every, '--lr', p.lr, '--rank', p.rank, '--alpha', p.alpha, '--batch', p.batch, '--seed', p.seed, '--sleep-per-step', p.sleep_per_step].map(String);
     return { command: commandLine(ctx.python, args), env: {}, files };
   },

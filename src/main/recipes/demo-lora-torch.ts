@@ -1,12 +1,9 @@
 // demo-lora-torch: a tiny char-level transformer, pretrained briefly, then LoRA fine-tuned, on CPU with torch.
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
-import { PACKAGE_ROOT } from '../version';
+import { demoFiles } from './demo-files';
 import type { Recipe } from './recipe';
 import { commandLine } from './shell';
 
-const dir = () => path.join(PACKAGE_ROOT, 'resources', 'recipes');
 const int = (min: number, max: number, d: number) => z.coerce.number().int().min(min).max(max).default(d);
 
 const Params = z.strictObject({
@@ -48,15 +45,7 @@ export const demoLoraTorch: Recipe<typeof Params> = {
     sleep_per_step: 'Seconds to wait after each step',
   },
   render(p, ctx) {
-    const files: Record<string, string | Buffer> = {
-      'train.py': fs.readFileSync(path.join(dir(), 'demo_lora_torch.py')),
-      'safetensors_lite.py': fs.readFileSync(path.join(dir(), 'safetensors_lite.py')),
-    };
-    let dataset = ctx.dataset;
-    if (!dataset) {
-      dataset = 'data/instruct-demo.jsonl';
-      files[dataset] = fs.readFileSync(path.join(dir(), 'data', 'instruct-demo.jsonl'));
-    }
+    const { files, dataset } = demoFiles('demo_lora_torch.py', ctx);
     const args = ['train.py', '--dataset', dataset];
     for (const [k, v] of Object.entries(p)) args.push(`--${k.replace(/_/g, '-')}`, String(v));
     return { command: commandLine(ctx.python, args), env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, files };

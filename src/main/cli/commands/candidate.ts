@@ -2,7 +2,7 @@
 import type { Command } from '../command';
 import { usageError } from '../args';
 import { table, when } from '../format';
-import { withEngine } from './host';
+import { withEngine } from '../with-engine';
 
 export const candidateCommands: Command[] = [
   {

@@ -1,16 +1,7 @@
 // `tunebench host ...`: add, list, trust, probe, remove.
-import type { Command, CommandContext } from '../command';
+import type { Command } from '../command';
+import { withEngine } from '../with-engine';
 import { keyValues, table } from '../format';
-
-async function withEngine<T>(ctx: CommandContext, fn: (call: ReturnType<CommandContext['openEngine']>['call']) => Promise<T>): Promise<T> {
-  const engine = ctx.openEngine();
-  try {
-    return await fn(engine.call);
-  } finally {
-    engine.close();
-  }
-}
-export { withEngine };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const HOST = [{ name: 'NAME', required: true, help: 'The host' }];

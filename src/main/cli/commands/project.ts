@@ -1,17 +1,9 @@
 // `tunebench project ...`: create, list, show, rename, describe, archive, unarchive.
 import type { Project } from '../../../shared/domain/project';
-import type { Command, CommandContext } from '../command';
+import type { Command } from '../command';
+import { withEngine } from '../with-engine';
 import { keyValues, oneLine, table, when } from '../format';
 import { usageError } from '../args';
-
-async function withEngine<T>(ctx: CommandContext, fn: (call: ReturnType<CommandContext['openEngine']>['call']) => Promise<T>): Promise<T> {
-  const engine = ctx.openEngine();
-  try {
-    return await fn(engine.call);
-  } finally {
-    engine.close();
-  }
-}
 
 function showProject(p: Project): string {
   return keyValues([

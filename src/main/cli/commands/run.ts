@@ -3,7 +3,7 @@ import { FINAL_STATUSES, type MetricPoint, type Run } from '../../../shared/doma
 import { usageError } from '../args';
 import type { Command } from '../command';
 import { keyValues, table, when } from '../format';
-import { withEngine } from './host';
+import { withEngine } from '../with-engine';
 
 const RUN = [{ name: 'ID', required: true, help: 'The run id' }];
 

@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { Field } from '../../components/Field';
 import { formErrors, type FormErrors } from '../../components/form-errors';
+import { DialogActions } from '../../components/DialogActions';
 import { Modal } from '../../components/Modal';
 import { useClient } from '../../store/context';
 
@@ -41,19 +42,7 @@ export function AddHostDialog({ onClose, onAdded }: { onClose: () => void; onAdd
             <input type="text" value={values[key] ?? ''} onChange={(e) => setValues({ ...values, [key]: e.target.value })} spellCheck={false} autoComplete="off" />
           </Field>
         ))}
-        {errors.form && (
-          <p className="form-error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary">
-            Add host
-          </button>
-        </div>
+        <DialogActions error={errors.form} onCancel={onClose} submit="Add host" />
       </form>
     </Modal>
   );

@@ -4,6 +4,7 @@ import { PROJECT_NAME_MAX } from '../../../shared/domain/project';
 import type { Project } from '../../../shared/domain/project';
 import { Field } from '../../components/Field';
 import { formErrors, type FormErrors } from '../../components/form-errors';
+import { DialogActions } from '../../components/DialogActions';
 import { Modal } from '../../components/Modal';
 import { useApp } from '../../store/context';
 
@@ -39,19 +40,7 @@ export function NewProjectDialog({ onClose, onCreated }: { onClose: () => void; 
         <Field label="Description" error={errors.fields.description}>
           <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />
         </Field>
-        {errors.form && (
-          <p className="form-error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create project'}
-          </button>
-        </div>
+        <DialogActions error={errors.form} onCancel={onClose} submit={busy ? 'Creating…' : 'Create project'} disabled={busy} />
       </form>
     </Modal>
   );

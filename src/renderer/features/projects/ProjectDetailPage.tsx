@@ -1,5 +1,6 @@
 // One project: rename it, change its description and base model, archive or bring it back.
 import { useState } from 'react';
+import { BackLink } from '../../components/BackLink';
 import { EmptyState } from '../../components/EmptyState';
 import { Modal } from '../../components/Modal';
 import { useApp } from '../../store/context';
@@ -11,25 +12,13 @@ import { RenameForm } from './RenameForm';
 export function ProjectDetailPage({ projectId }: { projectId: string }) {
   const project = useApp((s) => s.projects.find((p) => p.id === projectId));
   const loaded = useApp((s) => s.projectsLoaded);
-  const navigate = useApp((s) => s.navigate);
   const setArchived = useApp((s) => s.setProjectArchived);
   const notify = useApp((s) => s.notify);
   const notifyError = useApp((s) => s.notifyError);
   const [renaming, setRenaming] = useState(false);
   const [confirmArchive, setConfirmArchive] = useState(false);
 
-  const back = (
-    <a
-      href="#/projects"
-      className="back-link"
-      onClick={(e) => {
-        e.preventDefault();
-        navigate({ area: 'projects' });
-      }}
-    >
-      ← Projects
-    </a>
-  );
+  const back = <BackLink to={{ area: 'projects' }} label="Projects" />;
 
   if (!project) {
     return (

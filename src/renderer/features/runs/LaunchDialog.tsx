@@ -2,6 +2,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { Field } from '../../components/Field';
 import { formErrors, type FormErrors } from '../../components/form-errors';
+import { DialogActions } from '../../components/DialogActions';
 import { Modal } from '../../components/Modal';
 import { useApp, useClient } from '../../store/context';
 
@@ -86,19 +87,7 @@ export function LaunchDialog({ onClose, onLaunched }: { onClose: () => void; onL
         <Field label="Code directory (optional)" hint="Uploaded as git sees it; the commit and uncommitted changes are recorded." error={errors.fields.code}>
           <input type="text" value={code} onChange={(e) => setCode(e.target.value)} spellCheck={false} />
         </Field>
-        {errors.form && (
-          <p className="form-error" role="alert">
-            {errors.form}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy || !project || !recipeName}>
-            {busy ? 'Launching…' : 'Launch'}
-          </button>
-        </div>
+        <DialogActions error={errors.form} onCancel={onClose} submit={busy ? 'Launching…' : 'Launch'} disabled={busy || !project || !recipeName} />
       </form>
     </Modal>
   );

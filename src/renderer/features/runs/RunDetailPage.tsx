@@ -1,5 +1,6 @@
 // One run: its status and parameters, a live log and live charts, and a cancel button.
 import { useState } from 'react';
+import { BackLink } from '../../components/BackLink';
 import { FINAL_STATUSES } from '../../../shared/domain/run';
 import { useApp, useClient } from '../../store/context';
 import { formatTime } from '../../format';
@@ -11,24 +12,12 @@ import { StatusBadge } from './StatusBadge';
 export function RunDetailPage({ runId }: { runId: string }) {
   const run = useApp((s) => s.runs.find((r) => r.id === runId));
   const loaded = useApp((s) => s.runsLoaded);
-  const navigate = useApp((s) => s.navigate);
   const notifyError = useApp((s) => s.notifyError);
   const refreshRun = useApp((s) => s.refreshRun);
   const client = useClient();
   const [cancelling, setCancelling] = useState(false);
 
-  const back = (
-    <a
-      href="#/runs"
-      className="back-link"
-      onClick={(e) => {
-        e.preventDefault();
-        navigate({ area: 'runs' });
-      }}
-    >
-      ← Runs
-    </a>
-  );
+  const back = <BackLink to={{ area: 'runs' }} label="Runs" />;
   if (!run) {
     return (
       <>
