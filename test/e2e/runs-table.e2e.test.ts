@@ -69,4 +69,42 @@ describe('the runs table', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'runs-table-dark.png') });
   });
+
+  it('compares three filtered runs: axis, smoothing, zoom, diff-only config, export', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByLabel('Filter runs').fill('lr = 2e-4');
+    const matching = cli(['run', 'list', '--filter', 'lr = 2e-4', '--json'], { dataDir }).json().length;
+    await expect.poll(async () => status().textContent()).toBe(`${matching} of 300 runs`);
+    const rows = page.getByRole('table', { name: 'Runs' }).locator('tbody tr[aria-rowindex]');
+    for (let i = 0; i < 3; i++) await rows.nth(i).getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Compare (3)' }).click();
+    const chart = page.getByRole('figure', { name: 'loss comparison' }).locator('.chart-canvas');
+    await expect.poll(async () => chart.getAttribute('data-runs')).toBe('3');
+    // Each seeded run has a +25 one-point loss spike: the overlay must keep it.
+    await expect.poll(async () => Number(await chart.getAttribute('data-max'))).toBeGreaterThan(20);
+    await page.getByLabel('X axis').selectOption('time');
+    await expect.poll(async () => chart.getAttribute('data-axis')).toBe('time');
+    await expect.poll(async () => chart.getAttribute('data-runs')).toBe('3');
+    await page.getByLabel('X axis').selectOption('step');
+    await page.getByLabel('Smoothing').fill('0.9');
+    await expect.poll(async () => chart.getAttribute('data-smoothing')).toBe('0.9');
+    const box = (await chart.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
+    await expect.poll(async () => (await chart.getAttribute('data-from')) !== '').toBe(true);
+    const config = page.getByRole('table', { name: 'Config differences' });
+    await expect.poll(async () => page.getByRole('table', { name: 'Config differences' }).locator('tbody tr').count()).toBeGreaterThan(0);
+    // Same lr in all three: with differences only, lr is not listed, but rank or seed is.
+    await expect.poll(async () => config.getByText('params.lr', { exact: true }).count()).toBe(0);
+    expect(await config.getByText(/^params\.(rank|seed)$/).count()).toBeGreaterThan(0);
+    await page.getByLabel('Differences only').uncheck();
+    await config.getByText('params.lr', { exact: true }).waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'SVG' }).click();
+    expect((await download).suggestedFilename()).toBe('loss.svg');
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-light.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Compare', level: 1 }).waitFor();
+  });
 });

@@ -2,13 +2,15 @@
 import { LineChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
 
-echarts.use([LineChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, CanvasRenderer]);
+echarts.use([LineChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, CanvasRenderer, SVGRenderer]);
+
+export { echarts };
 
 /** onZoom gets the x range the user zoomed to (undefined ends: fully zoomed out on that side). */
-export function useECharts(option: echarts.EChartsCoreOption, onZoom?: (from: number | undefined, to: number | undefined) => void) {
+export function useECharts(option: echarts.EChartsCoreOption, onZoom?: (from: number | undefined, to: number | undefined) => void, instance?: { current: echarts.ECharts | null }) {
   const zoomRef = useRef(onZoom);
   zoomRef.current = onZoom;
   const ref = useRef<HTMLDivElement>(null);
@@ -17,6 +19,7 @@ export function useECharts(option: echarts.EChartsCoreOption, onZoom?: (from: nu
     if (!ref.current) return;
     const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
     chart.current = echarts.init(ref.current, dark ? 'dark' : undefined, { renderer: 'canvas' });
+    if (instance) instance.current = chart.current;
     chart.current.on('datazoom', () => {
       const zoom = (chart.current?.getOption() as { dataZoom?: { start?: number; end?: number; startValue?: number; endValue?: number }[] }).dataZoom?.[0];
       if (!zoom || !zoomRef.current) return;

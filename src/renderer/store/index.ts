@@ -7,8 +7,9 @@ import { createNavSlice, type NavSlice } from './nav-slice';
 import { createNoticesSlice, type NoticesSlice } from './notices-slice';
 import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
 import { createRunsSlice, type RunsSlice } from './runs-slice';
+import { createSelectionSlice, type SelectionSlice } from './selection-slice';
 
-export type AppState = ConnectionSlice & NavSlice & NoticesSlice & ProjectsSlice & HostsSlice & RunsSlice;
+export type AppState = ConnectionSlice & NavSlice & NoticesSlice & ProjectsSlice & HostsSlice & RunsSlice & SelectionSlice;
 
 export function createAppStore(client: Client) {
   return create<AppState>()((...a) => ({
@@ -18,6 +19,7 @@ export function createAppStore(client: Client) {
     ...createProjectsSlice(client)(...a),
     ...createHostsSlice(client)(...a),
     ...createRunsSlice(client)(...a),
+    ...createSelectionSlice(...a),
   }));
 }
 

@@ -1,17 +1,102 @@
+// Compare: the runs picked in the runs table, overlaid per metric, with a config diff against a baseline.
+import { useEffect, useMemo, useState } from 'react';
+import type { TableRowOut } from '../../../shared/domain/runs-table';
 import { EmptyState } from '../../components/EmptyState';
+import { useApp, useClient } from '../../store/context';
+import { CompareChart, type Axis } from './CompareChart';
+import { ConfigDiff } from './ConfigDiff';
+import { runColor } from './smoothing';
 
 export function ComparePage() {
+  const client = useClient();
+  const selected = useApp((s) => s.selectedRunIds);
+  const toggle = useApp((s) => s.toggleRunSelected);
+  const navigate = useApp((s) => s.navigate);
+  const [runs, setRuns] = useState<TableRowOut[]>([]);
+  const [metric, setMetric] = useState('');
+  const [axis, setAxis] = useState<Axis>('step');
+  const [smoothing, setSmoothing] = useState(0);
+  const [logScale, setLogScale] = useState(false);
+
+  useEffect(() => {
+    if (selected.length === 0) return setRuns([]);
+    // The filter language picks exactly these runs; the table keeps the order they were picked in.
+    client.call('runs.table', { filter: selected.map((id) => `id = ${id}`).join(' or '), limit: 1000 }).then(
+      (r) => setRuns(selected.map((id) => r.rows.find((row) => row.id === id)).filter((x): x is TableRowOut => !!x)),
+      () => setRuns([]),
+    );
+  }, [client, selected]);
+
+  const metrics = useMemo(() => [...new Set(runs.flatMap((r) => Object.keys(r.summaries)))].sort(), [runs]);
+  useEffect(() => {
+    if (!metrics.includes(metric)) setMetric(metrics.includes('loss') ? 'loss' : (metrics[0] ?? ''));
+  }, [metrics, metric]);
+
+  if (selected.length === 0) {
+    return (
+      <>
+        <header className="page-header">
+          <h1>Compare</h1>
+        </header>
+        <EmptyState
+          title="Nothing to compare yet"
+          action={
+            <button type="button" className="primary" onClick={() => navigate({ area: 'runs' })}>
+              Pick runs
+            </button>
+          }
+        >
+          <p>Tick two or more runs in the runs table, then choose Compare.</p>
+        </EmptyState>
+      </>
+    );
+  }
+  const ids = runs.map((r) => r.id);
   return (
     <>
       <header className="page-header">
         <h1>Compare</h1>
+        <div className="toolbar compare-controls">
+          <label className="checkbox">
+            Metric
+            <select aria-label="Metric" value={metric} onChange={(e) => setMetric(e.target.value)} className="project-select">
+              {metrics.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          <label className="checkbox">
+            X axis
+            <select aria-label="X axis" value={axis} onChange={(e) => setAxis(e.target.value as Axis)} className="project-select">
+              <option value="step">step</option>
+              <option value="time">wall time</option>
+              <option value="relative">relative time</option>
+            </select>
+          </label>
+          <label className="checkbox">
+            Smoothing
+            <input type="range" aria-label="Smoothing" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
+            <span className="mono">{smoothing.toFixed(2)}</span>
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} />
+            Log scale
+          </label>
+        </div>
       </header>
-      <EmptyState title="Nothing to compare yet">
-        <p>
-          Side-by-side curves, config diffs against a baseline and picking a production candidate need runs first. This
-          page is not built yet.
-        </p>
-      </EmptyState>
+      <ul className="run-chips" aria-label="Compared runs">
+        {runs.map((r) => (
+          <li key={r.id}>
+            <span className="swatch" style={{ background: runColor(r.id, runs.map((x) => x.id)) }} />
+            <span className="mono">{r.id.slice(-8)}</span>
+            <button type="button" className="icon-button" aria-label={`Remove ${r.id} from the comparison`} onClick={() => toggle(r.id)}>
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+      {metric && <CompareChart runIds={ids} metric={metric} axis={axis} smoothing={smoothing} logScale={logScale} />}
+      <ConfigDiff key={ids.join(',')} runs={runs} />
     </>
   );
 }

@@ -23,6 +23,8 @@ const fmt = (v: unknown) => (v === null || v === undefined ? '—' : typeof v ==
 export function RunsTable({ projectId }: { projectId: string | undefined }) {
   const client = useClient();
   const navigate = useApp((s) => s.navigate);
+  const selected = useApp((s) => s.selectedRunIds);
+  const toggleSelected = useApp((s) => s.toggleRunSelected);
   const [filter, setFilter] = useState('');
   const [applied, setApplied] = useState('');
   const [error, setError] = useState<{ message: string; position?: number } | null>(null);
@@ -113,6 +115,9 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
         <span className="muted nowrap" role="status">
           {meta.matched} of {meta.total} runs
         </span>
+        <button type="button" className="primary" disabled={selected.length < 2} onClick={() => navigate({ area: 'compare' })} title={selected.length < 2 ? 'Select two or more runs' : undefined}>
+          Compare{selected.length ? ` (${selected.length})` : ''}
+        </button>
         <ColumnPicker all={[...meta.metrics.flatMap((m) => [`${m}.min`, `${m}.max`, `${m}.last`]), ...meta.params]} chosen={chosen} onChange={setExtra} />
       </div>
       {error && (
@@ -131,6 +136,9 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
         <table className="data-table virtual" aria-label="Runs" aria-rowcount={meta.matched + 1}>
           <thead>
             <tr>
+              <th scope="col" className="select-col">
+                <span className="visually-hidden">Select</span>
+              </th>
               {columns.map((c) => (
                 <th key={c.key} scope="col" aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
                   <button type="button" className="sort-button" onClick={() => toggleSort(c.key)}>
@@ -146,7 +154,10 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
             <tr style={{ height: first * ROW_PX }} aria-hidden="true" />
             {rows.map((r, k) =>
               r ? (
-                <tr key={r.id} aria-rowindex={first + k + 2} style={{ height: ROW_PX }}>
+                <tr key={r.id} aria-rowindex={first + k + 2} style={{ height: ROW_PX }} className={selected.includes(r.id) ? 'selected' : undefined}>
+                  <td className="select-col">
+                    <input type="checkbox" aria-label={`Select ${r.id}`} checked={selected.includes(r.id)} onChange={() => toggleSelected(r.id)} />
+                  </td>
                   {columns.map((c) => (
                     <td key={c.key} className={c.numeric ? 'num' : c.key === 'id' ? 'mono' : undefined}>
                       {c.key === 'id' ? (
@@ -173,7 +184,7 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
                 </tr>
               ) : (
                 <tr key={`loading-${first + k}`} style={{ height: ROW_PX }}>
-                  <td colSpan={columns.length + 1} className="muted">
+                  <td colSpan={columns.length + 2} className="muted">
                     …
                   </td>
                 </tr>

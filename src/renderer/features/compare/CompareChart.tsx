@@ -1,0 +1,127 @@
+// Overlaid runs for one metric: each run's exact min/max band, its raw curve (faint when smoothed) and
+// the smoothed curve; step, wall-time or relative-time axis; log scale; zoom re-queries every run.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { WindowResult } from '../../../shared/domain/metrics';
+import { exportPng, exportSvg } from '../../charts/export';
+import { useECharts, type echarts } from '../../charts/useECharts';
+import { useClient } from '../../store/context';
+import { runColor, smoothEma } from './smoothing';
+
+export type Axis = 'step' | 'time' | 'relative';
+
+interface RunSeries {
+  runId: string;
+  raw: [number, number | null][];
+  band: [number, number | null, number | null][] | null;
+}
+
+const BUCKETS = 600;
+
+function toSeries(runId: string, r: WindowResult, axis: Axis, start: number): RunSeries {
+  const x = (step: number | null, idx: number, ts: number) => (axis === 'step' ? (step ?? idx) : axis === 'time' ? ts * 1000 : (ts - start) / 60);
+  if (r.kind === 'points') return { runId, raw: r.points.map((p) => [x(p.step, p.idx, p.ts), p.value]), band: null };
+  const mid = (b: (typeof r.buckets)[number]) => {
+    const a = x(b.firstStep, b.firstIdx, b.firstTs);
+    const z = x(b.lastStep, b.lastIdx, b.lastTs);
+    return (a + z) / 2;
+  };
+  return { runId, raw: r.buckets.map((b) => [mid(b), b.n ? b.sum / b.n : null]), band: r.buckets.map((b) => [mid(b), b.min, b.max]) };
+}
+
+export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { runIds: string[]; metric: string; axis: Axis; smoothing: number; logScale: boolean }) {
+  const client = useClient();
+  const [series, setSeries] = useState<RunSeries[]>([]);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
+  const starts = useRef(new Map<string, number>());
+  const instance = useRef<echarts.ECharts | null>(null);
+
+  useEffect(() => setZoom({}), [axis, metric]);
+  useEffect(() => {
+    let stale = false;
+    const toQuery = (v: number | undefined, runId: string) => {
+      if (v === undefined) return undefined;
+      if (axis === 'time') return v / 1000;
+      if (axis === 'relative') return (starts.current.get(runId) ?? 0) + v * 60;
+      return v;
+    };
+    Promise.all(
+      runIds.map(async (runId) => {
+        const from = toQuery(zoom.from, runId);
+        const to = toQuery(zoom.to, runId);
+        const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' ? 'step' : 'time', maxBuckets: BUCKETS, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+        if (zoom.from === undefined) {
+          const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
+          if (first !== undefined) starts.current.set(runId, first);
+        }
+        return toSeries(runId, r, axis, starts.current.get(runId) ?? 0);
+      }).map((p) => p.then((s) => ({ ok: true as const, s }), (e: Error) => ({ ok: false as const, e }))),
+    ).then((results) => {
+      if (stale) return;
+      setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));
+      setProblems(results.flatMap((r) => (r.ok ? [] : [r.e.message])));
+    });
+    return () => {
+      stale = true;
+    };
+  }, [client, runIds, metric, axis, zoom.from, zoom.to]);
+
+  const option = useMemo(() => {
+    const out: object[] = [];
+    for (const s of series) {
+      const name = s.runId.slice(-8);
+      const color = runColor(s.runId, runIds);
+      if (s.band) {
+        out.push({ name, type: 'line', stack: `${s.runId}-band`, data: s.band.map(([x, lo]) => [x, lo]), lineStyle: { width: 0.5, opacity: 0.35, color }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+        out.push({ name, type: 'line', stack: `${s.runId}-band`, data: s.band.map(([x, lo, hi]) => [x, lo === null || hi === null ? null : hi - lo]), lineStyle: { width: 0.5, opacity: 0.5, color }, areaStyle: { color, opacity: 0.12 }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+      }
+      if (smoothing > 0) out.push({ name, type: 'line', data: s.raw, lineStyle: { width: 1, opacity: 0.25, color }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+      out.push({ name, type: 'line', data: smoothing > 0 ? smoothEma(s.raw, smoothing) : s.raw, lineStyle: { width: 1.6, color }, itemStyle: { color }, showSymbol: s.raw.length < 40, symbolSize: 4 });
+    }
+    return {
+      animation: false,
+      backgroundColor: 'transparent',
+      grid: { left: 64, right: 24, top: 40, bottom: 36 },
+      legend: { top: 4, type: 'scroll' },
+      tooltip: { trigger: 'axis', valueFormatter: (v: number | null) => (v === null || v === undefined ? '—' : Number(v).toPrecision(5)) },
+      dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
+      xAxis: axis === 'time' ? { type: 'time' } : { type: 'value', name: axis === 'step' ? 'step' : 'minutes', nameLocation: 'end' },
+      yAxis: logScale ? { type: 'log', logBase: 10 } : { type: 'value', scale: true },
+      series: out,
+    };
+  }, [series, smoothing, axis, logScale, runIds]);
+  const ref = useECharts(option, (from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }), instance);
+  const ys = series.flatMap((s) => [...s.raw.map((p) => p[1]), ...(s.band ?? []).map((b) => b[2])]).filter((v): v is number => v !== null);
+
+  return (
+    <figure className="chart compare-chart" aria-label={`${metric} comparison`}>
+      <figcaption className="card-header">
+        <span>{metric}</span>
+        <span className="toolbar">
+          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric)}>
+            PNG
+          </button>
+          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric)}>
+            SVG
+          </button>
+        </span>
+      </figcaption>
+      {problems.length > 0 && (
+        <p className="form-error" role="alert">
+          {problems[0]}
+        </p>
+      )}
+      <div
+        ref={ref}
+        className="chart-canvas tall"
+        data-runs={series.length}
+        data-points={series.reduce((n, s) => n + s.raw.length, 0)}
+        data-max={ys.length ? Math.max(...ys) : ''}
+        data-from={zoom.from ?? ''}
+        data-to={zoom.to ?? ''}
+        data-axis={axis}
+        data-smoothing={smoothing}
+      />
+    </figure>
+  );
+}
