@@ -85,7 +85,10 @@ describe('the runs table', () => {
     await page.getByLabel('X axis').selectOption('time');
     await expect.poll(async () => chart.getAttribute('data-axis')).toBe('time');
     await expect.poll(async () => chart.getAttribute('data-runs')).toBe('3');
-    await page.getByLabel('X axis').selectOption('step');
+    await page.getByLabel('X axis').selectOption('tokens');
+    await expect.poll(async () => chart.getAttribute('data-axis')).toBe('tokens');
+    // Seeded runs see 4,096 tokens a step: the last point sits at 50 steps x 4,096 tokens.
+    await expect.poll(async () => Number(await chart.getAttribute('data-xmax'))).toBe(50 * 4096);
     await page.getByLabel('Smoothing').fill('0.9');
     await expect.poll(async () => chart.getAttribute('data-smoothing')).toBe('0.9');
     const box = (await chart.boundingBox())!;

@@ -7,7 +7,7 @@ import { useECharts, type echarts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
 import { runColor, smoothEma } from './smoothing';
 
-export type Axis = 'step' | 'time' | 'relative';
+export type Axis = 'step' | 'tokens' | 'time' | 'relative';
 
 interface RunSeries {
   runId: string;
@@ -17,8 +17,45 @@ interface RunSeries {
 
 const BUCKETS = 600;
 
-function toSeries(runId: string, r: WindowResult, axis: Axis, start: number): RunSeries {
-  const x = (step: number | null, idx: number, ts: number) => (axis === 'step' ? (step ?? idx) : axis === 'time' ? ts * 1000 : (ts - start) / 60);
+/** Step -> tokens seen, from the run's cumulative `tokens` metric, by linear interpolation (and back). */
+export class TokenScale {
+  constructor(private readonly pairs: [number, number][]) {}
+
+  static from(r: WindowResult): TokenScale {
+    const pairs: [number, number][] =
+      r.kind === 'points'
+        ? r.points.filter((p) => p.value !== null).map((p) => [p.step ?? p.idx, p.value!])
+        : r.buckets.flatMap((b): [number, number][] => [
+            ...(b.first !== null ? [[b.firstStep ?? b.firstIdx, b.first] as [number, number]] : []),
+            ...(b.last !== null ? [[b.lastStep ?? b.lastIdx, b.last] as [number, number]] : []),
+          ]);
+    return new TokenScale(pairs);
+  }
+
+  private static interpolate(pairs: [number, number][], v: number, from: 0 | 1): number {
+    const to = from === 0 ? 1 : 0;
+    if (pairs.length === 0) return NaN;
+    if (v <= pairs[0]![from]) return pairs[0]![to];
+    for (let i = 1; i < pairs.length; i++) {
+      const a = pairs[i - 1]!;
+      const b = pairs[i]!;
+      if (v <= b[from]) return b[from] === a[from] ? b[to] : a[to] + ((v - a[from]) / (b[from] - a[from])) * (b[to] - a[to]);
+    }
+    return pairs[pairs.length - 1]![to];
+  }
+
+  tokensAt(step: number): number {
+    return TokenScale.interpolate(this.pairs, step, 0);
+  }
+
+  stepAt(tokens: number): number {
+    return TokenScale.interpolate(this.pairs, tokens, 1);
+  }
+}
+
+function toSeries(runId: string, r: WindowResult, axis: Axis, start: number, tokens?: TokenScale): RunSeries {
+  const x = (step: number | null, idx: number, ts: number) =>
+    axis === 'step' ? (step ?? idx) : axis === 'tokens' ? tokens!.tokensAt(step ?? idx) : axis === 'time' ? ts * 1000 : (ts - start) / 60;
   if (r.kind === 'points') return { runId, raw: r.points.map((p) => [x(p.step, p.idx, p.ts), p.value]), band: null };
   const mid = (b: (typeof r.buckets)[number]) => {
     const a = x(b.firstStep, b.firstIdx, b.firstTs);
@@ -34,6 +71,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
   const [problems, setProblems] = useState<string[]>([]);
   const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
   const starts = useRef(new Map<string, number>());
+  const scales = useRef(new Map<string, TokenScale>());
   const instance = useRef<echarts.ECharts | null>(null);
 
   useEffect(() => setZoom({}), [axis, metric]);
@@ -43,18 +81,22 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
       if (v === undefined) return undefined;
       if (axis === 'time') return v / 1000;
       if (axis === 'relative') return (starts.current.get(runId) ?? 0) + v * 60;
+      if (axis === 'tokens') return scales.current.get(runId)?.stepAt(v);
       return v;
     };
     Promise.all(
       runIds.map(async (runId) => {
+        if (axis === 'tokens' && !scales.current.has(runId)) {
+          scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
+        }
         const from = toQuery(zoom.from, runId);
         const to = toQuery(zoom.to, runId);
-        const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' ? 'step' : 'time', maxBuckets: BUCKETS, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+        const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: BUCKETS, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
         if (zoom.from === undefined) {
           const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
           if (first !== undefined) starts.current.set(runId, first);
         }
-        return toSeries(runId, r, axis, starts.current.get(runId) ?? 0);
+        return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
       }).map((p) => p.then((s) => ({ ok: true as const, s }), (e: Error) => ({ ok: false as const, e }))),
     ).then((results) => {
       if (stale) return;
@@ -85,7 +127,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
       legend: { top: 4, type: 'scroll' },
       tooltip: { trigger: 'axis', valueFormatter: (v: number | null) => (v === null || v === undefined ? '—' : Number(v).toPrecision(5)) },
       dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
-      xAxis: axis === 'time' ? { type: 'time' } : { type: 'value', name: axis === 'step' ? 'step' : 'minutes', nameLocation: 'end' },
+      xAxis: axis === 'time' ? { type: 'time' } : { type: 'value', name: axis === 'relative' ? 'minutes' : axis, nameLocation: 'end' },
       yAxis: logScale ? { type: 'log', logBase: 10 } : { type: 'value', scale: true },
       series: out,
     };
@@ -120,6 +162,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
         data-from={zoom.from ?? ''}
         data-to={zoom.to ?? ''}
         data-axis={axis}
+        data-xmax={series.length ? Math.max(...series.flatMap((s) => s.raw.map((p) => p[0]))) : ''}
         data-smoothing={smoothing}
       />
     </figure>

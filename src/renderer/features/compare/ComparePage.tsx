@@ -69,6 +69,9 @@ export function ComparePage() {
             X axis
             <select aria-label="X axis" value={axis} onChange={(e) => setAxis(e.target.value as Axis)} className="project-select">
               <option value="step">step</option>
+              <option value="tokens" disabled={!metrics.includes('tokens')}>
+                tokens seen
+              </option>
               <option value="time">wall time</option>
               <option value="relative">relative time</option>
             </select>
