@@ -13,14 +13,15 @@ let spike: { runId: string; step: number; value: number };
 const dataDir = tempDir('tb-e2e-spike-');
 
 beforeAll(async () => {
-  const seeded = cli(['demo', 'seed', '--runs', '1', '--points', '1000000', '--json'], { dataDir });
+  // 1,000,000 steps of 4 metrics: about 20 s alone, longer beside the other test files.
+  const seeded = cli(['demo', 'seed', '--runs', '1', '--points', '1000000', '--json'], { dataDir, timeoutMs: 170_000 });
   expect(seeded.code, seeded.stderr).toBe(0);
   spike = seeded.json().spikes[0];
   browser = await launchChromium();
   served = await serve(dataDir);
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(served.url);
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();

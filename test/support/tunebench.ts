@@ -19,12 +19,12 @@ export interface CliResult {
   errorJson: () => { error: { code: string; message: string } };
 }
 
-export function cli(args: string[], options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export function cli(args: string[], options: { dataDir?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
   const full = options.dataDir ? [...args, '--data-dir', options.dataDir] : args;
   const r = spawnSync(process.execPath, [BIN, ...full], {
     encoding: 'utf8',
     env: { ...process.env, TUNEBENCH_HOME: '', ...options.env },
-    timeout: 30_000,
+    timeout: options.timeoutMs ?? 60_000,
   });
   return {
     code: r.status,
