@@ -1,13 +1,15 @@
 // `npm run bench`: our figures beside baselines measured in the same run, so ratios hold on a noisy machine.
+import { figures as compare } from './compare.mjs';
 import { figures as metrics } from './metrics.mjs';
 import { figures as remote } from './remote.mjs';
 import { figures as startup } from './startup.mjs';
 
 const rows = [];
 const only = process.argv[2];
-for (const figure of [...startup, ...remote, ...metrics].filter((f) => !only || f.name.includes(only))) {
+for (const figure of [...startup, ...remote, ...metrics, ...compare].filter((f) => !only || f.name.includes(only))) {
   process.stderr.write(`measuring: ${figure.name}…\n`);
-  rows.push(await figure.run());
+  const result = await figure.run();
+  rows.push(...(Array.isArray(result) ? result : [result]));
 }
 
 const header = ['figure', 'ours', 'baseline', 'baseline is', 'ratio'];

@@ -1,6 +1,10 @@
 // Where the user is: a small hash router (#/projects, #/projects/ID, #/hosts ...), so reloads and links keep the page.
 export type Area = 'projects' | 'hosts' | 'runs' | 'compare' | 'reviews';
-export type Route = { area: 'projects'; projectId?: string } | { area: 'runs'; runId?: string } | { area: Exclude<Area, 'projects' | 'runs'> };
+export type Route =
+  | { area: 'projects'; projectId?: string }
+  | { area: 'runs'; runId?: string }
+  | { area: 'compare'; runIds?: string[] }
+  | { area: Exclude<Area, 'projects' | 'runs' | 'compare'> };
 
 export const AREAS: readonly Area[] = ['projects', 'hosts', 'runs', 'compare', 'reviews'];
 
@@ -8,6 +12,7 @@ export function parseHash(hash: string): Route {
   const [area, id] = hash.replace(/^#\/?/, '').split('/');
   if (area === 'projects' && id) return { area: 'projects', projectId: decodeURIComponent(id) };
   if (area === 'runs' && id) return { area: 'runs', runId: decodeURIComponent(id) };
+  if (area === 'compare' && id) return { area: 'compare', runIds: decodeURIComponent(id).split(',').filter(Boolean) };
   if (area && (AREAS as readonly string[]).includes(area)) return { area } as Route;
   return { area: 'projects' };
 }
@@ -15,5 +20,6 @@ export function parseHash(hash: string): Route {
 export function routeToHash(route: Route): string {
   if (route.area === 'projects' && route.projectId) return `#/projects/${encodeURIComponent(route.projectId)}`;
   if (route.area === 'runs' && route.runId) return `#/runs/${encodeURIComponent(route.runId)}`;
+  if (route.area === 'compare' && route.runIds?.length) return `#/compare/${route.runIds.join(',')}`;
   return `#/${route.area}`;
 }

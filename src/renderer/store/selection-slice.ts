@@ -5,6 +5,7 @@ export interface SelectionSlice {
   selectedRunIds: string[];
   toggleRunSelected(id: string): void;
   clearSelection(): void;
+  setSelection(ids: string[]): void;
 }
 
 export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => ({
@@ -14,4 +15,5 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => ({
     set({ selectedRunIds: now.includes(id) ? now.filter((x) => x !== id) : [...now, id] });
   },
   clearSelection: () => set({ selectedRunIds: [] }),
+  setSelection: (ids) => set({ selectedRunIds: [...new Set(ids)] }),
 });

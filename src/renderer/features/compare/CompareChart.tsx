@@ -15,7 +15,8 @@ interface RunSeries {
   band: [number, number | null, number | null][] | null;
 }
 
-const BUCKETS = 600;
+/** Buckets per run: fewer when many runs share the chart, so the payload stays near 10,000 buckets. */
+const bucketsFor = (runs: number) => Math.max(150, Math.min(600, Math.floor(10_000 / Math.max(1, runs))));
 
 /** Step -> tokens seen, from the run's cumulative `tokens` metric, by linear interpolation (and back). */
 export class TokenScale {
@@ -69,6 +70,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
   const client = useClient();
   const [series, setSeries] = useState<RunSeries[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
+  const [loads, setLoads] = useState(0); // completed queries, for tests and the benchmark
   const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
   const starts = useRef(new Map<string, number>());
   const scales = useRef(new Map<string, TokenScale>());
@@ -91,7 +93,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
         }
         const from = toQuery(zoom.from, runId);
         const to = toQuery(zoom.to, runId);
-        const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: BUCKETS, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+        const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: bucketsFor(runIds.length), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
         if (zoom.from === undefined) {
           const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
           if (first !== undefined) starts.current.set(runId, first);
@@ -102,6 +104,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
       if (stale) return;
       setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));
       setProblems(results.flatMap((r) => (r.ok ? [] : [r.e.message])));
+      setLoads((n) => n + 1);
     });
     return () => {
       stale = true;
@@ -162,6 +165,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
         data-from={zoom.from ?? ''}
         data-to={zoom.to ?? ''}
         data-axis={axis}
+        data-loads={loads}
         data-xmax={series.length ? Math.max(...series.flatMap((s) => s.raw.map((p) => p[0]))) : ''}
         data-smoothing={smoothing}
       />

@@ -11,9 +11,16 @@ export function ComparePage() {
   const client = useClient();
   const selected = useApp((s) => s.selectedRunIds);
   const toggle = useApp((s) => s.toggleRunSelected);
+  const setSelection = useApp((s) => s.setSelection);
   const navigate = useApp((s) => s.navigate);
+  const route = useApp((s) => s.route);
+  // A link to a comparison (#/compare/ID,ID,...) brings its runs with it.
+  const linked = route.area === 'compare' ? route.runIds?.join(',') : undefined;
+  useEffect(() => {
+    if (linked) setSelection(linked.split(','));
+  }, [linked, setSelection]);
   const [runs, setRuns] = useState<TableRowOut[]>([]);
-  const [metric, setMetric] = useState('');
+  const [chosen, setChosen] = useState<string[] | null>(null);
   const [axis, setAxis] = useState<Axis>('step');
   const [smoothing, setSmoothing] = useState(0);
   const [logScale, setLogScale] = useState(false);
@@ -28,9 +35,8 @@ export function ComparePage() {
   }, [client, selected]);
 
   const metrics = useMemo(() => [...new Set(runs.flatMap((r) => Object.keys(r.summaries)))].sort(), [runs]);
-  useEffect(() => {
-    if (!metrics.includes(metric)) setMetric(metrics.includes('loss') ? 'loss' : (metrics[0] ?? ''));
-  }, [metrics, metric]);
+  const PREFERRED = ['loss', 'eval_loss', 'learning_rate', 'grad_norm'];
+  const shownMetrics = (chosen ?? PREFERRED.filter((m) => metrics.includes(m))).filter((m) => metrics.includes(m));
 
   if (selected.length === 0) {
     return (
@@ -57,14 +63,7 @@ export function ComparePage() {
       <header className="page-header">
         <h1>Compare</h1>
         <div className="toolbar compare-controls">
-          <label className="checkbox">
-            Metric
-            <select aria-label="Metric" value={metric} onChange={(e) => setMetric(e.target.value)} className="project-select">
-              {metrics.map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          </label>
+          <MetricPicker all={metrics} chosen={shownMetrics} onChange={setChosen} />
           <label className="checkbox">
             X axis
             <select aria-label="X axis" value={axis} onChange={(e) => setAxis(e.target.value as Axis)} className="project-select">
@@ -92,14 +91,45 @@ export function ComparePage() {
           <li key={r.id}>
             <span className="swatch" style={{ background: runColor(r.id, runs.map((x) => x.id)) }} />
             <span className="mono">{r.id.slice(-8)}</span>
-            <button type="button" className="icon-button" aria-label={`Remove ${r.id} from the comparison`} onClick={() => toggle(r.id)}>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Remove ${r.id} from the comparison`}
+              onClick={() => {
+                toggle(r.id);
+                navigate({ area: 'compare', runIds: selected.filter((x) => x !== r.id) });
+              }}
+            >
               ×
             </button>
           </li>
         ))}
       </ul>
-      {metric && <CompareChart runIds={ids} metric={metric} axis={axis} smoothing={smoothing} logScale={logScale} />}
+      {shownMetrics.map((m) => (
+        <CompareChart key={m} runIds={ids} metric={m} axis={axis} smoothing={smoothing} logScale={logScale} />
+      ))}
       <ConfigDiff key={ids.join(',')} runs={runs} />
     </>
+  );
+}
+
+function MetricPicker({ all, chosen, onChange }: { all: string[]; chosen: string[]; onChange: (c: string[]) => void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="column-picker">
+      <button type="button" onClick={() => setOpen(!open)} aria-expanded={open}>
+        Metrics ({chosen.length})
+      </button>
+      {open && (
+        <div className="column-menu" role="group" aria-label="Metrics">
+          {all.map((m) => (
+            <label key={m} className="checkbox">
+              <input type="checkbox" checked={chosen.includes(m)} onChange={(e) => onChange(e.target.checked ? [...chosen, m] : chosen.filter((x) => x !== m))} />
+              {m}
+            </label>
+          ))}
+        </div>
+      )}
+    </div>
   );
 }

@@ -115,7 +115,7 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
         <span className="muted nowrap" role="status">
           {meta.matched} of {meta.total} runs
         </span>
-        <button type="button" className="primary" disabled={selected.length < 2} onClick={() => navigate({ area: 'compare' })} title={selected.length < 2 ? 'Select two or more runs' : undefined}>
+        <button type="button" className="primary" disabled={selected.length < 2} onClick={() => navigate({ area: 'compare', runIds: selected })} title={selected.length < 2 ? 'Select two or more runs' : undefined}>
           Compare{selected.length ? ` (${selected.length})` : ''}
         </button>
         <ColumnPicker all={[...meta.metrics.flatMap((m) => [`${m}.min`, `${m}.max`, `${m}.last`]), ...meta.params]} chosen={chosen} onChange={setExtra} />

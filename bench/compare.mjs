@@ -1,0 +1,75 @@
+// The compare view in Chromium: 50 runs x 4 metrics x 100,000 points, first render and a zoom.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { launchChromium } from './browser.mjs';
+import { median, ms, ratio, ROOT, tempDir } from './util.mjs';
+
+const require = createRequire(import.meta.url);
+const { openEngine } = require(path.join(ROOT, 'dist/node/main/app.js'));
+
+function serve(dataDir) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tunebench.js'), 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
+      if (m) resolve({ url: m[0], origin: new URL(m[0]).origin, child });
+    });
+  });
+}
+
+async function compareFigure() {
+  const dataDir = tempDir();
+  const engine = openEngine({ dataDir });
+  process.stderr.write('  seeding 50 runs x 100,000 steps x 4 metrics (a minute or two)…\n');
+  const { runIds } = await engine.call('demo.seed', { runs: 50, points: 100_000 });
+  engine.close();
+  const server = await serve(dataDir);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(server.url);
+  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  const charts = page.locator('.compare-chart .chart-canvas');
+  const allLoaded = async () => {
+    for (;;) {
+      const states = await charts.evaluateAll((els) => els.map((e) => [e.getAttribute('data-runs'), e.getAttribute('data-loads')]));
+      if (states.length === 4 && states.every(([runs, loads]) => runs === '50' && Number(loads) >= 1)) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const first = [];
+  const zooms = [];
+  const baseline = [];
+  for (let i = 0; i < 3; i++) {
+    await page.goto(`${server.origin}/#/projects`);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    let t = performance.now();
+    await page.goto(`${server.origin}/#/compare/${runIds.join(',')}`);
+    await allLoaded();
+    first.push(performance.now() - t);
+    const chart = charts.first();
+    const box = await chart.boundingBox();
+    const before = Number(await chart.getAttribute('data-loads'));
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    t = performance.now();
+    await page.mouse.wheel(0, -400);
+    while (Number(await chart.getAttribute('data-loads')) <= before) await new Promise((r) => setTimeout(r, 5));
+    zooms.push(performance.now() - t);
+    // Baseline: the app's Projects page, same server and browser.
+    t = performance.now();
+    await page.goto('about:blank');
+    await page.goto(`${server.origin}/#/projects`);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    baseline.push(performance.now() - t);
+  }
+  await browser.close();
+  server.child.kill('SIGTERM');
+  return [
+    { name: 'compare 50 runs x 4 metrics x 100k points: first render', ours: ms(median(first)), baseline: ms(median(baseline)), baselineName: "the app's Projects page, same server and Chromium", ratio: ratio(median(first), median(baseline)) },
+    { name: 'compare: zoom to re-rendered at higher resolution', ours: ms(median(zooms)), baseline: ms(median(baseline)), baselineName: "the app's Projects page, same server and Chromium", ratio: ratio(median(zooms), median(baseline)) },
+  ];
+}
+
+export const figures = [{ name: 'compare view', run: compareFigure }];
