@@ -78,7 +78,8 @@ describe('the runs table', () => {
     const rows = page.getByRole('table', { name: 'Runs' }).locator('tbody tr[aria-rowindex]');
     for (let i = 0; i < 3; i++) await rows.nth(i).getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Compare (3)' }).click();
-    const chart = page.getByRole('figure', { name: 'loss comparison' }).locator('.chart-canvas');
+    const figure = page.getByRole('figure', { name: 'loss comparison', exact: true });
+    const chart = figure.locator('.chart-canvas');
     await expect.poll(async () => chart.getAttribute('data-runs')).toBe('3');
     // Each seeded run has a +25 one-point loss spike: the overlay must keep it.
     await expect.poll(async () => Number(await chart.getAttribute('data-max'))).toBeGreaterThan(20);
@@ -103,7 +104,7 @@ describe('the runs table', () => {
     await page.getByLabel('Differences only').uncheck();
     await config.getByText('params.lr', { exact: true }).waitFor();
     const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'SVG' }).click();
+    await figure.getByRole('button', { name: 'SVG' }).click();
     expect((await download).suggestedFilename()).toBe('loss.svg');
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-light.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
