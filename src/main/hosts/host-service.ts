@@ -25,6 +25,8 @@ export interface HostServiceOptions {
 export class HostService {
   readonly store: HostStore;
   private readonly pool = new Map<string, Promise<HostAccess>>();
+  /** After a failed connect, no new attempt before this time: 0.5 s, doubling to 30 s, reset on success. */
+  private readonly backoff = new Map<string, { until: number; delayMs: number; error: unknown }>();
   private readonly passphrases: Map<string, string>;
   private readonly knownHostsFiles: string[];
 
@@ -117,8 +119,12 @@ export class HostService {
     return { target, jumps };
   }
 
-  /** The pooled connection to a host, made on first use and remade when it dropped. */
-  access(host: Host): Promise<HostAccess> {
+  /**
+   * The pooled connection to a host, made on first use and remade when it dropped. Something the
+   * user just asked for (`now`) skips the backoff that background syncing respects.
+   */
+  access(host: Host, options: { now?: boolean } = {}): Promise<HostAccess> {
+    if (options.now) this.backoff.delete(host.id);
     const pooled = this.pool.get(host.id);
     if (pooled) {
       return pooled.then(
@@ -130,6 +136,9 @@ export class HostService {
   }
 
   private reconnect(host: Host): Promise<HostAccess> {
+    const wait = this.backoff.get(host.id);
+    // A link that keeps failing is not hammered: callers get the last error until the backoff ends.
+    if (wait && Date.now() < wait.until) return Promise.reject(wait.error);
     const made: Promise<HostAccess> =
       host.kind === 'local'
         ? Promise.resolve(new LocalAccess())
@@ -138,14 +147,23 @@ export class HostService {
             return new SshAccess(await connectSsh(target, jumps, this.sshOptions()));
           })();
     this.pool.set(host.id, made);
-    made.catch(() => {
-      if (this.pool.get(host.id) === made) this.pool.delete(host.id);
-    });
+    made.then(
+      () => this.backoff.delete(host.id),
+      (error: unknown) => {
+        if (this.pool.get(host.id) === made) this.pool.delete(host.id);
+        // Key problems need the user, not a retry; only unreachable hosts back off.
+        if (error instanceof EngineError && error.code === 'HOST_UNREACHABLE') {
+          const delayMs = Math.min(30_000, (wait?.delayMs ?? 250) * 2);
+          this.backoff.set(host.id, { until: Date.now() + delayMs, delayMs, error });
+        }
+      },
+    );
     return made;
   }
 
   /** Forgets the pooled connection (after a failure), so the next use reconnects. */
-  drop(hostId: string): void {
+  drop(hostId: string, options: { resetBackoff?: boolean } = {}): void {
+    if (options.resetBackoff) this.backoff.delete(hostId);
     const pooled = this.pool.get(hostId);
     this.pool.delete(hostId);
     pooled?.then((a) => a.close(), () => {});
@@ -161,7 +179,7 @@ export class HostService {
     const { target } = this.targets(host);
     try {
       this.drop(host.id);
-      await this.access(host);
+      await this.access(host, { now: true });
       return { host, fingerprint, keyType: '', alreadyTrusted: true };
     } catch (err) {
       const e = err as EngineError;
@@ -185,7 +203,7 @@ export class HostService {
 
   async probe(ref: string): Promise<HostProbe> {
     const host = this.store.get(ref);
-    const access = await this.access(host);
+    const access = await this.access(host, { now: true });
     const script = fs.readFileSync(path.join(PACKAGE_ROOT, 'resources', 'remote', 'probe_host.py'), 'utf8');
     const r = await access.exec(`${host.python} - ${shQuote(host.runRoot)}`, { stdin: script, timeoutMs: 60_000 });
     if (r.code !== 0) {

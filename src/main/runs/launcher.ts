@@ -1,5 +1,5 @@
 // Launching a run: claim its directory on the host (mkdir is atomic), upload the supervisor, SDK,
-// run.json, the recipe's files and the dataset, then detach the supervisor with setsid nohup (no PTY).
+// run.json, the recipe's files and the dataset, then start the supervisor through the host's backend.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { getRecipe } from '../recipes';
 import { PACKAGE_ROOT } from '../version';
+import { backendFor } from './backends';
 import { snapshotCode, type CodeSnapshot } from './code-snapshot';
 import type { RunStore } from './run-store';
 
@@ -82,7 +83,7 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
   deps.onChanged(id);
 
   try {
-    const access = await deps.hosts.access(host);
+    const access = await deps.hosts.access(host, { now: true });
     // `mkdir` without -p on the run directory is the atomic claim: two launchers can never share one.
     await run(access, `mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`, 'Creating the run directory');
     const runJson = {
@@ -114,11 +115,7 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
     if (dataset) await placeDataset(access, root, remoteDir, dataset);
     deps.runs.setStatus(id, 'STARTING');
     deps.onChanged(id);
-    await run(
-      access,
-      `cd ${shQuote(remoteDir)} && (setsid nohup ${host.python} .tb/supervisor.py . </dev/null >.tb/supervisor.log 2>&1 &)`,
-      'Starting the supervisor',
-    );
+    await backendFor(host).start(access, host, remoteDir);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.runs.setStatus(id, 'FAILED', { lastError: `Launch failed: ${message}` });

@@ -4,6 +4,7 @@ import { FINAL_STATUSES, type Run, type RunStatus } from '../../shared/domain/ru
 import { EngineError } from '../errors';
 import { shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
+import { backendFor } from './backends';
 import { Ingestor, type StreamKind } from './ingest';
 import type { RunStore } from './run-store';
 
@@ -110,9 +111,8 @@ export async function cancelRun(deps: SyncDeps, runId: string): Promise<Run> {
   const run = deps.runs.get(runId);
   if (FINAL_STATUSES.includes(run.status)) return run;
   const host = deps.hosts.store.get(run.hostId);
-  const access = await deps.hosts.access(host);
-  const r = await access.exec(`touch ${shQuote(`${run.remoteDir}/.tb/cancel`)}`, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Could not ask the run to stop: ${r.stderr.trim().slice(-300)}`);
+  const access = await deps.hosts.access(host, { now: true });
+  await backendFor(host).requestCancel(access, run.remoteDir);
   deps.runs.setStatus(run.id, 'CANCELLING');
   deps.onChanged(run.id);
   return deps.runs.get(run.id);
