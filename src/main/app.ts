@@ -16,6 +16,7 @@ import { cancelRun, syncRun, type SyncDeps } from './runs/run-sync';
 import { RunStore } from './runs/run-store';
 import { RunWatcher } from './runs/run-watcher';
 import { RunsTable } from './runs/runs-table';
+import { LogSearch } from './runs/log-search';
 import { createDispatch, directCaller, type Dispatch, type Handlers } from './rpc/dispatch';
 import { APP_VERSION } from './version';
 
@@ -65,6 +66,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const metrics = new MetricQueries(db);
   const candidates = new CandidateStore(db, projects, runs);
   const runsTable = new RunsTable(db);
+  const logSearch = new LogSearch(db);
   const syncDeps: SyncDeps = {
     hosts,
     runs,
@@ -132,6 +134,14 @@ export function openEngine(options: EngineOptions = {}): Engine {
       events.emit('runs.changed', { runId: run.id });
       return runs.get(run.id);
     },
+    'runs.markers': (input) => logSearch.markers(runs.get(input.id).id),
+    'logs.search': (input) =>
+      logSearch.search({
+        query: input.query,
+        runId: input.run ? runs.get(input.run).id : undefined,
+        projectId: input.project ? projects.get(input.project).id : undefined,
+        limit: input.limit ?? 500,
+      }),
     'metrics.series': (input) => metrics.series(runs.get(input.id).id),
     'metrics.window': (input) => metrics.window(runs.get(input.runId).id, input),
     'demo.seed': (input) => {

@@ -15,7 +15,7 @@ import {
   SetRecipeInput,
 } from './domain/project';
 import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
-import { LaunchInput, ListRunsInput, LogLine, MetricPoint, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
+import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut, MetricPoint, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
 import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
 import type { EventName, MethodName } from './names';
@@ -72,6 +72,10 @@ export const methods = {
   /** The runs table: filter language, sort by any field, parameter or metric summary, a page at a time. */
   'runs.table': { input: RunsTableInput, output: RunsTableResult },
   'runs.annotate': { input: AnnotateRunInput, output: Run },
+  /** NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts: found at ingest. */
+  'runs.markers': { input: RunRefInput, output: z.array(MarkerOut) },
+  /** Full-text search of logs in one run, a project's runs, or all. */
+  'logs.search': { input: LogSearchInput, output: z.array(LogHit) },
   /** Every metric series of a run with its summary (min, max and their steps, last), kept at ingest. */
   'metrics.series': { input: RunRefInput, output: z.array(SeriesSummary) },
   /** The one chart query: raw points when the window holds no more than maxBuckets, else exact min/max buckets. */

@@ -29,6 +29,8 @@ export const METHOD_NAMES = [
   'runs.logs',
   'runs.metrics',
   'runs.table',
+  'runs.markers',
+  'logs.search',
   'runs.annotate',
   'metrics.series',
   'metrics.window',

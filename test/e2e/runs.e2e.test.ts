@@ -84,6 +84,21 @@ describe('remote runs in the browser', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('marks a traceback in the log; choosing the marker shows its line', { timeout: 90_000 }, async () => {
+    await page.getByRole('link', { name: '← Runs' }).click();
+    await page.getByRole('button', { name: 'Launch run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Launch run' });
+    await dialog.getByLabel('Host', { exact: true }).selectOption('box');
+    await dialog.getByLabel('Recipe', { exact: true }).selectOption('custom');
+    await dialog.getByLabel('command', { exact: true }).fill('echo starting; /usr/bin/python3 -c "1/0"');
+    await dialog.getByRole('button', { name: 'Launch' }).click();
+    await page.getByText('failed', { exact: true }).first().waitFor({ timeout: 30_000 });
+    const marker = page.getByRole('region', { name: 'Markers' }).getByRole('button', { name: /traceback line 2/ });
+    await marker.click();
+    await page.locator('.log-line.highlighted[data-line="2"]').filter({ hasText: 'Traceback (most recent call last):' }).waitFor();
+    await page.screenshot({ path: path.join(shots, 'run-markers-light.png') });
+  });
+
   it('cancels a running run', { timeout: 90_000 }, async () => {
     await page.getByRole('link', { name: '← Runs' }).click();
     await page.getByRole('button', { name: 'Launch run' }).click();
@@ -99,6 +114,6 @@ describe('remote runs in the browser', () => {
     await page.getByRole('table', { name: 'Runs' }).waitFor();
     await page.screenshot({ path: path.join(shots, 'runs-list-light.png') });
     const runs = cli(['run', 'list', '--json'], { dataDir }).json();
-    expect(runs.map((r: { status: string }) => r.status).sort()).toEqual(['CANCELLED', 'SUCCEEDED']);
+    expect(runs.map((r: { status: string }) => r.status).sort()).toEqual(['CANCELLED', 'FAILED', 'SUCCEEDED']);
   });
 });

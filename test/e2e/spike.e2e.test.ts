@@ -59,6 +59,15 @@ describe('charts of a 1,000,000-point run', () => {
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'run-million-points-zoomed-light.png') });
   });
 
+  it('lists the spike as a marker, and choosing it zooms the loss chart to its step', async () => {
+    await page.goto(`${served.origin}/#/runs/${spike.runId}`);
+    const marker = page.getByRole('region', { name: 'Markers' }).getByRole('button', { name: new RegExp(`loss spike step ${spike.step}$`) });
+    await marker.click();
+    const chart = page.getByRole('figure', { name: 'Loss chart' }).locator('.chart-canvas');
+    await expect.poll(async () => Number(await chart.getAttribute('data-from'))).toBe(Math.max(0, spike.step - 100));
+    await expect.poll(async () => Number(await chart.getAttribute('data-max'))).toBeCloseTo(spike.value, 6);
+  });
+
   it('proposes the run as production candidate from its page; the CLI lists it', async () => {
     await page.getByRole('button', { name: 'Propose as production candidate' }).click();
     const dialog = page.getByRole('dialog', { name: 'Propose as production candidate' });

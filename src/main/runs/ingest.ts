@@ -2,9 +2,11 @@
 // so a crash or a dropped link between two reads can neither lose nor repeat a line.
 import type Database from 'better-sqlite3';
 import { PyramidBatch } from '../metrics/pyramid';
+import { isLossName, logMarker, LossWatch, SPIKE_WINDOW, type Marker } from './markers';
 
 export const MAX_METRIC_LINE_BYTES = 1024 * 1024;
 export const MAX_LOG_LINE_CHARS = 64 * 1024;
+export const MAX_MARKERS = 200;
 
 export interface Cursor {
   fileId: string;
@@ -103,6 +105,9 @@ export class Ingestor {
         'UPDATE metric_series SET points = @points, last_seq = @lastSeq, min = @min, min_step = @minStep, max = @max, max_step = @maxStep, last = @last, last_step = @lastStep WHERE id = @id',
       ),
       addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
+      addMarker: db.prepare<[string, string, number | null, number | null, string]>('INSERT INTO run_markers (run_id, kind, line, step, detail) VALUES (?, ?, ?, ?, ?)'),
+      markerCount: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM run_markers WHERE run_id = ? AND kind = ?'),
+      recentValues: db.prepare<[number, number], { value: number }>('SELECT value FROM metric_points WHERE series_id = ? AND idx >= ? AND value IS NOT NULL ORDER BY idx'),
     };
   }
 
@@ -133,6 +138,7 @@ export class Ingestor {
     const next: Cursor = { fileId: cursor.fileId, offset: cursor.offset + consumed, epoch: cursor.epoch, skipping };
     let added = 0;
     let stale = false;
+    const markers: Marker[] = [];
     const write = this.db.transaction(() => {
       // Another process (the app beside a `run wait`) may have stored this chunk already: the cursor
       // we read from must still be the stored one, or we store nothing.
@@ -149,11 +155,14 @@ export class Ingestor {
           if (r.changes > 0) {
             n++;
             added++;
+            const marker = logMarker(line.text, n);
+            if (marker) markers.push(marker);
           }
         }
       } else {
         // A series' state is read fresh in each transaction: another process may have added points.
         const states = new Map<number, SeriesState>();
+        const watches = new Map<number, LossWatch>();
         for (const line of lines) {
           if (line.text.trim() === '') continue;
           const point = parseMetricLine(line.text);
@@ -167,6 +176,15 @@ export class Ingestor {
             if (!state) states.set(sid, (state = this.stmts.seriesState.get(sid)!));
             // Sequence numbers only grow in a series: one not above the last was stored already.
             if (point.seq <= state.lastSeq) continue;
+            if (isLossName(name)) {
+              let watch = watches.get(sid);
+              if (!watch) {
+                const seed = this.stmts.recentValues.all(sid, Math.max(0, state.points - SPIKE_WINDOW)).map((r) => r.value);
+                watches.set(sid, (watch = new LossWatch(seed)));
+              }
+              const marker = watch.check(name, value, point.step);
+              if (marker) markers.push(marker);
+            }
             this.stmts.insertPoint.run(sid, state.points, point.seq, point.ts, point.step, value);
             this.pyramid.add(sid, state.points, value, point.step, point.ts);
             state.points++;
@@ -184,6 +202,7 @@ export class Ingestor {
         this.pyramid.flush();
       }
       if (malformed) this.stmts.addMalformed.run(malformed, runId);
+      this.storeMarkers(runId, markers);
       this.stmts.saveCursor.run(runId, file, next.fileId, next.offset, next.epoch, next.skipping ? 1 : 0);
     });
     try {
@@ -195,6 +214,17 @@ export class Ingestor {
     }
     if (stale) return { added: 0, malformed: 0, next: this.cursor(runId, file) ?? cursor, stale: true };
     return { added, malformed, next, stale: false };
+  }
+
+  /** At most MAX_MARKERS of a kind per run: a run that spikes all along is one finding, not a flood. */
+  private storeMarkers(runId: string, markers: Marker[]): void {
+    const counts = new Map<string, number>();
+    for (const m of markers) {
+      const n = counts.get(m.kind) ?? this.stmts.markerCount.get(runId, m.kind)!.n;
+      if (n >= MAX_MARKERS) continue;
+      this.stmts.addMarker.run(runId, m.kind, m.line, m.step, m.detail);
+      counts.set(m.kind, n + 1);
+    }
   }
 
   private seriesId(runId: string, stream: string, name: string, kind: string): number {

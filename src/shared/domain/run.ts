@@ -49,3 +49,19 @@ export const RunMetricsInput = z.strictObject({ id: z.string().trim().min(1).max
 
 export const RecipeInfo = z.object({ name: z.string(), summary: z.string(), needs: z.string(), params: z.array(z.object({ name: z.string(), type: z.string(), default: z.unknown(), help: z.string() })) });
 export type RecipeInfo = z.infer<typeof RecipeInfo>;
+
+export const MarkerOut = z.object({
+  kind: z.enum(['nan_loss', 'loss_spike', 'cuda_oom', 'traceback', 'nccl_error', 'restart']),
+  line: z.number().int().nullable(),
+  step: z.number().nullable(),
+  detail: z.string(),
+});
+export type MarkerOut = z.infer<typeof MarkerOut>;
+
+export const LogSearchInput = z.strictObject({
+  query: z.string().trim().min(1, 'Give some words to search for.').max(500),
+  run: z.string().trim().min(1).max(64).optional(),
+  project: z.string().trim().min(1).max(200).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
+export const LogHit = z.object({ runId: z.string(), n: z.number().int(), text: z.string() });

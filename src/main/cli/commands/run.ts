@@ -166,6 +166,37 @@ export const runCommands: Command[] = [
     },
   },
   {
+    path: ['run', 'markers'],
+    summary: 'What a run ran into: NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts',
+    positionals: RUN,
+    flags: {},
+    async run(ctx, args) {
+      const markers = await withEngine(ctx, (call) => call('runs.markers', { id: args.positionals[0]! }));
+      ctx.print(markers, () => (markers.length ? table(['KIND', 'WHERE', 'DETAIL'], markers.map((m) => [m.kind, m.line !== null ? `line ${m.line}` : `step ${m.step ?? '?'}`, m.detail.slice(0, 100)])) : 'No markers.\n'));
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'search'],
+    summary: 'Search logs (full text) in one run, a project, or everywhere',
+    positionals: [{ name: 'WORDS', required: true, help: 'Words to find (quote a phrase)' }],
+    flags: {
+      run: { kind: 'string', value: 'ID', help: 'Only this run' },
+      project: { kind: 'string', value: 'P', help: "Only this project's runs" },
+    },
+    async run(ctx, args) {
+      const hits = await withEngine(ctx, (call) =>
+        call('logs.search', {
+          query: args.positionals[0]!,
+          ...(typeof args.flags.run === 'string' ? { run: args.flags.run } : {}),
+          ...(typeof args.flags.project === 'string' ? { project: args.flags.project } : {}),
+        }),
+      );
+      ctx.print(hits, () => hits.map((h) => `${h.runId}:${h.n}: ${h.text}`).join('\n') + (hits.length ? '\n' : 'No matches.\n'));
+      return 0;
+    },
+  },
+  {
     path: ['run', 'cancel'],
     summary: 'Cancel a run: SIGTERM to its whole process group, SIGKILL after the grace period',
     positionals: RUN,

@@ -6,7 +6,7 @@ import { useClient } from '../../store/context';
 const LINE_PX = 18;
 const VIEW_PX = 360;
 
-export function LogView({ run }: { run: Run }) {
+export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: number } | undefined }) {
   const client = useClient();
   const lines = useRef<string[]>([]);
   const [count, setCount] = useState(0);
@@ -44,6 +44,20 @@ export function LogView({ run }: { run: Run }) {
   }, [client, run.id, fetchNew]);
   useEffect(() => void fetchNew(), [run.logLines, fetchNew]);
 
+  const [highlight, setHighlight] = useState<number | null>(null);
+  useEffect(() => {
+    if (!jump) return;
+    setFollow(false);
+    setQuery('');
+    setHighlight(jump.line);
+    const el = box.current;
+    if (el) {
+      el.scrollTop = Math.max(0, (jump.line - 1) * LINE_PX - VIEW_PX / 2);
+      setScrollTop(el.scrollTop);
+      el.scrollIntoView({ block: 'nearest' });
+    }
+  }, [jump]);
+
   const shown = query ? lines.current.map((t, i) => [i, t] as const).filter(([, t]) => t.toLowerCase().includes(query.toLowerCase())) : lines.current.map((t, i) => [i, t] as const);
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
@@ -73,7 +87,7 @@ export function LogView({ run }: { run: Run }) {
       <div className="log" ref={box} onScroll={onScroll} style={{ height: VIEW_PX }} role="log" aria-label="Run log" aria-live="off">
         <div style={{ height: shown.length * LINE_PX, position: 'relative' }}>
           {shown.slice(first, last).map(([i, text], k) => (
-            <div key={i} className="log-line" style={{ top: (first + k) * LINE_PX, height: LINE_PX }}>
+            <div key={i} className={i + 1 === highlight ? 'log-line highlighted' : 'log-line'} data-line={i + 1} style={{ top: (first + k) * LINE_PX, height: LINE_PX }}>
               <span className="log-n">{i + 1}</span>
               {text}
             </div>

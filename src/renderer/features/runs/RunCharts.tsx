@@ -82,10 +82,14 @@ function Chart({ title, lines, onZoom, zoom }: { title: string; lines: Line[]; o
   );
 }
 
-function Panel({ run, title, names, stream, available }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[] }) {
+function Panel({ run, title, names, stream, available, focusStep }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[]; focusStep?: { step: number; at: number } | undefined }) {
   const client = useClient();
   const [lines, setLines] = useState<Line[]>([]);
   const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
+  // A marker chosen in the list zooms this chart around its step.
+  useEffect(() => {
+    if (focusStep && names.includes('loss')) setZoom({ from: Math.max(0, focusStep.step - 100), to: focusStep.step + 100 });
+  }, [focusStep]); // eslint-disable-line react-hooks/exhaustive-deps
   const present = names.filter((n) => available.some((s) => s.name === n && s.stream === (stream ?? 'metrics')));
   const key = present.join(',');
   useEffect(() => {
@@ -107,7 +111,7 @@ function Panel({ run, title, names, stream, available }: { run: Run; title: stri
   return <Chart title={title} lines={lines} zoom={zoom} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />;
 }
 
-export function RunCharts({ run }: { run: Run }) {
+export function RunCharts({ run, focusStep }: { run: Run; focusStep?: { step: number; at: number } | undefined }) {
   const client = useClient();
   const [available, setAvailable] = useState<SeriesSummary[]>([]);
   const lastFetch = useRef(0);
@@ -131,7 +135,7 @@ export function RunCharts({ run }: { run: Run }) {
   return (
     <section className="charts" aria-label="Charts">
       {PANELS.map((p) => (
-        <Panel key={p.title} run={run} title={p.title} names={p.names} {...(p.stream ? { stream: p.stream } : {})} available={available} />
+        <Panel key={p.title} run={run} title={p.title} names={p.names} {...(p.stream ? { stream: p.stream } : {})} available={available} focusStep={focusStep} />
       ))}
     </section>
   );

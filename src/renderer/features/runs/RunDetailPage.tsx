@@ -6,6 +6,7 @@ import { useApp, useClient } from '../../store/context';
 import { formatTime } from '../../format';
 import { CandidateActions } from './CandidateActions';
 import { LogView } from './LogView';
+import { MarkerList } from './MarkerList';
 import { RunCharts } from './RunCharts';
 import { StatusBadge } from './StatusBadge';
 
@@ -16,6 +17,8 @@ export function RunDetailPage({ runId }: { runId: string }) {
   const refreshRun = useApp((s) => s.refreshRun);
   const client = useClient();
   const [cancelling, setCancelling] = useState(false);
+  const [jump, setJump] = useState<{ line: number; at: number } | undefined>();
+  const [focusStep, setFocusStep] = useState<{ step: number; at: number } | undefined>();
 
   const back = <BackLink to={{ area: 'runs' }} label="Runs" />;
   if (!run) {
@@ -84,8 +87,9 @@ export function RunDetailPage({ runId }: { runId: string }) {
             .join('  ')}
         </dd>
       </dl>
-      <RunCharts run={run} />
-      <LogView run={run} />
+      <MarkerList run={run} onLine={(line) => setJump({ line, at: Date.now() })} onStep={(step) => setFocusStep({ step, at: Date.now() })} />
+      <RunCharts run={run} focusStep={focusStep} />
+      <LogView run={run} jump={jump} />
     </>
   );
 }

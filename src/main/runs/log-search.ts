@@ -1,0 +1,35 @@
+// Full-text search of logs within a run or across a project's runs (SQLite FTS5), and a run's markers.
+import type Database from 'better-sqlite3';
+import { EngineError } from '../errors';
+import type { Marker } from './markers';
+
+export interface LogHit {
+  runId: string;
+  n: number;
+  text: string;
+}
+
+/** The user's words as FTS5 phrases, so quotes, colons and operators in a query never break it. */
+export function ftsQuery(q: string): string {
+  const words = q.match(/"[^"]*"|\S+/g) ?? [];
+  const phrases = words.map((w) => w.replace(/^"|"$/g, '')).filter((w) => w.length > 0).map((w) => `"${w.replace(/"/g, '""')}"`);
+  if (phrases.length === 0) throw new EngineError('VALIDATION_FAILED', 'Give some words to search for.');
+  return phrases.join(' ');
+}
+
+export class LogSearch {
+  constructor(private readonly db: Database.Database) {}
+
+  search(q: { query: string; runId?: string | undefined; projectId?: string | undefined; limit: number }): LogHit[] {
+    const match = ftsQuery(q.query);
+    const where = q.runId ? 'AND l.run_id = ?' : q.projectId ? 'AND l.run_id IN (SELECT id FROM runs WHERE project_id = ?)' : '';
+    const args: (string | number)[] = [match, ...(q.runId ? [q.runId] : q.projectId ? [q.projectId] : []), q.limit];
+    return this.db
+      .prepare(`SELECT l.run_id AS runId, l.n AS n, l.text AS text FROM log_fts JOIN log_lines l ON l.rowid = log_fts.rowid WHERE log_fts MATCH ? ${where} ORDER BY l.run_id DESC, l.n LIMIT ?`)
+      .all(...args) as LogHit[];
+  }
+
+  markers(runId: string): Marker[] {
+    return this.db.prepare('SELECT kind, line, step, detail FROM run_markers WHERE run_id = ? ORDER BY coalesce(line, 0), coalesce(step, 0), id').all(runId) as Marker[];
+  }
+}
