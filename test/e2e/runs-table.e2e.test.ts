@@ -111,4 +111,17 @@ describe('the runs table', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Compare', level: 1 }).waitFor();
   });
+
+  it('groups runs that differ only in seed into a mean with a deviation band', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Runs/ }).click();
+    const filter = 'lr = 1e-4 and rank = 4';
+    const ids = (cli(['run', 'list', '--filter', filter, '--sort', 'created', '--json'], { dataDir }).json() as { id: string; params: { seed: number } }[]).slice(0, 3).map((r) => r.id);
+    await page.goto(`${served.origin}/#/compare/${ids.join(',')}`);
+    const chart = page.getByRole('figure', { name: 'loss comparison', exact: true }).locator('.chart-canvas');
+    await expect.poll(async () => chart.getAttribute('data-curves')).toBe('3');
+    await page.getByLabel('Group seeds').check();
+    await expect.poll(async () => chart.getAttribute('data-curves')).toBe('1');
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-seed-groups-light.png') });
+  });
 });

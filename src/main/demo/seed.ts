@@ -43,7 +43,7 @@ export function seedDemo(db: Database.Database, projects: ProjectStore, hosts: H
   const spikes: { runId: string; step: number; value: number }[] = [];
   for (let r = 0; r < options.runs; r++) {
     const lr = [1e-4, 2e-4, 3e-4, 5e-4][r % 4]!;
-    const seed = Math.floor(r / 4) % 3;
+    const seed = Math.floor(r / 12) % 3; // runs r, r+12 and r+24 differ only in their seed
     const rank = [4, 8, 16][r % 3]!;
     const id = newUlid();
     const started = Date.now() - (options.runs - r) * 3_600_000;

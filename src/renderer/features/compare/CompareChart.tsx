@@ -5,6 +5,7 @@ import type { WindowResult } from '../../../shared/domain/metrics';
 import { exportPng, exportSvg } from '../../charts/export';
 import { useECharts, type echarts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
+import { meanStd } from './seed-groups';
 import { runColor, smoothEma } from './smoothing';
 
 export type Axis = 'step' | 'tokens' | 'time' | 'relative';
@@ -66,7 +67,7 @@ function toSeries(runId: string, r: WindowResult, axis: Axis, start: number, tok
   return { runId, raw: r.buckets.map((b) => [mid(b), b.n ? b.sum / b.n : null]), band: r.buckets.map((b) => [mid(b), b.min, b.max]) };
 }
 
-export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { runIds: string[]; metric: string; axis: Axis; smoothing: number; logScale: boolean }) {
+export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups }: { runIds: string[]; metric: string; axis: Axis; smoothing: number; logScale: boolean; groups?: string[][] | undefined }) {
   const client = useClient();
   const [series, setSeries] = useState<RunSeries[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
@@ -113,7 +114,21 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
 
   const option = useMemo(() => {
     const out: object[] = [];
+    const grouped = new Set<string>();
+    for (const group of groups ?? []) {
+      const members = group.map((id) => series.find((s) => s.runId === id)).filter((s): s is RunSeries => !!s);
+      if (members.length < 2) continue;
+      members.forEach((m) => grouped.add(m.runId));
+      const curves = members.map((m) => (smoothing > 0 ? smoothEma(m.raw, smoothing) : m.raw));
+      const { mean, lower, upper } = meanStd(curves);
+      const name = `${members[0]!.runId.slice(-8)} +${members.length - 1} seeds`;
+      const color = runColor(members[0]!.runId, runIds);
+      out.push({ name, type: 'line', stack: `${name}-std`, data: lower, lineStyle: { opacity: 0 }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+      out.push({ name, type: 'line', stack: `${name}-std`, data: upper.map(([x, hi], i) => [x, hi === null || lower[i]![1] === null ? null : hi - lower[i]![1]!]), lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.18 }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+      out.push({ name, type: 'line', data: mean, lineStyle: { width: 2, color }, itemStyle: { color }, showSymbol: false });
+    }
     for (const s of series) {
+      if (grouped.has(s.runId)) continue;
       const name = s.runId.slice(-8);
       const color = runColor(s.runId, runIds);
       if (s.band) {
@@ -134,7 +149,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
       yAxis: logScale ? { type: 'log', logBase: 10 } : { type: 'value', scale: true },
       series: out,
     };
-  }, [series, smoothing, axis, logScale, runIds]);
+  }, [series, smoothing, axis, logScale, runIds, groups]);
   const ref = useECharts(option, (from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }), instance);
   const ys = series.flatMap((s) => [...s.raw.map((p) => p[1]), ...(s.band ?? []).map((b) => b[2])]).filter((v): v is number => v !== null);
 
@@ -168,6 +183,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale }: { ru
         data-loads={loads}
         data-xmax={series.length ? Math.max(...series.flatMap((s) => s.raw.map((p) => p[0]))) : ''}
         data-smoothing={smoothing}
+        data-curves={(option.series as { type: string; areaStyle?: unknown; silent?: boolean }[]).filter((x) => !x.silent).length}
       />
     </figure>
   );

@@ -5,6 +5,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { useApp, useClient } from '../../store/context';
 import { CompareChart, type Axis } from './CompareChart';
 import { ConfigDiff } from './ConfigDiff';
+import { seedGroups } from './seed-groups';
 import { runColor } from './smoothing';
 
 export function ComparePage() {
@@ -24,6 +25,7 @@ export function ComparePage() {
   const [axis, setAxis] = useState<Axis>('step');
   const [smoothing, setSmoothing] = useState(0);
   const [logScale, setLogScale] = useState(false);
+  const [groupSeeds, setGroupSeeds] = useState(false);
 
   useEffect(() => {
     if (selected.length === 0) return setRuns([]);
@@ -58,6 +60,7 @@ export function ComparePage() {
     );
   }
   const ids = runs.map((r) => r.id);
+  const groups = seedGroups(runs);
   return (
     <>
       <header className="page-header">
@@ -84,6 +87,10 @@ export function ComparePage() {
             <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} />
             Log scale
           </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={groupSeeds} onChange={(e) => setGroupSeeds(e.target.checked)} />
+            Group seeds
+          </label>
         </div>
       </header>
       <ul className="run-chips" aria-label="Compared runs">
@@ -106,7 +113,7 @@ export function ComparePage() {
         ))}
       </ul>
       {shownMetrics.map((m) => (
-        <CompareChart key={m} runIds={ids} metric={m} axis={axis} smoothing={smoothing} logScale={logScale} />
+        <CompareChart key={m} runIds={ids} metric={m} axis={axis} smoothing={smoothing} logScale={logScale} groups={groupSeeds ? groups : undefined} />
       ))}
       <ConfigDiff key={ids.join(',')} runs={runs} />
     </>
