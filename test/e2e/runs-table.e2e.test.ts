@@ -101,6 +101,8 @@ describe('the runs table', () => {
     // Same lr in all three: with differences only, lr is not listed, but rank or seed is.
     await expect.poll(async () => config.getByText('params.lr', { exact: true }).count()).toBe(0);
     expect(await config.getByText(/^params\.(rank|seed)$/).count()).toBeGreaterThan(0);
+    // rank and seed differ among the three: parallel coordinates show them and the objective.
+    expect(Number(await page.getByRole('figure', { name: 'Parallel coordinates' }).locator('.chart-canvas').getAttribute('data-axes'))).toBeGreaterThanOrEqual(2);
     await page.getByLabel('Differences only').uncheck();
     await config.getByText('params.lr', { exact: true }).waitFor();
     const download = page.waitForEvent('download');

@@ -5,6 +5,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { useApp, useClient } from '../../store/context';
 import { CompareChart, type Axis } from './CompareChart';
 import { ConfigDiff } from './ConfigDiff';
+import { ParallelCoordinates } from './ParallelCoordinates';
 import { seedGroups } from './seed-groups';
 import { runColor } from './smoothing';
 
@@ -116,6 +117,7 @@ export function ComparePage() {
         <CompareChart key={m} runIds={ids} metric={m} axis={axis} smoothing={smoothing} logScale={logScale} groups={groupSeeds ? groups : undefined} />
       ))}
       <ConfigDiff key={ids.join(',')} runs={runs} />
+      <ParallelCoordinates runs={runs} />
     </>
   );
 }
