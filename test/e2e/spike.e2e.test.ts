@@ -64,8 +64,14 @@ describe('charts of a 1,000,000-point run', () => {
     const marker = page.getByRole('region', { name: 'Markers' }).getByRole('button', { name: new RegExp(`loss spike step ${spike.step}$`) });
     await marker.click();
     const chart = page.getByRole('figure', { name: 'Loss chart' }).locator('.chart-canvas');
+    expect(Number(await chart.getAttribute('data-marks'))).toBeGreaterThanOrEqual(1); // drawn on the chart too
     await expect.poll(async () => Number(await chart.getAttribute('data-from'))).toBe(Math.max(0, spike.step - 100));
     await expect.poll(async () => Number(await chart.getAttribute('data-max'))).toBeCloseTo(spike.value, 6);
+  });
+
+  it('refuses to export a million-point run in the browser and names the CLI command instead', async () => {
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    await page.getByRole('alert').filter({ hasText: `tunebench run metrics ${spike.runId} --format csv` }).waitFor();
   });
 
   it('proposes the run as production candidate from its page; the CLI lists it', async () => {

@@ -12,12 +12,15 @@ const LABEL: Record<MarkerOut['kind'], string> = {
   restart: 'restart',
 };
 
-export function MarkerList({ run, onLine, onStep }: { run: Run; onLine: (line: number) => void; onStep: (step: number) => void }) {
+export function MarkerList({ run, onLine, onStep, onMarkers }: { run: Run; onLine: (line: number) => void; onStep: (step: number) => void; onMarkers?: (steps: { step: number; label: string }[]) => void }) {
   const client = useClient();
   const [markers, setMarkers] = useState<MarkerOut[]>([]);
   useEffect(() => {
-    client.call('runs.markers', { id: run.id }).then(setMarkers, () => {});
-  }, [client, run.id, run.logLines, run.metricPoints]);
+    client.call('runs.markers', { id: run.id }).then((list) => {
+      setMarkers(list);
+      onMarkers?.(list.filter((m) => m.step !== null).map((m) => ({ step: m.step!, label: LABEL[m.kind] })));
+    }, () => {});
+  }, [client, run.id, run.logLines, run.metricPoints]); // eslint-disable-line react-hooks/exhaustive-deps
   if (markers.length === 0) return null;
   return (
     <section className="card wide markers" aria-label="Markers">

@@ -47,7 +47,7 @@ function toLine(name: string, r: WindowResult, rate: boolean): Line {
   };
 }
 
-function Chart({ title, lines, onZoom, zoom }: { title: string; lines: Line[]; onZoom: (from?: number, to?: number) => void; zoom: { from?: number; to?: number } }) {
+function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Line[]; onZoom: (from?: number, to?: number) => void; zoom: { from?: number; to?: number }; marks?: { step: number; label: string }[] | undefined }) {
   const option = useMemo(() => {
     const series: object[] = [];
     for (const l of lines) {
@@ -60,6 +60,11 @@ function Chart({ title, lines, onZoom, zoom }: { title: string; lines: Line[]; o
       }
       series.push({ name: l.name, type: 'line', data: l.points, showSymbol: l.points.length < 50, symbolSize: 4 });
     }
+    // Markers (NaN loss, spikes) as vertical lines on the first curve.
+    const main = series.find((x) => !(x as { silent?: boolean }).silent) as Record<string, unknown> | undefined;
+    if (main && marks?.length) {
+      main.markLine = { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#e8590c' }, label: { formatter: '{b}', fontSize: 10 }, data: marks.map((m) => ({ xAxis: m.step, name: m.label })) };
+    }
     return {
       animation: false,
       backgroundColor: 'transparent',
@@ -71,18 +76,18 @@ function Chart({ title, lines, onZoom, zoom }: { title: string; lines: Line[]; o
       yAxis: { type: 'value', scale: true },
       series,
     };
-  }, [lines]);
+  }, [lines, marks]);
   const ref = useECharts(option, onZoom);
   const ys = lines.flatMap((l) => [...l.points.map((p) => p[1]), ...(l.band ?? []).map((b) => b[2])]).filter((v): v is number => v !== null);
   return (
     <figure className="chart" aria-label={`${title} chart`}>
       <figcaption>{title}</figcaption>
-      <div ref={ref} className="chart-canvas" data-points={lines.reduce((n, l) => n + l.points.length, 0)} data-max={ys.length ? Math.max(...ys) : ''} data-from={zoom.from ?? ''} data-to={zoom.to ?? ''} />
+      <div ref={ref} className="chart-canvas" data-points={lines.reduce((n, l) => n + l.points.length, 0)} data-max={ys.length ? Math.max(...ys) : ''} data-from={zoom.from ?? ''} data-to={zoom.to ?? ''} data-marks={marks?.length ?? 0} />
     </figure>
   );
 }
 
-function Panel({ run, title, names, stream, available, focusStep }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[]; focusStep?: { step: number; at: number } | undefined }) {
+function Panel({ run, title, names, stream, available, focusStep, marks }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[]; focusStep?: { step: number; at: number } | undefined; marks?: { step: number; label: string }[] | undefined }) {
   const client = useClient();
   const [lines, setLines] = useState<Line[]>([]);
   const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
@@ -108,10 +113,10 @@ function Panel({ run, title, names, stream, available, focusStep }: { run: Run; 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, run.id, run.metricPoints, key, zoom.from, zoom.to]);
   if (present.length === 0) return null;
-  return <Chart title={title} lines={lines} zoom={zoom} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />;
+  return <Chart title={title} lines={lines} zoom={zoom} marks={names.includes('loss') ? marks : undefined} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />;
 }
 
-export function RunCharts({ run, focusStep }: { run: Run; focusStep?: { step: number; at: number } | undefined }) {
+export function RunCharts({ run, focusStep, marks }: { run: Run; focusStep?: { step: number; at: number } | undefined; marks?: { step: number; label: string }[] | undefined }) {
   const client = useClient();
   const [available, setAvailable] = useState<SeriesSummary[]>([]);
   const lastFetch = useRef(0);
@@ -135,7 +140,7 @@ export function RunCharts({ run, focusStep }: { run: Run; focusStep?: { step: nu
   return (
     <section className="charts" aria-label="Charts">
       {PANELS.map((p) => (
-        <Panel key={p.title} run={run} title={p.title} names={p.names} {...(p.stream ? { stream: p.stream } : {})} available={available} focusStep={focusStep} />
+        <Panel key={p.title} run={run} title={p.title} names={p.names} {...(p.stream ? { stream: p.stream } : {})} available={available} focusStep={focusStep} marks={marks} />
       ))}
     </section>
   );

@@ -5,6 +5,7 @@ import { FINAL_STATUSES } from '../../../shared/domain/run';
 import { useApp, useClient } from '../../store/context';
 import { formatTime } from '../../format';
 import { CandidateActions } from './CandidateActions';
+import { ExportMetrics } from './ExportMetrics';
 import { LogView } from './LogView';
 import { MarkerList } from './MarkerList';
 import { RunCharts } from './RunCharts';
@@ -19,6 +20,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
   const [cancelling, setCancelling] = useState(false);
   const [jump, setJump] = useState<{ line: number; at: number } | undefined>();
   const [focusStep, setFocusStep] = useState<{ step: number; at: number } | undefined>();
+  const [marks, setMarks] = useState<{ step: number; label: string }[]>([]);
 
   const back = <BackLink to={{ area: 'runs' }} label="Runs" />;
   if (!run) {
@@ -56,6 +58,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
               {run.status === 'CANCELLING' ? 'Cancelling…' : 'Cancel run'}
             </button>
           )}
+          <ExportMetrics run={run} />
           <CandidateActions run={run} />
         </div>
       </header>
@@ -87,8 +90,8 @@ export function RunDetailPage({ runId }: { runId: string }) {
             .join('  ')}
         </dd>
       </dl>
-      <MarkerList run={run} onLine={(line) => setJump({ line, at: Date.now() })} onStep={(step) => setFocusStep({ step, at: Date.now() })} />
-      <RunCharts run={run} focusStep={focusStep} />
+      <MarkerList run={run} onLine={(line) => setJump({ line, at: Date.now() })} onStep={(step) => setFocusStep({ step, at: Date.now() })} onMarkers={setMarks} />
+      <RunCharts run={run} focusStep={focusStep} marks={marks} />
       <LogView run={run} jump={jump} />
     </>
   );
