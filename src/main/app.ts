@@ -16,6 +16,7 @@ import { cancelRun, syncRun, type SyncDeps } from './runs/run-sync';
 import { RunStore } from './runs/run-store';
 import { RunWatcher } from './runs/run-watcher';
 import { RunsTable } from './runs/runs-table';
+import { runCheckpoints } from './runs/checkpoints';
 import { LogSearch } from './runs/log-search';
 import { createDispatch, directCaller, type Dispatch, type Handlers } from './rpc/dispatch';
 import { APP_VERSION } from './version';
@@ -133,6 +134,11 @@ export function openEngine(options: EngineOptions = {}): Engine {
       runsTable.annotate(run.id, input);
       events.emit('runs.changed', { runId: run.id });
       return runs.get(run.id);
+    },
+    'runs.checkpoints': (input) => {
+      const run = runs.get(input.id);
+      const { objective } = projects.get(run.projectId);
+      return { objective, ...runCheckpoints(db, run.id, objective) };
     },
     'runs.markers': (input) => logSearch.markers(runs.get(input.id).id),
     'logs.search': (input) =>

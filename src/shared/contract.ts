@@ -15,7 +15,7 @@ import {
   SetRecipeInput,
 } from './domain/project';
 import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
-import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut, MetricPoint, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
+import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut, MetricPoint, RunCheckpoints, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
 import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
 import type { EventName, MethodName } from './names';
@@ -74,6 +74,8 @@ export const methods = {
   'runs.annotate': { input: AnnotateRunInput, output: Run },
   /** NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts: found at ingest. */
   'runs.markers': { input: RunRefInput, output: z.array(MarkerOut) },
+  /** The run's checkpoints scored by its project's objective, and the best one. */
+  'runs.checkpoints': { input: RunRefInput, output: RunCheckpoints },
   /** Full-text search of logs in one run, a project's runs, or all. */
   'logs.search': { input: LogSearchInput, output: z.array(LogHit) },
   /** Every metric series of a run with its summary (min, max and their steps, last), kept at ingest. */

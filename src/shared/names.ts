@@ -30,6 +30,7 @@ export const METHOD_NAMES = [
   'runs.metrics',
   'runs.table',
   'runs.markers',
+  'runs.checkpoints',
   'logs.search',
   'runs.annotate',
   'metrics.series',

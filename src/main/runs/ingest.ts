@@ -15,7 +15,7 @@ export interface Cursor {
   skipping: boolean;
 }
 
-export type StreamKind = 'log' | 'metrics' | 'sys';
+export type StreamKind = 'log' | 'metrics' | 'sys' | 'events';
 
 interface SeriesState {
   points: number;
@@ -65,6 +65,22 @@ export function parseMetricLine(line: string): ParsedPoint | null {
   return { seq: o.seq as number, ts, step, kind: typeof o.kind === 'string' ? o.kind.slice(0, 20) : 'train', values };
 }
 
+/** One events.jsonl line: {"ts": seconds, "event": kind, "step"?: n, ...}, or null when malformed. */
+export function parseEventLine(line: string): { ts: number; kind: string; step: number | null } | null {
+  if (line.length > MAX_METRIC_LINE_BYTES) return null;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || typeof o.event !== 'string' || typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return null;
+    return { ts: o.ts, kind: o.event.slice(0, 50), step: typeof o.step === 'number' && Number.isFinite(o.step) ? o.step : null };
+  } catch {
+    return null;
+  }
+}
+
+function startedBefore(db: Database.Database, runId: string): boolean {
+  return (db.prepare("SELECT count(*) AS n FROM run_events WHERE run_id = ? AND kind = 'started'").get(runId) as { n: number }).n > 1;
+}
+
 /** Splits a chunk read at `offset` into complete lines; returns how many bytes they cover. */
 export function completeLines(chunk: Buffer, offset: number): { lines: { offset: number; text: string }[]; consumed: number } {
   const lines: { offset: number; text: string }[] = [];
@@ -105,6 +121,7 @@ export class Ingestor {
         'UPDATE metric_series SET points = @points, last_seq = @lastSeq, min = @min, min_step = @minStep, max = @max, max_step = @maxStep, last = @last, last_step = @lastStep WHERE id = @id',
       ),
       addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
+      addEvent: db.prepare<[string, number, string, number | null, string]>('INSERT INTO run_events (run_id, ts, kind, step, data) VALUES (?, ?, ?, ?, ?)'),
       addMarker: db.prepare<[string, string, number | null, number | null, string]>('INSERT INTO run_markers (run_id, kind, line, step, detail) VALUES (?, ?, ?, ?, ?)'),
       markerCount: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM run_markers WHERE run_id = ? AND kind = ?'),
       recentValues: db.prepare<[number, number], { value: number }>('SELECT value FROM metric_points WHERE series_id = ? AND idx >= ? AND value IS NOT NULL ORDER BY idx'),
@@ -158,6 +175,18 @@ export class Ingestor {
             const marker = logMarker(line.text, n);
             if (marker) markers.push(marker);
           }
+        }
+      } else if (kind === 'events') {
+        for (const line of lines) {
+          if (line.text.trim() === '') continue;
+          const event = parseEventLine(line.text);
+          if (!event) {
+            malformed++;
+            continue;
+          }
+          this.stmts.addEvent.run(runId, event.ts, event.kind, event.step, line.text.slice(0, 10_000));
+          if (event.kind === 'started' && startedBefore(this.db, runId)) markers.push({ kind: 'restart', line: null, step: event.step, detail: 'the run started again' });
+          added++;
         }
       } else {
         // A series' state is read fresh in each transaction: another process may have added points.

@@ -12,6 +12,7 @@ const STREAMS: [string, StreamKind][] = [
   ['logs/output.log', 'log'],
   ['metrics.jsonl', 'metrics'],
   ['sys.jsonl', 'sys'],
+  ['events.jsonl', 'events'],
 ];
 
 export const CHUNK_BYTES = 4 * 1024 * 1024;

@@ -65,3 +65,10 @@ export const LogSearchInput = z.strictObject({
   limit: z.number().int().min(1).max(10_000).optional(),
 });
 export const LogHit = z.object({ runId: z.string(), n: z.number().int(), text: z.string() });
+
+const ScoredCheckpoint = z.object({ step: z.number().nullable(), path: z.string(), value: z.number().nullable() });
+export const RunCheckpoints = z.object({
+  objective: z.object({ metric: z.string(), goal: z.enum(['minimize', 'maximize']) }),
+  checkpoints: z.array(ScoredCheckpoint),
+  best: ScoredCheckpoint.nullable(),
+});

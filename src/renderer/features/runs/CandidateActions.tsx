@@ -1,5 +1,5 @@
 // On a finished run: propose it as the production candidate (with a reason), or save its recipe for reuse.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { Run } from '../../../shared/domain/run';
 import { Field } from '../../components/Field';
 import { formErrors, type FormErrors } from '../../components/form-errors';
@@ -14,6 +14,14 @@ export function CandidateActions({ run }: { run: Run }) {
   const [checkpoint, setCheckpoint] = useState('');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
+  const [best, setBest] = useState<{ path: string; value: number | null; metric: string } | null>(null);
+  useEffect(() => {
+    if (run.status !== 'SUCCEEDED') return;
+    client.call('runs.checkpoints', { id: run.id }).then(
+      (r) => setBest(r.best ? { path: r.best.path, value: r.best.value, metric: r.objective.metric } : null),
+      () => {},
+    );
+  }, [client, run.id, run.status]);
 
   const propose = async (e: FormEvent) => {
     e.preventDefault();
@@ -39,13 +47,24 @@ export function CandidateActions({ run }: { run: Run }) {
       <button type="button" onClick={() => void saveRecipe()}>
         Save as project recipe
       </button>
-      <button type="button" className="primary" onClick={() => setProposing(true)}>
+      <button
+        type="button"
+        className="primary"
+        onClick={() => {
+          if (best && !checkpoint) setCheckpoint(best.path);
+          setProposing(true);
+        }}
+      >
         Propose as production candidate
       </button>
       {proposing && (
         <Modal title="Propose as production candidate" onClose={() => setProposing(false)}>
           <form onSubmit={propose} noValidate>
-            <Field label="Checkpoint (optional)" hint="A path inside the run directory, e.g. checkpoints/step-400. Empty: the final outputs." error={errors.fields.checkpoint}>
+            <Field
+              label="Checkpoint (optional)"
+              hint={best ? `Best by ${best.metric}: ${best.path}${best.value !== null ? ` (${best.value.toPrecision(4)})` : ''}. Empty: the final outputs.` : 'A path inside the run directory, e.g. checkpoints/step-400. Empty: the final outputs.'}
+              error={errors.fields.checkpoint}
+            >
               <input type="text" value={checkpoint} onChange={(e) => setCheckpoint(e.target.value)} spellCheck={false} />
             </Field>
             <Field label="Reason" error={errors.fields.reason ?? errors.form}>
