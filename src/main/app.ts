@@ -150,16 +150,6 @@ export function openEngine(options: EngineOptions = {}): Engine {
       }),
     'metrics.series': (input) => metrics.series(runs.get(input.id).id),
     'metrics.window': (input) => metrics.window(runs.get(input.runId).id, input),
-    'metrics.windows': (input) =>
-      input.runIds.map((runId, i) => {
-        const w = input.windows?.[i] ?? {};
-        try {
-          const result = metrics.window(runs.get(runId).id, { name: input.name, maxBuckets: input.maxBuckets, ...(input.stream ? { stream: input.stream } : {}), ...(input.x ? { x: input.x } : {}), ...w });
-          return { runId, ok: true as const, result };
-        } catch (err) {
-          return { runId, ok: false as const, message: err instanceof Error ? err.message : String(err) };
-        }
-      }),
     'demo.seed': (input) => {
       const seeded = seedDemo(db, projects, hosts, input);
       events.emit('projects.changed', { projectId: seeded.projectId });

@@ -16,7 +16,7 @@ import {
 } from './domain/project';
 import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
 import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut, MetricPoint, RunCheckpoints, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
-import { SeriesSummary, WindowInput, WindowResult, WindowsInput, WindowsResult } from './domain/metrics';
+import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
 import type { EventName, MethodName } from './names';
 
@@ -82,7 +82,6 @@ export const methods = {
   'metrics.series': { input: RunRefInput, output: z.array(SeriesSummary) },
   /** The one chart query: raw points when the window holds no more than maxBuckets, else exact min/max buckets. */
   'metrics.window': { input: WindowInput, output: WindowResult },
-  'metrics.windows': { input: WindowsInput, output: WindowsResult },
   /** Synthetic finished runs for newcomers, tests and benchmarks, through the real ingest path. */
   'demo.seed': {
     input: z.strictObject({ project: z.string().trim().min(1).max(100).optional(), runs: z.number().int().min(1).max(10_000), points: z.number().int().min(1).max(10_000_000), seed: z.number().int().optional() }),

@@ -35,7 +35,6 @@ export const METHOD_NAMES = [
   'runs.annotate',
   'metrics.series',
   'metrics.window',
-  'metrics.windows',
   'demo.seed',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];

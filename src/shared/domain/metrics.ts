@@ -46,15 +46,3 @@ export const WindowResult = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('buckets'), total: z.number().int(), buckets: z.array(z.object({ ...Agg, firstIdx: z.number().int(), lastIdx: z.number().int() })) }),
 ]);
 export type WindowResult = z.infer<typeof WindowResult>;
-
-/** Many runs' windows of one metric in one call: a compare chart asks once per zoom, not once per run. */
-export const WindowsInput = z.strictObject({
-  runIds: z.array(z.string().trim().min(1).max(64)).min(1).max(500),
-  name: z.string().min(1).max(200),
-  stream: z.enum(['metrics', 'sys']).optional(),
-  x: XAxis.optional(),
-  /** Per run, since a time window differs between runs on a relative axis. */
-  windows: z.array(z.strictObject({ from: z.number().finite().optional(), to: z.number().finite().optional() })).optional(),
-  maxBuckets: z.number().int().min(1).max(20_000),
-});
-export const WindowsResult = z.array(z.union([z.object({ runId: z.string(), ok: z.literal(true), result: WindowResult }), z.object({ runId: z.string(), ok: z.literal(false), message: z.string() })]));

@@ -87,33 +87,26 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
       if (axis === 'tokens') return scales.current.get(runId)?.stepAt(v);
       return v;
     };
-    (async () => {
-      if (axis === 'tokens') {
-        const missing = runIds.filter((id) => !scales.current.has(id));
-        if (missing.length) {
-          const tokens = await client.call('metrics.windows', { runIds: missing, name: 'tokens', x: 'step', maxBuckets: 2000 });
-          for (const t of tokens) if (t.ok) scales.current.set(t.runId, TokenScale.from(t.result));
+    Promise.all(
+      runIds.map(async (runId) => {
+        if (axis === 'tokens' && !scales.current.has(runId)) {
+          scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
         }
-      }
-      // One call for every run of the chart: a zoom costs one round trip, not one per run.
-      const windows = runIds.map((runId) => {
         const from = toQuery(zoom.from, runId);
         const to = toQuery(zoom.to, runId);
-        return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-      });
-      const results = await client.call('metrics.windows', { runIds, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: bucketsFor(runIds.length), windows });
-      if (stale) return;
-      if (zoom.from === undefined) {
-        for (const r of results) {
-          if (!r.ok) continue;
-          const first = r.result.kind === 'points' ? r.result.points[0]?.ts : r.result.buckets[0]?.firstTs;
-          if (first !== undefined) starts.current.set(r.runId, first);
+        const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: bucketsFor(runIds.length), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+        if (zoom.from === undefined) {
+          const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
+          if (first !== undefined) starts.current.set(runId, first);
         }
-      }
-      setSeries(results.flatMap((r) => (r.ok ? [toSeries(r.runId, r.result, axis, starts.current.get(r.runId) ?? 0, scales.current.get(r.runId))] : [])));
-      setProblems(results.flatMap((r) => (r.ok ? [] : [r.message])));
+        return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
+      }).map((p) => p.then((s) => ({ ok: true as const, s }), (e: Error) => ({ ok: false as const, e }))),
+    ).then((results) => {
+      if (stale) return;
+      setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));
+      setProblems(results.flatMap((r) => (r.ok ? [] : [r.e.message])));
       setLoads((n) => n + 1);
-    })().catch((err: Error) => !stale && setProblems([err.message]));
+    });
     return () => {
       stale = true;
     };
