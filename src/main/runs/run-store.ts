@@ -24,7 +24,8 @@ interface RunRow {
 
 const SELECT = `
   SELECT r.*, h.name AS host_name,
-    (SELECT count(*) FROM log_lines l WHERE l.run_id = r.id) AS log_lines,
+    -- Lines are numbered 1..N per run, so the last number is the count: one index seek, not a scan.
+    (SELECT coalesce(max(l.n), 0) FROM log_lines l WHERE l.run_id = r.id) AS log_lines,
     (SELECT coalesce(sum(s.points), 0) FROM metric_series s WHERE s.run_id = r.id) AS metric_points
   FROM runs r JOIN hosts h ON h.id = r.host_id`;
 

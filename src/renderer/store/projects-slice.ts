@@ -28,10 +28,8 @@ export const createProjectsSlice =
       projects: [],
       projectsLoaded: false,
       showArchived: false,
-      setShowArchived(show) {
-        set({ showArchived: show });
-        void get().loadProjects();
-      },
+      // Archived projects are loaded with the rest; showing them is a view choice, not a reload.
+      setShowArchived: (show) => set({ showArchived: show }),
       async loadProjects() {
         try {
           const projects = await client.call('projects.list', { includeArchived: true });
