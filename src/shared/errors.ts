@@ -24,6 +24,7 @@ export const ErrorCode = z.enum([
   'PASSPHRASE_REQUIRED',
   'REMOTE_COMMAND_FAILED',
   'RUN_NOT_FOUND',
+  'RUN_WAIT_TIMEOUT', // `run wait --timeout` ran out; the run goes on
   'RECIPE_NOT_FOUND',
   'DATASET_NOT_FOUND',
   'DB_NOT_SQLITE',

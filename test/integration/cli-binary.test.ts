@@ -71,6 +71,16 @@ describe('tunebench (the built command)', () => {
     check.close();
   });
 
+  it('run wait --timeout says with a code that the run goes on, as JSON with --json', () => {
+    const dir = tempDir();
+    cli(['project', 'create', 'p'], { dataDir: dir });
+    const run = cli(['run', 'launch', '--project', 'p', '--host', 'local', '--recipe', 'custom', '--param', 'command=sleep 30', '--json'], { dataDir: dir }).json();
+    const waited = cli(['run', 'wait', run.id, '--timeout', '1', '--json'], { dataDir: dir });
+    expect(waited.code).toBe(1);
+    expect(waited.errorJson().error).toMatchObject({ code: 'RUN_WAIT_TIMEOUT', message: expect.stringMatching(/keeps running.*run logs/) });
+    expect(cli(['run', 'cancel', run.id], { dataDir: dir }).code).toBe(0);
+  });
+
   it('serve prints one line with a tokened 127.0.0.1 URL and stops cleanly on SIGTERM and SIGINT', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const served = await serve(tempDir());

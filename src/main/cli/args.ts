@@ -73,3 +73,6 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
   }
   return out;
 }
+
+/** A string flag's value, or undefined when it was not given. */
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -1,6 +1,7 @@
 // The `tunebench` command: `tunebench <noun> <verb>` over the same engine and data directory as the app.
-import { INPUT_ERROR_CODES, type ErrorInfo } from '../../shared/errors';
+import type { ErrorInfo } from '../../shared/errors';
 import { askSecret } from './ask-secret';
+import { exitCodeFor, formatError } from './report-error';
 import { openEngine } from '../app';
 import { toErrorInfo } from '../errors';
 import { CallError } from '../rpc/dispatch';
@@ -79,9 +80,8 @@ ${flagLines(GLOBAL_FLAGS)}
 }
 
 function reportError(info: ErrorInfo, json: boolean, io: CliIO): number {
-  if (json) io.stderr(JSON.stringify({ error: { code: info.code, message: info.message, ...(info.details ? { details: info.details } : {}) } }) + '\n');
-  else io.stderr(`error [${info.code}]: ${info.message}\n`);
-  return INPUT_ERROR_CODES.has(info.code) ? 2 : 1;
+  io.stderr(formatError(info, json));
+  return exitCodeFor(info);
 }
 
 /** Passphrases the user typed in this process, so a retried command can use them. Memory only. */

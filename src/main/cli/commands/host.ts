@@ -1,9 +1,9 @@
 // `tunebench host ...`: add, list, trust, probe, remove.
+import { str } from '../args';
 import type { Command } from '../command';
 import { withEngine } from '../with-engine';
 import { keyValues, table } from '../format';
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const HOST = [{ name: 'NAME', required: true, help: 'The host' }];
 
 export const hostCommands: Command[] = [

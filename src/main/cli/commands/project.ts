@@ -3,7 +3,7 @@ import type { Project } from '../../../shared/domain/project';
 import type { Command } from '../command';
 import { withEngine } from '../with-engine';
 import { keyValues, oneLine, table, when } from '../format';
-import { usageError } from '../args';
+import { usageError, str } from '../args';
 
 function showProject(p: Project): string {
   return keyValues([
@@ -17,7 +17,6 @@ function showProject(p: Project): string {
   ]);
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export const projectCommands: Command[] = [
   {

@@ -3,6 +3,8 @@ import { FINAL_STATUSES, type MetricPoint, type Run } from '../../../shared/doma
 import { usageError } from '../args';
 import type { Command } from '../command';
 import { keyValues, table, when } from '../format';
+import { exitCodeFor, formatError } from '../report-error';
+import { METRICS_CSV_HEADER, metricPointLine } from '../../../shared/metric-export';
 import { withEngine } from '../with-engine';
 
 const RUN = [{ name: 'ID', required: true, help: 'The run id' }];
@@ -32,11 +34,6 @@ function parseParams(list: unknown): Record<string, string> {
     out[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return out;
-}
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -158,10 +155,8 @@ export const runCommands: Command[] = [
       const format = (args.flags.format as string | undefined) ?? 'jsonl';
       if (format !== 'jsonl' && format !== 'csv') throw usageError('--format is jsonl or csv.');
       const points: MetricPoint[] = await withEngine(ctx, (call) => call('runs.metrics', { id: args.positionals[0]! }));
-      if (format === 'csv') {
-        ctx.io.stdout('stream,seq,ts,step,kind,name,value\n');
-        for (const p of points) ctx.io.stdout([p.stream, p.seq, p.ts, p.step, p.kind, p.name, p.value].map(csvCell).join(',') + '\n');
-      } else for (const p of points) ctx.io.stdout(JSON.stringify(p) + '\n');
+      if (format === 'csv') ctx.io.stdout(METRICS_CSV_HEADER + '\n');
+      for (const p of points) ctx.io.stdout(metricPointLine(p, format) + '\n');
       return 0;
     },
   },
@@ -224,8 +219,12 @@ export const runCommands: Command[] = [
       });
       ctx.print(run, () => showRun(run));
       if (!FINAL_STATUSES.includes(run.status)) {
-        ctx.io.stderr(`error [TIMEOUT]: ${run.id} is still ${run.status} after ${args.flags.timeout} s.\n`);
-        return 1;
+        const info = {
+          code: 'RUN_WAIT_TIMEOUT' as const,
+          message: `${run.id} is still ${run.status} after ${args.flags.timeout} s; it keeps running. Wait longer with --timeout, or follow it with \`tunebench run logs ${run.id} --follow\`.`,
+        };
+        ctx.io.stderr(formatError(info, ctx.json));
+        return exitCodeFor(info);
       }
       return run.status === 'SUCCEEDED' ? 0 : 1;
     },
