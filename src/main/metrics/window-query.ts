@@ -134,6 +134,8 @@ export class WindowQueries {
         const parent = LEVEL_SIZES[level + 1]!;
         last = Math.min(last, ((Math.floor(p / parent) + 1) * parent) / size - 1);
       }
+      // The same merge as take(), written out on the row arrays: routing these rows through take()
+      // measured 1.4-2x slower in interleaved runs on a 1.3M-point window (e.g. 16 ms against 9 ms).
       for (const r of this.stmts.buckets.all(seriesId, level, first, last) as unknown as BucketTuple[]) {
         const firstIdx = r[0] * size;
         const lastIdx = firstIdx + size - 1;

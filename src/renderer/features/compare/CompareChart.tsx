@@ -3,10 +3,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { WindowResult } from '../../../shared/domain/metrics';
 import { exportPng, exportSvg } from '../../charts/export';
+import { bandSeries } from '../../charts/band';
 import { useECharts, type echarts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
 import { meanStd } from './seed-groups';
-import { runColor, smoothEma } from './smoothing';
+import { runColor } from './colors';
+import { smoothEma } from './smoothing';
 
 export type Axis = 'step' | 'tokens' | 'time' | 'relative';
 
@@ -123,8 +125,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
       const { mean, lower, upper } = meanStd(curves);
       const name = `${members[0]!.runId.slice(-8)} +${members.length - 1} seeds`;
       const color = runColor(members[0]!.runId, runIds);
-      out.push({ name, type: 'line', stack: `${name}-std`, data: lower, lineStyle: { opacity: 0 }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
-      out.push({ name, type: 'line', stack: `${name}-std`, data: upper.map(([x, hi], i) => [x, hi === null || lower[i]![1] === null ? null : hi - lower[i]![1]!]), lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.18 }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+      out.push(...bandSeries(name, `${name}-std`, lower, upper, { color, edgeWidth: 0, edgeOpacity: 0, fillOpacity: 0.18 }));
       out.push({ name, type: 'line', data: mean, lineStyle: { width: 2, color }, itemStyle: { color }, showSymbol: false });
     }
     for (const s of series) {
@@ -132,8 +133,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
       const name = s.runId.slice(-8);
       const color = runColor(s.runId, runIds);
       if (s.band) {
-        out.push({ name, type: 'line', stack: `${s.runId}-band`, data: s.band.map(([x, lo]) => [x, lo]), lineStyle: { width: 0.5, opacity: 0.35, color }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
-        out.push({ name, type: 'line', stack: `${s.runId}-band`, data: s.band.map(([x, lo, hi]) => [x, lo === null || hi === null ? null : hi - lo]), lineStyle: { width: 0.5, opacity: 0.5, color }, areaStyle: { color, opacity: 0.12 }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+        out.push(...bandSeries(name, `${s.runId}-band`, s.band.map(([x, lo]) => [x, lo]), s.band.map(([x, , hi]) => [x, hi]), { color, edgeWidth: 0.5, edgeOpacity: 0.35, fillOpacity: 0.12 }));
       }
       if (smoothing > 0) out.push({ name, type: 'line', data: s.raw, lineStyle: { width: 1, opacity: 0.25, color }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
       out.push({ name, type: 'line', data: smoothing > 0 ? smoothEma(s.raw, smoothing) : s.raw, lineStyle: { width: 1.6, color }, itemStyle: { color }, showSymbol: s.raw.length < 40, symbolSize: 4 });

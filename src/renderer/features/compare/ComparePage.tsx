@@ -7,7 +7,7 @@ import { CompareChart, type Axis } from './CompareChart';
 import { ConfigDiff } from './ConfigDiff';
 import { ParallelCoordinates } from './ParallelCoordinates';
 import { seedGroups } from './seed-groups';
-import { runColor } from './smoothing';
+import { runColor } from './colors';
 
 export function ComparePage() {
   const client = useClient();

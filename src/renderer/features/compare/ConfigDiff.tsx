@@ -1,7 +1,8 @@
 // Config of the compared runs against a baseline: recipe, host and every (nested) parameter; "diff only" hides what matches.
 import { useMemo, useState } from 'react';
 import type { TableRowOut } from '../../../shared/domain/runs-table';
-import { flatten, runColor } from './smoothing';
+import { runColor } from './colors';
+import { flatten } from './config-flatten';
 
 export function ConfigDiff({ runs }: { runs: TableRowOut[] }) {
   const [baseline, setBaseline] = useState(runs[0]?.id ?? '');

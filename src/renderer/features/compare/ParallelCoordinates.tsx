@@ -2,7 +2,7 @@
 import { useMemo } from 'react';
 import type { TableRowOut } from '../../../shared/domain/runs-table';
 import { useECharts } from '../../charts/useECharts';
-import { runColor } from './smoothing';
+import { runColor } from './colors';
 
 export function ParallelCoordinates({ runs }: { runs: TableRowOut[] }) {
   const objective = runs.some((r) => r.summaries.eval_loss) ? 'eval_loss' : runs.some((r) => r.summaries.loss) ? 'loss' : null;

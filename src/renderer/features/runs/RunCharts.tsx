@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesSummary, WindowResult } from '../../../shared/domain/metrics';
 import type { Run } from '../../../shared/domain/run';
+import { bandSeries } from '../../charts/band';
 import { useECharts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
 
@@ -52,11 +53,8 @@ function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Li
     const series: object[] = [];
     for (const l of lines) {
       if (l.band) {
-        // The band: min as an invisible base, max - min stacked on it and filled.
-        // The band: min as a base, max - min stacked on it and filled; both edges drawn thin, so a
-        // one-point spike shows as a line up to its value even when its bucket is under a pixel wide.
-        series.push({ name: l.name, type: 'line', stack: `${l.name}-band`, data: l.band.map(([x, lo]) => [x, lo]), lineStyle: { width: 1, opacity: 0.4 }, symbol: 'none', silent: true, tooltip: { show: false } });
-        series.push({ name: l.name, type: 'line', stack: `${l.name}-band`, data: l.band.map(([x, lo, hi]) => [x, hi === null || lo === null ? null : hi - lo]), lineStyle: { width: 1, opacity: 0.6 }, areaStyle: { opacity: 0.2 }, symbol: 'none', silent: true, tooltip: { show: false } });
+        // Both edges drawn thin, so a one-point spike shows as a line up to its value even when its bucket is under a pixel wide.
+        series.push(...bandSeries(l.name, `${l.name}-band`, l.band.map(([x, lo]) => [x, lo]), l.band.map(([x, , hi]) => [x, hi]), { edgeWidth: 1, edgeOpacity: 0.4, fillOpacity: 0.2 }));
       }
       series.push({ name: l.name, type: 'line', data: l.points, showSymbol: l.points.length < 50, symbolSize: 4 });
     }
