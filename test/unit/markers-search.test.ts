@@ -67,6 +67,57 @@ describe('markers', () => {
     for (let i = 0; i < 5000; i++) if (watch.check('loss', 2 + Math.sin(i) * 0.1, i)) spikes++;
     expect(spikes).toBe(0);
   });
+
+  it('finds the same spikes as a plain median/MAD over the last 64 values, refreshed every 16', () => {
+    // The reference: the window re-sorted at each refresh, as written in the robust z-score's definition.
+    class Reference {
+      recent: number[] = [];
+      median = 0;
+      mad = 0;
+      since = 0;
+      push(v: number) {
+        this.recent.push(v);
+        if (this.recent.length > 64) this.recent.shift();
+        if (++this.since >= 16 || this.recent.length < 16) {
+          this.since = 0;
+          const s = [...this.recent].sort((a, b) => a - b);
+          this.median = s[Math.floor(s.length / 2)]!;
+          const d = s.map((x) => Math.abs(x - this.median)).sort((a, b) => a - b);
+          this.mad = d[Math.floor(d.length / 2)]!;
+        }
+      }
+      check(v: number | null): boolean {
+        if (v === null) return false;
+        let spike = false;
+        if (this.recent.length >= 16) {
+          const scale = 1.4826 * this.mad || Math.abs(this.median) * 1e-3 || 1e-12;
+          spike = (v - this.median) / scale > 8;
+        }
+        this.push(v);
+        return spike;
+      }
+    }
+    let s = 99;
+    const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    for (let trial = 0; trial < 20; trial++) {
+      const seed = Array.from({ length: Math.floor(rand() * 100) }, () => rand());
+      const watch = new LossWatch(seed);
+      const reference = new Reference();
+      for (const v of seed) reference.push(v);
+      let level = 2;
+      let spikes = 0;
+      for (let i = 0; i < 3000; i++) {
+        const r = rand();
+        if (r < 0.3) level = Math.round(level * 4) / 4; // plateaus and repeated values
+        else level += (rand() - 0.5) * 0.1;
+        const v = r < 0.01 ? null : r < 0.03 ? level + rand() * 50 : level;
+        const mine = watch.check('loss', v, i)?.kind === 'loss_spike';
+        expect(mine, `trial ${trial}, point ${i}`).toBe(reference.check(v));
+        if (mine) spikes++;
+      }
+      expect(spikes).toBeGreaterThan(0);
+    }
+  });
 });
 
 describe('log search', () => {

@@ -41,21 +41,31 @@ export function mergeInto(a: Agg, b: Agg): void {
 }
 
 interface Entry {
-  seriesId: number;
   level: number;
   bucket: number;
   agg: Agg;
 }
 
+/**
+ * Per series in this batch: the bucket still filling at each level, and the closed ones to write.
+ * Only level 1 sees every point; a level-1 bucket is merged into level 2 when it closes, and so
+ * on up (levels nest: 4 buckets of a level make one of the next), so upkeep costs about one
+ * aggregate update per point instead of one per level.
+ */
+interface SeriesBatch {
+  seriesId: number;
+  open: (Entry | undefined)[];
+  closed: Entry[];
+}
+
 export class PyramidBatch {
-  /** Per series: the bucket still filling at each level, and the ones this batch closed. */
-  private readonly series = new Map<number, { open: (Entry | undefined)[]; closed: Entry[] }>();
+  private readonly series = new Map<number, SeriesBatch>();
   private readonly upsert;
 
   constructor(db: Database.Database) {
-    this.upsert = db.prepare(`
+    this.upsert = db.prepare<[number, number, number, number, number, number | null, number | null, number, number | null, number | null, number | null, number | null, number, number]>(`
       INSERT INTO metric_buckets (series_id, level, bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts)
-      VALUES (@seriesId, @level, @bucket, @count, @n, @min, @max, @sum, @first, @last, @firstStep, @lastStep, @firstTs, @lastTs)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (series_id, level, bucket) DO UPDATE SET
         count = count + excluded.count,
         n = n + excluded.n,
@@ -69,35 +79,60 @@ export class PyramidBatch {
 
   /** A point appended at rank idx of its series. A series' points must come in idx order. */
   add(seriesId: number, idx: number, value: number | null, step: number | null, ts: number): void {
-    let state = this.series.get(seriesId);
-    if (!state) this.series.set(seriesId, (state = { open: [], closed: [] }));
-    for (let level = 1; level <= LEVELS; level++) {
-      const bucket = Math.floor(idx / LEVEL_SIZES[level]!);
-      const open = state.open[level];
-      if (open && open.bucket === bucket) {
-        const a = open.agg;
-        a.count++;
-        if (value !== null) {
-          a.n++;
-          a.sum += value;
-          if (a.min === null || value < a.min) a.min = value;
-          if (a.max === null || value > a.max) a.max = value;
-        }
-        a.last = value;
-        a.lastStep = step;
-        a.lastTs = ts;
-      } else {
-        if (open) state.closed.push(open);
-        state.open[level] = { seriesId, level, bucket, agg: newAgg(value, step, ts) };
+    let batch = this.series.get(seriesId);
+    if (!batch) this.series.set(seriesId, (batch = { seriesId, open: [], closed: [] }));
+    const bucket = Math.floor(idx / LEVEL_SIZES[1]!);
+    const open = batch.open[1];
+    if (open && open.bucket === bucket) {
+      const a = open.agg;
+      a.count++;
+      if (value !== null) {
+        a.n++;
+        a.sum += value;
+        if (a.min === null || value < a.min) a.min = value;
+        if (a.max === null || value > a.max) a.max = value;
       }
+      a.last = value;
+      a.lastStep = step;
+      a.lastTs = ts;
+    } else {
+      if (open) this.close(batch, open);
+      batch.open[1] = { level: 1, bucket, agg: newAgg(value, step, ts) };
+    }
+  }
+
+  /** A bucket is complete for this batch: keep it to write, and fold it into its parent. */
+  private close(batch: SeriesBatch, entry: Entry): void {
+    batch.closed.push(entry);
+    this.foldUp(batch, entry);
+  }
+
+  private foldUp(batch: SeriesBatch, entry: Entry): void {
+    const level = entry.level + 1;
+    if (level > LEVELS) return;
+    const bucket = Math.floor((entry.bucket * LEVEL_SIZES[entry.level]!) / LEVEL_SIZES[level]!);
+    const parent = batch.open[level];
+    if (parent && parent.bucket === bucket) mergeInto(parent.agg, entry.agg);
+    else {
+      if (parent) this.close(batch, parent);
+      batch.open[level] = { level, bucket, agg: { ...entry.agg } };
     }
   }
 
   /** Writes the batch; call inside the ingest transaction. */
   flush(): void {
-    for (const { open, closed } of this.series.values()) {
-      for (const e of closed) this.upsert.run({ seriesId: e.seriesId, level: e.level, bucket: e.bucket, ...e.agg });
-      for (const e of open) if (e) this.upsert.run({ seriesId: e.seriesId, level: e.level, bucket: e.bucket, ...e.agg });
+    for (const batch of this.series.values()) {
+      // The buckets still filling hold this batch's newest points: fold them up, lowest level first.
+      for (let level = 1; level <= LEVELS; level++) {
+        const open = batch.open[level];
+        if (!open) continue;
+        batch.closed.push(open);
+        batch.open[level] = undefined;
+        this.foldUp(batch, open);
+      }
+      for (const { level, bucket, agg: a } of batch.closed) {
+        this.upsert.run(batch.seriesId, level, bucket, a.count, a.n, a.min, a.max, a.sum, a.first, a.last, a.firstStep, a.lastStep, a.firstTs, a.lastTs);
+      }
     }
     this.series.clear();
   }

@@ -30,7 +30,11 @@ export const SPIKE_Z = 8;
  * SPIKE_WINDOW values (median and MAD, refreshed every 16 points) exceeds SPIKE_Z.
  */
 export class LossWatch {
-  private recent: number[] = [];
+  /** The last SPIKE_WINDOW values in arrival order (a ring), and the same values kept sorted. */
+  private readonly recent = new Float64Array(SPIKE_WINDOW);
+  private readonly sorted = new Float64Array(SPIKE_WINDOW);
+  private count = 0;
+  private next = 0;
   private median = 0;
   private mad = 0;
   private sinceRefresh = 0;
@@ -40,18 +44,46 @@ export class LossWatch {
     for (const v of seed) this.push(v);
   }
 
+  // Keeping the window sorted as values come and go costs a binary search and a memmove per value;
+  // re-sorting it at each refresh cost more than the rest of the loss checks together.
   private push(v: number): void {
-    this.recent.push(v);
-    if (this.recent.length > SPIKE_WINDOW) this.recent.shift();
-    if (++this.sinceRefresh >= 16 || this.recent.length < 16) this.refresh();
+    const s = this.sorted;
+    if (this.count === SPIKE_WINDOW) {
+      const gone = lowerBound(s, this.count, this.recent[this.next]!);
+      s.copyWithin(gone, gone + 1, this.count);
+      this.count--;
+    }
+    const at = lowerBound(s, this.count, v);
+    s.copyWithin(at + 1, at, this.count);
+    s[at] = v;
+    this.count++;
+    this.recent[this.next] = v;
+    this.next = (this.next + 1) % SPIKE_WINDOW;
+    if (++this.sinceRefresh >= 16 || this.count < 16) this.refresh();
   }
 
+  /** Median, and MAD: the k-th smallest |x - median|, walking out from the median both ways. */
   private refresh(): void {
     this.sinceRefresh = 0;
-    const sorted = [...this.recent].sort((a, b) => a - b);
-    this.median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-    const dev = sorted.map((v) => Math.abs(v - this.median)).sort((a, b) => a - b);
-    this.mad = dev[Math.floor(dev.length / 2)] ?? 0;
+    const s = this.sorted;
+    const n = this.count;
+    const mid = Math.floor(n / 2);
+    this.median = n > 0 ? s[mid]! : 0;
+    let up = mid;
+    let down = mid - 1;
+    let dev = 0;
+    for (let k = 0; k <= mid && n > 0; k++) {
+      const right = up < n ? s[up]! - this.median : Infinity;
+      const left = down >= 0 ? this.median - s[down]! : Infinity;
+      if (right <= left) {
+        dev = right;
+        up++;
+      } else {
+        dev = left;
+        down--;
+      }
+    }
+    this.mad = dev;
   }
 
   check(name: string, value: number | null, step: number | null): Marker | null {
@@ -63,7 +95,7 @@ export class LossWatch {
     }
     this.lastWasNan = false;
     let marker: Marker | null = null;
-    if (this.recent.length >= 16) {
+    if (this.count >= 16) {
       const scale = 1.4826 * this.mad || Math.abs(this.median) * 1e-3 || 1e-12;
       const z = (value - this.median) / scale;
       if (z > SPIKE_Z) marker = { kind: 'loss_spike', line: null, step, detail: `${name} ${value.toPrecision(4)} against a recent median of ${this.median.toPrecision(4)} (robust z ${z.toFixed(0)})` };
@@ -71,6 +103,18 @@ export class LossWatch {
     this.push(value);
     return marker;
   }
+}
+
+/** The first index of s[0, n) whose value is not below v. */
+function lowerBound(s: Float64Array, n: number, v: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (s[m]! < v) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
 }
 
 export const isLossName = (name: string) => /(^|_)loss$/.test(name);
