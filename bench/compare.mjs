@@ -34,8 +34,8 @@ async function compareFigure() {
   const charts = page.locator('.compare-chart .chart-canvas');
   const allLoaded = async () => {
     for (;;) {
-      const states = await charts.evaluateAll((els) => els.map((e) => [e.getAttribute('data-runs'), e.getAttribute('data-loads')]));
-      if (states.length === 4 && states.every(([runs, loads]) => runs === '50' && Number(loads) >= 1)) return;
+      const states = await charts.evaluateAll((els) => els.map((e) => [e.getAttribute('data-runs'), e.getAttribute('data-rendered')]));
+      if (states.length === 4 && states.every(([runs, rendered]) => runs === '50' && Number(rendered) >= 1)) return;
       await new Promise((r) => setTimeout(r, 10));
     }
   };
@@ -51,12 +51,26 @@ async function compareFigure() {
     first.push(performance.now() - t);
     const chart = charts.first();
     const box = await chart.boundingBox();
-    const before = Number(await chart.getAttribute('data-loads'));
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    t = performance.now();
-    await page.mouse.wheel(0, -400);
-    while (Number(await chart.getAttribute('data-loads')) <= before) await new Promise((r) => setTimeout(r, 5));
-    zooms.push(performance.now() - t);
+    // Three zooms in a row after each page load, each a new window. Timed in the page: from the
+    // wheel event reaching the page to the chart having drawn the re-queried data (data-rendered is
+    // set on ECharts' 'rendered' after the new option), so this harness's DevTools round trips are
+    // not counted.
+    for (let z = 0; z < 3; z++) {
+      const before = Number(await chart.getAttribute('data-rendered'));
+      await page.mouse.move(box.x + box.width * (0.35 + 0.15 * z), box.y + box.height / 2);
+      await page.evaluate((before) => {
+        const el = document.querySelector('.compare-chart .chart-canvas');
+        window.__zoomed = new Promise((resolve) => {
+          let start;
+          el.addEventListener('wheel', (e) => (start ??= e.timeStamp), { capture: true });
+          new MutationObserver(() => {
+            if (Number(el.dataset.rendered) > before && start !== undefined) resolve(performance.now() - start);
+          }).observe(el, { attributes: true, attributeFilter: ['data-rendered'] });
+        });
+      }, before);
+      await page.mouse.wheel(0, -300);
+      zooms.push(await page.evaluate(() => window.__zoomed));
+    }
     // Baseline: the app's Projects page, same server and browser.
     t = performance.now();
     await page.goto('about:blank');
@@ -66,9 +80,10 @@ async function compareFigure() {
   }
   await browser.close();
   server.child.kill('SIGTERM');
+  process.stderr.write(`  zooms (ms, 3 page loads x 3): ${zooms.map((z) => z.toFixed(0)).join(' ')}\n`);
   return [
     { name: 'compare 50 runs x 4 metrics x 100k points: first render', ours: ms(median(first)), baseline: ms(median(baseline)), baselineName: "the app's Projects page, same server and Chromium", ratio: ratio(median(first), median(baseline)) },
-    { name: 'compare: zoom to re-rendered at higher resolution', ours: ms(median(zooms)), baseline: ms(median(baseline)), baselineName: "the app's Projects page, same server and Chromium", ratio: ratio(median(zooms), median(baseline)) },
+    { name: 'compare: zoom, wheel to re-queried data drawn (median of 9)', ours: ms(median(zooms)), baseline: ms(median(baseline)), baselineName: "the app's Projects page, same server and Chromium", ratio: ratio(median(zooms), median(baseline)) },
   ];
 }
 

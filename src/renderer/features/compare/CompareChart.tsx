@@ -1,9 +1,10 @@
 // Overlaid runs for one metric: each run's exact min/max band, its raw curve (faint when smoothed) and
 // the smoothed curve; step, wall-time or relative-time axis; log scale; zoom re-queries every run.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { WindowResult } from '../../../shared/domain/metrics';
 import { exportPng, exportSvg } from '../../charts/export';
 import { bandSeries } from '../../charts/band';
+import { axisTooltip } from '../../charts/tooltip';
 import { useECharts, type echarts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
 import { meanStd } from './seed-groups';
@@ -11,6 +12,8 @@ import { runColor } from './colors';
 import { smoothEma } from './smoothing';
 
 export type Axis = 'step' | 'tokens' | 'time' | 'relative';
+
+type Zoom = { from?: number; to?: number };
 
 interface RunSeries {
   runId: string;
@@ -74,45 +77,70 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
   const [series, setSeries] = useState<RunSeries[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
   const [loads, setLoads] = useState(0); // completed queries, for tests and the benchmark
-  const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
+  const [zoom, setZoom] = useState<Zoom>({});
   const starts = useRef(new Map<string, number>());
   const scales = useRef(new Map<string, TokenScale>());
   const instance = useRef<echarts.ECharts | null>(null);
 
-  useEffect(() => setZoom({}), [axis, metric]);
+  const generation = useRef(0);
+
+  /**
+   * Queries every run for the window and shows the answers together. Called straight from the zoom
+   * handler (not through a state change and an effect, which waited for a render and a paint).
+   */
+  const load = useCallback(
+    (window: Zoom) => {
+      const mine = ++generation.current;
+      const toQuery = (v: number | undefined, runId: string) => {
+        if (v === undefined) return undefined;
+        if (axis === 'time') return v / 1000;
+        if (axis === 'relative') return (starts.current.get(runId) ?? 0) + v * 60;
+        if (axis === 'tokens') return scales.current.get(runId)?.stepAt(v);
+        return v;
+      };
+      void Promise.all(
+        runIds.map(async (runId) => {
+          if (axis === 'tokens' && !scales.current.has(runId)) {
+            scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
+          }
+          const from = toQuery(window.from, runId);
+          const to = toQuery(window.to, runId);
+          const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: bucketsFor(runIds.length), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+          if (window.from === undefined) {
+            const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
+            if (first !== undefined) starts.current.set(runId, first);
+          }
+          return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
+        }).map((p) => p.then((s) => ({ ok: true as const, s }), (e: Error) => ({ ok: false as const, e }))),
+      ).then((results) => {
+        if (mine !== generation.current) return; // a newer zoom is on its way
+        setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));
+        setProblems(results.flatMap((r) => (r.ok ? [] : [r.e.message])));
+        setLoads((n) => n + 1);
+      });
+    },
+    [client, runIds, metric, axis],
+  );
+
+  // A new metric, axis or set of runs starts zoomed out.
   useEffect(() => {
-    let stale = false;
-    const toQuery = (v: number | undefined, runId: string) => {
-      if (v === undefined) return undefined;
-      if (axis === 'time') return v / 1000;
-      if (axis === 'relative') return (starts.current.get(runId) ?? 0) + v * 60;
-      if (axis === 'tokens') return scales.current.get(runId)?.stepAt(v);
-      return v;
-    };
-    Promise.all(
-      runIds.map(async (runId) => {
-        if (axis === 'tokens' && !scales.current.has(runId)) {
-          scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
-        }
-        const from = toQuery(zoom.from, runId);
-        const to = toQuery(zoom.to, runId);
-        const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: bucketsFor(runIds.length), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
-        if (zoom.from === undefined) {
-          const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
-          if (first !== undefined) starts.current.set(runId, first);
-        }
-        return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
-      }).map((p) => p.then((s) => ({ ok: true as const, s }), (e: Error) => ({ ok: false as const, e }))),
-    ).then((results) => {
-      if (stale) return;
-      setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));
-      setProblems(results.flatMap((r) => (r.ok ? [] : [r.e.message])));
-      setLoads((n) => n + 1);
-    });
+    setZoom({});
+    load({});
     return () => {
-      stale = true;
+      generation.current++;
     };
-  }, [client, runIds, metric, axis, zoom.from, zoom.to]);
+  }, [load]);
+
+  const onZoom = useCallback(
+    (from: number | undefined, to: number | undefined) => {
+      const window = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+      // The hover box would be rebuilt for 50 runs on each redraw: hide it while zooming; it comes back on the next move.
+      instance.current?.dispatchAction({ type: 'hideTip' });
+      setZoom(window);
+      load(window);
+    },
+    [load],
+  );
 
   const option = useMemo(() => {
     const out: object[] = [];
@@ -125,32 +153,31 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
       const { mean, lower, upper } = meanStd(curves);
       const name = `${members[0]!.runId.slice(-8)} +${members.length - 1} seeds`;
       const color = runColor(members[0]!.runId, runIds);
-      out.push(...bandSeries(name, `${name}-std`, lower, upper, { color, edgeWidth: 0, edgeOpacity: 0, fillOpacity: 0.18 }));
       out.push({ name, type: 'line', data: mean, lineStyle: { width: 2, color }, itemStyle: { color }, showSymbol: false });
+      out.push(bandSeries(name, lower, upper, { color, edgeWidth: 0, edgeOpacity: 0, fillOpacity: 0.18 }));
     }
     for (const s of series) {
       if (grouped.has(s.runId)) continue;
       const name = s.runId.slice(-8);
       const color = runColor(s.runId, runIds);
-      if (s.band) {
-        out.push(...bandSeries(name, `${s.runId}-band`, s.band.map(([x, lo]) => [x, lo]), s.band.map(([x, , hi]) => [x, hi]), { color, edgeWidth: 0.5, edgeOpacity: 0.35, fillOpacity: 0.12 }));
-      }
-      if (smoothing > 0) out.push({ name, type: 'line', data: s.raw, lineStyle: { width: 1, opacity: 0.25, color }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+      // The line first, so the legend shows a line for the run; the band is drawn under it (z 1).
       out.push({ name, type: 'line', data: smoothing > 0 ? smoothEma(s.raw, smoothing) : s.raw, lineStyle: { width: 1.6, color }, itemStyle: { color }, showSymbol: s.raw.length < 40, symbolSize: 4 });
+      if (smoothing > 0) out.push({ name, type: 'line', data: s.raw, lineStyle: { width: 1, opacity: 0.25, color }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
+      if (s.band) out.push(bandSeries(name, s.band.map(([x, lo]) => [x, lo]), s.band.map(([x, , hi]) => [x, hi]), { color, edgeWidth: 0.5, edgeOpacity: 0.35, fillOpacity: 0.12 }));
     }
     return {
       animation: false,
       backgroundColor: 'transparent',
       grid: { left: 64, right: 24, top: 40, bottom: 36 },
       legend: { top: 4, type: 'scroll' },
-      tooltip: { trigger: 'axis', valueFormatter: (v: number | null) => (v === null || v === undefined ? '—' : Number(v).toPrecision(5)) },
+      tooltip: { trigger: 'axis', formatter: axisTooltip },
       dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
       xAxis: axis === 'time' ? { type: 'time' } : { type: 'value', name: axis === 'relative' ? 'minutes' : axis, nameLocation: 'end' },
       yAxis: logScale ? { type: 'log', logBase: 10 } : { type: 'value', scale: true },
       series: out,
     };
   }, [series, smoothing, axis, logScale, runIds, groups]);
-  const ref = useECharts(option, (from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }), instance);
+  const ref = useECharts(option, onZoom, instance, String(loads));
   const ys = series.flatMap((s) => [...s.raw.map((p) => p[1]), ...(s.band ?? []).map((b) => b[2])]).filter((v): v is number => v !== null);
 
   return (

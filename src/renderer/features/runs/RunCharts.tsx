@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesSummary, WindowResult } from '../../../shared/domain/metrics';
 import type { Run } from '../../../shared/domain/run';
 import { bandSeries } from '../../charts/band';
+import { axisTooltip } from '../../charts/tooltip';
 import { useECharts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
 
@@ -52,11 +53,8 @@ function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Li
   const option = useMemo(() => {
     const series: object[] = [];
     for (const l of lines) {
-      if (l.band) {
-        // Both edges drawn thin, so a one-point spike shows as a line up to its value even when its bucket is under a pixel wide.
-        series.push(...bandSeries(l.name, `${l.name}-band`, l.band.map(([x, lo]) => [x, lo]), l.band.map(([x, , hi]) => [x, hi]), { edgeWidth: 1, edgeOpacity: 0.4, fillOpacity: 0.2 }));
-      }
       series.push({ name: l.name, type: 'line', data: l.points, showSymbol: l.points.length < 50, symbolSize: 4 });
+      if (l.band) series.push(bandSeries(l.name, l.band.map(([x, lo]) => [x, lo]), l.band.map(([x, , hi]) => [x, hi]), { edgeWidth: 1, edgeOpacity: 0.4, fillOpacity: 0.2 }));
     }
     // Markers (NaN loss, spikes) as vertical lines on the first curve.
     const main = series.find((x) => !(x as { silent?: boolean }).silent) as Record<string, unknown> | undefined;
@@ -68,7 +66,7 @@ function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Li
       backgroundColor: 'transparent',
       grid: { left: 56, right: 16, top: 36, bottom: 28 },
       legend: { top: 4, data: [...new Set(lines.map((l) => l.name))] },
-      tooltip: { trigger: 'axis' },
+      tooltip: { trigger: 'axis', formatter: axisTooltip },
       dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
       xAxis: { type: 'value', name: 'step', nameLocation: 'end' },
       yAxis: { type: 'value', scale: true },
