@@ -124,10 +124,10 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'runs.launch': (input) => launchRun({ projects, hosts, runs, onChanged: syncDeps.onChanged }, input),
     'runs.list': (input) => runs.list(input.project ? projects.get(input.project).id : undefined),
     'runs.get': (input) => runs.get(input.id),
-    'runs.sync': (input) => syncRun(syncDeps, runs.get(input.id).id),
+    'runs.sync': (input) => syncRun(syncDeps, runs.requireId(input.id)),
     'runs.cancel': (input) => cancelRun(syncDeps, input.id),
-    'runs.logs': (input) => runs.logs(runs.get(input.id).id, input.afterLine ?? 0, input.limit ?? 10_000),
-    'runs.metrics': (input) => runs.metrics(runs.get(input.id).id, input.name),
+    'runs.logs': (input) => runs.logs(runs.requireId(input.id), input.afterLine ?? 0, input.limit ?? 10_000),
+    'runs.metrics': (input) => runs.metrics(runs.requireId(input.id), input.name),
     'runs.table': (input) => runsTable.query({ projectId: input.project ? projects.get(input.project).id : undefined, filter: input.filter, sort: input.sort, offset: input.offset, limit: input.limit }),
     'runs.annotate': (input) => {
       const run = runs.get(input.id);
@@ -140,16 +140,16 @@ export function openEngine(options: EngineOptions = {}): Engine {
       const { objective } = projects.get(run.projectId);
       return { objective, ...runCheckpoints(db, run.id, objective) };
     },
-    'runs.markers': (input) => logSearch.markers(runs.get(input.id).id),
+    'runs.markers': (input) => logSearch.markers(runs.requireId(input.id)),
     'logs.search': (input) =>
       logSearch.search({
         query: input.query,
-        runId: input.run ? runs.get(input.run).id : undefined,
+        runId: input.run ? runs.requireId(input.run) : undefined,
         projectId: input.project ? projects.get(input.project).id : undefined,
         limit: input.limit ?? 500,
       }),
-    'metrics.series': (input) => metrics.series(runs.get(input.id).id),
-    'metrics.window': (input) => metrics.window(runs.get(input.runId).id, input),
+    'metrics.series': (input) => metrics.series(runs.requireId(input.id)),
+    'metrics.window': (input) => metrics.window(runs.requireId(input.runId), input),
     'demo.seed': (input) => {
       const seeded = seedDemo(db, projects, hosts, input);
       events.emit('projects.changed', { projectId: seeded.projectId });

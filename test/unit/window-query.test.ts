@@ -101,6 +101,38 @@ describe('the window query', () => {
     engine.close();
   }, 120_000);
 
+  it('finds the window on uneven axes (plateaus, jumps, repeated steps) as a scan would', () => {
+    const rand = rng(777);
+    const engine = openEngine({ dataDir: tempDir() });
+    const ingestor = new Ingestor(engine.db);
+    const queries = new WindowQueries(engine.db);
+    engine.db.prepare("INSERT INTO projects (id, name, created_at, updated_at) VALUES ('01ARZ3NDEKTSV4RRFFQ69G5FAV', 'p', 0, 0)").run();
+    const host = engine.db.prepare("SELECT id FROM hosts WHERE kind = 'local'").get() as { id: string };
+    const runId = '01ARZ3NDEKTSV4RRFFQ69G5F99';
+    engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(runId, host.id);
+    // Steps that repeat, jump by 10,000 once, and grow quadratically after; time with long pauses.
+    const n = 20_000;
+    const steps = Array.from({ length: n }, (_, i) => (i < 5000 ? Math.floor(i / 7) : i < 12_000 ? 10_000 + i : 10_000 + 12_000 + (i - 12_000) ** 2));
+    const times = Array.from({ length: n }, (_, i) => 1000 + i + (i > 8000 ? 50_000 : 0) + (i > 15_000 ? (i - 15_000) * 3 : 0));
+    const text = steps.map((step, i) => JSON.stringify({ seq: i + 1, ts: times[i], step, m: { loss: i } })).join('\n') + '\n';
+    ingestor.store(runId, 'metrics.jsonl', 'metrics', ingestor.startEpoch(runId, 'metrics.jsonl', 'f', undefined), Buffer.from(text), false);
+    const seriesId = (engine.db.prepare('SELECT id FROM metric_series WHERE run_id = ?').get(runId) as { id: number }).id;
+    for (let trial = 0; trial < 300; trial++) {
+      const axis = trial % 2 === 0 ? 'step' : 'time';
+      const xs = axis === 'step' ? steps : times;
+      const pick = () => (rand() < 0.5 ? xs[Math.floor(rand() * n)]! : xs[0]! + rand() * (xs[n - 1]! - xs[0]!)) + (rand() < 0.3 ? 0.5 : 0);
+      const [from, to] = [pick(), pick()].sort((p, q) => p - q) as [number, number];
+      const first = xs.findIndex((x) => x >= from);
+      const after = xs.findIndex((x) => x > to);
+      const [lo, hi] = [first === -1 ? n : first, (after === -1 ? n : after) - 1];
+      const result = queries.run({ seriesId, x: axis, from, to, maxBuckets: 100_000 });
+      if (result.kind !== 'points') throw new Error('expected raw points');
+      expect(result.points.length, `${axis} [${from}, ${to}]`).toBe(Math.max(0, hi - lo + 1));
+      if (hi >= lo) expect([result.points[0]!.idx, result.points.at(-1)!.idx]).toEqual([lo, hi]);
+    }
+    engine.close();
+  });
+
   it('answers an empty window with no points and an unknown series with nothing', () => {
     const engine = openEngine({ dataDir: tempDir() });
     const queries = new WindowQueries(engine.db);

@@ -56,33 +56,39 @@ export class WindowQueries {
     return x === 'time' ? p.ts : (p.step ?? idx);
   }
 
-  /** First rank whose x is >= v (x must not decrease along the series: steps and time don't). */
-  private lowerBound(seriesId: number, total: number, x: XAxis, v: number): number {
-    let lo = 0;
-    let hi = total;
+  /**
+   * The first rank whose x is past v (x >= v, or x > v when `strict`), or total if none; x must not
+   * decrease along the series (steps and time don't). Steps and time mostly rise evenly, so each
+   * probe guesses where v falls between the ranks known on either side: 3-5 probes instead of
+   * bisection's 17 for 100,000 points. A guess that fails to halve the range is followed by a
+   * bisection, so uneven series still take at most about twice bisection's probes.
+   */
+  private search(seriesId: number, total: number, x: XAxis, v: number, strict: boolean): number {
+    let lo = 0; // ranks below lo are not past v
+    let hi = total; // ranks from hi on are past v
+    let xLo: number | undefined; // x at rank lo - 1, once probed
+    let xHi: number | undefined; // x at rank hi, once probed
+    let bisect = false;
     while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.xAt(seriesId, mid, x) < v) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private upperBound(seriesId: number, total: number, x: XAxis, v: number): number {
-    let lo = 0;
-    let hi = total;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.xAt(seriesId, mid, x) <= v) lo = mid + 1;
-      else hi = mid;
+      let mid: number;
+      if (xLo === undefined) mid = lo; // the ends first
+      else if (xHi === undefined) mid = hi - 1;
+      else if (bisect || !(xHi > xLo)) mid = (lo + hi) >>> 1;
+      else mid = Math.min(hi - 1, Math.max(lo, lo - 1 + Math.ceil(((v - xLo) / (xHi - xLo)) * (hi - lo + 1))));
+      const guessed: boolean = xLo !== undefined && xHi !== undefined && !bisect && xHi > xLo;
+      const before = hi - lo;
+      const xm = this.xAt(seriesId, mid, x);
+      if (strict ? xm > v : xm >= v) [hi, xHi] = [mid, xm];
+      else [lo, xLo] = [mid + 1, xm];
+      bisect = guessed && hi - lo > before / 2;
     }
     return lo;
   }
 
   run(q: WindowQuery): WindowResult {
     const total = this.stmts.total.get(q.seriesId)?.points ?? 0;
-    const a = q.from === undefined ? 0 : this.lowerBound(q.seriesId, total, q.x, q.from);
-    const b = (q.to === undefined ? total : this.upperBound(q.seriesId, total, q.x, q.to)) - 1;
+    const a = q.from === undefined ? 0 : this.search(q.seriesId, total, q.x, q.from, false);
+    const b = (q.to === undefined ? total : this.search(q.seriesId, total, q.x, q.to, true)) - 1;
     if (b < a) return { kind: 'points', total, points: [] };
     const count = b - a + 1;
     if (count <= q.maxBuckets) return { kind: 'points', total, points: this.stmts.points.all(q.seriesId, a, b) };

@@ -1,11 +1,16 @@
-// A filled band between a lower and an upper curve (a run's exact min/max, or a seed group's std),
-// drawn as one ECharts custom series of polygons. It used to be two stacked line series; with 50
-// runs on a chart that was 100 extra series and a stacking pass on every zoom, about a third of
-// the time a zoom took to draw.
+// Filled bands between a lower and an upper curve (each run's exact min/max, or a seed group's
+// std), all drawn by one ECharts custom series of polygons. They used to be two stacked line series
+// per band: with 50 runs on a chart that was 100 extra series, and ECharts' cost per series made up
+// about a third of the time a zoom took to draw.
 type Pt = [number, number | null];
 
-interface BandStyle {
-  color?: string | undefined;
+export interface Band {
+  /** The curve the band belongs to (its legend entry): hidden with it. */
+  name: string;
+  lower: Pt[];
+  upper: Pt[];
+  color: string;
+  /** Outline width; 0 for none. The outline is what shows a one-point spike under a pixel wide. */
   edgeWidth: number;
   edgeOpacity: number;
   fillOpacity: number;
@@ -13,13 +18,18 @@ interface BandStyle {
 
 interface Api {
   coord(value: [number, number]): [number, number];
-  visual(key: 'color'): string;
+}
+
+interface Stretch {
+  x: number;
+  lo: number;
+  hi: number;
 }
 
 /** Runs of consecutive x where both edges have a value: the band has a gap wherever either is missing. */
-function stretches(lower: Pt[], upper: Pt[]): { x: number; lo: number; hi: number }[][] {
-  const out: { x: number; lo: number; hi: number }[][] = [];
-  let current: { x: number; lo: number; hi: number }[] = [];
+function stretches(lower: Pt[], upper: Pt[]): Stretch[][] {
+  const out: Stretch[][] = [];
+  let current: Stretch[] = [];
   lower.forEach(([x, lo], i) => {
     const hi = upper[i]?.[1];
     if (lo === null || hi === null || hi === undefined) {
@@ -31,37 +41,53 @@ function stretches(lower: Pt[], upper: Pt[]): { x: number; lo: number; hi: numbe
   return out;
 }
 
-export function bandSeries(name: string, lower: Pt[], upper: Pt[], style: BandStyle): object {
-  const parts = stretches(lower, upper);
-  const all = parts.flat();
-  // One data item spanning the band, so the axes' extents include all of it; the shape is drawn from `parts`.
-  const extent = all.length
-    ? [Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x)), Math.min(...all.map((p) => p.lo)), Math.max(...all.map((p) => p.hi))]
-    : [];
+/** One custom series drawing every band (legend entries belong to the curves, not to it). */
+export function bandsSeries(bands: Band[]): object {
+  const drawn = bands.map((b) => ({ band: b, parts: stretches(b.lower, b.upper) })).filter((d) => d.parts.length > 0);
+  // One data item per band spanning it, so the axes' extents include it; the shape comes from `parts`.
+  const data = drawn.map(({ parts }) => {
+    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (const part of parts) {
+      for (const p of part) {
+        if (p.x < x0) x0 = p.x;
+        if (p.x > x1) x1 = p.x;
+        if (p.lo < y0) y0 = p.lo;
+        if (p.hi > y1) y1 = p.hi;
+      }
+    }
+    return [x0, x1, y0, y1];
+  });
   return {
-    name,
+    id: 'bands',
+    name: 'min/max bands',
     type: 'custom',
     silent: true,
     tooltip: { show: false },
     clip: true,
     z: 1,
     encode: { x: [0, 1], y: [2, 3] },
-    data: all.length ? [extent] : [],
-    ...(style.color ? { itemStyle: { color: style.color } } : {}),
-    renderItem: (_params: unknown, api: Api) => {
-      const color = style.color ?? api.visual('color');
+    data,
+    renderItem: (params: { dataIndex: number }, api: Api) => {
+      const { band, parts } = drawn[params.dataIndex]!;
       const children: object[] = [];
       for (const part of parts) {
-        // Points a log axis cannot place (zero or below) come back as NaN: leave them out.
-        const lo = part.map((p) => api.coord([p.x, p.lo])).filter((c) => Number.isFinite(c[1]));
-        const hi = part.map((p) => api.coord([p.x, p.hi])).filter((c) => Number.isFinite(c[1]));
-        if (!lo.length || !hi.length) continue;
-        // The outline is stroked too, so a one-point spike shows as a line up to its value even when
-        // its bucket is under a pixel wide (a fill that thin is all but invisible).
+        // One outline: the lower edge left to right, the upper edge back. Points a log axis cannot
+        // place (zero or below) come back as NaN: leave them out.
+        const points: [number, number][] = [];
+        for (const p of part) {
+          const c = api.coord([p.x, p.lo]);
+          if (Number.isFinite(c[1])) points.push(c);
+        }
+        const lower = points.length;
+        for (let i = part.length - 1; i >= 0; i--) {
+          const c = api.coord([part[i]!.x, part[i]!.hi]);
+          if (Number.isFinite(c[1])) points.push(c);
+        }
+        if (lower === 0 || points.length === lower) continue;
         children.push({
           type: 'polygon',
-          shape: { points: [...lo, ...hi.reverse()] },
-          style: { fill: color, fillOpacity: style.fillOpacity, ...(style.edgeWidth > 0 ? { stroke: color, lineWidth: style.edgeWidth, strokeOpacity: style.edgeOpacity } : {}) },
+          shape: { points },
+          style: { fill: band.color, fillOpacity: band.fillOpacity, ...(band.edgeWidth > 0 ? { stroke: band.color, lineWidth: band.edgeWidth, strokeOpacity: band.edgeOpacity } : {}) },
         });
       }
       return { type: 'group', children };

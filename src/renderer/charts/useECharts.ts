@@ -3,20 +3,30 @@ import { CustomChart, LineChart, ParallelChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, ParallelComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 echarts.use([CustomChart, LineChart, ParallelChart, ParallelComponent, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, CanvasRenderer, SVGRenderer]);
 
 export { echarts };
 
-/**
- * onZoom gets the x range the user zoomed to (undefined ends: fully zoomed out on that side).
- * renderedTag, when given, is written to the element's data-rendered once the chart has drawn the
- * option that came with it: tests and the benchmark wait for the drawing, not for the data.
- */
-export function useECharts(option: echarts.EChartsCoreOption, onZoom?: (from: number | undefined, to: number | undefined) => void, instance?: { current: echarts.ECharts | null }, renderedTag?: string) {
-  const zoomRef = useRef(onZoom);
-  zoomRef.current = onZoom;
+export interface ChartHooks {
+  /** The x range the user zoomed to (undefined ends: fully zoomed out on that side). */
+  onZoom?: (from: number | undefined, to: number | undefined) => void;
+  /** Curve names switched off in the legend (for drawings outside the legend, like bands). */
+  onHiddenCurves?: (hidden: ReadonlySet<string>) => void;
+  /** Gets the ECharts instance (exports, actions). */
+  instance?: { current: echarts.ECharts | null };
+  /**
+   * Written to the element's data-rendered once the chart has drawn the option that came with it:
+   * tests and the benchmark wait for the drawing, not for the data.
+   */
+  renderedTag?: string;
+}
+
+export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks = {}) {
+  const { instance, renderedTag } = hooks;
+  const hooksRef = useRef(hooks);
+  hooksRef.current = hooks;
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   useEffect(() => {
@@ -26,14 +36,25 @@ export function useECharts(option: echarts.EChartsCoreOption, onZoom?: (from: nu
     if (instance) instance.current = chart.current;
     chart.current.on('datazoom', () => {
       const zoom = (chart.current?.getOption() as { dataZoom?: { start?: number; end?: number; startValue?: number; endValue?: number }[] }).dataZoom?.[0];
-      if (!zoom || !zoomRef.current) return;
+      const onZoom = hooksRef.current.onZoom;
+      if (!zoom || !onZoom) return;
       const full = (zoom.start ?? 0) <= 0 && (zoom.end ?? 100) >= 100;
-      zoomRef.current(full ? undefined : zoom.startValue, full ? undefined : zoom.endValue);
+      onZoom(full ? undefined : zoom.startValue, full ? undefined : zoom.endValue);
     });
+    chart.current.on('legendselectchanged', (e: unknown) => {
+      const selected = (e as { selected: Record<string, boolean> }).selected;
+      hooksRef.current.onHiddenCurves?.(new Set(Object.keys(selected).filter((name) => !selected[name])));
+    });
+    // The hover box lists every curve (50 rows with 50 runs): hide it before ECharts handles a wheel
+    // zoom, or it is rebuilt for each redraw of the zoom. It comes back on the next mouse move.
+    const element = ref.current;
+    const hideTip = () => chart.current?.dispatchAction({ type: 'hideTip' });
+    element.addEventListener('wheel', hideTip, { capture: true, passive: true });
     const resize = new ResizeObserver(() => chart.current?.resize());
     resize.observe(ref.current);
     return () => {
       resize.disconnect();
+      element.removeEventListener('wheel', hideTip, { capture: true });
       chart.current?.dispose();
       chart.current = null;
     };

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { WindowResult } from '../../../shared/domain/metrics';
 import { exportPng, exportSvg } from '../../charts/export';
-import { bandSeries } from '../../charts/band';
+import { bandsSeries, type Band } from '../../charts/band';
 import { axisTooltip } from '../../charts/tooltip';
 import { useECharts, type echarts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
@@ -134,16 +134,19 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
   const onZoom = useCallback(
     (from: number | undefined, to: number | undefined) => {
       const window = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-      // The hover box would be rebuilt for 50 runs on each redraw: hide it while zooming; it comes back on the next move.
-      instance.current?.dispatchAction({ type: 'hideTip' });
       setZoom(window);
       load(window);
     },
     [load],
   );
 
+  // Curves switched off in the legend: their bands (one series, outside the legend) hide with them.
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+
   const option = useMemo(() => {
     const out: object[] = [];
+    const bands: Band[] = [];
+    const names: string[] = [];
     const grouped = new Set<string>();
     for (const group of groups ?? []) {
       const members = group.map((id) => series.find((s) => s.runId === id)).filter((s): s is RunSeries => !!s);
@@ -153,32 +156,47 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
       const { mean, lower, upper } = meanStd(curves);
       const name = `${members[0]!.runId.slice(-8)} +${members.length - 1} seeds`;
       const color = runColor(members[0]!.runId, runIds);
+      names.push(name);
       out.push({ name, type: 'line', data: mean, lineStyle: { width: 2, color }, itemStyle: { color }, showSymbol: false });
-      out.push(bandSeries(name, lower, upper, { color, edgeWidth: 0, edgeOpacity: 0, fillOpacity: 0.18 }));
+      bands.push({ name, lower, upper, color, edgeWidth: 0, edgeOpacity: 0, fillOpacity: 0.18 });
     }
     for (const s of series) {
       if (grouped.has(s.runId)) continue;
       const name = s.runId.slice(-8);
       const color = runColor(s.runId, runIds);
-      // The line first, so the legend shows a line for the run; the band is drawn under it (z 1).
+      names.push(name);
       out.push({ name, type: 'line', data: smoothing > 0 ? smoothEma(s.raw, smoothing) : s.raw, lineStyle: { width: 1.6, color }, itemStyle: { color }, showSymbol: s.raw.length < 40, symbolSize: 4 });
       if (smoothing > 0) out.push({ name, type: 'line', data: s.raw, lineStyle: { width: 1, opacity: 0.25, color }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
-      if (s.band) out.push(bandSeries(name, s.band.map(([x, lo]) => [x, lo]), s.band.map(([x, , hi]) => [x, hi]), { color, edgeWidth: 0.5, edgeOpacity: 0.35, fillOpacity: 0.12 }));
+      if (s.band) bands.push({ name, lower: s.band.map(([x, lo]) => [x, lo]), upper: s.band.map(([x, , hi]) => [x, hi]), color, edgeWidth: 0.5, edgeOpacity: 0.35, fillOpacity: 0.12 });
     }
+    out.push(bandsSeries(bands.filter((b) => !hidden.has(b.name))));
     return {
       animation: false,
       backgroundColor: 'transparent',
       grid: { left: 64, right: 24, top: 40, bottom: 36 },
-      legend: { top: 4, type: 'scroll' },
+      legend: { top: 4, type: 'scroll', data: names },
       tooltip: { trigger: 'axis', formatter: axisTooltip },
       dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
       xAxis: axis === 'time' ? { type: 'time' } : { type: 'value', name: axis === 'relative' ? 'minutes' : axis, nameLocation: 'end' },
       yAxis: logScale ? { type: 'log', logBase: 10 } : { type: 'value', scale: true },
       series: out,
     };
-  }, [series, smoothing, axis, logScale, runIds, groups]);
-  const ref = useECharts(option, onZoom, instance, String(loads));
-  const ys = series.flatMap((s) => [...s.raw.map((p) => p[1]), ...(s.band ?? []).map((b) => b[2])]).filter((v): v is number => v !== null);
+  }, [series, smoothing, axis, logScale, runIds, groups, hidden]);
+  const ref = useECharts(option, { onZoom, onHiddenCurves: setHidden, instance, renderedTag: String(loads) });
+
+  // What the chart was given, as attributes for tests: the highest value (a spike must reach it) and the last x.
+  const drawn = useMemo(() => {
+    let [max, xmax, points] = [-Infinity, -Infinity, 0];
+    for (const s of series) {
+      points += s.raw.length;
+      for (const [x, y] of s.raw) {
+        if (y !== null && y > max) max = y;
+        if (x > xmax) xmax = x;
+      }
+      for (const [, , hi] of s.band ?? []) if (hi !== null && hi > max) max = hi;
+    }
+    return { max: max === -Infinity ? '' : max, xmax: xmax === -Infinity ? '' : xmax, points };
+  }, [series]);
 
   return (
     <figure className="chart compare-chart" aria-label={`${metric} comparison`}>
@@ -202,13 +220,13 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
         ref={ref}
         className="chart-canvas tall"
         data-runs={series.length}
-        data-points={series.reduce((n, s) => n + s.raw.length, 0)}
-        data-max={ys.length ? Math.max(...ys) : ''}
+        data-points={drawn.points}
+        data-max={drawn.max}
         data-from={zoom.from ?? ''}
         data-to={zoom.to ?? ''}
         data-axis={axis}
         data-loads={loads}
-        data-xmax={series.length ? Math.max(...series.flatMap((s) => s.raw.map((p) => p[0]))) : ''}
+        data-xmax={drawn.xmax}
         data-smoothing={smoothing}
         data-curves={(option.series as { type: string; areaStyle?: unknown; silent?: boolean }[]).filter((x) => !x.silent).length}
       />

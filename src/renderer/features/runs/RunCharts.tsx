@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesSummary, WindowResult } from '../../../shared/domain/metrics';
 import type { Run } from '../../../shared/domain/run';
-import { bandSeries } from '../../charts/band';
+import { bandsSeries, type Band } from '../../charts/band';
 import { axisTooltip } from '../../charts/tooltip';
 import { useECharts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
@@ -16,6 +16,8 @@ const PANELS: { title: string; names: string[]; stream?: 'sys' }[] = [
   { title: 'GPU utilization', names: ['gpu0.util', 'gpu1.util', 'gpu2.util', 'gpu3.util'], stream: 'sys' },
 ];
 const BUCKETS = 800;
+/** ECharts' own first colours, given explicitly so a curve and its band match. */
+const LINE_COLORS = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de'];
 
 interface Line {
   name: string;
@@ -50,12 +52,17 @@ function toLine(name: string, r: WindowResult, rate: boolean): Line {
 }
 
 function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Line[]; onZoom: (from?: number, to?: number) => void; zoom: { from?: number; to?: number }; marks?: { step: number; label: string }[] | undefined }) {
+  // Curves switched off in the legend: their bands (one series, outside the legend) hide with them.
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const option = useMemo(() => {
     const series: object[] = [];
-    for (const l of lines) {
-      series.push({ name: l.name, type: 'line', data: l.points, showSymbol: l.points.length < 50, symbolSize: 4 });
-      if (l.band) series.push(bandSeries(l.name, l.band.map(([x, lo]) => [x, lo]), l.band.map(([x, , hi]) => [x, hi]), { edgeWidth: 1, edgeOpacity: 0.4, fillOpacity: 0.2 }));
-    }
+    const bands: Band[] = [];
+    lines.forEach((l, i) => {
+      const color = LINE_COLORS[i % LINE_COLORS.length]!;
+      series.push({ name: l.name, type: 'line', data: l.points, showSymbol: l.points.length < 50, symbolSize: 4, lineStyle: { color }, itemStyle: { color } });
+      if (l.band) bands.push({ name: l.name, lower: l.band.map(([x, lo]) => [x, lo]), upper: l.band.map(([x, , hi]) => [x, hi]), color, edgeWidth: 1, edgeOpacity: 0.4, fillOpacity: 0.2 });
+    });
+    series.push(bandsSeries(bands.filter((b) => !hidden.has(b.name))));
     // Markers (NaN loss, spikes) as vertical lines on the first curve.
     const main = series.find((x) => !(x as { silent?: boolean }).silent) as Record<string, unknown> | undefined;
     if (main && marks?.length) {
@@ -72,8 +79,8 @@ function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Li
       yAxis: { type: 'value', scale: true },
       series,
     };
-  }, [lines, marks]);
-  const ref = useECharts(option, onZoom);
+  }, [lines, marks, hidden]);
+  const ref = useECharts(option, { onZoom, onHiddenCurves: setHidden });
   const ys = lines.flatMap((l) => [...l.points.map((p) => p[1]), ...(l.band ?? []).map((b) => b[2])]).filter((v): v is number => v !== null);
   return (
     <figure className="chart" aria-label={`${title} chart`}>
