@@ -1,4 +1,4 @@
-// Production candidates and the project's saved recipe, through the CLI, on seeded runs.
+// Production candidates, the project's saved recipe, and run tags and notes, through the CLI, on seeded runs.
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../support/tunebench';
 
@@ -36,5 +36,20 @@ describe('production candidates', () => {
     const r = cli(['candidate', 'propose', run.id, '--reason', 'why not', '--json'], { dataDir: dir });
     expect(r.code).toBe(2);
     expect(r.errorJson().error.message).toMatch(/only a run that SUCCEEDED/);
+  });
+
+  it('annotates a run with tags and notes that the filter language finds', () => {
+    const dir = tempDir();
+    const [a] = cli(['demo', 'seed', '--runs', '2', '--points', '50', '--json'], { dataDir: dir }).json().runIds as string[];
+    const none = cli(['run', 'annotate', a!, '--json'], { dataDir: dir });
+    expect(none.code).toBe(2);
+    expect(none.errorJson().error.message).toMatch(/--tags A,B and\/or --notes TEXT/);
+    const r = cli(['run', 'annotate', a!, '--tags', 'golden, sweep-3', '--notes', 'diverged after warmup; rerun with lower lr', '--json'], { dataDir: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const found = cli(['run', 'list', '--filter', 'notes ~ "diverged" and tag:golden', '--json'], { dataDir: dir }).json();
+    expect(found.map((x: { id: string; tags: string[]; notes: string }) => [x.id, x.tags, x.notes])).toEqual([[a, ['golden', 'sweep-3'], 'diverged after warmup; rerun with lower lr']]);
+    expect(cli(['run', 'annotate', a!, '--notes', '', '--json'], { dataDir: dir }).code).toBe(0);
+    expect(cli(['run', 'list', '--filter', 'notes ~ "diverged"', '--json'], { dataDir: dir }).json()).toEqual([]);
+    expect(cli(['run', 'list', '--filter', 'tag:golden', '--json'], { dataDir: dir }).json()).toHaveLength(1); // tags kept when only notes change
   });
 });

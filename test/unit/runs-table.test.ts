@@ -56,6 +56,12 @@ describe('the runs table', () => {
     expect((await table('tag:nope')).matched).toBe(0);
   });
 
+  it('filters and sorts on notes', async () => {
+    expect((await table('notes ~ "REFERENCE"')).rows.map((r) => r.id)).toEqual([ids[0]]);
+    expect((await table('notes = ""')).matched).toBe(11);
+    expect((await table('', { key: 'notes', dir: 'desc' })).rows[0]!.id).toBe(ids[0]);
+  });
+
   it('sorts by a metric summary or parameter, putting runs without it last', async () => {
     const asc = await table('', { key: 'eval_loss.min', dir: 'asc' });
     const values = asc.rows.map((r) => r.summaries.eval_loss!.min!);

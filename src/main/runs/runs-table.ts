@@ -28,7 +28,7 @@ export interface TableQuery {
   limit?: number | undefined;
 }
 
-type LoadedRow = TableRow & { endedAt: number | null; disconnected: boolean; notes: string };
+type LoadedRow = TableRow & { endedAt: number | null; disconnected: boolean };
 
 export class RunsTable {
   /** The parsed rows of the last load, reused while the database has not changed: typing a filter costs filter and sort only. */

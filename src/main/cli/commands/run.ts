@@ -96,6 +96,23 @@ export const runCommands: Command[] = [
     },
   },
   {
+    path: ['run', 'annotate'],
+    summary: 'Set a run\'s tags and notes (what the runs table edits inline)',
+    positionals: RUN,
+    flags: {
+      tags: { kind: 'string', value: 'A,B', help: 'The run\'s tags, comma-separated (replaces them; "" clears them)' },
+      notes: { kind: 'string', value: 'TEXT', help: 'The run\'s notes (replaces them; "" clears them)' },
+    },
+    async run(ctx, args) {
+      const tags = typeof args.flags.tags === 'string' ? args.flags.tags.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
+      const notes = typeof args.flags.notes === 'string' ? args.flags.notes.trim() : undefined;
+      if (tags === undefined && notes === undefined) throw usageError('Say what to set: --tags A,B and/or --notes TEXT.');
+      const run = await withEngine(ctx, (call) => call('runs.annotate', { id: args.positionals[0]!, ...(tags ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }));
+      ctx.print(run, () => `Annotated ${run.id}\n`);
+      return 0;
+    },
+  },
+  {
     path: ['run', 'show'],
     summary: 'Show a run (syncs it first)',
     positionals: RUN,

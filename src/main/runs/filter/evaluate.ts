@@ -12,6 +12,7 @@ export interface TableRow {
   exitCode: number | null;
   params: Record<string, unknown>;
   tags: string[];
+  notes: string;
   summaries: Record<string, { min: number | null; max: number | null; last: number | null }>;
 }
 
@@ -22,6 +23,7 @@ const RUN_FIELDS: Record<string, (r: TableRow) => unknown> = {
   host: (r) => r.hostName,
   created: (r) => r.createdAt,
   exit_code: (r) => r.exitCode,
+  notes: (r) => r.notes,
 };
 const STATS = new Set(['min', 'max', 'last']);
 

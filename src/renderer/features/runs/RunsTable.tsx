@@ -1,11 +1,11 @@
 // The runs table: filter language, sortable columns (fields, parameters, metric summaries), inline
-// tags, and rows drawn only where visible and fetched a page at a time, so 10,000 runs scroll smoothly.
+// tags and notes, and rows drawn only where visible and fetched a page at a time, so 10,000 runs scroll smoothly.
 import { useCallback, useEffect, useMemo, useRef, useState, type UIEvent } from 'react';
 import type { RunsTableResult, TableRowOut } from '../../../shared/domain/runs-table';
 import { ClientError } from '../../api/client';
-import { formatTime } from '../../format';
+import { formatShortTime } from '../../format';
 import { useApp, useClient } from '../../store/context';
-import { TagsCell } from './TagsCell';
+import { NotesCell, TagsCell } from './AnnotationCells';
 
 const ROW_PX = 36;
 const VIEW_ROWS = 16;
@@ -18,7 +18,7 @@ interface Column {
   numeric?: boolean;
 }
 
-const fmt = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
+const fmt = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))) : String(v));
 
 export function RunsTable({ projectId }: { projectId: string | undefined }) {
   const client = useClient();
@@ -85,7 +85,7 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
       { key: 'status', label: 'Status', value: (r) => r.status.toLowerCase() },
       { key: 'recipe', label: 'Recipe', value: (r) => r.recipe },
       { key: 'host', label: 'Host', value: (r) => r.hostName },
-      { key: 'created', label: 'Started', value: (r) => formatTime(r.createdAt) },
+      { key: 'created', label: 'Started', value: (r) => formatShortTime(r.createdAt) },
       ...chosen.map((c): Column => {
         const [name, stat] = c.includes('.') && meta.metrics.includes(c.slice(0, c.lastIndexOf('.'))) ? [c.slice(0, c.lastIndexOf('.')), c.slice(c.lastIndexOf('.') + 1)] : [c, undefined];
         return stat
@@ -148,6 +148,7 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
                 </th>
               ))}
               <th scope="col">Tags</th>
+              <th scope="col">Notes</th>
             </tr>
           </thead>
           <tbody>
@@ -181,10 +182,13 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
                   <td>
                     <TagsCell run={r} />
                   </td>
+                  <td>
+                    <NotesCell run={r} />
+                  </td>
                 </tr>
               ) : (
                 <tr key={`loading-${first + k}`} style={{ height: ROW_PX }}>
-                  <td colSpan={columns.length + 2} className="muted">
+                  <td colSpan={columns.length + 3} className="muted">
                     …
                   </td>
                 </tr>
