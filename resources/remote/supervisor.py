@@ -160,8 +160,24 @@ class Supervisor:
             return True
 
     def pump_output(self):
-        """Copies the child's output to logs/output.log, a line at a time; '\r' also ends a line."""
+        """Copies the child's output to logs/output.log, a line at a time; '\r' also ends a line.
+
+        logs/output.clock gets {"offset", "ts"} lines: where in output.log the lines written at that
+        time start, at most one a second. Log lines carry no time of their own; this is what lets a
+        marker in the log be found on the charts (by step) and a marker on a chart in the log.
+        """
         log = open(os.path.join(self.dir, "logs", "output.log"), "ab")
+        clock = open(os.path.join(self.dir, "logs", "output.clock"), "a")
+        last_tick = 0.0
+
+        def tick():
+            nonlocal last_tick
+            t = now()
+            if t - last_tick >= 1.0:
+                last_tick = t
+                clock.write(json.dumps({"offset": log.tell(), "ts": t}) + "\n")
+                clock.flush()
+
         pending = b""
         at_line_start = True
         stream = self.child.stdout
@@ -181,11 +197,14 @@ class Supervisor:
             pending += data
             if b"\n" in pending:
                 head, _, pending = pending.rpartition(b"\n")
+                tick()
                 log.write(head + b"\n")
                 log.flush()
         if pending:
+            tick()
             log.write(pending + b"\n")
         log.close()
+        clock.close()
 
     def run(self):
         os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)

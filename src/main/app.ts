@@ -18,6 +18,8 @@ import { RunWatcher } from './runs/run-watcher';
 import { RunsTable } from './runs/runs-table';
 import { runCheckpoints } from './runs/checkpoints';
 import { LogSearch } from './runs/log-search';
+import { MarkerPlaces } from './runs/marker-places';
+import { WindowQueries } from './metrics/window-query';
 import { createDispatch, directCaller, type Dispatch, type Handlers } from './rpc/dispatch';
 import { APP_VERSION } from './version';
 
@@ -68,6 +70,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const candidates = new CandidateStore(db, projects, runs);
   const runsTable = new RunsTable(db);
   const logSearch = new LogSearch(db);
+  const markerPlaces = new MarkerPlaces(db, new WindowQueries(db));
   const syncDeps: SyncDeps = {
     hosts,
     runs,
@@ -140,7 +143,10 @@ export function openEngine(options: EngineOptions = {}): Engine {
       const { objective } = projects.get(run.projectId);
       return { objective, ...runCheckpoints(db, run.id, objective) };
     },
-    'runs.markers': (input) => logSearch.markers(runs.requireId(input.id)),
+    'runs.markers': (input) => {
+      const id = runs.requireId(input.id);
+      return markerPlaces.place(id, logSearch.markers(id));
+    },
     'logs.search': (input) =>
       logSearch.search({
         query: input.query,

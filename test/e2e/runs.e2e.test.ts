@@ -99,6 +99,32 @@ describe('remote runs in the browser', () => {
     await page.screenshot({ path: path.join(shots, 'run-markers-light.png') });
   });
 
+  it('places a loss spike in the log by the supervisor\'s clock; clicking its mark on the chart jumps there', { timeout: 90_000 }, async () => {
+    await page.getByRole('link', { name: '← Runs' }).click();
+    await page.getByRole('button', { name: 'Launch run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Launch run' });
+    await dialog.getByLabel('Host', { exact: true }).selectOption('box');
+    await dialog.getByLabel('Recipe', { exact: true }).selectOption('custom');
+    // 80 steps over ~3 s, a spike at step 60, a log line per step.
+    const program = "import tunebench, time; [(tunebench.log({'loss': 50.0 if i == 60 else 2.0 + 0.001 * (i % 5)}, step=i), print('step', i, flush=True), time.sleep(0.04)) for i in range(1, 81)]";
+    await dialog.getByLabel('command', { exact: true }).fill(`/usr/bin/python3 -c "${program}"`);
+    await dialog.getByRole('button', { name: 'Launch' }).click();
+    await page.getByText('80 log lines, 80 metric points').waitFor({ timeout: 30_000 });
+    await page.locator('.status', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+    const marker = page.getByRole('region', { name: 'Markers' }).getByRole('button', { name: /loss spike step 60 · line ≈\d+/ });
+    await marker.waitFor({ timeout: 10_000 });
+    const line = Number(/line ≈(\d+)/.exec((await marker.textContent())!)![1]);
+    // Written while steps 57-60 were logged, give or take the clock's second.
+    expect(line).toBeGreaterThan(1);
+    expect(line).toBeLessThanOrEqual(80);
+    const chart = page.getByRole('figure', { name: 'Loss chart' }).locator('.chart-canvas');
+    await expect.poll(async () => chart.getAttribute('data-mark-x')).toMatch(/^\d+$/);
+    const box = (await chart.boundingBox())!;
+    await page.mouse.click(box.x + Number(await chart.getAttribute('data-mark-x')), box.y + box.height / 2);
+    await page.locator(`.log-line.highlighted[data-line="${line}"]`).waitFor({ timeout: 5000 });
+    await page.screenshot({ path: path.join(shots, 'run-mark-to-log-light.png') });
+  });
+
   it('cancels a running run', { timeout: 90_000 }, async () => {
     await page.getByRole('link', { name: '← Runs' }).click();
     await page.getByRole('button', { name: 'Launch run' }).click();
@@ -114,6 +140,6 @@ describe('remote runs in the browser', () => {
     await page.getByRole('table', { name: 'Runs' }).waitFor();
     await page.screenshot({ path: path.join(shots, 'runs-list-light.png') });
     const runs = cli(['run', 'list', '--json'], { dataDir }).json();
-    expect(runs.map((r: { status: string }) => r.status).sort()).toEqual(['CANCELLED', 'FAILED', 'SUCCEEDED']);
+    expect(runs.map((r: { status: string }) => r.status).sort()).toEqual(['CANCELLED', 'FAILED', 'SUCCEEDED', 'SUCCEEDED']);
   });
 });

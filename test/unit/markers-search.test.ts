@@ -10,7 +10,7 @@ let engine: Engine;
 const RUN = '01ARZ3NDEKTSV4RRFFQ69G5FA1';
 const OTHER = '01ARZ3NDEKTSV4RRFFQ69G5FA2';
 
-function ingest(ingestor: Ingestor, runId: string, file: string, kind: 'log' | 'metrics', text: string) {
+function ingest(ingestor: Ingestor, runId: string, file: string, kind: 'log' | 'clock' | 'metrics', text: string) {
   const cursor = ingestor.cursor(runId, file) ?? ingestor.startEpoch(runId, file, 'f', undefined);
   ingestor.store(runId, file, kind, cursor, Buffer.from(text), false);
 }
@@ -38,6 +38,9 @@ beforeAll(async () => {
       'all good: "quotes" and col:ons',
     ].join('\n') + '\n',
   );
+  // The supervisor's clock: lines from byte 0 written at t=1, from line 2 (byte 16) at t=100.5, from line 6 at t=151.
+  const line6 = Buffer.byteLength(['step 1 loss 2.3', 'Traceback (most recent call last):', '  File "train.py", line 3, in <module>', 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB', 'NCCL WARN Watchdog timeout: collective failed', ''].join('\n'));
+  ingest(ingestor, RUN, 'logs/output.clock', 'clock', [{ offset: 0, ts: 1 }, { offset: 16, ts: 100.5 }, { offset: line6, ts: 151 }].map((t) => JSON.stringify(t)).join('\n') + '\nnot json\n');
   ingest(ingestor, OTHER, 'logs/output.log', 'log', 'CUDA out of memory on the other run\n');
   const lines: string[] = [];
   for (let i = 1; i <= 200; i++) {
@@ -51,7 +54,7 @@ afterAll(() => engine.close());
 describe('markers', () => {
   it('are found in logs and in loss series, once per NaN stretch, never for other metrics', async () => {
     const markers = await engine.call('runs.markers', { id: RUN });
-    expect(markers.map((m) => [m.kind, m.line ?? m.step])).toEqual([
+    expect(markers.map((m) => [m.kind, m.from === 'log' ? m.line : m.step])).toEqual([
       ['loss_spike', 120],
       ['nan_loss', 150],
       ['traceback', 2],
@@ -59,6 +62,21 @@ describe('markers', () => {
       ['nccl_error', 5],
       ['restart', 6],
     ]);
+  });
+
+  it('are placed in the other view by the log clock: log markers at a step, metric markers at a line', async () => {
+    const markers = await engine.call('runs.markers', { id: RUN });
+    expect(markers.map((m) => [m.kind, m.from, m.line, m.step])).toEqual([
+      ['loss_spike', 'metrics', 2, 120], // logged at t=120: the lines written from t=100.5 on start at line 2
+      ['nan_loss', 'metrics', 2, 150],
+      ['traceback', 'log', 2, 100], // written at t=100.5, when the last loss logged was step 100
+      ['cuda_oom', 'log', 4, 100],
+      ['nccl_error', 'log', 5, 100],
+      ['restart', 'log', 6, 151],
+    ]);
+    // A run without a clock keeps each marker in its own place only.
+    expect((await engine.call('runs.markers', { id: OTHER })).map((m) => [m.line, m.step])).toEqual([[1, null]]);
+    expect(engine.db.prepare('SELECT malformed_lines AS n FROM runs WHERE id = ?').get(RUN)).toEqual({ n: 1 }); // "not json" in the clock
   });
 
   it('does not call ordinary noise a spike', () => {

@@ -85,6 +85,17 @@ export class WindowQueries {
     return lo;
   }
 
+  /** The rank of the first point whose x is past v (x >= v, or x > v when strict); the point count if none. */
+  firstPast(seriesId: number, x: XAxis, v: number, strict: boolean): number {
+    return this.search(seriesId, this.stmts.total.get(seriesId)?.points ?? 0, x, v, strict);
+  }
+
+  /** The step (or rank, when it logged none) and time of the point at a rank. */
+  pointAt(seriesId: number, idx: number): { step: number; ts: number } | undefined {
+    const p = this.stmts.pointAt.get(seriesId, idx);
+    return p && { step: p.step ?? idx, ts: p.ts };
+  }
+
   run(q: WindowQuery): WindowResult {
     const total = this.stmts.total.get(q.seriesId)?.points ?? 0;
     const a = q.from === undefined ? 0 : this.search(q.seriesId, total, q.x, q.from, false);

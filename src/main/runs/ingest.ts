@@ -16,7 +16,7 @@ export interface Cursor {
   skipping: boolean;
 }
 
-export type StreamKind = 'log' | 'metrics' | 'sys' | 'events';
+export type StreamKind = 'log' | 'clock' | 'metrics' | 'sys' | 'events';
 
 /** One events.jsonl line: {"ts": seconds, "event": kind, "step"?: n, ...}, or null when malformed. */
 export function parseEventLine(line: string): { ts: number; kind: string; step: number | null } | null {
@@ -25,6 +25,18 @@ export function parseEventLine(line: string): { ts: number; kind: string; step: 
     const o = JSON.parse(line) as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || typeof o.event !== 'string' || typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return null;
     return { ts: o.ts, kind: o.event.slice(0, 50), step: typeof o.step === 'number' && Number.isFinite(o.step) ? o.step : null };
+  } catch {
+    return null;
+  }
+}
+
+/** One logs/output.clock line: {"offset": bytes, "ts": seconds}, or null when malformed. */
+export function parseClockLine(line: string): { offset: number; ts: number } | null {
+  if (line.length > 1000) return null;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || !Number.isSafeInteger(o.offset) || (o.offset as number) < 0 || typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return null;
+    return { offset: o.offset as number, ts: o.ts };
   } catch {
     return null;
   }
@@ -62,6 +74,7 @@ export class Ingestor {
       lastLine: db.prepare<[string], { n: number | null }>('SELECT max(n) AS n FROM log_lines WHERE run_id = ?'),
       insertLine: db.prepare<[string, number, number, number, string]>('INSERT OR IGNORE INTO log_lines (run_id, n, epoch, offset, text) VALUES (?, ?, ?, ?, ?)'),
       addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
+      addTick: db.prepare<[string, number, number]>('INSERT OR IGNORE INTO log_clock (run_id, offset, ts) VALUES (?, ?, ?)'),
       addEvent: db.prepare<[string, number, string, number | null, string]>('INSERT INTO run_events (run_id, ts, kind, step, data) VALUES (?, ?, ?, ?, ?)'),
       addMarker: db.prepare<[string, string, number | null, number | null, string]>('INSERT INTO run_markers (run_id, kind, line, step, detail) VALUES (?, ?, ?, ?, ?)'),
       markerCount: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM run_markers WHERE run_id = ? AND kind = ?'),
@@ -80,7 +93,7 @@ export class Ingestor {
    */
   store(runId: string, file: string, kind: StreamKind, cursor: Cursor, chunk: Buffer, full: boolean): { added: number; malformed: number; next: Cursor; stale: boolean } {
     // Log and events lines are split with their offsets; metrics lines are scanned in place (hot path).
-    const byLine = kind === 'log' || kind === 'events';
+    const byLine = kind === 'log' || kind === 'events' || kind === 'clock';
     let lines: { offset: number; text: string }[] = [];
     let consumed: number;
     if (byLine) ({ lines, consumed } = completeLines(chunk, cursor.offset));
@@ -124,6 +137,12 @@ export class Ingestor {
             const marker = logMarker(line.text, n);
             if (marker) markers.push(marker);
           }
+        }
+      } else if (kind === 'clock') {
+        for (const line of lines) {
+          const tick = parseClockLine(line.text);
+          if (tick) this.stmts.addTick.run(runId, tick.offset, tick.ts);
+          else if (line.text.trim() !== '') malformed++;
         }
       } else if (kind === 'events') {
         for (const line of lines) {

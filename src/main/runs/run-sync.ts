@@ -10,6 +10,7 @@ import type { RunStore } from './run-store';
 
 const STREAMS: [string, StreamKind][] = [
   ['logs/output.log', 'log'],
+  ['logs/output.clock', 'clock'],
   ['metrics.jsonl', 'metrics'],
   ['sys.jsonl', 'sys'],
   ['events.jsonl', 'events'],

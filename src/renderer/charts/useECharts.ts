@@ -1,11 +1,11 @@
 // A thin hook: the chart is created once per element and given new options with setOption.
 import { CustomChart, LineChart, ParallelChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, ParallelComponent, TooltipComponent } from 'echarts/components';
+import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef, useState } from 'react';
 
-echarts.use([CustomChart, LineChart, ParallelChart, ParallelComponent, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, CanvasRenderer, SVGRenderer]);
+echarts.use([CustomChart, LineChart, ParallelChart, ParallelComponent, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkLineComponent, CanvasRenderer, SVGRenderer]);
 
 export { echarts };
 
@@ -14,6 +14,8 @@ export interface ChartHooks {
   onZoom?: (from: number | undefined, to: number | undefined) => void;
   /** Curve names switched off in the legend (for drawings outside the legend, like bands). */
   onHiddenCurves?: (hidden: ReadonlySet<string>) => void;
+  /** A click on a mark, a point or a line of the chart. */
+  onClick?: (e: { componentType: string; dataIndex: number }) => void;
   /** Gets the ECharts instance (exports, actions). */
   instance?: { current: echarts.ECharts | null };
   /**
@@ -41,6 +43,7 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
       const full = (zoom.start ?? 0) <= 0 && (zoom.end ?? 100) >= 100;
       onZoom(full ? undefined : zoom.startValue, full ? undefined : zoom.endValue);
     });
+    chart.current.on('click', (e: unknown) => hooksRef.current.onClick?.(e as { componentType: string; dataIndex: number }));
     chart.current.on('legendselectchanged', (e: unknown) => {
       const selected = (e as { selected: Record<string, boolean> }).selected;
       hooksRef.current.onHiddenCurves?.(new Set(Object.keys(selected).filter((name) => !selected[name])));

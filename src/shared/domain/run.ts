@@ -52,6 +52,8 @@ export type RecipeInfo = z.infer<typeof RecipeInfo>;
 
 export const MarkerOut = z.object({
   kind: z.enum(['nan_loss', 'loss_spike', 'cuda_oom', 'traceback', 'nccl_error', 'restart']),
+  /** Where it was found; the other place is worked out from the log's clock (about a second's accuracy). */
+  from: z.enum(['log', 'metrics']),
   line: z.number().int().nullable(),
   step: z.number().nullable(),
   detail: z.string(),

@@ -1,4 +1,6 @@
-// What the run ran into, found at ingest. A log marker jumps to its line; a metric marker zooms the loss chart to its step.
+// What the run ran into, found at ingest. Choosing a marker shows it in both places it has: the log
+// (jumps to its line) and the charts (zooms to its step); the place it was not found in comes from the
+// log's clock, so it is about a second off at most.
 import { useEffect, useState } from 'react';
 import type { MarkerOut, Run } from '../../../shared/domain/run';
 import { useClient } from '../../store/context';
@@ -12,13 +14,19 @@ const LABEL: Record<MarkerOut['kind'], string> = {
   restart: 'restart',
 };
 
-export function MarkerList({ run, onLine, onStep, onMarkers }: { run: Run; onLine: (line: number) => void; onStep: (step: number) => void; onMarkers?: (steps: { step: number; label: string }[]) => void }) {
+export interface ChartMark {
+  step: number;
+  label: string;
+  line: number | null;
+}
+
+export function MarkerList({ run, onLine, onStep, onMarkers }: { run: Run; onLine: (line: number) => void; onStep: (step: number) => void; onMarkers?: (marks: ChartMark[]) => void }) {
   const client = useClient();
   const [markers, setMarkers] = useState<MarkerOut[]>([]);
   useEffect(() => {
     client.call('runs.markers', { id: run.id }).then((list) => {
       setMarkers(list);
-      onMarkers?.(list.filter((m) => m.step !== null).map((m) => ({ step: m.step!, label: LABEL[m.kind] })));
+      onMarkers?.(list.filter((m) => m.step !== null).map((m) => ({ step: m.step!, label: LABEL[m.kind], line: m.line })));
     }, () => {});
   }, [client, run.id, run.logLines, run.metricPoints]); // eslint-disable-line react-hooks/exhaustive-deps
   if (markers.length === 0) return null;
@@ -28,8 +36,16 @@ export function MarkerList({ run, onLine, onStep, onMarkers }: { run: Run; onLin
       <ul>
         {markers.map((m, i) => (
           <li key={i} className={`marker marker-${m.kind}`}>
-            <button type="button" onClick={() => (m.line !== null ? onLine(m.line) : m.step !== null && onStep(m.step))}>
-              <strong>{LABEL[m.kind]}</strong> {m.line !== null ? `line ${m.line}` : `step ${m.step}`}
+            <button
+              type="button"
+              onClick={() => {
+                if (m.line !== null) onLine(m.line);
+                if (m.step !== null) onStep(m.step);
+              }}
+            >
+              <strong>{LABEL[m.kind]}</strong> {m.from === 'log' ? `line ${m.line}` : `step ${m.step}`}
+              {m.from === 'log' && m.step !== null && <span className="muted"> · step ≈{m.step}</span>}
+              {m.from === 'metrics' && m.line !== null && <span className="muted"> · line ≈{m.line}</span>}
             </button>
             <span className="muted clip">{m.detail}</span>
           </li>

@@ -5,8 +5,9 @@ import type { SeriesSummary, WindowResult } from '../../../shared/domain/metrics
 import type { Run } from '../../../shared/domain/run';
 import { bandsSeries, type Band } from '../../charts/band';
 import { axisTooltip } from '../../charts/tooltip';
-import { useECharts } from '../../charts/useECharts';
+import { useECharts, type echarts } from '../../charts/useECharts';
 import { useClient } from '../../store/context';
+import type { ChartMark } from './MarkerList';
 
 const PANELS: { title: string; names: string[]; stream?: 'sys' }[] = [
   { title: 'Loss', names: ['loss', 'eval_loss'] },
@@ -51,7 +52,7 @@ function toLine(name: string, r: WindowResult, rate: boolean): Line {
   };
 }
 
-function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Line[]; onZoom: (from?: number, to?: number) => void; zoom: { from?: number; to?: number }; marks?: { step: number; label: string }[] | undefined }) {
+function Chart({ title, lines, onZoom, zoom, marks, onMark }: { title: string; lines: Line[]; onZoom: (from?: number, to?: number) => void; zoom: { from?: number; to?: number }; marks?: ChartMark[] | undefined; onMark?: ((mark: ChartMark) => void) | undefined }) {
   // Curves switched off in the legend: their bands (one series, outside the legend) hide with them.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const option = useMemo(() => {
@@ -66,7 +67,16 @@ function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Li
     // Markers (NaN loss, spikes) as vertical lines on the first curve.
     const main = series.find((x) => !(x as { silent?: boolean }).silent) as Record<string, unknown> | undefined;
     if (main && marks?.length) {
-      main.markLine = { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#e8590c' }, label: { formatter: '{b}', fontSize: 10 }, data: marks.map((m) => ({ xAxis: m.step, name: m.label })) };
+      // Clickable: a mark found in the log jumps back to its line (see onMark).
+      main.markLine = {
+        symbol: 'none',
+        silent: false,
+        cursor: 'pointer',
+        lineStyle: { type: 'dashed', color: '#e8590c' },
+        emphasis: { lineStyle: { width: 2 } },
+        label: { formatter: '{b}', fontSize: 10 },
+        data: marks.map((m) => ({ xAxis: m.step, name: m.label })),
+      };
     }
     return {
       animation: false,
@@ -80,7 +90,27 @@ function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Li
       series,
     };
   }, [lines, marks, hidden]);
-  const ref = useECharts(option, { onZoom, onHiddenCurves: setHidden });
+  const instance = useRef<echarts.ECharts | null>(null);
+  const ref = useECharts(option, {
+    instance,
+    onZoom,
+    onHiddenCurves: setHidden,
+    onClick: (e) => {
+      const mark = e.componentType === 'markLine' ? marks?.[e.dataIndex] : undefined;
+      if (mark) onMark?.(mark);
+    },
+  });
+  // Where the marks are drawn (CSS pixels from the chart's left edge), for tests that click one.
+  useEffect(() => {
+    const chart = instance.current;
+    const place = () => {
+      if (ref.current && chart) ref.current.dataset.markX = (marks ?? []).map((m) => Math.round(chart.convertToPixel({ xAxisIndex: 0 }, m.step))).join(',');
+    };
+    chart?.on('rendered', place);
+    return () => {
+      chart?.off('rendered', place);
+    };
+  }, [marks, ref]);
   const ys = lines.flatMap((l) => [...l.points.map((p) => p[1]), ...(l.band ?? []).map((b) => b[2])]).filter((v): v is number => v !== null);
   return (
     <figure className="chart" aria-label={`${title} chart`}>
@@ -90,7 +120,7 @@ function Chart({ title, lines, onZoom, zoom, marks }: { title: string; lines: Li
   );
 }
 
-function Panel({ run, title, names, stream, available, focusStep, marks }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[]; focusStep?: { step: number; at: number } | undefined; marks?: { step: number; label: string }[] | undefined }) {
+function Panel({ run, title, names, stream, available, focusStep, marks, onMark }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[]; focusStep?: { step: number; at: number } | undefined; marks?: ChartMark[] | undefined; onMark?: ((mark: ChartMark) => void) | undefined }) {
   const client = useClient();
   const [lines, setLines] = useState<Line[]>([]);
   const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
@@ -116,10 +146,10 @@ function Panel({ run, title, names, stream, available, focusStep, marks }: { run
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, run.id, run.metricPoints, key, zoom.from, zoom.to]);
   if (present.length === 0) return null;
-  return <Chart title={title} lines={lines} zoom={zoom} marks={names.includes('loss') ? marks : undefined} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />;
+  return <Chart title={title} lines={lines} zoom={zoom} marks={names.includes('loss') ? marks : undefined} onMark={onMark} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />;
 }
 
-export function RunCharts({ run, focusStep, marks }: { run: Run; focusStep?: { step: number; at: number } | undefined; marks?: { step: number; label: string }[] | undefined }) {
+export function RunCharts({ run, focusStep, marks, onMark }: { run: Run; focusStep?: { step: number; at: number } | undefined; marks?: ChartMark[] | undefined; onMark?: (mark: ChartMark) => void }) {
   const client = useClient();
   const [available, setAvailable] = useState<SeriesSummary[]>([]);
   const lastFetch = useRef(0);
@@ -143,7 +173,7 @@ export function RunCharts({ run, focusStep, marks }: { run: Run; focusStep?: { s
   return (
     <section className="charts" aria-label="Charts">
       {PANELS.map((p) => (
-        <Panel key={p.title} run={run} title={p.title} names={p.names} {...(p.stream ? { stream: p.stream } : {})} available={available} focusStep={focusStep} marks={marks} />
+        <Panel key={p.title} run={run} title={p.title} names={p.names} {...(p.stream ? { stream: p.stream } : {})} available={available} focusStep={focusStep} marks={marks} onMark={onMark} />
       ))}
     </section>
   );

@@ -7,7 +7,7 @@ import { formatTime } from '../../format';
 import { CandidateActions } from './CandidateActions';
 import { ExportMetrics } from './ExportMetrics';
 import { LogView } from './LogView';
-import { MarkerList } from './MarkerList';
+import { MarkerList, type ChartMark } from './MarkerList';
 import { RunCharts } from './RunCharts';
 import { StatusBadge } from './StatusBadge';
 
@@ -20,7 +20,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
   const [cancelling, setCancelling] = useState(false);
   const [jump, setJump] = useState<{ line: number; at: number } | undefined>();
   const [focusStep, setFocusStep] = useState<{ step: number; at: number } | undefined>();
-  const [marks, setMarks] = useState<{ step: number; label: string }[]>([]);
+  const [marks, setMarks] = useState<ChartMark[]>([]);
 
   const back = <BackLink to={{ area: 'runs' }} label="Runs" />;
   if (!run) {
@@ -91,7 +91,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
         </dd>
       </dl>
       <MarkerList run={run} onLine={(line) => setJump({ line, at: Date.now() })} onStep={(step) => setFocusStep({ step, at: Date.now() })} onMarkers={setMarks} />
-      <RunCharts run={run} focusStep={focusStep} marks={marks} />
+      <RunCharts run={run} focusStep={focusStep} marks={marks} onMark={(mark) => mark.line !== null && setJump({ line: mark.line, at: Date.now() })} />
       <LogView run={run} jump={jump} />
     </>
   );
