@@ -32,6 +32,17 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
+/** Launches the custom recipe on the SSH host "box" from the Runs page's form. */
+async function launchCustom(command: string): Promise<void> {
+  await page.getByRole('link', { name: '← Runs' }).click();
+  await page.getByRole('button', { name: 'Launch run' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Launch run' });
+  await dialog.getByLabel('Host', { exact: true }).selectOption('box');
+  await dialog.getByLabel('Recipe', { exact: true }).selectOption('custom');
+  await dialog.getByLabel('command', { exact: true }).fill(command);
+  await dialog.getByRole('button', { name: 'Launch' }).click();
+}
+
 describe('remote runs in the browser', () => {
   it('adds an SSH host, shows its fingerprint, and probes it once trusted', { timeout: 60_000 }, async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Hosts/ }).click();
@@ -85,13 +96,7 @@ describe('remote runs in the browser', () => {
   });
 
   it('marks a traceback in the log; choosing the marker shows its line', { timeout: 90_000 }, async () => {
-    await page.getByRole('link', { name: '← Runs' }).click();
-    await page.getByRole('button', { name: 'Launch run' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Launch run' });
-    await dialog.getByLabel('Host', { exact: true }).selectOption('box');
-    await dialog.getByLabel('Recipe', { exact: true }).selectOption('custom');
-    await dialog.getByLabel('command', { exact: true }).fill('echo starting; /usr/bin/python3 -c "1/0"');
-    await dialog.getByRole('button', { name: 'Launch' }).click();
+    await launchCustom('echo starting; /usr/bin/python3 -c "1/0"');
     await page.getByText('failed', { exact: true }).first().waitFor({ timeout: 30_000 });
     const marker = page.getByRole('region', { name: 'Markers' }).getByRole('button', { name: /traceback line 2/ });
     await marker.click();
@@ -100,15 +105,9 @@ describe('remote runs in the browser', () => {
   });
 
   it('places a loss spike in the log by the supervisor\'s clock; clicking its mark on the chart jumps there', { timeout: 90_000 }, async () => {
-    await page.getByRole('link', { name: '← Runs' }).click();
-    await page.getByRole('button', { name: 'Launch run' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Launch run' });
-    await dialog.getByLabel('Host', { exact: true }).selectOption('box');
-    await dialog.getByLabel('Recipe', { exact: true }).selectOption('custom');
     // 80 steps over ~3 s, a spike at step 60, a log line per step.
     const program = "import tunebench, time; [(tunebench.log({'loss': 50.0 if i == 60 else 2.0 + 0.001 * (i % 5)}, step=i), print('step', i, flush=True), time.sleep(0.04)) for i in range(1, 81)]";
-    await dialog.getByLabel('command', { exact: true }).fill(`/usr/bin/python3 -c "${program}"`);
-    await dialog.getByRole('button', { name: 'Launch' }).click();
+    await launchCustom(`/usr/bin/python3 -c "${program}"`);
     await page.getByText('80 log lines, 80 metric points').waitFor({ timeout: 30_000 });
     await page.locator('.status', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
     const marker = page.getByRole('region', { name: 'Markers' }).getByRole('button', { name: /loss spike step 60 · line ≈\d+/ });
@@ -126,13 +125,7 @@ describe('remote runs in the browser', () => {
   });
 
   it('cancels a running run', { timeout: 90_000 }, async () => {
-    await page.getByRole('link', { name: '← Runs' }).click();
-    await page.getByRole('button', { name: 'Launch run' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Launch run' });
-    await dialog.getByLabel('Host', { exact: true }).selectOption('box');
-    await dialog.getByLabel('Recipe', { exact: true }).selectOption('custom');
-    await dialog.getByLabel('command', { exact: true }).fill('echo started; sleep 300');
-    await dialog.getByRole('button', { name: 'Launch' }).click();
+    await launchCustom('echo started; sleep 300');
     await page.getByText('running', { exact: true }).first().waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await page.getByText('cancelled', { exact: true }).first().waitFor({ timeout: 40_000 });

@@ -58,14 +58,22 @@ interface SeriesBatch {
   closed: Entry[];
 }
 
+const ROWS_PER_UPSERT = 32;
+const COLUMNS = 14;
+
 export class PyramidBatch {
   private readonly series = new Map<number, SeriesBatch>();
   private readonly upsert;
 
+  private readonly upsertMany;
+
   constructor(db: Database.Database) {
-    this.upsert = db.prepare<[number, number, number, number, number, number | null, number | null, number, number | null, number | null, number | null, number | null, number, number]>(`
+    // Buckets are written 32 to a statement when there are that many (one call per row measured
+    // ~2 us, most of it the call itself). Rows of one statement are applied in order, so a bucket
+    // that is already stored is merged exactly as by single-row upserts.
+    const upsert = (rows: number) => `
       INSERT INTO metric_buckets (series_id, level, bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
       ON CONFLICT (series_id, level, bucket) DO UPDATE SET
         count = count + excluded.count,
         n = n + excluded.n,
@@ -74,7 +82,9 @@ export class PyramidBatch {
         sum = sum + excluded.sum,
         last = excluded.last,
         last_step = excluded.last_step,
-        last_ts = excluded.last_ts`);
+        last_ts = excluded.last_ts`;
+    this.upsert = db.prepare(upsert(1));
+    this.upsertMany = db.prepare(upsert(ROWS_PER_UPSERT));
   }
 
   /** A point appended at rank idx of its series. A series' points must come in idx order. */
@@ -121,6 +131,7 @@ export class PyramidBatch {
 
   /** Writes the batch; call inside the ingest transaction. */
   flush(): void {
+    const rows: (number | null)[] = [];
     for (const batch of this.series.values()) {
       // The buckets still filling hold this batch's newest points: fold them up, lowest level first.
       for (let level = 1; level <= LEVELS; level++) {
@@ -131,9 +142,14 @@ export class PyramidBatch {
         this.foldUp(batch, open);
       }
       for (const { level, bucket, agg: a } of batch.closed) {
-        this.upsert.run(batch.seriesId, level, bucket, a.count, a.n, a.min, a.max, a.sum, a.first, a.last, a.firstStep, a.lastStep, a.firstTs, a.lastTs);
+        rows.push(batch.seriesId, level, bucket, a.count, a.n, a.min, a.max, a.sum, a.first, a.last, a.firstStep, a.lastStep, a.firstTs, a.lastTs);
+        if (rows.length === ROWS_PER_UPSERT * COLUMNS) {
+          this.upsertMany.run(rows);
+          rows.length = 0;
+        }
       }
     }
+    for (let i = 0; i < rows.length; i += COLUMNS) this.upsert.run(rows.slice(i, i + COLUMNS));
     this.series.clear();
   }
 

@@ -60,56 +60,115 @@ const LINE = new RegExp(
   'y',
 );
 
-/** Adds one "m" pair the way parseMetricLine does; false when the reference parser must decide. */
-function addPair(values: [string, number | null][], seen: string[], name: string, raw: string): boolean {
-  // Object.entries puts integer-like names first, and a repeated name keeps its first place with
-  // its last value: rare enough to leave both to the reference parser.
-  const first = name.charCodeAt(0);
-  if (first >= 48 && first <= 57) return false;
-  for (const other of seen) if (other === name) return false;
-  seen.push(name);
-  if (name.length === 0 || name.length > 200) return true;
-  const c = raw.charCodeAt(0);
-  if (c === 34) {
-    if (NON_FINITE.has(raw.slice(1, -1).toLowerCase())) values.push([name, null]); // kept: a NaN loss matters
-  } else if (c !== 110 && c !== 116 && c !== 102) {
-    const value = Number(raw);
-    if (Number.isFinite(value)) values.push([name, value]);
-  }
-  return true;
-}
-
-/** The pairs of "m", or null when the reference parser must decide. */
-function pairs(firstName: string, firstValue: string, rest: string): [string, number | null][] | null {
-  const values: [string, number | null][] = [];
-  const seen: string[] = [];
-  if (!addPair(values, seen, firstName, firstValue)) return null;
-  PAIR.lastIndex = 0;
-  while (PAIR.lastIndex < rest.length) {
-    const pair = PAIR.exec(rest)!; // the line's pattern checked the whole of `rest` already
-    if (!addPair(values, seen, pair[1]!, pair[2]!)) return null;
-  }
-  return values;
-}
-
 /** Lines handed to the reference parser: tests use it to check the fast path is taken. */
 export const scanStats = { referenceLines: 0 };
 
-/**
- * Parses the line text[start, end) (without its newline). Gives the same answer as
- * parseMetricLine(text.slice(start, end)) for every input, faster for lines of the common shape.
- */
-export function scanMetricLine(text: string, start: number, end: number): ParsedPoint | null {
-  LINE.lastIndex = start;
-  const match = end - start <= MAX_METRIC_LINE_BYTES / 4 ? LINE.exec(text) : null;
-  const values = match && LINE.lastIndex === end ? pairs(match[5]!, match[6]!, match[7]!) : null;
-  if (!match || !values) {
-    scanStats.referenceLines++;
-    return parseMetricLine(text.slice(start, end));
+/** A decimal integer of up to 15 digits, read without Number() (exact below 2^53); NaN otherwise. */
+function smallInteger(digits: string): number {
+  if (digits.length > 15) return NaN;
+  let v = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
   }
-  const seq = Number(match[1]);
-  const ts = Number(match[2]);
-  const step = match[3] === 'null' ? null : Number(match[3]);
-  if (!Number.isSafeInteger(seq) || seq < 1 || !Number.isFinite(ts) || values.length === 0) return null;
-  return { seq, ts, step: step !== null && Number.isFinite(step) ? step : null, kind: match[4]!.slice(0, 20), values };
+  return digits.length > 0 ? v : NaN;
+}
+
+const toNumber = (text: string) => {
+  const n = smallInteger(text);
+  return Number.isNaN(n) ? Number(text) : n;
+};
+
+/**
+ * Reads metrics lines into fields it reuses, so a million lines make no object per line (the
+ * garbage they made cost as much as reading them). read() gives the same answer as parseMetricLine
+ * for every input: lines of the common shape are read with LINE, all others by parseMetricLine.
+ */
+export class MetricLineReader {
+  seq = 0;
+  ts = 0;
+  step: number | null = null;
+  kind = 'train';
+  /** The line's metrics: names[i] has values[i] (null for a NaN or infinite value written as text). */
+  readonly names: string[] = [];
+  readonly values: (number | null)[] = [];
+  private readonly seen: string[] = [];
+
+  /** Reads the line text[start, end) (without its newline); false when it is malformed. */
+  read(text: string, start: number, end: number): boolean {
+    LINE.lastIndex = start;
+    const match = end - start <= MAX_METRIC_LINE_BYTES / 4 ? LINE.exec(text) : null;
+    if (match && LINE.lastIndex === end && this.pairs(match[5]!, match[6]!, match[7]!)) {
+      const seq = toNumber(match[1]!);
+      const ts = toNumber(match[2]!);
+      const step = match[3] === 'null' ? null : toNumber(match[3]!);
+      if (!Number.isSafeInteger(seq) || seq < 1 || !Number.isFinite(ts) || this.names.length === 0) return false;
+      this.seq = seq;
+      this.ts = ts;
+      this.step = step !== null && Number.isFinite(step) ? step : null;
+      this.kind = match[4]!.length > 20 ? match[4]!.slice(0, 20) : match[4]!;
+      return true;
+    }
+    scanStats.referenceLines++;
+    const p = parseMetricLine(text.slice(start, end));
+    if (!p) return false;
+    this.seq = p.seq;
+    this.ts = p.ts;
+    this.step = p.step;
+    this.kind = p.kind;
+    this.names.length = 0;
+    this.values.length = 0;
+    for (const [name, value] of p.values) {
+      this.names.push(name);
+      this.values.push(value);
+    }
+    return true;
+  }
+
+  /** The pairs of "m"; false when the reference parser must decide. */
+  private pairs(firstName: string, firstValue: string, rest: string): boolean {
+    this.names.length = 0;
+    this.values.length = 0;
+    this.seen.length = 0;
+    if (!this.addPair(firstName, firstValue)) return false;
+    PAIR.lastIndex = 0;
+    while (PAIR.lastIndex < rest.length) {
+      const pair = PAIR.exec(rest)!; // the line's pattern checked the whole of `rest` already
+      if (!this.addPair(pair[1]!, pair[2]!)) return false;
+    }
+    return true;
+  }
+
+  /** One "m" pair, kept the way parseMetricLine keeps it. */
+  private addPair(name: string, raw: string): boolean {
+    // Object.entries puts integer-like names first, and a repeated name keeps its first place with
+    // its last value: rare enough to leave both to the reference parser.
+    const first = name.charCodeAt(0);
+    if (first >= 48 && first <= 57) return false;
+    for (const other of this.seen) if (other === name) return false;
+    this.seen.push(name);
+    if (name.length === 0 || name.length > 200) return true;
+    const c = raw.charCodeAt(0);
+    if (c === 34) {
+      if (NON_FINITE.has(raw.slice(1, -1).toLowerCase())) this.add(name, null); // kept: a NaN loss matters
+    } else if (c !== 110 && c !== 116 && c !== 102) {
+      const value = toNumber(raw);
+      if (Number.isFinite(value)) this.add(name, value);
+    }
+    return true;
+  }
+
+  private add(name: string, value: number | null): void {
+    this.names.push(name);
+    this.values.push(value);
+  }
+}
+
+const reader = new MetricLineReader();
+
+/** The line text[start, end) as parseMetricLine would give it, read by a MetricLineReader. */
+export function scanMetricLine(text: string, start: number, end: number): ParsedPoint | null {
+  if (!reader.read(text, start, end)) return null;
+  return { seq: reader.seq, ts: reader.ts, step: reader.step, kind: reader.kind, values: reader.names.map((name, i) => [name, reader.values[i]!]) };
 }

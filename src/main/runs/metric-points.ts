@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { PyramidBatch } from '../metrics/pyramid';
 import { isLossName, LossWatch, SPIKE_WINDOW, type Marker } from './markers';
-import { scanMetricLine } from './metric-line';
+import { MetricLineReader } from './metric-line';
 
 interface SeriesState {
   points: number;
@@ -36,6 +36,7 @@ export class MetricPoints {
   /** Series ids by run, stream and name: looked up once, not once per point. */
   private readonly seriesIds = new Map<string, Map<string, number>>();
   private readonly pending: (number | null)[] = [];
+  private readonly line = new MetricLineReader();
 
   constructor(db: Database.Database) {
     this.pyramid = new PyramidBatch(db);
@@ -72,32 +73,41 @@ export class MetricPoints {
         start = next;
         continue;
       }
-      const point = scanMetricLine(text, start, end);
+      const line = this.line;
+      const ok = line.read(text, start, end);
       start = next;
-      if (!point) {
+      if (!ok) {
         malformed++;
         continue;
       }
-      for (const [name, value] of point.values) {
+      for (let i = 0; i < line.names.length; i++) {
+        const name = line.names[i]!;
+        const value = line.values[i]!;
         let series = open.get(name);
-        if (!series) open.set(name, (series = this.open(runId, stream, name, point.kind)));
+        if (!series) open.set(name, (series = this.open(runId, stream, name, line.kind)));
         const state = series.state;
         // Sequence numbers only grow in a series: one not above the last was stored already.
-        if (point.seq <= state.lastSeq) continue;
+        if (line.seq <= state.lastSeq) continue;
         if (series.watch) {
-          const marker = series.watch.check(name, value, point.step);
+          const marker = series.watch.check(name, value, line.step);
           if (marker) markers.push(marker);
         }
-        this.add(series.id, state.points, point.seq, point.ts, point.step, value);
-        this.pyramid.add(series.id, state.points, value, point.step, point.ts);
+        this.add(series.id, state.points, line.seq, line.ts, line.step, value);
+        this.pyramid.add(series.id, state.points, value, line.step, line.ts);
         state.points++;
-        state.lastSeq = point.seq;
+        state.lastSeq = line.seq;
         if (value !== null) {
-          if (state.min === null || value < state.min) [state.min, state.minStep] = [value, point.step];
-          if (state.max === null || value > state.max) [state.max, state.maxStep] = [value, point.step];
+          if (state.min === null || value < state.min) {
+            state.min = value;
+            state.minStep = line.step;
+          }
+          if (state.max === null || value > state.max) {
+            state.max = value;
+            state.maxStep = line.step;
+          }
         }
         state.last = value;
-        state.lastStep = point.step;
+        state.lastStep = line.step;
         added++;
       }
     }

@@ -7,6 +7,9 @@ import { exitCodeFor, formatError } from '../report-error';
 import { METRICS_CSV_HEADER, metricPointLine } from '../../../shared/metric-export';
 import { withEngine } from '../with-engine';
 
+/** A marker's line or step: as found, or ~ when worked out from the log's clock, or - when unknown. */
+const place = (v: number | null, own: boolean) => (v === null ? '-' : own ? String(v) : `~${v}`);
+
 const RUN = [{ name: 'ID', required: true, help: 'The run id' }];
 
 function showRun(r: Run): string {
@@ -179,12 +182,12 @@ export const runCommands: Command[] = [
   },
   {
     path: ['run', 'markers'],
-    summary: 'What a run ran into: NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts',
+    summary: 'What a run ran into: NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts (~ marks a place worked out from the log\'s clock)',
     positionals: RUN,
     flags: {},
     async run(ctx, args) {
       const markers = await withEngine(ctx, (call) => call('runs.markers', { id: args.positionals[0]! }));
-      ctx.print(markers, () => (markers.length ? table(['KIND', 'WHERE', 'DETAIL'], markers.map((m) => [m.kind, m.line !== null ? `line ${m.line}` : `step ${m.step ?? '?'}`, m.detail.slice(0, 100)])) : 'No markers.\n'));
+      ctx.print(markers, () => (markers.length ? table(['KIND', 'LINE', 'STEP', 'DETAIL'], markers.map((m) => [m.kind, place(m.line, m.from === 'log'), place(m.step, m.from === 'metrics'), m.detail.slice(0, 100)])) : 'No markers.\n'));
       return 0;
     },
   },
