@@ -1,9 +1,9 @@
 // Hosts as the user sees them: add, list, remove, trust a key, probe; and one pooled connection per host.
+import { ssh2 } from '../ssh/ssh2';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { utils } from 'ssh2';
 import { HostProbe, type Host } from '../../shared/domain/host';
 import { EngineError } from '../errors';
 import { connectSsh, parseJumpSpec, type SshOptions, type SshTarget } from '../ssh/connect';
@@ -98,7 +98,7 @@ export class HostService {
     } catch (err) {
       throw new EngineError('AUTH_FAILED', `Cannot read the key file ${file}: ${(err as Error).message}.`);
     }
-    const parsed = utils.parseKey(text, passphrase);
+    const parsed = ssh2().utils.parseKey(text, passphrase);
     if (parsed instanceof Error) throw new EngineError('AUTH_FAILED', `That passphrase does not open ${file}. Try again.`);
     this.passphrases.set(file, passphrase);
     for (const host of this.store.list()) if (host.identityFile) this.drop(host.id);

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, utils, type AnyAuthMethod, type ConnectConfig } from 'ssh2';
+import type { AnyAuthMethod, Client, ConnectConfig } from 'ssh2';
+import { ssh2 } from './ssh2';
 import { EngineError } from '../errors';
 import { describeKey, judgeHostKey, knownHostKeys, type KnownKey, type PresentedKey } from './host-keys';
 
@@ -58,7 +59,7 @@ function authMethods(target: SshTarget, options: SshOptions, onNeedPassphrase: (
       continue;
     }
     const passphrase = options.passphrases?.get(file);
-    const parsed = utils.parseKey(text, passphrase);
+    const parsed = ssh2().utils.parseKey(text, passphrase);
     if (parsed instanceof Error) {
       if (/encrypted|passphrase/i.test(parsed.message)) {
         onNeedPassphrase(file);
@@ -97,7 +98,7 @@ function hostKeyError(target: SshTarget, presented: PresentedKey, verdict: Retur
 
 function connectOne(target: SshTarget, sock: net.Socket | NodeJS.ReadableStream, options: SshOptions): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let hostKeyProblem: EngineError | undefined;
     let needPassphrase: string | undefined;
     const unreadable: string[] = [];

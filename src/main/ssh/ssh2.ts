@@ -1,0 +1,10 @@
+// ssh2 takes 30-40 ms to load: it is loaded on first use, so commands and app starts that never
+// reach a remote host (project list, a local run, opening the app) do not wait for it.
+import type * as Ssh2 from 'ssh2';
+
+let loaded: typeof Ssh2 | undefined;
+
+export function ssh2(): typeof Ssh2 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('ssh2') as typeof Ssh2);
+}
