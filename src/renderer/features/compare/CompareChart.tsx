@@ -89,7 +89,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
    * handler (not through a state change and an effect, which waited for a render and a paint).
    */
   const load = useCallback(
-    (window: Zoom) => {
+    (range: Zoom) => {
       const mine = ++generation.current;
       const toQuery = (v: number | undefined, runId: string) => {
         if (v === undefined) return undefined;
@@ -103,10 +103,10 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
           if (axis === 'tokens' && !scales.current.has(runId)) {
             scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
           }
-          const from = toQuery(window.from, runId);
-          const to = toQuery(window.to, runId);
+          const from = toQuery(range.from, runId);
+          const to = toQuery(range.to, runId);
           const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: bucketsFor(runIds.length), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
-          if (window.from === undefined) {
+          if (range.from === undefined) {
             const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
             if (first !== undefined) starts.current.set(runId, first);
           }
@@ -122,9 +122,15 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
     [client, runIds, metric, axis],
   );
 
-  // A new metric, axis or set of runs starts zoomed out.
+  // A new metric, axis or set of runs starts zoomed out, the chart's own zoom window included (its
+  // old window is in the old axis' units); that reset is not a zoom of the user's to load for.
+  const resetting = useRef(false);
   useEffect(() => {
     setZoom({});
+    resetting.current = true;
+    instance.current?.dispatchAction({ type: 'dataZoom', start: 0, end: 100 });
+    instance.current?.dispatchAction({ type: 'hideTip' }); // it would show the old axis' value until the pointer moves
+    resetting.current = false;
     load({});
     return () => {
       generation.current++;
@@ -133,9 +139,10 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
 
   const onZoom = useCallback(
     (from: number | undefined, to: number | undefined) => {
-      const window = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-      setZoom(window);
-      load(window);
+      if (resetting.current) return;
+      const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+      setZoom(range);
+      load(range);
     },
     [load],
   );
