@@ -63,6 +63,8 @@ const COLUMNS = 14;
 
 export class PyramidBatch {
   private readonly series = new Map<number, SeriesBatch>();
+  /** The series of the last point added: points of one series mostly come in a row. */
+  private last: SeriesBatch | undefined;
   private readonly upsert;
 
   private readonly upsertMany;
@@ -89,8 +91,9 @@ export class PyramidBatch {
 
   /** A point appended at rank idx of its series. A series' points must come in idx order. */
   add(seriesId: number, idx: number, value: number | null, step: number | null, ts: number): void {
-    let batch = this.series.get(seriesId);
+    let batch = this.last?.seriesId === seriesId ? this.last : this.series.get(seriesId);
     if (!batch) this.series.set(seriesId, (batch = { seriesId, open: [], closed: [] }));
+    this.last = batch;
     const bucket = Math.floor(idx / LEVEL_SIZES[1]!);
     const open = batch.open[1];
     if (open && open.bucket === bucket) {
@@ -150,10 +153,11 @@ export class PyramidBatch {
       }
     }
     for (let i = 0; i < rows.length; i += COLUMNS) this.upsert.run(rows.slice(i, i + COLUMNS));
-    this.series.clear();
+    this.clear();
   }
 
   clear(): void {
     this.series.clear();
+    this.last = undefined;
   }
 }

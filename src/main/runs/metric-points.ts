@@ -63,6 +63,8 @@ export class MetricPoints {
   store(runId: string, stream: string, text: string, from: number, markers: Marker[]): { added: number; malformed: number } {
     // A series' state is read fresh in each call: another process may have added points.
     const open = new Map<string, Open>();
+    let lastName = '';
+    let lastSeries: Open | undefined;
     let added = 0;
     let malformed = 0;
     for (let start = from; start < text.length; ) {
@@ -80,11 +82,14 @@ export class MetricPoints {
         malformed++;
         continue;
       }
-      for (let i = 0; i < line.names.length; i++) {
+      for (let i = 0; i < line.count; i++) {
         const name = line.names[i]!;
         const value = line.values[i]!;
-        let series = open.get(name);
+        // Most lines carry the metrics of the line before: check that before the map.
+        let series = name === lastName ? lastSeries : open.get(name);
         if (!series) open.set(name, (series = this.open(runId, stream, name, line.kind)));
+        lastName = name;
+        lastSeries = series;
         const state = series.state;
         // Sequence numbers only grow in a series: one not above the last was stored already.
         if (line.seq <= state.lastSeq) continue;
