@@ -107,6 +107,11 @@ describe('the runs table', () => {
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
     await expect.poll(async () => (await chart.getAttribute('data-from')) !== '').toBe(true);
+    // Changing the smoothing redraws the same window: the zoom is kept, and no run is queried again.
+    const zoomed = [await chart.getAttribute('data-from'), await chart.getAttribute('data-loads')];
+    await page.getByLabel('Smoothing').fill('0.5');
+    await expect.poll(async () => chart.getAttribute('data-smoothing')).toBe('0.5');
+    expect([await chart.getAttribute('data-from'), await chart.getAttribute('data-loads')]).toEqual(zoomed);
     const config = page.getByRole('table', { name: 'Config differences' });
     await expect.poll(async () => page.getByRole('table', { name: 'Config differences' }).locator('tbody tr').count()).toBeGreaterThan(0);
     // Same lr in all three: with differences only, lr is not listed, but rank or seed is.

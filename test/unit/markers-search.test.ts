@@ -9,6 +9,7 @@ import { tempDir } from '../support/tunebench';
 let engine: Engine;
 const RUN = '01ARZ3NDEKTSV4RRFFQ69G5FA1';
 const OTHER = '01ARZ3NDEKTSV4RRFFQ69G5FA2';
+const EARLY = '01ARZ3NDEKTSV4RRFFQ69G5FA3';
 
 function ingest(ingestor: Ingestor, runId: string, file: string, kind: 'log' | 'clock' | 'metrics', text: string) {
   const cursor = ingestor.cursor(runId, file) ?? ingestor.startEpoch(runId, file, 'f', undefined);
@@ -19,7 +20,7 @@ beforeAll(async () => {
   engine = openEngine({ dataDir: tempDir() });
   const p = await engine.call('projects.create', { name: 'p' });
   const host = (await engine.call('hosts.list', {}))[0]!;
-  for (const id of [RUN, OTHER]) {
+  for (const id of [RUN, OTHER, EARLY]) {
     engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(id, p.id, host.id);
   }
   const ingestor = new Ingestor(engine.db);
@@ -42,6 +43,10 @@ beforeAll(async () => {
   const line6 = Buffer.byteLength(['step 1 loss 2.3', 'Traceback (most recent call last):', '  File "train.py", line 3, in <module>', 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB', 'NCCL WARN Watchdog timeout: collective failed', ''].join('\n'));
   ingest(ingestor, RUN, 'logs/output.clock', 'clock', [{ offset: 0, ts: 1 }, { offset: 16, ts: 100.5 }, { offset: line6, ts: 151 }].map((t) => JSON.stringify(t)).join('\n') + '\nnot json\n');
   ingest(ingestor, OTHER, 'logs/output.log', 'log', 'CUDA out of memory on the other run\n');
+  // A run that fails while loading its model, before it logs any step.
+  ingest(ingestor, EARLY, 'logs/output.log', 'log', 'Traceback (most recent call last):\n');
+  ingest(ingestor, EARLY, 'logs/output.clock', 'clock', '{"offset": 0, "ts": 0.5}\n');
+  ingest(ingestor, EARLY, 'metrics.jsonl', 'metrics', '{"seq": 1, "ts": 1, "step": 1, "m": {"loss": 2}}\n');
   const lines: string[] = [];
   for (let i = 1; i <= 200; i++) {
     const loss = i === 120 ? 40 : i >= 150 && i < 155 ? 'nan' : 2 - i / 1000 + (i % 3) * 0.01;
@@ -74,6 +79,8 @@ describe('markers', () => {
       ['nccl_error', 'log', 5, 100],
       ['restart', 'log', 6, 151],
     ]);
+    // A line written before the first step logged has no step.
+    expect((await engine.call('runs.markers', { id: EARLY })).map((m) => [m.kind, m.line, m.step])).toEqual([['traceback', 1, null]]);
     // A run without a clock keeps each marker in its own place only.
     expect((await engine.call('runs.markers', { id: OTHER })).map((m) => [m.line, m.step])).toEqual([[1, null]]);
     expect(engine.db.prepare('SELECT malformed_lines AS n FROM runs WHERE id = ?').get(RUN)).toEqual({ n: 1 }); // "not json" in the clock

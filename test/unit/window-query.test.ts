@@ -130,6 +130,14 @@ describe('the window query', () => {
       expect(result.points.length, `${axis} [${from}, ${to}]`).toBe(Math.max(0, hi - lo + 1));
       if (hi >= lo) expect([result.points[0]!.idx, result.points.at(-1)!.idx]).toEqual([lo, hi]);
     }
+    // Steps so far apart that the search's interpolation overflows: it bisects instead.
+    const huge = '01ARZ3NDEKTSV4RRFFQ69G5F98';
+    engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(huge, host.id);
+    const far = [-1e308, 1e308, 1e308].map((step, i) => JSON.stringify({ seq: i + 1, ts: i, step, m: { loss: i } })).join('\n') + '\n';
+    ingestor.store(huge, 'metrics.jsonl', 'metrics', ingestor.startEpoch(huge, 'metrics.jsonl', 'f', undefined), Buffer.from(far), false);
+    const farId = (engine.db.prepare('SELECT id FROM metric_series WHERE run_id = ?').get(huge) as { id: number }).id;
+    const farResult = queries.run({ seriesId: farId, x: 'step', from: 1e308, maxBuckets: 10 });
+    expect(farResult.kind === 'points' && farResult.points.map((p) => p.idx)).toEqual([1, 2]);
     engine.close();
   });
 

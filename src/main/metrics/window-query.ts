@@ -70,12 +70,15 @@ export class WindowQueries {
     let xHi: number | undefined; // x at rank hi, once probed
     let bisect = false;
     while (lo < hi) {
+      // Where v falls between the two ranks known on either side; not finite when x is flat there
+      // (or so large that the fraction overflows): then bisect, as after a guess that failed.
+      const fraction = xLo === undefined || xHi === undefined ? NaN : (v - xLo) / (xHi - xLo);
+      const guessed: boolean = !bisect && Number.isFinite(fraction);
       let mid: number;
       if (xLo === undefined) mid = lo; // the ends first
       else if (xHi === undefined) mid = hi - 1;
-      else if (bisect || !(xHi > xLo)) mid = (lo + hi) >>> 1;
-      else mid = Math.min(hi - 1, Math.max(lo, lo - 1 + Math.ceil(((v - xLo) / (xHi - xLo)) * (hi - lo + 1))));
-      const guessed: boolean = xLo !== undefined && xHi !== undefined && !bisect && xHi > xLo;
+      else if (guessed) mid = Math.min(hi - 1, Math.max(lo, lo - 1 + Math.ceil(fraction * (hi - lo + 1))));
+      else mid = (lo + hi) >>> 1;
       const before = hi - lo;
       const xm = this.xAt(seriesId, mid, x);
       if (strict ? xm > v : xm >= v) [hi, xHi] = [mid, xm];

@@ -74,7 +74,7 @@ export class Ingestor {
       lastLine: db.prepare<[string], { n: number | null }>('SELECT max(n) AS n FROM log_lines WHERE run_id = ?'),
       insertLine: db.prepare<[string, number, number, number, string]>('INSERT OR IGNORE INTO log_lines (run_id, n, epoch, offset, text) VALUES (?, ?, ?, ?, ?)'),
       addMalformed: db.prepare<[number, string]>('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE id = ?'),
-      addTick: db.prepare<[string, number, number]>('INSERT OR IGNORE INTO log_clock (run_id, offset, ts) VALUES (?, ?, ?)'),
+      addTick: db.prepare<[string, number, number, number]>('INSERT OR IGNORE INTO log_clock (run_id, epoch, offset, ts) VALUES (?, ?, ?, ?)'),
       addEvent: db.prepare<[string, number, string, number | null, string]>('INSERT INTO run_events (run_id, ts, kind, step, data) VALUES (?, ?, ?, ?, ?)'),
       addMarker: db.prepare<[string, string, number | null, number | null, string]>('INSERT INTO run_markers (run_id, kind, line, step, detail) VALUES (?, ?, ?, ?, ?)'),
       markerCount: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM run_markers WHERE run_id = ? AND kind = ?'),
@@ -141,7 +141,7 @@ export class Ingestor {
       } else if (kind === 'clock') {
         for (const line of lines) {
           const tick = parseClockLine(line.text);
-          if (tick) this.stmts.addTick.run(runId, tick.offset, tick.ts);
+          if (tick) this.stmts.addTick.run(runId, cursor.epoch, tick.offset, tick.ts);
           else if (line.text.trim() !== '') malformed++;
         }
       } else if (kind === 'events') {

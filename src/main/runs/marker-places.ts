@@ -21,8 +21,8 @@ export class MarkerPlaces {
       ),
       line: db.prepare<[string, number], { offset: number; epoch: number }>('SELECT offset, epoch FROM log_lines WHERE run_id = ? AND n = ?'),
       lastLine: db.prepare<[string], { n: number | null; epoch: number | null }>('SELECT max(n) AS n, max(epoch) AS epoch FROM log_lines WHERE run_id = ?'),
-      timeAt: db.prepare<[string, number], { ts: number }>('SELECT ts FROM log_clock WHERE run_id = ? AND offset <= ? ORDER BY offset DESC LIMIT 1'),
-      offsetAt: db.prepare<[string, number], { offset: number }>('SELECT offset FROM log_clock WHERE run_id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1'),
+      timeAt: db.prepare<[string, number, number], { ts: number }>('SELECT ts FROM log_clock WHERE run_id = ? AND epoch = ? AND offset <= ? ORDER BY offset DESC LIMIT 1'),
+      offsetAt: db.prepare<[string, number, number], { offset: number }>('SELECT offset FROM log_clock WHERE run_id = ? AND epoch = ? AND ts <= ? ORDER BY ts DESC LIMIT 1'),
     };
   }
 
@@ -39,18 +39,20 @@ export class MarkerPlaces {
   /** The step the run had logged when the line was written. */
   private stepAtLine(runId: string, series: number, n: number): number | null {
     const line = this.stmts.line.get(runId, n);
-    const ts = line && this.stmts.timeAt.get(runId, line.offset)?.ts;
+    const ts = line && this.stmts.timeAt.get(runId, line.epoch, line.offset)?.ts;
     if (ts === undefined) return null;
+    // The last point logged by then; none when the line came first (an error while loading the model).
     const rank = this.windows.firstPast(series, 'time', ts, true) - 1;
-    return this.windows.pointAt(series, Math.max(0, rank))?.step ?? null;
+    return rank < 0 ? null : (this.windows.pointAt(series, rank)?.step ?? null);
   }
 
   /** The first log line written at or after the time the step was logged (of the log's latest epoch). */
   private lineAtStep(runId: string, series: number, step: number): number | null {
     const point = this.windows.pointAt(series, this.windows.firstPast(series, 'step', step, false));
-    const offset = point && this.stmts.offsetAt.get(runId, point.ts)?.offset;
     const last = this.stmts.lastLine.get(runId);
-    if (offset === undefined || !last?.n) return null;
+    if (!point || !last?.n) return null;
+    const offset = this.stmts.offsetAt.get(runId, last.epoch!, point.ts)?.offset;
+    if (offset === undefined) return null;
     // Lines are numbered in file order, so offsets rise with n within an epoch: bisect on n.
     let lo = 1;
     let hi = last.n + 1;

@@ -7,12 +7,15 @@ export const migration: Migration = {
   version: 8,
   name: 'log-clock',
   up: `
+    -- epoch: the clock file's epoch (see run_cursors); a replaced log comes with a replaced clock,
+    -- so it is matched with the log lines' epoch.
     CREATE TABLE log_clock (
       run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+      epoch  INTEGER NOT NULL,
       offset INTEGER NOT NULL,  -- byte offset in logs/output.log where the lines written at ts start
       ts     REAL NOT NULL,
-      PRIMARY KEY (run_id, offset)
+      PRIMARY KEY (run_id, epoch, offset)
     ) STRICT, WITHOUT ROWID;
-    CREATE INDEX log_clock_ts ON log_clock (run_id, ts);
+    CREATE INDEX log_clock_ts ON log_clock (run_id, epoch, ts);
   `,
 };

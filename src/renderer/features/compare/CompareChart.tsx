@@ -83,6 +83,11 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
   const instance = useRef<echarts.ECharts | null>(null);
 
   const generation = useRef(0);
+  // The page hands a new array of the same ids on every render: key the loading on the ids
+  // themselves, or each slider tick would reload every run and throw the user's zoom away.
+  const runKey = runIds.join(',');
+  const ids = useRef(runIds);
+  ids.current = runIds;
 
   /**
    * Queries every run for the window and shows the answers together. Called straight from the zoom
@@ -98,6 +103,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
         if (axis === 'tokens') return scales.current.get(runId)?.stepAt(v);
         return v;
       };
+      const runIds = ids.current;
       void Promise.all(
         runIds.map(async (runId) => {
           if (axis === 'tokens' && !scales.current.has(runId)) {
@@ -119,7 +125,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
         setLoads((n) => n + 1);
       });
     },
-    [client, runIds, metric, axis],
+    [client, runKey, metric, axis], // eslint-disable-line react-hooks/exhaustive-deps
   );
 
   // A new metric, axis or set of runs starts zoomed out, the chart's own zoom window included (its
@@ -188,7 +194,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
       yAxis: logScale ? { type: 'log', logBase: 10 } : { type: 'value', scale: true },
       series: out,
     };
-  }, [series, smoothing, axis, logScale, runIds, groups, hidden]);
+  }, [series, smoothing, axis, logScale, runKey, groups, hidden]); // eslint-disable-line react-hooks/exhaustive-deps
   const ref = useECharts(option, { onZoom, onHiddenCurves: setHidden, instance, renderedTag: String(loads) });
 
   // What the chart was given, as attributes for tests: the highest value (a spike must reach it) and the last x.
