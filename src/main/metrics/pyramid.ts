@@ -70,9 +70,9 @@ export class PyramidBatch {
   private readonly upsertMany;
 
   constructor(db: Database.Database) {
-    // Buckets are written 32 to a statement when there are that many (one call per row measured
-    // ~2 us, most of it the call itself). Rows of one statement are applied in order, so a bucket
-    // that is already stored is merged exactly as by single-row upserts.
+    // Buckets are written 32 to a statement when there are that many: upkeep for 1M points measured
+    // 193-200 ms against 233-243 ms at one row per call. Rows of one statement are applied in order,
+    // so a bucket that is already stored is merged exactly as by single-row upserts.
     const upsert = (rows: number) => `
       INSERT INTO metric_buckets (series_id, level, bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts)
       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
