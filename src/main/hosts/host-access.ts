@@ -26,6 +26,22 @@ export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * The JSON our remote scripts print as their last line. Shell start-up files (~/.bashrc) sometimes
+ * print text before it even for commands run over SSH: the last line is what counts.
+ */
+export function jsonOutput(stdout: string, what: string): unknown {
+  const last = stdout.trimEnd().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last);
+  } catch {
+    throw new EngineError(
+      'REMOTE_COMMAND_FAILED',
+      `${what} did not print its result (got "${stdout.trim().slice(-200)}"). If a shell start-up file on the host (~/.bashrc) prints text, make it quiet for non-interactive shells.`,
+    );
+  }
+}
+
 export class LocalAccess implements HostAccess {
   closed = false;
 

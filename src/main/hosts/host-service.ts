@@ -9,7 +9,7 @@ import { EngineError } from '../errors';
 import { connectSsh, parseJumpSpec, type SshOptions, type SshTarget } from '../ssh/connect';
 import { parseSshConfig } from '../ssh/ssh-config';
 import { PACKAGE_ROOT } from '../version';
-import { LocalAccess, shQuote, SshAccess, type HostAccess } from './host-access';
+import { jsonOutput, LocalAccess, shQuote, SshAccess, type HostAccess } from './host-access';
 import { HostStore } from './host-store';
 
 export interface HostServiceOptions {
@@ -128,11 +128,20 @@ export class HostService {
     const pooled = this.pool.get(host.id);
     if (pooled) {
       return pooled.then(
-        (a) => (a.closed ? this.reconnect(host) : a),
-        () => this.reconnect(host),
+        (a) => (a.closed ? this.replace(host, pooled) : a),
+        () => this.replace(host, pooled),
       );
     }
     return this.reconnect(host);
+  }
+
+  /**
+   * Reconnects in place of a connection found dead, once: every caller that was waiting on it gets
+   * the same new one (each reconnecting on its own left all but the last connection open).
+   */
+  private replace(host: Host, dead: Promise<HostAccess>): Promise<HostAccess> {
+    const current = this.pool.get(host.id);
+    return current && current !== dead ? current : this.reconnect(host);
   }
 
   private reconnect(host: Host): Promise<HostAccess> {
@@ -162,8 +171,7 @@ export class HostService {
   }
 
   /** Forgets the pooled connection (after a failure), so the next use reconnects. */
-  drop(hostId: string, options: { resetBackoff?: boolean } = {}): void {
-    if (options.resetBackoff) this.backoff.delete(hostId);
+  drop(hostId: string): void {
     const pooled = this.pool.get(hostId);
     this.pool.delete(hostId);
     pooled?.then((a) => a.close(), () => {});
@@ -209,7 +217,9 @@ export class HostService {
     if (r.code !== 0) {
       throw new EngineError('REMOTE_COMMAND_FAILED', `Probing ${host.name} with \`${host.python}\` failed (exit ${r.code}): ${r.stderr.trim().slice(-500) || 'no output'}. Set the host's Python with --python.`);
     }
-    return HostProbe.parse(JSON.parse(r.stdout));
+    const probe = HostProbe.safeParse(jsonOutput(r.stdout, `Probing ${host.name}`));
+    if (!probe.success) throw new EngineError('REMOTE_COMMAND_FAILED', `Probing ${host.name} gave an answer this version cannot read (${probe.error.issues[0]?.message ?? 'bad shape'}). Update Tunebench, or report it with the host's OS and Python.`);
+    return probe.data;
   }
 
   close(): void {

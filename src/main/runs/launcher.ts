@@ -79,11 +79,13 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
   const root = host.runRoot.replace(/\/+$/, '');
   const remoteDir = `${root}/runs/${id}`;
   const rendered = recipe.render(parsed.data, { python: host.python, ...(dataset ? { dataset: `data/${dataset.name}` } : {}) });
+  // Reach the host before recording the run: an unknown host key or a passphrase the CLI asks for
+  // (and then launches again) must not leave a FAILED run behind.
+  const access = await deps.hosts.access(host, { now: true });
   deps.runs.insert({ id, projectId: project.id, hostId: host.id, recipe: recipe.name, params: parsed.data, remoteDir, status: 'QUEUED' });
   deps.onChanged(id);
 
   try {
-    const access = await deps.hosts.access(host, { now: true });
     // `mkdir` without -p on the run directory is the atomic claim: two launchers can never share one.
     await run(access, `mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`, 'Creating the run directory');
     const runJson = {

@@ -2,7 +2,7 @@
 // sequence number) and works out its status from the supervisor's files, the heartbeat and the pid.
 import { FINAL_STATUSES, type Run, type RunStatus } from '../../shared/domain/run';
 import { EngineError } from '../errors';
-import { shQuote, type HostAccess } from '../hosts/host-access';
+import { jsonOutput, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import { backendFor } from './backends';
 import { Ingestor, type StreamKind } from './ingest';
@@ -83,7 +83,7 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
     access = await deps.hosts.access(host);
     const r = await access.exec(`${host.python} ${shQuote(`${run.remoteDir}/.tb/probe_run.py`)} ${shQuote(run.remoteDir)}`, { timeoutMs: 30_000 });
     if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Reading the run's state failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
-    const probe = JSON.parse(r.stdout) as RemoteProbe;
+    const probe = jsonOutput(r.stdout, "Reading the run's state") as RemoteProbe;
     let logLines = 0;
     for (const [file, kind] of STREAMS) {
       const added = await ingestStream(deps, access, run, file, kind, probe.files[file]);
