@@ -66,11 +66,12 @@ export function openEngine(options: EngineOptions = {}): Engine {
     ...(options.passphrases ? { passphrases: options.passphrases } : {}),
   });
   const runs = new RunStore(db);
-  const metrics = new MetricQueries(db);
+  const windows = new WindowQueries(db);
+  const metrics = new MetricQueries(db, windows);
   const candidates = new CandidateStore(db, projects, runs);
   const runsTable = new RunsTable(db);
   const logSearch = new LogSearch(db);
-  const markerPlaces = new MarkerPlaces(db, new WindowQueries(db));
+  const markerPlaces = new MarkerPlaces(db, windows);
   const syncDeps: SyncDeps = {
     hosts,
     runs,
@@ -79,7 +80,6 @@ export function openEngine(options: EngineOptions = {}): Engine {
     onLogAppended: (runId, lines) => events.emit('runs.logAppended', { runId, lines }),
     ...(options.heartbeatStaleSeconds !== undefined ? { heartbeatStaleSeconds: options.heartbeatStaleSeconds } : {}),
   };
-  runs.failStaleLaunches(10 * 60_000);
   const watcher = new RunWatcher(syncDeps, options.runSyncIntervalMs ?? 0);
 
   const info = (transport: AppInfo['transport']): AppInfo => ({
@@ -141,7 +141,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'runs.checkpoints': (input) => {
       const run = runs.get(input.id);
       const { objective } = projects.get(run.projectId);
-      return { objective, ...runCheckpoints(db, run.id, objective) };
+      return { objective, ...runCheckpoints(db, windows, run.id, objective) };
     },
     'runs.markers': (input) => {
       const id = runs.requireId(input.id);

@@ -69,6 +69,8 @@ describe('the runs table', () => {
     const byLr = await table('', { key: 'lr', dir: 'desc' });
     expect(byLr.rows[0]!.params.lr).toBe(5e-4);
     await expect(table('', { key: 'nonsense.max', dir: 'asc' })).rejects.toMatchObject({ info: { code: 'VALIDATION_FAILED' } });
+    await expect(table('', { key: 'nonsense.max', dir: 'asc' })).rejects.toThrow(/^Cannot sort by "nonsense.max": no run has a field, parameter or metric "nonsense.max". Try one of: id, status/);
+    await expect(table('', { key: 'loss', dir: 'asc' })).rejects.toThrow('Cannot sort by "loss": say which value of loss: loss.min, loss.max or loss.last.');
   });
 
   it.each([

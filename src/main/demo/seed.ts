@@ -1,5 +1,6 @@
 // `tunebench demo seed`: a synthetic project of finished runs for newcomers, tests and benchmarks.
 // Points go through the real ingest path (JSONL lines, cursors, pyramid), so what you see is what runs produce.
+import { EngineError } from '../errors';
 import type Database from 'better-sqlite3';
 import { newUlid } from '../../shared/ids';
 import type { HostService } from '../hosts/host-service';
@@ -31,7 +32,8 @@ export function seedDemo(db: Database.Database, projects: ProjectStore, hosts: H
   let project;
   try {
     project = projects.get(name);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof EngineError && err.code === 'PROJECT_NOT_FOUND')) throw err; // a busy or full database is not "no project"
     project = projects.create({ name, description: 'Synthetic runs made by `tunebench demo seed`.', baseModel: 'demo/char-lm-tiny' });
   }
   const local = hosts.list().find((h) => h.kind === 'local')!;

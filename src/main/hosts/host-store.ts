@@ -38,7 +38,14 @@ const toHost = (r: HostRow): Host => ({
 export const DEFAULT_SSH_RUN_ROOT = '.tunebench';
 
 export class HostStore {
-  constructor(private readonly db: Database.Database) {}
+  // Prepared once: every sync of every run looks its host up.
+  private readonly byId;
+  private readonly byName;
+
+  constructor(private readonly db: Database.Database) {
+    this.byId = db.prepare<[string], HostRow>('SELECT * FROM hosts WHERE id = ?');
+    this.byName = db.prepare<[string], HostRow>('SELECT * FROM hosts WHERE name = ?');
+  }
 
   /** Every data directory has the local machine as a host; its runs live under the data directory. */
   ensureLocalHost(dataDir: string): void {
@@ -55,9 +62,7 @@ export class HostStore {
 
   get(ref: string): Host {
     const key = ref.trim();
-    const row =
-      (ULID_PATTERN.test(key) ? this.db.prepare<[string], HostRow>('SELECT * FROM hosts WHERE id = ?').get(key) : undefined) ??
-      this.db.prepare<[string], HostRow>('SELECT * FROM hosts WHERE name = ?').get(key);
+    const row = (ULID_PATTERN.test(key) ? this.byId.get(key) : undefined) ?? this.byName.get(key);
     if (!row) throw new EngineError('HOST_NOT_FOUND', `No host named "${key.slice(0, 100)}". List hosts with \`tunebench host list\`.`);
     return toHost(row);
   }

@@ -2,14 +2,15 @@
 import type Database from 'better-sqlite3';
 import type { SeriesSummary, WindowResult } from '../../shared/domain/metrics';
 import { EngineError } from '../errors';
-import { WindowQueries, type XAxis } from './window-query';
+import type { WindowQueries, XAxis } from './window-query';
 
 export class MetricQueries {
-  private readonly windows: WindowQueries;
   private readonly stmts;
 
-  constructor(db: Database.Database) {
-    this.windows = new WindowQueries(db);
+  constructor(
+    db: Database.Database,
+    private readonly windows: WindowQueries,
+  ) {
     this.stmts = {
       series: db.prepare<[string], SeriesSummary>(
         'SELECT name, stream, kind, points, min, min_step AS minStep, max, max_step AS maxStep, last, last_step AS lastStep FROM metric_series WHERE run_id = ? ORDER BY stream, name',

@@ -18,25 +18,30 @@ interface CandidateRow {
 }
 
 export class CandidateStore {
+  private readonly stmts;
+
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly projects: ProjectStore,
     private readonly runs: RunStore,
-  ) {}
+  ) {
+    this.stmts = {
+      best: db.prepare<[string, string], { min: number | null; min_step: number | null; max: number | null; max_step: number | null }>(
+        "SELECT min, min_step, max, max_step FROM metric_series WHERE run_id = ? AND stream = 'metrics' AND name = ?",
+      ),
+      insert: db.prepare<[string, string, string, string | null, string, number]>('INSERT INTO candidates (id, project_id, run_id, checkpoint, reason, proposed_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      list: db.prepare<[string], CandidateRow>('SELECT * FROM candidates WHERE project_id = ? ORDER BY proposed_at DESC, id DESC'),
+    };
+  }
 
   /** The run's best value of the objective, and its step, from the summary kept at ingest. */
   private best(runId: string, project: Project): Candidate['objective'] {
-    const row = this.db
-      .prepare<[string, string], { min: number | null; min_step: number | null; max: number | null; max_step: number | null }>(
-        "SELECT min, min_step, max, max_step FROM metric_series WHERE run_id = ? AND stream = 'metrics' AND name = ?",
-      )
-      .get(runId, project.objective.metric);
+    const row = this.stmts.best.get(runId, project.objective.metric);
     const min = project.objective.goal === 'minimize';
     return { ...project.objective, best: (min ? row?.min : row?.max) ?? null, step: (min ? row?.min_step : row?.max_step) ?? null };
   }
 
-  private toCandidate(r: CandidateRow): Candidate {
-    const project = this.projects.get(r.project_id);
+  private toCandidate(r: CandidateRow, project: Project): Candidate {
     return { id: r.id, projectId: r.project_id, runId: r.run_id, checkpoint: r.checkpoint, reason: r.reason, proposedAt: r.proposed_at, objective: this.best(r.run_id, project) };
   }
 
@@ -45,26 +50,21 @@ export class CandidateStore {
     if (run.status !== 'SUCCEEDED') {
       throw new EngineError('VALIDATION_FAILED', `Run ${run.id} is ${run.status}; only a run that SUCCEEDED can be a production candidate.`);
     }
-    const id = newUlid();
-    this.db
-      .prepare('INSERT INTO candidates (id, project_id, run_id, checkpoint, reason, proposed_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, run.projectId, run.id, input.checkpoint ?? null, input.reason, Date.now());
-    return this.toCandidate(this.db.prepare<[string], CandidateRow>('SELECT * FROM candidates WHERE id = ?').get(id)!);
+    const row: CandidateRow = { id: newUlid(), project_id: run.projectId, run_id: run.id, checkpoint: input.checkpoint ?? null, reason: input.reason, proposed_at: Date.now() };
+    this.stmts.insert.run(row.id, row.project_id, row.run_id, row.checkpoint, row.reason, row.proposed_at);
+    return this.toCandidate(row, this.projects.get(run.projectId));
   }
 
   list(projectRef: string): Candidate[] {
     const project = this.projects.get(projectRef);
-    return this.db
-      .prepare<[string], CandidateRow>('SELECT * FROM candidates WHERE project_id = ? ORDER BY proposed_at DESC, id DESC')
-      .all(project.id)
-      .map((r) => this.toCandidate(r));
+    return this.stmts.list.all(project.id).map((r) => this.toCandidate(r, project));
   }
 
   /** Saves a finished run's recipe and parameters as the project's own, for reuse. */
   saveRecipeFrom(projectRef: string, runId: string): Project {
     const project = this.projects.get(projectRef);
     const run = this.runs.get(runId);
-    if (run.projectId !== project.id) throw new EngineError('VALIDATION_FAILED', `Run ${run.id} belongs to another project.`);
+    if (run.projectId !== project.id) throw new EngineError('VALIDATION_FAILED', `Run ${run.id} belongs to another project, not ${project.name}. Choose one of ${project.name}'s runs.`);
     if (!FINAL_STATUSES.includes(run.status)) throw new EngineError('VALIDATION_FAILED', `Run ${run.id} is still ${run.status}; save its recipe once it has finished.`);
     return this.projects.setRecipe(project.id, { name: run.recipe, params: run.params, fromRunId: run.id });
   }

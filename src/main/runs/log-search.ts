@@ -18,7 +18,11 @@ export function ftsQuery(q: string): string {
 }
 
 export class LogSearch {
-  constructor(private readonly db: Database.Database) {}
+  private readonly markerRows;
+
+  constructor(private readonly db: Database.Database) {
+    this.markerRows = db.prepare<[string], Marker>('SELECT kind, line, step, detail FROM run_markers WHERE run_id = ? ORDER BY coalesce(line, 0), coalesce(step, 0), id');
+  }
 
   search(q: { query: string; runId?: string | undefined; projectId?: string | undefined; limit: number }): LogHit[] {
     const match = ftsQuery(q.query);
@@ -30,6 +34,6 @@ export class LogSearch {
   }
 
   markers(runId: string): Marker[] {
-    return this.db.prepare('SELECT kind, line, step, detail FROM run_markers WHERE run_id = ? ORDER BY coalesce(line, 0), coalesce(step, 0), id').all(runId) as Marker[];
+    return this.markerRows.all(runId);
   }
 }

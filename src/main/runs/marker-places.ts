@@ -20,7 +20,9 @@ export class MarkerPlaces {
         "SELECT id FROM metric_series WHERE run_id = ? AND stream = 'metrics' ORDER BY name = 'loss' DESC, name = 'eval_loss' DESC, points DESC LIMIT 1",
       ),
       line: db.prepare<[string, number], { offset: number; epoch: number }>('SELECT offset, epoch FROM log_lines WHERE run_id = ? AND n = ?'),
-      lastLine: db.prepare<[string], { n: number | null; epoch: number | null }>('SELECT max(n) AS n, max(epoch) AS epoch FROM log_lines WHERE run_id = ?'),
+      lastLine: db.prepare<[string], { n: number; epoch: number }>('SELECT n, epoch FROM log_lines WHERE run_id = ? ORDER BY n DESC LIMIT 1'),
+      // Uses the (run_id, epoch, offset) index.
+      lineFrom: db.prepare<[string, number, number], { n: number }>('SELECT n FROM log_lines WHERE run_id = ? AND epoch = ? AND offset >= ? ORDER BY offset LIMIT 1'),
       timeAt: db.prepare<[string, number, number], { ts: number }>('SELECT ts FROM log_clock WHERE run_id = ? AND epoch = ? AND offset <= ? ORDER BY offset DESC LIMIT 1'),
       offsetAt: db.prepare<[string, number, number], { offset: number }>('SELECT offset FROM log_clock WHERE run_id = ? AND epoch = ? AND ts <= ? ORDER BY ts DESC LIMIT 1'),
     };
@@ -28,10 +30,11 @@ export class MarkerPlaces {
 
   place(runId: string, markers: Marker[]): MarkerOut[] {
     const series = this.stmts.series.get(runId)?.id;
+    const last = this.stmts.lastLine.get(runId);
     return markers.map((m) => ({
       ...m,
       from: m.line !== null ? 'log' : 'metrics',
-      line: m.line ?? (m.step !== null && series !== undefined ? this.lineAtStep(runId, series, m.step) : null),
+      line: m.line ?? (m.step !== null && series !== undefined && last ? this.lineAtStep(runId, series, m.step, last) : null),
       step: m.step ?? (m.line !== null && series !== undefined ? this.stepAtLine(runId, series, m.line) : null),
     }));
   }
@@ -47,21 +50,10 @@ export class MarkerPlaces {
   }
 
   /** The first log line written at or after the time the step was logged (of the log's latest epoch). */
-  private lineAtStep(runId: string, series: number, step: number): number | null {
+  private lineAtStep(runId: string, series: number, step: number, last: { n: number; epoch: number }): number | null {
     const point = this.windows.pointAt(series, this.windows.firstPast(series, 'step', step, false));
-    const last = this.stmts.lastLine.get(runId);
-    if (!point || !last?.n) return null;
-    const offset = this.stmts.offsetAt.get(runId, last.epoch!, point.ts)?.offset;
+    const offset = point && this.stmts.offsetAt.get(runId, last.epoch, point.ts)?.offset;
     if (offset === undefined) return null;
-    // Lines are numbered in file order, so offsets rise with n within an epoch: bisect on n.
-    let lo = 1;
-    let hi = last.n + 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const l = this.stmts.line.get(runId, mid)!;
-      if (l.epoch < last.epoch! || (l.epoch === last.epoch && l.offset < offset)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo <= last.n ? lo : last.n;
+    return this.stmts.lineFrom.get(runId, last.epoch, offset)?.n ?? last.n;
   }
 }

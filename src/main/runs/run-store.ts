@@ -51,13 +51,22 @@ const toRun = (r: RunRow): Run => ({
 const notFound = (id: string) => new EngineError('RUN_NOT_FOUND', `No run with id "${id.slice(0, 64)}". List runs with \`tunebench run list\`.`);
 
 export class RunStore {
-  // Prepared once: charts call get/requireId for every query, and preparing costs ~0.1 ms each time.
+  // Prepared once: charts, syncs and the watcher call these many times a second, and preparing
+  // costs ~0.1 ms each time.
   private readonly stmts;
 
   constructor(readonly db: Database.Database) {
     this.stmts = {
       get: db.prepare<[string], RunRow>(`${SELECT} WHERE r.id = ?`),
       exists: db.prepare<[string], { id: string }>('SELECT id FROM runs WHERE id = ?'),
+      // QUEUED runs are still being launched: the launcher owns them until they are STARTING.
+      unfinished: db.prepare<[], { id: string }>("SELECT id FROM runs WHERE status IN ('STARTING', 'RUNNING', 'CANCELLING') ORDER BY created_at"),
+      setStatus: db.prepare<[RunStatus, number | null, number, string | null, number, number, string]>(
+        `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
+           ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ?`,
+      ),
+      setDisconnected: db.prepare<[number, string | null, string]>('UPDATE runs SET disconnected = ?, last_error = coalesce(?, last_error) WHERE id = ?'),
+      logs: db.prepare<[string, number, number], { n: number; text: string }>('SELECT n, text FROM log_lines WHERE run_id = ? AND n > ? ORDER BY n LIMIT ?'),
     };
   }
 
@@ -88,11 +97,7 @@ export class RunStore {
   }
 
   unfinishedIds(): string[] {
-    return this.db
-      // QUEUED runs are still being launched: the launcher owns them until they are STARTING.
-      .prepare<[], { id: string }>("SELECT id FROM runs WHERE status IN ('STARTING', 'RUNNING', 'CANCELLING') ORDER BY created_at")
-      .all()
-      .map((r) => r.id);
+    return this.stmts.unfinished.all().map((r) => r.id);
   }
 
   /** A launch the app never finished (it quit mid-upload) would stay QUEUED forever: fail it, saying why. */
@@ -104,20 +109,15 @@ export class RunStore {
 
   setStatus(id: string, status: RunStatus, fields: { exitCode?: number | null; lastError?: string | null } = {}): void {
     const final = FINAL_STATUSES.includes(status);
-    this.db
-      .prepare(
-        `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
-           ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ?`,
-      )
-      .run(status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, final ? 1 : 0, Date.now(), id);
+    this.stmts.setStatus.run(status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, final ? 1 : 0, Date.now(), id);
   }
 
   setDisconnected(id: string, disconnected: boolean, lastError?: string): void {
-    this.db.prepare('UPDATE runs SET disconnected = ?, last_error = coalesce(?, last_error) WHERE id = ?').run(disconnected ? 1 : 0, lastError ?? null, id);
+    this.stmts.setDisconnected.run(disconnected ? 1 : 0, lastError ?? null, id);
   }
 
   logs(id: string, afterLine: number, limit: number): { n: number; text: string }[] {
-    return this.db.prepare<[string, number, number], { n: number; text: string }>('SELECT n, text FROM log_lines WHERE run_id = ? AND n > ? ORDER BY n LIMIT ?').all(id, afterLine, limit);
+    return this.stmts.logs.all(id, afterLine, limit);
   }
 
   metrics(id: string, name?: string) {

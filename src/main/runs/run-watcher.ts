@@ -13,6 +13,9 @@ export class RunWatcher {
 
   start(): void {
     if (this.intervalMs <= 0 || this.timer) return;
+    // Here, not at every engine open: a CLI command should not start with a write (it could wait
+    // on the app's ingest for the lock).
+    this.deps.runs.failStaleLaunches(10 * 60_000);
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
     this.tick();

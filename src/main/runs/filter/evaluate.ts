@@ -30,12 +30,19 @@ const STATS = new Set(['min', 'max', 'last']);
 export type Getter = (r: TableRow) => unknown;
 
 /** How to read a field (run field, metric summary, or parameter), or an error saying what exists. */
-export function fieldGetter(path: string[], known: { params: Set<string>; metrics: Set<string> }, at: number, source: string): Getter {
+/** Where a field name was written, for errors: a filter (with its position) or a sort key. */
+export interface FieldPlace {
+  /** Starts the error sentence, e.g. 'Filter error at position 5' or 'Cannot sort by "lss.min"'. */
+  label: string;
+  position?: number;
+}
+
+export function fieldGetter(path: string[], known: { params: Set<string>; metrics: Set<string> }, place: FieldPlace): Getter {
   const [head, ...rest] = path;
   if (rest.length === 0 && RUN_FIELDS[head!]) return RUN_FIELDS[head!]!;
   if (head === 'params' && rest.length > 0) {
     const name = rest.join('.');
-    if (!known.params.has(name)) throw unknown(`parameter "${name}"`, at, source, known);
+    if (!known.params.has(name)) throw unknown(`parameter "${name}"`, place, known);
     return (r) => r.params[name];
   }
   const stat = path[path.length - 1]!;
@@ -43,13 +50,17 @@ export function fieldGetter(path: string[], known: { params: Set<string>; metric
   if (path.length >= 2 && STATS.has(stat) && known.metrics.has(metric)) return (r) => r.summaries[metric]?.[stat as 'min'];
   const whole = path.join('.');
   if (known.params.has(whole)) return (r) => r.params[whole];
-  if (known.metrics.has(whole)) throw new EngineError('VALIDATION_FAILED', `Filter error at position ${at + 1}: say which value of ${whole}: ${whole}.min, ${whole}.max or ${whole}.last.`, { position: at + 1 });
-  throw unknown(`field, parameter or metric "${whole}"`, at, source, known);
+  if (known.metrics.has(whole)) throw placeError(place, `say which value of ${whole}: ${whole}.min, ${whole}.max or ${whole}.last.`);
+  throw unknown(`field, parameter or metric "${whole}"`, place, known);
 }
 
-function unknown(what: string, at: number, _source: string, known: { params: Set<string>; metrics: Set<string> }): EngineError {
+function placeError(place: FieldPlace, sentence: string): EngineError {
+  return new EngineError('VALIDATION_FAILED', `${place.label}: ${sentence}`, place.position !== undefined ? { position: place.position } : undefined);
+}
+
+function unknown(what: string, place: FieldPlace, known: { params: Set<string>; metrics: Set<string> }): EngineError {
   const some = [...Object.keys(RUN_FIELDS), ...[...known.params].slice(0, 8), ...[...known.metrics].slice(0, 5).map((m) => `${m}.min`)];
-  return new EngineError('VALIDATION_FAILED', `Filter error at position ${at + 1}: no run has a ${what}. Try one of: ${some.join(', ')}.`, { position: at + 1 });
+  return placeError(place, `no run has a ${what}. Try one of: ${some.join(', ')}.`);
 }
 
 function compare(a: unknown, op: string, b: string | number): boolean {
@@ -79,21 +90,21 @@ function compare(a: unknown, op: string, b: string | number): boolean {
   return false;
 }
 
-export function compileFilter(filter: Filter | null, known: { params: Set<string>; metrics: Set<string> }, source: string): (r: TableRow) => boolean {
+export function compileFilter(filter: Filter | null, known: { params: Set<string>; metrics: Set<string> }): (r: TableRow) => boolean {
   if (!filter) return () => true;
   switch (filter.kind) {
     case 'and': {
-      const l = compileFilter(filter.left, known, source);
-      const r = compileFilter(filter.right, known, source);
+      const l = compileFilter(filter.left, known);
+      const r = compileFilter(filter.right, known);
       return (row) => l(row) && r(row);
     }
     case 'or': {
-      const l = compileFilter(filter.left, known, source);
-      const r = compileFilter(filter.right, known, source);
+      const l = compileFilter(filter.left, known);
+      const r = compileFilter(filter.right, known);
       return (row) => l(row) || r(row);
     }
     case 'not': {
-      const inner = compileFilter(filter.inner, known, source);
+      const inner = compileFilter(filter.inner, known);
       return (row) => !inner(row);
     }
     case 'tag': {
@@ -101,7 +112,7 @@ export function compileFilter(filter: Filter | null, known: { params: Set<string
       return (row) => row.tags.some((t) => t.toLowerCase() === tag);
     }
     case 'compare': {
-      const get = fieldGetter(filter.field, known, filter.at, source);
+      const get = fieldGetter(filter.field, known, { label: `Filter error at position ${filter.at + 1}`, position: filter.at + 1 });
       return (row) => compare(get(row), filter.op, filter.value);
     }
   }
