@@ -33,6 +33,18 @@ describe('metric export from the run page', () => {
       const fromUi = fs.readFileSync(file!, 'utf8');
       const fromCli = cli(['run', 'metrics', runId, '--format', format], { dataDir }).stdout;
       expect(fromUi).toBe(fromCli);
+      // Both come from one writer, so check the file against what was stored, not only the CLI.
+      const stored = cli(['run', 'show', runId, '--no-sync', '--json'], { dataDir }).json().metricPoints as number;
+      const lines = fromUi.trimEnd().split('\n');
+      if (format === 'csv') {
+        expect(lines[0]).toBe('stream,seq,ts,step,kind,name,value');
+        expect(lines).toHaveLength(1 + stored);
+        expect(lines.slice(1).every((l) => /^metrics,\d+,[\d.e+]+,\d+,\w+,\w+,-?[\d.e+-]*$/.test(l))).toBe(true);
+      } else {
+        expect(lines).toHaveLength(stored);
+        expect(Object.keys(JSON.parse(lines[0]!)).sort()).toEqual(['kind', 'name', 'seq', 'step', 'stream', 'ts', 'value']);
+      }
     }
+    expect(cli(['run', 'show', runId, '--no-sync', '--json'], { dataDir }).json().metricPoints).toBeGreaterThan(300); // 300 steps, several metrics
   });
 });

@@ -108,10 +108,15 @@ describe('the runs table', () => {
     for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
     await expect.poll(async () => (await chart.getAttribute('data-from')) !== '').toBe(true);
     // Changing the smoothing redraws the same window: the zoom is kept, and no run is queried again.
-    const zoomed = [await chart.getAttribute('data-from'), await chart.getAttribute('data-loads')];
+    const settled = async () => {
+      await expect.poll(async () => (await chart.getAttribute('data-started')) === (await chart.getAttribute('data-shown'))).toBe(true);
+      return [await chart.getAttribute('data-from'), await chart.getAttribute('data-started'), await chart.getAttribute('data-loads')];
+    };
+    const zoomed = await settled();
     await page.getByLabel('Smoothing').fill('0.5');
     await expect.poll(async () => chart.getAttribute('data-smoothing')).toBe('0.5');
-    expect([await chart.getAttribute('data-from'), await chart.getAttribute('data-loads')]).toEqual(zoomed);
+    await page.waitForTimeout(500); // time for a reload, had the change started one, to show
+    expect(await settled()).toEqual(zoomed);
     const config = page.getByRole('table', { name: 'Config differences' });
     await expect.poll(async () => page.getByRole('table', { name: 'Config differences' }).locator('tbody tr').count()).toBeGreaterThan(0);
     // Same lr in all three: with differences only, lr is not listed, but rank or seed is.

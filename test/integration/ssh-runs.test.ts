@@ -116,9 +116,12 @@ describe('an SSH host', () => {
     let e = open(150);
     const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'demo-lora-stdlib', params: { steps: 250, eval_every: 25, sleep_per_step: 0.02 } });
     const seenDisconnected: boolean[] = [];
+    const cut: boolean[] = [];
+    const accepted = () => (fs.readFileSync(sshd.log, 'utf8').match(/Accepted publickey/g) ?? []).length;
+    const acceptedBefore = accepted();
     for (let i = 0; i < 3; i++) {
       await sleep(700);
-      sshd.cutLinks();
+      cut.push(sshd.cutLinks());
       await sleep(100);
       seenDisconnected.push((await e.call('runs.get', { id: run.id })).status !== 'FAILED');
     }
@@ -129,6 +132,9 @@ describe('an SSH host', () => {
       const done = await waitForEnd(e, run.id);
       expect(done.status).toBe('SUCCEEDED');
       expect(seenDisconnected).toEqual([true, true, true]);
+      // The links really were cut mid-run, and the app logged in again after each cut.
+      expect(cut).toEqual([true, true, true]);
+      expect(accepted() - acceptedBefore).toBeGreaterThanOrEqual(3);
       await expectExactCopy(e, done);
     } finally {
       e.close();

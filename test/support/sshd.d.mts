@@ -12,7 +12,8 @@ export interface TestSshd {
   hostKeyFingerprint: string;
   log: string;
   /** Server-side session processes: killing them cuts every client's link. */
-  cutLinks(): void;
+  /** Kills every open session; false when none was open. */
+  cutLinks(): boolean;
   /** Restarts on the same port with a new host key (a reinstalled or spoofed server). */
   restartWithNewHostKey(): Promise<string>;
   stop(): Promise<void>;

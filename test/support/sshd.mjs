@@ -118,11 +118,13 @@ export async function startSshd() {
       return hostKeyFingerprint;
     },
     log,
+    /** Kills every open session (the server keeps listening); says whether there was one to cut. */
     cutLinks() {
       try {
         execFileSync('pkill', ['-KILL', '-P', String(proc.pid)]);
+        return true;
       } catch {
-        // no session was open
+        return false; // no session was open
       }
     },
     async restartWithNewHostKey() {

@@ -77,6 +77,9 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
   const [series, setSeries] = useState<RunSeries[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
   const [loads, setLoads] = useState(0); // completed queries, for tests and the benchmark
+  // Loads started, and the one whose answers are shown: tests wait until they agree.
+  const started = useRef(0);
+  const [shown, setShown] = useState(0);
   const [zoom, setZoom] = useState<Zoom>({});
   const starts = useRef(new Map<string, number>());
   const scales = useRef(new Map<string, TokenScale>());
@@ -96,6 +99,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
   const load = useCallback(
     (range: Zoom) => {
       const mine = ++generation.current;
+      const number = ++started.current;
       const toQuery = (v: number | undefined, runId: string) => {
         if (v === undefined) return undefined;
         if (axis === 'time') return v / 1000;
@@ -123,6 +127,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
         setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));
         setProblems(results.flatMap((r) => (r.ok ? [] : [r.e.message])));
         setLoads((n) => n + 1);
+        setShown(number);
       });
     },
     [client, runKey, metric, axis], // eslint-disable-line react-hooks/exhaustive-deps
@@ -239,6 +244,8 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
         data-to={zoom.to ?? ''}
         data-axis={axis}
         data-loads={loads}
+        data-started={started.current}
+        data-shown={shown}
         data-xmax={drawn.xmax}
         data-smoothing={smoothing}
         data-curves={(option.series as { type: string; areaStyle?: unknown; silent?: boolean }[]).filter((x) => !x.silent).length}
