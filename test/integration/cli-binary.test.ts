@@ -38,6 +38,8 @@ describe('tunebench (the built command)', () => {
       [['project', 'create', 'TAKEN', '--json'], 'PROJECT_NAME_TAKEN'],
       [['project', 'show', 'nobody', '--json'], 'PROJECT_NOT_FOUND'],
       [['project', 'nonsense', '--json'], 'BAD_USAGE'],
+      [['host', 'add', 'gpu1', '--json'], 'BAD_USAGE'], // no --hostname: named, with what to give
+      [['host', 'trust', 'gpu1', '--json'], 'BAD_USAGE'],
     ] as const) {
       const r = cli([...args], { dataDir: dir });
       expect(r.code, args.join(' ')).toBe(2);
@@ -46,6 +48,7 @@ describe('tunebench (the built command)', () => {
       expect(r.errorJson().error.message.length).toBeGreaterThan(10);
     }
     expect(cli(['project', 'list', '--all', '--json'], { dataDir: dir }).json().map((p: { name: string }) => p.name)).toEqual(['taken']);
+    expect(cli(['host', 'add', 'gpu1', '--json'], { dataDir: dir }).errorJson().error.message).toBe("--hostname is required: the host's address or DNS name, e.g. --hostname 10.0.0.5.");
   });
 
   it('exits 1 with DB_NOT_SQLITE on a data directory whose database is not SQLite', () => {

@@ -76,3 +76,9 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
 
 /** A string flag's value, or undefined when it was not given. */
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** A flag the command cannot do without; `why` says what to give, e.g. "the host's address or DNS name". */
+export function requiredStr(v: unknown, flag: string, why: string): string {
+  if (typeof v !== 'string') throw usageError(`--${flag} is required: ${why}.`);
+  return v;
+}

@@ -37,16 +37,6 @@ export const TrustHostInput = z.strictObject({
   fingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'A fingerprint looks like SHA256: followed by 43 base64 characters.'),
 });
 
-export const HostKeyStatus = z.object({
-  host: z.string(),
-  port: z.number().int(),
-  keyType: z.string(),
-  fingerprint: z.string(),
-  trusted: z.boolean(),
-  source: z.enum(['known_hosts', 'tunebench', 'none']),
-});
-export type HostKeyStatus = z.infer<typeof HostKeyStatus>;
-
 export const HostProbe = z.object({
   os: z.string(),
   kernel: z.string(),

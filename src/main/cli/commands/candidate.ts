@@ -1,7 +1,7 @@
 // `tunebench candidate ...` and the project commands that pick what is reused: propose, list, set-recipe.
 import type { Command } from '../command';
-import { usageError } from '../args';
-import { table, when } from '../format';
+import { requiredStr, str, usageError } from '../args';
+import { oneLine, table, when } from '../format';
 import { withEngine } from '../with-engine';
 
 export const candidateCommands: Command[] = [
@@ -14,9 +14,9 @@ export const candidateCommands: Command[] = [
       reason: { kind: 'string', value: 'TEXT', help: 'Why this run (required)' },
     },
     async run(ctx, args) {
-      if (typeof args.flags.reason !== 'string') throw usageError('--reason is required: say why this run should go to production.');
+      const reason = requiredStr(args.flags.reason, 'reason', 'say why this run should go to production');
       const c = await withEngine(ctx, (call) =>
-        call('candidates.propose', { run: args.positionals[0]!, reason: args.flags.reason as string, ...(typeof args.flags.checkpoint === 'string' ? { checkpoint: args.flags.checkpoint } : {}) }),
+        call('candidates.propose', { run: args.positionals[0]!, reason, checkpoint: str(args.flags.checkpoint) }),
       );
       ctx.print(c, () => `Proposed ${c.runId}${c.checkpoint ? ` (${c.checkpoint})` : ''}: ${c.objective.metric} best ${c.objective.best ?? '—'}\n`);
       return 0;
@@ -28,12 +28,12 @@ export const candidateCommands: Command[] = [
     positionals: [],
     flags: { project: { kind: 'string', value: 'P', help: 'Project id or name (required)' } },
     async run(ctx, args) {
-      if (typeof args.flags.project !== 'string') throw usageError('--project is required.');
-      const list = await withEngine(ctx, (call) => call('candidates.list', { project: args.flags.project as string }));
+      const project = requiredStr(args.flags.project, 'project', 'the project id or name');
+      const list = await withEngine(ctx, (call) => call('candidates.list', { project }));
       ctx.print(list, () =>
         table(
           ['RUN', 'CHECKPOINT', 'OBJECTIVE', 'PROPOSED', 'REASON'],
-          list.map((c) => [c.runId, c.checkpoint ?? '—', `${c.objective.metric} ${c.objective.best ?? '—'}${c.objective.step !== null ? ` @${c.objective.step}` : ''}`, when(c.proposedAt), c.reason.replace(/\s+/g, ' ').slice(0, 60)]),
+          list.map((c) => [c.runId, c.checkpoint ?? '—', `${c.objective.metric} ${c.objective.best ?? '—'}${c.objective.step !== null ? ` @${c.objective.step}` : ''}`, when(c.proposedAt), oneLine(c.reason, 60)]),
         ),
       );
       return 0;
@@ -45,8 +45,8 @@ export const candidateCommands: Command[] = [
     positionals: [{ name: 'ID|NAME', required: true, help: 'The project' }],
     flags: { 'from-run': { kind: 'string', value: 'RUN', help: 'The run to take them from (required)' } },
     async run(ctx, args) {
-      if (typeof args.flags['from-run'] !== 'string') throw usageError('--from-run is required.');
-      const p = await withEngine(ctx, (call) => call('projects.setRecipe', { ref: args.positionals[0]!, fromRun: args.flags['from-run'] as string }));
+      const fromRun = requiredStr(args.flags['from-run'], 'from-run', 'the finished run whose recipe and parameters to reuse');
+      const p = await withEngine(ctx, (call) => call('projects.setRecipe', { ref: args.positionals[0]!, fromRun }));
       ctx.print(p, () => `${p.name} now reuses ${p.recipe!.name} with the parameters of ${p.recipe!.fromRunId}\n`);
       return 0;
     },
@@ -60,10 +60,10 @@ export const candidateCommands: Command[] = [
       goal: { kind: 'string', value: 'minimize|maximize', help: 'Default minimize' },
     },
     async run(ctx, args) {
-      if (typeof args.flags.metric !== 'string') throw usageError('--metric is required.');
+      const metric = requiredStr(args.flags.metric, 'metric', 'the metric that decides the best run, e.g. eval_loss');
       const goal = (args.flags.goal as string | undefined) ?? 'minimize';
       if (goal !== 'minimize' && goal !== 'maximize') throw usageError('--goal is minimize or maximize.');
-      const p = await withEngine(ctx, (call) => call('projects.setObjective', { ref: args.positionals[0]!, metric: args.flags.metric as string, goal }));
+      const p = await withEngine(ctx, (call) => call('projects.setObjective', { ref: args.positionals[0]!, metric, goal }));
       ctx.print(p, () => `${p.name}: best means ${p.objective.goal} ${p.objective.metric}\n`);
       return 0;
     },

@@ -1,5 +1,5 @@
 // `tunebench host ...`: add, list, trust, probe, remove.
-import { str } from '../args';
+import { requiredStr, str } from '../args';
 import type { Command } from '../command';
 import { withEngine } from '../with-engine';
 import { keyValues, table } from '../format';
@@ -21,11 +21,11 @@ export const hostCommands: Command[] = [
       'run-root': { kind: 'string', value: 'DIR', help: 'Where runs live on the host (default ~/.tunebench)' },
     },
     async run(ctx, args) {
-      const hostname = str(args.flags.hostname);
+      const hostname = requiredStr(args.flags.hostname, 'hostname', "the host's address or DNS name, e.g. --hostname 10.0.0.5");
       const host = await withEngine(ctx, (call) =>
         call('hosts.add', {
           name: args.positionals[0]!,
-          hostname: hostname ?? '',
+          hostname,
           ...(typeof args.flags.port === 'number' ? { port: args.flags.port } : {}),
           ...(str(args.flags.user) ? { user: str(args.flags.user) } : {}),
           ...(str(args.flags.identity) ? { identityFile: str(args.flags.identity) } : {}),
@@ -73,7 +73,7 @@ export const hostCommands: Command[] = [
     positionals: HOST,
     flags: { fingerprint: { kind: 'string', value: 'SHA256:...', help: 'The fingerprint you checked (required)' } },
     async run(ctx, args) {
-      const r = await withEngine(ctx, (call) => call('hosts.trust', { ref: args.positionals[0]!, fingerprint: str(args.flags.fingerprint) ?? '' }));
+      const r = await withEngine(ctx, (call) => call('hosts.trust', { ref: args.positionals[0]!, fingerprint: requiredStr(args.flags.fingerprint, 'fingerprint', 'the SHA256:... fingerprint you checked with the server\'s administrator (`host probe` shows it)') }));
       ctx.print(r, () => (r.alreadyTrusted ? `${r.host.name}'s key was already trusted.\n` : `Trusted ${r.host.name}: ${r.keyType} ${r.fingerprint}\n`));
       return 0;
     },

@@ -2,7 +2,7 @@
 import { FINAL_STATUSES, type MetricPoint, type Run } from '../../../shared/domain/run';
 import { usageError } from '../args';
 import type { Command } from '../command';
-import { keyValues, table, when } from '../format';
+import { keyValues, oneLine, table, when } from '../format';
 import { exitCodeFor, formatError } from '../report-error';
 import { METRICS_CSV_HEADER, metricPointLine } from '../../../shared/metric-export';
 import { withEngine } from '../with-engine';
@@ -187,7 +187,7 @@ export const runCommands: Command[] = [
     flags: {},
     async run(ctx, args) {
       const markers = await withEngine(ctx, (call) => call('runs.markers', { id: args.positionals[0]! }));
-      ctx.print(markers, () => (markers.length ? table(['KIND', 'LINE', 'STEP', 'DETAIL'], markers.map((m) => [m.kind, place(m.line, m.from === 'log'), place(m.step, m.from === 'metrics'), m.detail.slice(0, 100)])) : 'No markers.\n'));
+      ctx.print(markers, () => (markers.length ? table(['KIND', 'LINE', 'STEP', 'DETAIL'], markers.map((m) => [m.kind, place(m.line, m.from === 'log'), place(m.step, m.from === 'metrics'), oneLine(m.detail, 100)])) : 'No markers.\n'));
       return 0;
     },
   },
