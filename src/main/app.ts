@@ -115,11 +115,8 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'hosts.add': (input) => hosts.add(input),
     'hosts.unlockKey': (input) => hosts.unlockKey(input.keyFile, input.passphrase),
     'hosts.import': (input) => hosts.importSshConfig(input.configFile),
-    'hosts.configure': (input) => {
-      const host = hosts.store.configure(input.ref, input);
-      hosts.drop(host.id);
-      return host;
-    },
+    // The Python command and run root are read at each use; the connection stays.
+    'hosts.configure': (input) => hosts.store.configure(input.ref, input),
     'hosts.remove': (input) => hosts.remove(input.ref),
     'hosts.trust': (input) => hosts.trust(input.ref, input.fingerprint),
     'hosts.probe': (input) => hosts.probe(input.ref),

@@ -88,7 +88,8 @@ export class HostService {
 
   /**
    * Checks a key's passphrase and keeps it in memory for this engine's life only: never written to
-   * disk, never logged. Connections that failed for want of it are dropped so the next use retries.
+   * disk, never logged. A connection that failed for want of it has already left the pool (and such
+   * failures set no backoff), so the next use retries with it; working connections are left alone.
    */
   unlockKey(keyFile: string, passphrase: string): { keyFile: string } {
     const file = keyFile.replace(/^~(?=\/)/, os.homedir());
@@ -101,7 +102,6 @@ export class HostService {
     const parsed = ssh2().utils.parseKey(text, passphrase);
     if (parsed instanceof Error) throw new EngineError('AUTH_FAILED', `That passphrase does not open ${file}. Try again.`);
     this.passphrases.set(file, passphrase);
-    for (const host of this.store.list()) if (host.identityFile) this.drop(host.id);
     return { keyFile: file };
   }
 

@@ -57,4 +57,4 @@ export const ConfigureHostInput = z
     python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
     runRoot: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
   })
-  .refine((v) => v.python !== undefined || v.runRoot !== undefined, { message: 'Give a Python command or a run root to change.' });
+  .refine((v) => v.python !== undefined || v.runRoot !== undefined, { message: 'Give a Python command (--python) or a run root (--run-root) to change.' });

@@ -121,11 +121,12 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
             if (first !== undefined) starts.current.set(runId, first);
           }
           return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
-        }).map((p) => p.then((s) => ({ ok: true as const, s }), (e: Error) => ({ ok: false as const, e }))),
+        }).map((p, i) => p.then((s) => ({ ok: true as const, s }), (e: Error) => ({ ok: false as const, e, runId: runIds[i]! }))),
       ).then((results) => {
         if (mine !== generation.current) return; // a newer zoom is on its way
         setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));
-        setProblems(results.flatMap((r) => (r.ok ? [] : [r.e.message])));
+        // Each problem names its run: with 50 runs on a chart, "this run has no metric" says nothing.
+        setProblems(results.flatMap((r) => (r.ok ? [] : [`Run ${r.runId.slice(-8)}: ${r.e.message}`])));
         setLoads((n) => n + 1);
         setShown(number);
       });
@@ -232,6 +233,7 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
       {problems.length > 0 && (
         <p className="form-error" role="alert">
           {problems[0]}
+          {problems.length > 1 && ` (and ${problems.length - 1} more run${problems.length > 2 ? 's' : ''}; remove them from the comparison or choose another metric)`}
         </p>
       )}
       <div

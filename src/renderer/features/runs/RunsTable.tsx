@@ -41,20 +41,31 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
     return () => clearTimeout(t);
   }, [filter]);
 
+  // Answers to an older filter or sort can arrive after the new one's: they are dropped, not shown.
+  const query = JSON.stringify([projectId, applied, sort]);
+  const currentQuery = useRef(query);
+  currentQuery.current = query;
+  const loading = useRef(new Set<number>());
+
   const fetchPage = useCallback(
     async (page: number, reset: boolean) => {
+      if (!reset && loading.current.has(page)) return; // already on its way
+      loading.current.add(page);
       try {
         const r = await client.call('runs.table', { ...(projectId ? { project: projectId } : {}), filter: applied, sort, offset: page * PAGE, limit: PAGE });
+        if (currentQuery.current !== query) return;
         if (reset) pages.current = new Map();
         pages.current.set(page, r.rows);
         setMeta({ total: r.total, matched: r.matched, params: r.params, metrics: r.metrics });
         setError(null);
         setVersion((v) => v + 1);
       } catch (err) {
-        if (err instanceof ClientError) setError({ message: err.message, ...(typeof (err.info.details as { position?: number })?.position === 'number' ? { position: (err.info.details as { position: number }).position } : {}) });
+        if (currentQuery.current === query && err instanceof ClientError) setError({ message: err.message, ...(typeof (err.info.details as { position?: number })?.position === 'number' ? { position: (err.info.details as { position: number }).position } : {}) });
+      } finally {
+        loading.current.delete(page);
       }
     },
-    [client, projectId, applied, sort],
+    [client, projectId, applied, sort], // eslint-disable-line react-hooks/exhaustive-deps
   );
 
   useEffect(() => void fetchPage(0, true), [fetchPage]);
