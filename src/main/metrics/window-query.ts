@@ -2,9 +2,14 @@
 // (when the window holds no more than the budget) or buckets with the exact min and max of the
 // points each covers, so a one-point spike shows at any zoom. Cost: the budget, not the run's length.
 import type Database from 'better-sqlite3';
+import type { WindowResult, XAxis as XAxisSchema } from '../../shared/domain/metrics';
 import { LEVEL_SIZES, LEVELS, mergeInto, newAgg, type Agg } from './pyramid';
 
-export type XAxis = 'step' | 'time' | 'index';
+// The shapes the contract sends (src/shared/domain/metrics.ts), not a second copy of them.
+export type XAxis = (typeof XAxisSchema)['options'][number];
+type RawPoint = Extract<WindowResult, { kind: 'points' }>['points'][number];
+/** Exact aggregates of points firstIdx..lastIdx (their ranks). */
+type Bucket = Extract<WindowResult, { kind: 'buckets' }>['buckets'][number];
 
 export interface WindowQuery {
   seriesId: number;
@@ -14,21 +19,6 @@ export interface WindowQuery {
   to?: number;
   maxBuckets: number;
 }
-
-export interface RawPoint {
-  idx: number;
-  step: number | null;
-  ts: number;
-  value: number | null;
-}
-
-export interface Bucket extends Agg {
-  /** The ranks of the first and last point the bucket covers. */
-  firstIdx: number;
-  lastIdx: number;
-}
-
-export type WindowResult = { kind: 'points'; total: number; points: RawPoint[] } | { kind: 'buckets'; total: number; buckets: Bucket[] };
 
 /** bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts */
 type BucketTuple = [number, number, number, number | null, number | null, number, number | null, number | null, number | null, number | null, number, number];

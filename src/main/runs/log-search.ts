@@ -1,13 +1,11 @@
 // Full-text search of logs within a run or across a project's runs (SQLite FTS5), and a run's markers.
+import type { z } from 'zod';
+import type { LogHit as LogHitSchema } from '../../shared/domain/run';
 import type Database from 'better-sqlite3';
 import { EngineError } from '../errors';
 import type { Marker } from './markers';
 
-export interface LogHit {
-  runId: string;
-  n: number;
-  text: string;
-}
+type LogHit = z.infer<typeof LogHitSchema>;
 
 /** The user's words as FTS5 phrases, so quotes, colons and operators in a query never break it. */
 export function ftsQuery(q: string): string {

@@ -1,6 +1,8 @@
 // Markers a researcher wants to see without reading every line: NaN or infinite loss, loss spikes
 // (robust z-score against the recent window), CUDA out of memory, Python tracebacks, NCCL errors, restarts.
-export type MarkerKind = 'nan_loss' | 'loss_spike' | 'cuda_oom' | 'traceback' | 'nccl_error' | 'restart';
+import type { MarkerOut } from '../../shared/domain/run';
+
+export type MarkerKind = MarkerOut['kind'];
 
 export interface Marker {
   kind: MarkerKind;
