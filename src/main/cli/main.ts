@@ -2,6 +2,7 @@
 import type { ErrorInfo } from '../../shared/errors';
 import { askSecret } from './ask-secret';
 import { exitCodeFor, formatError } from './report-error';
+import { withEngine } from './with-engine';
 import { openEngine } from '../app';
 import { toErrorInfo } from '../errors';
 import { CallError } from '../rpc/dispatch';
@@ -140,12 +141,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       const keyFile = err instanceof CallError && err.code === 'PASSPHRASE_REQUIRED' ? (err.info.details as { keyFile?: string })?.keyFile : undefined;
       if (!keyFile || !io.askSecret) throw err;
       const passphrase = await io.askSecret(`Passphrase for ${keyFile}: `);
-      const engine = ctx.openEngine();
-      try {
-        await engine.call('hosts.unlockKey', { keyFile, passphrase });
-      } finally {
-        engine.close();
-      }
+      await withEngine(ctx, (call) => call('hosts.unlockKey', { keyFile, passphrase }));
       return await command.run(ctx, args);
     }
   } catch (err) {

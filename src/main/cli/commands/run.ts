@@ -1,9 +1,9 @@
 // `tunebench run ...`: launch, list, show, logs, metrics, cancel, wait, sync.
 import { FINAL_STATUSES, type MetricPoint, type Run } from '../../../shared/domain/run';
 import { usageError } from '../args';
+import { EngineError } from '../../errors';
 import type { Command } from '../command';
 import { keyValues, oneLine, table, when } from '../format';
-import { exitCodeFor, formatError } from '../report-error';
 import { METRICS_CSV_HEADER, metricPointLine } from '../../../shared/metric-export';
 import { withEngine } from '../with-engine';
 
@@ -239,12 +239,7 @@ export const runCommands: Command[] = [
       });
       ctx.print(run, () => showRun(run));
       if (!FINAL_STATUSES.includes(run.status)) {
-        const info = {
-          code: 'RUN_WAIT_TIMEOUT' as const,
-          message: `${run.id} is still ${run.status} after ${args.flags.timeout} s; it keeps running. Wait longer with --timeout, or follow it with \`tunebench run logs ${run.id} --follow\`.`,
-        };
-        ctx.io.stderr(formatError(info, ctx.json));
-        return exitCodeFor(info);
+        throw new EngineError('RUN_WAIT_TIMEOUT', `${run.id} is still ${run.status} after ${args.flags.timeout} s; it keeps running. Wait longer with --timeout, or follow it with \`tunebench run logs ${run.id} --follow\`.`);
       }
       return run.status === 'SUCCEEDED' ? 0 : 1;
     },
