@@ -42,7 +42,11 @@ export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: nu
       if (e.runId === run.id) void fetchNew();
     });
   }, [client, run.id, fetchNew]);
-  useEffect(() => void fetchNew(), [run.logLines, fetchNew]);
+  // Lines stored by another process (a CLI sync) come without a logAppended event: fetch when the
+  // run's count says there are lines this view has not got (not on every refresh of the run).
+  useEffect(() => {
+    if (run.logLines > lines.current.length) void fetchNew();
+  }, [run.logLines, fetchNew]);
 
   const [highlight, setHighlight] = useState<number | null>(null);
   useEffect(() => {

@@ -142,9 +142,10 @@ function Panel({ run, title, names, stream, available, focusStep, marks, onMark 
     return () => {
       stale = true;
     };
-    // Re-query when the run stored more points, or the user zoomed.
+    // Re-query when the run stored more points (seen through `available`, refreshed at most once a
+    // second, not on every sync), or the user zoomed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, run.id, run.metricPoints, key, zoom.from, zoom.to]);
+  }, [client, run.id, available, key, zoom.from, zoom.to]);
   if (present.length === 0) return null;
   return <Chart title={title} lines={lines} zoom={zoom} marks={names.includes('loss') ? marks : undefined} onMark={onMark} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />;
 }
