@@ -12,6 +12,8 @@ export const MAX_CODE_BYTES = 500 * 1024 * 1024;
 export interface CodeSnapshot {
   dir: string;
   files: { path: string; size: number; sha256: string }[];
+  /** The bytes that were hashed, by path: the launcher uploads these, so the digest is of what ran. */
+  contents: Map<string, Buffer>;
   /** sha256 over every file's path and content digest: equal code, equal digest. */
   digest: string;
   git: { commit: string | null; dirty: boolean; changesSha256: string | null } | null;
@@ -59,8 +61,10 @@ export function snapshotCode(dirInput: string): CodeSnapshot {
     throw new EngineError('VALIDATION_FAILED', `${dir} has more than ${MAX_CODE_FILES} files. Point --code at the code itself, or list data and outputs in .gitignore.`);
   }
   let total = 0;
+  const contents = new Map<string, Buffer>();
   const files = names.sort().map((rel) => {
     const data = fs.readFileSync(path.join(dir, rel));
+    contents.set(rel, data);
     total += data.length;
     if (total > MAX_CODE_BYTES) {
       throw new EngineError('VALIDATION_FAILED', `${dir} holds more than ${MAX_CODE_BYTES / 2 ** 20} MiB of files. Keep data and checkpoints out of the code directory (or in .gitignore).`);
@@ -71,15 +75,13 @@ export function snapshotCode(dirInput: string): CodeSnapshot {
   let gitInfo: CodeSnapshot['git'] = null;
   if (inRepo) {
     const commit = git(dir, ['rev-parse', 'HEAD'])?.toString().trim() || null;
-    const status = git(dir, ['status', '--porcelain', '--', '.'])?.toString() ?? '';
-    const dirty = status.trim() !== '';
-    let changesSha256: string | null = null;
-    if (dirty) {
-      const diff = git(dir, ['diff', 'HEAD', '--binary', '--', '.']) ?? Buffer.alloc(0);
-      const untracked = (git(dir, ['ls-files', '-o', '--exclude-standard', '-z'])?.toString() ?? '').split('\0').filter(Boolean).sort();
-      changesSha256 = sha256(Buffer.concat([diff, Buffer.from(untracked.map((f) => `${f}\0${files.find((x) => x.path === f)?.sha256 ?? ''}\n`).join(''))]));
-    }
+    // Uncommitted changes: the diff against HEAD (staged, unstaged, deleted) and untracked files.
+    const diff = git(dir, ['diff', 'HEAD', '--binary', '--', '.']) ?? Buffer.alloc(0);
+    const untracked = (git(dir, ['ls-files', '-o', '--exclude-standard', '-z'])?.toString() ?? '').split('\0').filter(Boolean).sort();
+    const dirty = diff.length > 0 || untracked.length > 0;
+    const digestOf = new Map(files.map((f) => [f.path, f.sha256]));
+    const changesSha256 = dirty ? sha256(Buffer.concat([diff, Buffer.from(untracked.map((f) => `${f}\0${digestOf.get(f) ?? ''}\n`).join(''))])) : null;
     gitInfo = { commit, dirty, changesSha256 };
   }
-  return { dir, files, digest, git: gitInfo };
+  return { dir, files, contents, digest, git: gitInfo };
 }

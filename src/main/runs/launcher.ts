@@ -108,12 +108,17 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
       ['.tb/lib/tunebench/hf_hook.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', 'hf_hook.py')), 0o644],
       ['.tb/lib/sitecustomize.py', fs.readFileSync(path.join(REMOTE_DIR, 'sitecustomize.py')), 0o644],
       ...Object.entries(rendered.files).map(([f, data]): [string, string | Buffer, number] => [f, data, 0o644]),
-      ...(code ? code.files.map((f): [string, Buffer, number] => [`code/${f.path}`, fs.readFileSync(path.join(code.dir, f.path)), 0o644]) : []),
+      ...(code ? code.files.map((f): [string, Buffer, number] => [`code/${f.path}`, code.contents.get(f.path)!, 0o644]) : []),
       ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o444],
     ];
     const dirs = [...new Set(uploads.map(([f]) => path.posix.dirname(f)).filter((d) => d !== '.'))];
     if (dirs.length) await run(access, `cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`, 'Creating folders');
-    for (const [file, data, mode] of uploads) await access.writeFile(`${remoteDir}/${file}`, data, mode);
+    // Several writes in flight at once: one at a time, each file cost a few round trips in a row.
+    const queue = [...uploads];
+    const writer = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await access.writeFile(`${remoteDir}/${next[0]}`, next[1], next[2]);
+    };
+    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, writer));
     if (dataset) await placeDataset(access, root, remoteDir, dataset);
     deps.runs.setStatus(id, 'STARTING');
     deps.onChanged(id);
