@@ -23,7 +23,7 @@ except ValueError:
     out["status"] = None
 code = read("exit_code")
 out["exitCode"] = int(code) if code and code.strip().lstrip("-").isdigit() else None
-for name in ("logs/output.log", "logs/output.clock", "metrics.jsonl", "sys.jsonl", "events.jsonl"):
+for name in ("logs/output.log", "logs/output.clock", "metrics.jsonl", "sys.jsonl", "events.jsonl", "cases.jsonl"):
     try:
         st = os.stat(os.path.join(d, name))
         out["files"][name] = {"id": "%d:%d" % (st.st_dev, st.st_ino), "size": st.st_size}

@@ -20,8 +20,14 @@ import { runCheckpoints } from './runs/checkpoints';
 import { LogSearch } from './runs/log-search';
 import { MarkerPlaces } from './runs/marker-places';
 import { WindowQueries } from './metrics/window-query';
+import { EngineError } from './errors';
 import { createDispatch, directCaller, type Dispatch, type Handlers } from './rpc/dispatch';
 import { APP_VERSION } from './version';
+import { SuiteStore } from './testing/suite-store';
+import { TestStore } from './testing/test-store';
+import { parseModelRef, resumeTest, startTest, type TestDeps } from './testing/test-launcher';
+import { buildReport, refreshOutcome, renderReportFiles } from './testing/test-report';
+import { FINAL_STATUSES } from '../shared/domain/run';
 
 export interface EngineOptions {
   /** Overrides TUNEBENCH_HOME and the OS default. */
@@ -72,15 +78,35 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const runsTable = new RunsTable(db);
   const logSearch = new LogSearch(db);
   const markerPlaces = new MarkerPlaces(db, windows);
+  const suites = new SuiteStore(db, projects);
+  const tests = new TestStore(db, suites);
+  const reportDeps = { projects, runs, suites, tests };
+  // While cases stream in, the verdict is refreshed at most every few seconds; once the run ends, the report is made.
+  const lastRefresh = new Map<string, number>();
+  const afterTestSync = (run: { id: string; status: string }) => {
+    const final = (FINAL_STATUSES as readonly string[]).includes(run.status);
+    const now = Date.now();
+    if (!final && now - (lastRefresh.get(run.id) ?? 0) < 3000) return;
+    lastRefresh.set(run.id, now);
+    refreshOutcome(reportDeps, run.id, final);
+  };
   const syncDeps: SyncDeps = {
     hosts,
     runs,
-    ingestor: new Ingestor(db),
+    ingestor: new Ingestor(db, (runId, lines) => tests.storeLines(runId, lines)),
+    afterSync: (run) => afterTestSync(run),
     onChanged: (runId) => events.emit('runs.changed', { runId }),
     onLogAppended: (runId, lines) => events.emit('runs.logAppended', { runId, lines }),
     ...(options.heartbeatStaleSeconds !== undefined ? { heartbeatStaleSeconds: options.heartbeatStaleSeconds } : {}),
   };
   const watcher = new RunWatcher(syncDeps, options.runSyncIntervalMs ?? 0);
+  const testDeps: TestDeps = { projects, hosts, runs, suites, tests, onChanged: syncDeps.onChanged };
+  const testChanged = (id: string) => {
+    const run = runs.get(id);
+    refreshOutcome(reportDeps, id, (FINAL_STATUSES as readonly string[]).includes(run.status));
+    events.emit('runs.changed', { runId: id });
+    return tests.summary(id);
+  };
 
   const info = (transport: AppInfo['transport']): AppInfo => ({
     version: APP_VERSION,
@@ -153,6 +179,46 @@ export function openEngine(options: EngineOptions = {}): Engine {
       }),
     'metrics.series': (input) => metrics.series(runs.requireId(input.id)),
     'metrics.window': (input) => metrics.window(runs.requireId(input.runId), input),
+    'projects.setProduction': (input) => {
+      if (input.model === null) return changed(projects.setProduction(input.project, null));
+      const ref = parseModelRef(input.model);
+      const run = runs.get(ref.runId);
+      const project = projects.get(input.project);
+      if (run.projectId !== project.id || run.kind !== 'train' || run.status !== 'SUCCEEDED')
+        throw new EngineError('VALIDATION_FAILED', `Run ${run.id} cannot be ${project.name}'s production model: it must be a training run of this project that SUCCEEDED.`);
+      return changed(projects.setProduction(project.id, ref));
+    },
+    'suites.add': (input) => suites.add(input.project, input.fileName, input.text),
+    'suites.list': (input) => suites.list(input.project),
+    'suites.get': (input) => {
+      const suite = suites.resolve(input.project, input.suite);
+      return { suite, spec: suites.spec(suite.id), ...(({ fileName, text }) => ({ fileName, text }))(suites.source(suite.id)) };
+    },
+    'tests.start': (input) => startTest(testDeps, input),
+    'tests.list': (input) => tests.list(input.project ? projects.get(input.project).id : undefined),
+    'tests.get': (input) => tests.summary(input.id),
+    'tests.report': (input) => buildReport(reportDeps, input.id),
+    'tests.reportHtml': (input) => {
+      const files = renderReportFiles(buildReport(reportDeps, input.id));
+      return { html: files.html, sha256: files.htmlSha256 };
+    },
+    'tests.waive': (input) => {
+      tests.waive(input.id, input.caseId, input.reason);
+      return testChanged(tests.summary(input.id).id);
+    },
+    'tests.resume': (input) => resumeTest(testDeps, input.id),
+    'tests.cancel': async (input) => {
+      const id = tests.summary(input.id).id;
+      await cancelRun(syncDeps, id);
+      return tests.summary(id);
+    },
+    'tests.policy': (input) => tests.projectPolicy(projects.get(input.project).id),
+    'tests.setPolicy': (input) => {
+      const project = projects.get(input.project);
+      const policy = tests.setProjectPolicy(project.id, input.policy);
+      events.emit('projects.changed', { projectId: project.id });
+      return policy;
+    },
     'demo.seed': (input) => {
       const seeded = seedDemo(db, projects, hosts, input);
       events.emit('projects.changed', { projectId: seeded.projectId });

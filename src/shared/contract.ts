@@ -18,6 +18,7 @@ import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustH
 import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut, MetricPoint, RunCheckpoints, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
 import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
+import { AddSuiteInput, GatePolicy, ReportHtml, SetPolicyInput, SetProductionInput, StartTestInput, Suite, SuiteRefInput, SuiteSpec, TestRefInput, TestReport, TestRunSummary, WaiveInput } from './domain/testing';
 import type { EventName, MethodName } from './names';
 
 export const AppInfo = z.object({
@@ -87,6 +88,27 @@ export const methods = {
     input: z.strictObject({ project: z.string().trim().min(1).max(100).optional(), runs: z.number().int().min(1).max(10_000), points: z.number().int().min(1).max(10_000_000), seed: z.number().int().optional() }),
     output: z.object({ projectId: z.string(), runIds: z.array(z.string()), spikes: z.array(z.object({ runId: z.string(), step: z.number(), value: z.number() })) }),
   },
+  /** The model in production (RUN[:CHECKPOINT]), or null: the default baseline of test runs. */
+  'projects.setProduction': { input: SetProductionInput, output: Project },
+  /** A suite file's text: checked, stored as name@version with its digest (the same version with other cases is refused). */
+  'suites.add': { input: AddSuiteInput, output: z.object({ suite: Suite, added: z.boolean() }) },
+  'suites.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: z.array(Suite) },
+  'suites.get': { input: SuiteRefInput, output: z.object({ suite: Suite, spec: SuiteSpec, fileName: z.string(), text: z.string() }) },
+  /** A candidate against a baseline on a suite, evaluated on the host that holds the models' files. */
+  'tests.start': { input: StartTestInput, output: TestRunSummary },
+  'tests.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200).optional() }), output: z.array(TestRunSummary) },
+  'tests.get': { input: TestRefInput, output: TestRunSummary },
+  /** The versioned JSON report (gates recomputed from the stored records); live while cases arrive. */
+  'tests.report': { input: TestRefInput, output: TestReport },
+  /** The self-contained HTML report and its sha256. */
+  'tests.reportHtml': { input: TestRefInput, output: ReportHtml },
+  /** Waives one case's regression with a reason; the verdict is computed again. */
+  'tests.waive': { input: WaiveInput, output: TestRunSummary },
+  /** Starts a stopped test run again; finished cases are not repeated. */
+  'tests.resume': { input: TestRefInput, output: TestRunSummary },
+  'tests.cancel': { input: TestRefInput, output: TestRunSummary },
+  'tests.policy': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: GatePolicy },
+  'tests.setPolicy': { input: SetPolicyInput, output: GatePolicy },
 } satisfies Record<MethodName, { input: z.ZodType; output: z.ZodType }>;
 
 export const events = {

@@ -27,6 +27,13 @@ export const ErrorCode = z.enum([
   'RUN_WAIT_TIMEOUT', // `run wait --timeout` ran out; the run goes on
   'RECIPE_NOT_FOUND',
   'DATASET_NOT_FOUND',
+  'SUITE_INVALID', // a suite file that cannot be used: says the file, line and case id
+  'SUITE_NOT_FOUND',
+  'SUITE_VERSION_EXISTS', // name@version is taken by other cases: bump the version
+  'TEST_NOT_FOUND',
+  'TEST_NOT_RESUMABLE',
+  'MODEL_NOT_TESTABLE', // a candidate or baseline the runner cannot load (unfinished run, unknown recipe, other host)
+  'REPORT_RENDERER_MISSING', // dist/report/report.js was not built
   'DB_NOT_SQLITE',
   'DB_TOO_NEW',
   'DB_OPEN_FAILED',
@@ -58,6 +65,11 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PROJECT_NOT_FOUND',
   'PROJECT_NAME_TAKEN',
   'BAD_USAGE',
+  'SUITE_INVALID',
+  'SUITE_NOT_FOUND',
+  'SUITE_VERSION_EXISTS',
+  'TEST_NOT_FOUND',
+  'MODEL_NOT_TESTABLE',
   'HOST_NOT_FOUND',
   'HOST_NAME_TAKEN',
   'HOST_IN_USE',

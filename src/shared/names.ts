@@ -36,6 +36,20 @@ export const METHOD_NAMES = [
   'metrics.series',
   'metrics.window',
   'demo.seed',
+  'projects.setProduction',
+  'suites.add',
+  'suites.list',
+  'suites.get',
+  'tests.start',
+  'tests.list',
+  'tests.get',
+  'tests.report',
+  'tests.reportHtml',
+  'tests.waive',
+  'tests.resume',
+  'tests.cancel',
+  'tests.policy',
+  'tests.setPolicy',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

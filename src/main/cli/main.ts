@@ -15,8 +15,9 @@ import { hostCommands } from './commands/host';
 import { projectCommands } from './commands/project';
 import { runCommands } from './commands/run';
 import { serveCommand } from './commands/serve';
+import { testingCommands } from './commands/testing';
 
-export const COMMANDS: readonly Command[] = [...projectCommands, ...candidateCommands, ...hostCommands, ...runCommands, ...demoCommands, serveCommand];
+export const COMMANDS: readonly Command[] = [...projectCommands, ...candidateCommands, ...hostCommands, ...runCommands, ...testingCommands, ...demoCommands, serveCommand];
 
 const NOUN_SUMMARIES: Record<string, string> = {
   project: 'Create, list and change projects',
@@ -24,6 +25,8 @@ const NOUN_SUMMARIES: Record<string, string> = {
   run: 'Launch, follow, cancel and export runs',
   demo: 'Synthetic data to explore and benchmark with',
   candidate: 'Propose and list production candidates',
+  suite: 'Add, list and show test suites',
+  test: 'Test a candidate against production: verdicts, waivers, reports, the gate policy',
 };
 
 function flagLines(flags: FlagSpecs): string {

@@ -47,6 +47,7 @@ export class CandidateStore {
 
   propose(input: { run: string; checkpoint?: string | undefined; reason: string }): Candidate {
     const run = this.runs.get(input.run);
+    if (run.kind !== 'train') throw new EngineError('VALIDATION_FAILED', `Run ${run.id} is a test run; propose the training run it tested.`);
     if (run.status !== 'SUCCEEDED') {
       throw new EngineError('VALIDATION_FAILED', `Run ${run.id} is ${run.status}; only a run that SUCCEEDED can be a production candidate.`);
     }

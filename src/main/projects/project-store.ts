@@ -17,6 +17,8 @@ interface ProjectRow {
   recipe: string | null;
   recipe_params: string | null;
   recipe_from_run: string | null;
+  production_run: string | null;
+  production_checkpoint: string | null;
 }
 
 const toProject = (r: ProjectRow): Project => ({
@@ -29,6 +31,7 @@ const toProject = (r: ProjectRow): Project => ({
   updatedAt: r.updated_at,
   objective: { metric: r.objective_metric, goal: r.objective_goal },
   recipe: r.recipe ? { name: r.recipe, params: JSON.parse(r.recipe_params ?? '{}') as Record<string, unknown>, fromRunId: r.recipe_from_run ?? '' } : null,
+  production: r.production_run ? { runId: r.production_run, checkpoint: r.production_checkpoint } : null,
 });
 
 export class ProjectStore {
@@ -103,6 +106,15 @@ export class ProjectStore {
     this.db
       .prepare('UPDATE projects SET recipe = ?, recipe_params = ?, recipe_from_run = ?, updated_at = ? WHERE id = ?')
       .run(recipe.name, JSON.stringify(recipe.params), recipe.fromRunId, now, project.id);
+    return this.get(project.id);
+  }
+
+  /** The model in production: what a test run's baseline is by default. Approvals will set it; until then, by hand. */
+  setProduction(ref: string, production: { runId: string; checkpoint: string | null } | null, now = Date.now()): Project {
+    const project = this.get(ref);
+    this.db
+      .prepare('UPDATE projects SET production_run = ?, production_checkpoint = ?, updated_at = ? WHERE id = ?')
+      .run(production?.runId ?? null, production?.checkpoint ?? null, now, project.id);
     return this.get(project.id);
   }
 

@@ -16,7 +16,10 @@ export interface Cursor {
   skipping: boolean;
 }
 
-export type StreamKind = 'log' | 'clock' | 'metrics' | 'sys' | 'events';
+export type StreamKind = 'log' | 'clock' | 'metrics' | 'sys' | 'events' | 'cases';
+
+/** Stores a test run's cases.jsonl lines, inside the ingest transaction (see testing/test-records.ts). */
+export type CaseLinesSink = (runId: string, lines: readonly { text: string }[]) => { added: number; malformed: number };
 
 /** One events.jsonl line: {"ts": seconds, "event": kind, "step"?: n, ...}, or null when malformed. */
 export function parseEventLine(line: string): { ts: number; kind: string; step: number | null } | null {
@@ -64,7 +67,10 @@ export class Ingestor {
 
   private readonly points: MetricPoints;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly caseLines?: CaseLinesSink,
+  ) {
     this.points = new MetricPoints(db);
     this.stmts = {
       cursor: db.prepare<[string, string], { file_id: string; offset: number; epoch: number; skipping: number }>('SELECT file_id, offset, epoch, skipping FROM run_cursors WHERE run_id = ? AND file = ?'),
@@ -93,7 +99,7 @@ export class Ingestor {
    */
   store(runId: string, file: string, kind: StreamKind, cursor: Cursor, chunk: Buffer, full: boolean): { added: number; malformed: number; next: Cursor; stale: boolean } {
     // Log and events lines are split with their offsets; metrics lines are scanned in place (hot path).
-    const byLine = kind === 'log' || kind === 'events' || kind === 'clock';
+    const byLine = kind === 'log' || kind === 'events' || kind === 'clock' || kind === 'cases';
     let lines: { offset: number; text: string }[] = [];
     let consumed: number;
     if (byLine) ({ lines, consumed } = completeLines(chunk, cursor.offset));
@@ -156,6 +162,11 @@ export class Ingestor {
           if (event.kind === 'started' && startedBefore(this.db, runId)) markers.push({ kind: 'restart', line: null, step: event.step, detail: 'the run started again' });
           added++;
         }
+      } else if (kind === 'cases') {
+        if (!this.caseLines) throw new Error('no store for test cases');
+        const r = this.caseLines(runId, lines);
+        added += r.added;
+        malformed += r.malformed;
       } else {
         const r = this.points.store(runId, kind, text, from, markers);
         added += r.added;

@@ -59,6 +59,37 @@ async function placeDataset(access: HostAccess, root: string, remoteDir: string,
   return uploaded;
 }
 
+/** A file of a run directory: path relative to it, contents, mode. */
+export type RunFile = [string, string | Buffer, number];
+
+/** The supervisor, the run prober and the SDK that every run directory carries in .tb/. */
+export function supervisorFiles(): RunFile[] {
+  return [
+    ['.tb/supervisor.py', fs.readFileSync(path.join(REMOTE_DIR, 'supervisor.py')), 0o755],
+    ['.tb/probe_run.py', fs.readFileSync(path.join(REMOTE_DIR, 'probe_run.py')), 0o755],
+    ['.tb/lib/tunebench/__init__.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', '__init__.py')), 0o644],
+    ['.tb/lib/tunebench/hf_hook.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', 'hf_hook.py')), 0o644],
+    ['.tb/lib/sitecustomize.py', fs.readFileSync(path.join(REMOTE_DIR, 'sitecustomize.py')), 0o644],
+  ];
+}
+
+/** Uploads files into a claimed run directory, creating their folders first. */
+export async function uploadRunFiles(access: HostAccess, remoteDir: string, uploads: RunFile[]): Promise<void> {
+  const dirs = [...new Set(uploads.map(([f]) => path.posix.dirname(f)).filter((d) => d !== '.'))];
+  if (dirs.length) await run(access, `cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`, 'Creating folders');
+  // Several writes in flight at once: one at a time, each file cost a few round trips in a row.
+  const queue = [...uploads];
+  const writer = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await access.writeFile(`${remoteDir}/${next[0]}`, next[1], next[2]);
+  };
+  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, writer));
+}
+
+/** Claims `<root>/runs/<id>` with mkdir (atomic: two launchers can never share one) and the folders every run has. */
+export async function claimRunDir(access: HostAccess, root: string, remoteDir: string): Promise<void> {
+  await run(access, `mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`, 'Creating the run directory');
+}
+
 export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {
   const project = deps.projects.get(input.project);
   const host = deps.hosts.store.get(input.host);
@@ -86,8 +117,7 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
   deps.onChanged(id);
 
   try {
-    // `mkdir` without -p on the run directory is the atomic claim: two launchers can never share one.
-    await run(access, `mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`, 'Creating the run directory');
+    await claimRunDir(access, root, remoteDir);
     const runJson = {
       id,
       project: { id: project.id, name: project.name, baseModel: project.baseModel },
@@ -101,24 +131,13 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
       ...(code && recipe.name === 'custom' ? { cwd: 'code' } : {}),
       createdAt: new Date().toISOString(),
     };
-    const uploads: [string, string | Buffer, number][] = [
-      ['.tb/supervisor.py', fs.readFileSync(path.join(REMOTE_DIR, 'supervisor.py')), 0o755],
-      ['.tb/probe_run.py', fs.readFileSync(path.join(REMOTE_DIR, 'probe_run.py')), 0o755],
-      ['.tb/lib/tunebench/__init__.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', '__init__.py')), 0o644],
-      ['.tb/lib/tunebench/hf_hook.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', 'hf_hook.py')), 0o644],
-      ['.tb/lib/sitecustomize.py', fs.readFileSync(path.join(REMOTE_DIR, 'sitecustomize.py')), 0o644],
-      ...Object.entries(rendered.files).map(([f, data]): [string, string | Buffer, number] => [f, data, 0o644]),
-      ...(code ? code.files.map((f): [string, Buffer, number] => [`code/${f.path}`, code.contents.get(f.path)!, 0o644]) : []),
+    const uploads: RunFile[] = [
+      ...supervisorFiles(),
+      ...Object.entries(rendered.files).map(([f, data]): RunFile => [f, data, 0o644]),
+      ...(code ? code.files.map((f): RunFile => [`code/${f.path}`, code.contents.get(f.path)!, 0o644]) : []),
       ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o444],
     ];
-    const dirs = [...new Set(uploads.map(([f]) => path.posix.dirname(f)).filter((d) => d !== '.'))];
-    if (dirs.length) await run(access, `cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`, 'Creating folders');
-    // Several writes in flight at once: one at a time, each file cost a few round trips in a row.
-    const queue = [...uploads];
-    const writer = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await access.writeFile(`${remoteDir}/${next[0]}`, next[1], next[2]);
-    };
-    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, writer));
+    await uploadRunFiles(access, remoteDir, uploads);
     if (dataset) await placeDataset(access, root, remoteDir, dataset);
     deps.runs.setStatus(id, 'STARTING');
     deps.onChanged(id);

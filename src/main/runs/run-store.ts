@@ -9,6 +9,7 @@ interface RunRow {
   host_id: string;
   host_name: string;
   recipe: string;
+  kind: 'train' | 'test';
   params: string;
   status: RunStatus;
   disconnected: number;
@@ -35,6 +36,7 @@ const toRun = (r: RunRow): Run => ({
   hostId: r.host_id,
   hostName: r.host_name,
   recipe: r.recipe,
+  kind: r.kind,
   params: JSON.parse(r.params) as Record<string, unknown>,
   status: r.status,
   disconnected: r.disconnected === 1,
@@ -70,10 +72,10 @@ export class RunStore {
     };
   }
 
-  insert(run: { id: string; projectId: string; hostId: string; recipe: string; params: unknown; remoteDir: string; status: RunStatus }): void {
+  insert(run: { id: string; projectId: string; hostId: string; recipe: string; params: unknown; remoteDir: string; status: RunStatus; kind?: 'train' | 'test' }): void {
     this.db
-      .prepare('INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(run.id, run.projectId, run.hostId, run.recipe, JSON.stringify(run.params), run.status, run.remoteDir, Date.now());
+      .prepare('INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(run.id, run.projectId, run.hostId, run.recipe, JSON.stringify(run.params), run.status, run.remoteDir, Date.now(), run.kind ?? 'train');
   }
 
   get(id: string): Run {
@@ -89,10 +91,11 @@ export class RunStore {
     return row.id;
   }
 
+  /** Training runs; test runs are listed by `tunebench test list`. */
   list(projectId?: string): Run[] {
     const rows = projectId
-      ? this.db.prepare<[string], RunRow>(`${SELECT} WHERE r.project_id = ? ORDER BY r.created_at DESC, r.id DESC`).all(projectId)
-      : this.db.prepare<[], RunRow>(`${SELECT} ORDER BY r.created_at DESC, r.id DESC`).all();
+      ? this.db.prepare<[string], RunRow>(`${SELECT} WHERE r.project_id = ? AND r.kind = 'train' ORDER BY r.created_at DESC, r.id DESC`).all(projectId)
+      : this.db.prepare<[], RunRow>(`${SELECT} WHERE r.kind = 'train' ORDER BY r.created_at DESC, r.id DESC`).all();
     return rows.map(toRun);
   }
 
@@ -110,6 +113,11 @@ export class RunStore {
   setStatus(id: string, status: RunStatus, fields: { exitCode?: number | null; lastError?: string | null } = {}): void {
     const final = FINAL_STATUSES.includes(status);
     this.stmts.setStatus.run(status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, final ? 1 : 0, Date.now(), id);
+  }
+
+  /** A stopped run started again in its own directory (a resumed test run): running, not ended. */
+  restart(id: string): void {
+    this.db.prepare("UPDATE runs SET status = 'STARTING', exit_code = NULL, ended_at = NULL, last_error = NULL WHERE id = ?").run(id);
   }
 
   setDisconnected(id: string, disconnected: boolean, lastError?: string): void {

@@ -14,6 +14,7 @@ const STREAMS: [string, StreamKind][] = [
   ['metrics.jsonl', 'metrics'],
   ['sys.jsonl', 'sys'],
   ['events.jsonl', 'events'],
+  ['cases.jsonl', 'cases'],
 ];
 
 export const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -36,6 +37,8 @@ export interface SyncDeps {
   ingestor: Ingestor;
   onChanged(runId: string): void;
   onLogAppended(runId: string, lines: number): void;
+  /** Called after each pass that reached the host (test runs keep their verdict and report up to date). */
+  afterSync?(run: Run, casesAdded: number): void;
   /** Seconds without a heartbeat (process gone, no exit code) before a run is LOST; default 60. */
   heartbeatStaleSeconds?: number;
 }
@@ -85,9 +88,11 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
     if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Reading the run's state failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
     const probe = jsonOutput(r.stdout, "Reading the run's state") as RemoteProbe;
     let logLines = 0;
+    let casesAdded = 0;
     for (const [file, kind] of STREAMS) {
       const added = await ingestStream(deps, access, run, file, kind, probe.files[file]);
       if (kind === 'log') logLines += added;
+      if (kind === 'cases') casesAdded += added;
     }
     const decided = decideStatus(run, probe, deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S);
     const changed = decided.status !== run.status || run.disconnected;
@@ -95,7 +100,8 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
     if (changed) deps.runs.setStatus(run.id, decided.status, { exitCode: decided.exitCode ?? null, ...lostWhy });
     if (run.disconnected) deps.runs.setDisconnected(run.id, false);
     if (logLines) deps.onLogAppended(run.id, logLines);
-    if (changed || logLines) deps.onChanged(run.id);
+    if (deps.afterSync && run.kind === 'test' && (changed || casesAdded)) deps.afterSync(deps.runs.get(run.id), casesAdded);
+    if (changed || logLines || casesAdded) deps.onChanged(run.id);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // Only a broken link is worth reconnecting for; a failed command leaves the connection usable.

@@ -68,7 +68,8 @@ export class RunsTable {
   }
 
   private loadFresh(projectId?: string): LoadedRow[] {
-    const where = projectId ? 'WHERE r.project_id = ?' : '';
+    // Test runs (kind 'test') have their own pages: the runs table shows training runs.
+    const where = projectId ? "WHERE r.project_id = ? AND r.kind = 'train'" : "WHERE r.kind = 'train'";
     const args = projectId ? [projectId] : [];
     const rows = this.db
       .prepare(`SELECT r.id, r.status, r.recipe, h.name AS host_name, r.created_at, r.ended_at, r.exit_code, r.disconnected, r.params, r.tags, r.notes FROM runs r JOIN hosts h ON h.id = r.host_id ${where}`)

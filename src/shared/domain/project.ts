@@ -44,6 +44,8 @@ export const Project = z.object({
   objective: z.object({ metric: z.string(), goal: z.enum(['minimize', 'maximize']) }),
   /** The recipe saved from a run for reuse (continuous training builds on it). */
   recipe: z.object({ name: z.string(), params: z.record(z.string(), z.unknown()), fromRunId: z.string() }).nullable(),
+  /** The model in production (a run and checkpoint): test runs compare candidates against it. */
+  production: z.object({ runId: z.string(), checkpoint: z.string().nullable() }).nullable(),
 });
 export type Project = z.infer<typeof Project>;
 

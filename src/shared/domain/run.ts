@@ -12,6 +12,8 @@ export const Run = z.object({
   hostId: Ulid,
   hostName: z.string(),
   recipe: z.string(),
+  /** 'train' for runs launched from a recipe; 'test' for a candidate's test run (see testing.ts). */
+  kind: z.enum(['train', 'test']),
   params: z.record(z.string(), z.unknown()),
   status: RunStatus,
   /** True while the last attempt to reach the host failed: a dropped link, never a failed run. */

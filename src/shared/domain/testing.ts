@@ -245,3 +245,43 @@ export const TestReport = z.object({
   }),
 });
 export type TestReport = z.infer<typeof TestReport>;
+
+/** A test run as lists and pages show it. */
+export const TestRunSummary = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  status: z.string(),
+  disconnected: z.boolean(),
+  lastError: z.string().nullable(),
+  hostName: z.string(),
+  suite: z.object({ id: z.string(), name: z.string(), version: z.string(), digest: z.string() }),
+  candidate: z.object({ runId: z.string(), checkpoint: z.string().nullable() }),
+  baseline: z.object({ kind: z.enum(['production', 'base', 'run']), runId: z.string().nullable(), checkpoint: z.string().nullable(), label: z.string() }),
+  /** Null until the first case of both models is in; kept up to date as cases arrive. */
+  verdict: Verdict.nullable(),
+  progress: z.object({ done: z.number().int(), total: z.number().int() }),
+  /** sha256 of the HTML report as last written (the approval signs it). */
+  reportSha256: z.string().nullable(),
+  createdAt: z.number(),
+  endedAt: z.number().nullable(),
+});
+export type TestRunSummary = z.infer<typeof TestRunSummary>;
+
+const Ref = z.string().trim().min(1).max(200);
+export const AddSuiteInput = z.strictObject({ project: Ref, fileName: z.string().trim().min(1).max(500), text: z.string().max(32 * 1024 * 1024) });
+export const SuiteRefInput = z.strictObject({ project: Ref, suite: Ref });
+export const StartTestInput = z.strictObject({
+  project: Ref,
+  /** RUN or RUN:CHECKPOINT */
+  candidate: Ref,
+  /** production (default), base, or RUN[:CHECKPOINT] */
+  baseline: Ref.optional(),
+  /** NAME or NAME@VERSION (default: the newest version, or the pinned one) */
+  suite: Ref,
+  host: Ref.optional(),
+});
+export const TestRefInput = z.strictObject({ id: z.string().trim().min(1).max(64) });
+export const WaiveInput = z.strictObject({ id: z.string().trim().min(1).max(64), caseId: z.string().trim().min(1).max(200), reason: z.string().trim().min(1, 'Say why this regression is acceptable.').max(5000) });
+export const SetPolicyInput = z.strictObject({ project: Ref, policy: GatePolicy.partial() });
+export const SetProductionInput = z.strictObject({ project: Ref, model: Ref.nullable() });
+export const ReportHtml = z.object({ html: z.string(), sha256: z.string() });
