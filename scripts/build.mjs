@@ -10,4 +10,5 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 const t0 = Date.now();
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 run(bin('vite'), ['build', '--config', 'vite.renderer.config.mts', '--logLevel', 'warn']);
+run(bin('vite'), ['build', '--config', 'vite.report.config.mts', '--logLevel', 'warn']);
 console.log(`tunebench: built engine and renderer in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -7,6 +7,7 @@ import { HostsPage } from './features/hosts/HostsPage';
 import { ProjectDetailPage } from './features/projects/ProjectDetailPage';
 import { ProjectsPage } from './features/projects/ProjectsPage';
 import { ReviewsPage } from './features/reviews/ReviewsPage';
+import { TestRunPage } from './features/reviews/TestRunPage';
 import { RunsPage } from './features/runs/RunsPage';
 import { useApp } from './store/context';
 
@@ -22,7 +23,7 @@ function CurrentPage() {
     case 'compare':
       return <ComparePage />;
     case 'reviews':
-      return <ReviewsPage />;
+      return route.testId ? <TestRunPage testId={route.testId} /> : <ReviewsPage />;
   }
 }
 

@@ -145,10 +145,12 @@ export function scoreCase(c: SuiteCase, output: string, m: Record<string, number
       if (!finite(m.nll) || !finite(m.tokens) || m.tokens <= 0) return { pass: c.maxPerplexity === null ? null : false, score: null, detail: 'no log-likelihood was recorded' };
       const ppl = Math.exp(m.nll / m.tokens);
       m.perplexity = ppl;
-      const score = Math.exp(-m.nll / m.tokens);
-      if (c.maxPerplexity === null) return { pass: null, score, detail: `perplexity ${ppl.toFixed(3)}` };
+      // Without a bar: the per-token probability exp(-nll/tokens). With one: min(1, bar / perplexity),
+      // so the score is 1 exactly when the case passes (as for the pass/fail kinds) and falls smoothly
+      // past the bar; 1/perplexity alone is compressed near 0 and would hide a doubled perplexity.
+      if (c.maxPerplexity === null) return { pass: null, score: Math.exp(-m.nll / m.tokens), detail: `perplexity ${ppl.toFixed(3)}` };
       const pass = ppl <= c.maxPerplexity;
-      return { pass, score, detail: `perplexity ${ppl.toFixed(3)} ${pass ? '<=' : '>'} ${c.maxPerplexity}` };
+      return { pass, score: Math.min(1, c.maxPerplexity / ppl), detail: `perplexity ${ppl.toFixed(3)} ${pass ? '<=' : '>'} ${c.maxPerplexity}` };
     }
     case 'perf': {
       const bars: string[] = [];

@@ -11,7 +11,7 @@ import type { StartTestInput, TestRunSummary } from '../../shared/domain/testing
 import { FINAL_STATUSES } from '../../shared/domain/run';
 import { newUlid } from '../../shared/ids';
 import { EngineError } from '../errors';
-import { jsonOutput, shQuote, type HostAccess } from '../hosts/host-access';
+import { shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { commandLine } from '../recipes/shell';
@@ -70,7 +70,11 @@ function baseModel(project: Project, candidate: Run): PlannedModel {
 async function readRunJson(access: HostAccess, run: Run): Promise<Record<string, unknown>> {
   const r = await access.exec(`cat ${shQuote(`${run.remoteDir}/run.json`)}`, { timeoutMs: 30_000 });
   if (r.code !== 0) throw new EngineError('MODEL_NOT_TESTABLE', `Cannot read run ${run.id}'s run.json on ${run.hostName} (${r.stderr.trim().slice(-200) || `exit ${r.code}`}); its files must be on the host that tests it.`);
-  return jsonOutput(r.stdout, `Reading run ${run.id}'s run.json`) as Record<string, unknown>;
+  try {
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  } catch {
+    throw new EngineError('MODEL_NOT_TESTABLE', `Run ${run.id}'s run.json on ${run.hostName} is not JSON; the run directory was changed by hand. Test another run.`);
+  }
 }
 
 /** What the report shows of the candidate's making: recipe, parameters, code, data, base model, host. */

@@ -74,7 +74,8 @@ export type ModelRole = z.infer<typeof ModelRole>;
 /**
  * One case answered by one model, as the runner wrote it and the engine scored it. `pass` is null
  * where the case has no pass/fail (perplexity without a bar, perf without bars); `score` is in [0, 1]
- * (1/0 for pass/fail kinds, the per-token probability exp(-nll/tokens) for perplexity) or null (perf).
+ * (1/0 for pass/fail kinds; for perplexity the per-token probability exp(-nll/tokens), or with a bar
+ * min(1, bar / perplexity)) or null (perf without bars).
  */
 export const CaseRecord = z.object({
   model: ModelRole,

@@ -1,10 +1,14 @@
 // A project's production candidates, newest first, with the objective value each reached.
 import { useEffect, useState } from 'react';
-import type { Candidate } from '../../../shared/domain/project';
+import type { Candidate, Project } from '../../../shared/domain/project';
 import { formatTime } from '../../format';
 import { useApp, useClient } from '../../store/context';
+import { TestCandidateDialog } from './TestCandidateDialog';
 
-export function ProjectCandidates({ projectId, updatedAt }: { projectId: string; updatedAt: number }) {
+export function ProjectCandidates({ project }: { project: Project }) {
+  const projectId = project.id;
+  const updatedAt = project.updatedAt;
+  const [testing, setTesting] = useState<Candidate | null>(null);
   const client = useClient();
   const navigate = useApp((s) => s.navigate);
   const [candidates, setCandidates] = useState<Candidate[] | null>(null);
@@ -27,6 +31,7 @@ export function ProjectCandidates({ projectId, updatedAt }: { projectId: string;
               <th>Objective</th>
               <th>Proposed</th>
               <th>Reason</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -50,11 +55,17 @@ export function ProjectCandidates({ projectId, updatedAt }: { projectId: string;
                 </td>
                 <td className="nowrap">{formatTime(c.proposedAt)}</td>
                 <td className="clip">{c.reason}</td>
+                <td className="nowrap">
+                  <button type="button" onClick={() => setTesting(c)}>
+                    Test against production…
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {testing && <TestCandidateDialog project={project} candidate={testing} onClose={() => setTesting(null)} />}
     </section>
   );
 }

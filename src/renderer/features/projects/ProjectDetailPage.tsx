@@ -7,6 +7,7 @@ import { useApp } from '../../store/context';
 import { formatTime } from '../../format';
 import { ProjectCandidates } from './ProjectCandidates';
 import { ProjectDetailsForm } from './ProjectDetailsForm';
+import { ProjectSuites } from './ProjectSuites';
 import { RenameForm } from './RenameForm';
 
 export function ProjectDetailPage({ projectId }: { projectId: string }) {
@@ -87,7 +88,8 @@ export function ProjectDetailPage({ projectId }: { projectId: string }) {
         <h2 id="details-heading">Details</h2>
         <ProjectDetailsForm key={`${project.id}-${project.updatedAt}`} project={project} />
       </section>
-      <ProjectCandidates projectId={project.id} updatedAt={project.updatedAt} />
+      <ProjectCandidates project={project} />
+      <ProjectSuites projectId={project.id} />
       <section className="card" aria-labelledby="recipe-heading">
         <h2 id="recipe-heading">Objective and recipe</h2>
         <p>
