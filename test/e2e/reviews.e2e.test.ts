@@ -58,11 +58,11 @@ describe('testing a candidate in the browser', () => {
     // No production model yet: the base model is the baseline.
     expect(await dialog.getByLabel('Compare with').inputValue()).toBe('base');
     await dialog.getByRole('button', { name: 'Start test run' }).click();
-    await page.getByRole('heading', { name: /^Test run/ }).waitFor();
+    await page.locator('.page-header h1', { hasText: 'Test run' }).waitFor();
     // The report fills in while the runner works, then settles on a verdict once both models are done.
     await page.locator('.tb-report').getByText(/Gates/).first().waitFor({ timeout: 120_000 });
-    await expect.poll(async () => (await page.locator('h1 .verdict').textContent()) ?? '', { timeout: 120_000, interval: 500 }).toMatch(/^(PASS|FAIL|INCONCLUSIVE)$/);
-    const verdict = (await page.locator('h1 .verdict').textContent())!;
+    await expect.poll(async () => (await page.locator('.page-header h1 .verdict').textContent()) ?? '', { timeout: 120_000, interval: 500 }).toMatch(/^(PASS|FAIL|INCONCLUSIVE)$/);
+    const verdict = (await page.locator('.page-header h1 .verdict').textContent())!;
     const header = await page.locator('.tb-report').innerText();
     expect(header).toContain(verdict);
     expect(header).toContain('demo@1');
@@ -80,6 +80,6 @@ describe('testing a candidate in the browser', () => {
     expect(await table.innerText()).toContain('demo@1');
     await page.screenshot({ path: path.join(shots, 'reviews-light.png') });
     await table.locator('a').first().click();
-    await page.getByRole('heading', { name: /^Test run/ }).waitFor();
+    await page.locator('.page-header h1', { hasText: 'Test run' }).waitFor();
   });
 });

@@ -7,22 +7,12 @@ import { EmptyState } from '../../components/EmptyState';
 import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { ClientError } from '../../api/client';
+import { exportText } from '../../charts/export';
 import { useApp, useClient } from '../../store/context';
 import { ReportView } from './ReportView';
 import { VerdictBadge } from './VerdictBadge';
 
 const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST'];
-
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export function TestRunPage({ testId }: { testId: string }) {
   const client = useClient();
@@ -111,7 +101,7 @@ export function TestRunPage({ testId }: { testId: string }) {
             onClick={async () => {
               try {
                 const r = await client.call('tests.reportHtml', { id: test.id });
-                download(`test-report-${test.id}.html`, r.html, 'text/html');
+                exportText(r.html, `test-report-${test.id}.html`, 'text/html');
               } catch (err) {
                 notifyError(err);
               }
@@ -119,7 +109,7 @@ export function TestRunPage({ testId }: { testId: string }) {
           >
             Download HTML report
           </button>
-          <button type="button" onClick={() => download(`test-report-${test.id}.json`, `${JSON.stringify(report, null, 2)}\n`, 'application/json')}>
+          <button type="button" onClick={() => exportText(`${JSON.stringify(report, null, 2)}\n`, `test-report-${test.id}.json`, 'application/json')}>
             Download JSON
           </button>
           {regressions.length > 0 && (
