@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """demo-lora-torch: a tiny character-level causal transformer, pretrained briefly on raw text, then
 frozen and fine-tuned with a hand-written LoRA (on the attention query and value projections) on an
-instruct dataset. Eval loss every N steps; saves the adapter and the merged weights as safetensors;
+instruct dataset. Eval loss every N steps; saves the pretrained base, the adapter and the merged weights as safetensors;
 stops cleanly on SIGTERM. Runs on a CPU with Debian's python3-torch in seconds.
 """
 import argparse
@@ -148,6 +148,12 @@ def main():
         opt.step()
         if step % 50 == 0:
             print("pretrain step %d loss %.4f" % (step, loss.item()), flush=True)
+
+    # Keep the pretrained base (same names and format as merged.safetensors), so a test run can evaluate the
+    # model before fine-tuning, or a checkpoint's adapter merged onto it.
+    os.makedirs(a.output_dir, exist_ok=True)
+    safetensors_lite.save(os.path.join(a.output_dir, "base.safetensors"),
+                          {k: (list(v.shape), v.float().flatten().tolist()) for k, v in model.state_dict().items()}, {"vocab": json.dumps(vocab)})
 
     # 2. Freeze it, wrap the attention query and value projections with LoRA, fine-tune on the instruct data.
     for param in model.parameters():

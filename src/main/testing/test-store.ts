@@ -135,7 +135,14 @@ export class TestStore {
         if (o.type === 'env') for (const [k, v] of Object.entries(o)) if (!['seq', 'type', 'ts'].includes(k) && v !== null && v !== undefined) env[k] = String(v).slice(0, 500);
         if (o.type === 'harness-skipped') env.harness = `skipped: ${String(o.reason ?? '').slice(0, 300)}`;
         this.stmts.setEnvironment.run(JSON.stringify(env), runId);
-      } else if (o.type !== 'done') {
+      } else if (o.type === 'model-error' || o.type === 'harness-error' || o.type === 'error') {
+        // What the runner could not do (a model that did not load, a harness task that failed, model
+        // files changed between starts): kept with the environment, so the report says it.
+        const env = this.environment(runId);
+        const key = `${o.type}${typeof o.model === 'string' ? ` (${o.model.slice(0, 20)})` : ''}${typeof o.task === 'string' ? ` ${o.task.slice(0, 100)}` : ''}`;
+        env[key] = String(o.error ?? '').slice(0, 1000);
+        this.stmts.setEnvironment.run(JSON.stringify(env), runId);
+      } else if (o.type !== 'done' && o.type !== 'harness-task') {
         malformed++;
       }
     }
