@@ -205,6 +205,22 @@ describe('a test run of a candidate against production', () => {
     }
   });
 
+  it('keeps the project\'s gate policy, and refuses bars on metrics that do not exist', () => {
+    const set = cli(['test', 'policy', 'trust', '--delta', '0.05', '--metric', 'pass_rate>=0.5', '--metric', 'perplexity:abs=0,lower', '--pin', 'demo@1', '--json'], { dataDir });
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.json()).toMatchObject({
+      delta: 0.05,
+      pinnedSuite: 'demo@1',
+      metrics: { pass_rate: { threshold: 0.5, greaterIsBetter: true }, perplexity: { minAbsoluteChange: 0, greaterIsBetter: false } },
+    });
+    for (const bad of ['valueOf>=1', '__proto__>=1', 'pass_rate>=lots']) {
+      const r = cli(['test', 'policy', 'trust', '--metric', bad, '--json'], { dataDir });
+      expect(r.code, bad).toBe(2);
+      expect(r.errorJson().error.code).toBe('BAD_USAGE');
+    }
+    expect(cli(['test', 'policy', 'trust', '--json'], { dataDir }).json().delta).toBe(0.05);
+  });
+
   it('refuses bad suites with the file, line and case, and the same version with other cases', () => {
     const dir = tempDir('tb-bad-suite-');
     const bad = path.join(dir, 'bad.yaml');

@@ -87,7 +87,8 @@ const show = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…
 function measuresOf(raw: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (typeof raw !== 'object' || raw === null) return out;
-  for (const [k, v] of Object.entries(raw)) if (finite(v) && k.length <= 100) out[k] = v;
+  // '__proto__' and friends from a runner line must not reach an object's prototype slot.
+  for (const [k, v] of Object.entries(raw)) if (finite(v) && k.length <= 100 && !(k in Object.prototype)) out[k] = v;
   return out;
 }
 

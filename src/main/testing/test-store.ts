@@ -132,7 +132,7 @@ export class TestStore {
         this.stmts.insertModel.run(runId, model, JSON.stringify({ loader: String(o.loader ?? ''), path: String(o.path ?? ''), files, rootDigest: typeof o.rootDigest === 'string' ? o.rootDigest : null }));
       } else if (o.type === 'env' || o.type === 'harness-skipped') {
         const env = this.environment(runId);
-        if (o.type === 'env') for (const [k, v] of Object.entries(o)) if (!['seq', 'type', 'ts'].includes(k) && v !== null && v !== undefined) env[k] = String(v).slice(0, 500);
+        if (o.type === 'env') for (const [k, v] of Object.entries(o)) if (!['seq', 'type', 'ts'].includes(k) && !(k in Object.prototype) && v !== null && v !== undefined) env[k.slice(0, 100)] = String(v).slice(0, 500);
         if (o.type === 'harness-skipped') env.harness = `skipped: ${String(o.reason ?? '').slice(0, 300)}`;
         this.stmts.setEnvironment.run(JSON.stringify(env), runId);
       } else if (o.type === 'model-error' || o.type === 'harness-error' || o.type === 'error') {

@@ -103,6 +103,9 @@ export const MetricThreshold = z.object({
 });
 export type MetricThreshold = z.infer<typeof MetricThreshold>;
 
+/** The metrics a comparison computes for each model (gates.ts), and so the ones a policy can set bars on. */
+export const METRIC_NAMES = ['score', 'pass_rate', 'perplexity', 'tokens_per_second', 'latency_p50_ms', 'latency_p95_ms', 'peak_memory_mb'] as const;
+
 /** The bar a candidate must clear, kept per project so "stricter" is written down. */
 export const GatePolicy = z.object({
   /** Non-inferiority margin on the suite score (a mean in [0, 1]): candidate - baseline >= -delta. */
@@ -114,7 +117,9 @@ export const GatePolicy = z.object({
   bootstrapResamples: z.number().int().min(100).max(100_000),
   bootstrapSeed: z.number().int(),
   /** Floors and minimum changes by metric name: score, pass_rate, perplexity, tokens_per_second, latency_p95_ms, ... */
-  metrics: z.record(z.string(), MetricThreshold),
+  metrics: z.record(z.string(), MetricThreshold).refine((m) => Object.keys(m).every((k) => (METRIC_NAMES as readonly string[]).includes(k)), {
+    message: `Metric bars are set on ${METRIC_NAMES.join(', ')}.`,
+  }),
   /** Suites (by name) every production decision needs a test run of. */
   requiredSuites: z.array(z.string()),
   /** name@version pinned for production decisions. */

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FINAL_STATUSES } from '../../../shared/domain/run';
-import type { GatePolicy, TestRunSummary } from '../../../shared/domain/testing';
+import { METRIC_NAMES, type GatePolicy, type TestRunSummary } from '../../../shared/domain/testing';
 import { EngineError } from '../../errors';
 import type { Command } from '../command';
 import { requiredStr, str, usageError } from '../args';
@@ -45,6 +45,7 @@ function parseMetricBar(spec: string): [string, GatePolicy['metrics'][string]] {
   const m = /^([A-Za-z0-9_.]+)\s*(>=|<=|:)\s*(.+)$/.exec(spec.trim());
   if (!m) throw usageError(`--metric ${spec.slice(0, 60)}: write NAME>=FLOOR, NAME<=CEILING, or NAME:abs=X,rel=Y,higher|lower.`);
   const [, name, op, rest] = m;
+  if (!(METRIC_NAMES as readonly string[]).includes(name!)) throw usageError(`--metric ${spec.slice(0, 60)}: no metric "${name!.slice(0, 40)}". Bars are set on ${METRIC_NAMES.join(', ')}.`);
   const bar: GatePolicy['metrics'][string] = { threshold: null, minAbsoluteChange: null, minRelativeChange: null, greaterIsBetter: op !== '<=' };
   if (op !== ':') {
     bar.threshold = Number(rest);

@@ -1,13 +1,14 @@
 // Starting a test run from a candidate: which suite, and what to compare with (production by default).
 import { useEffect, useState, type FormEvent } from 'react';
-import type { Candidate, Project } from '../../../shared/domain/project';
+import type { Project } from '../../../shared/domain/project';
 import type { Suite } from '../../../shared/domain/testing';
 import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { useApp, useClient } from '../../store/context';
 
-export function TestCandidateDialog({ project, candidate, onClose }: { project: Project; candidate: Candidate; onClose: () => void }) {
+/** `candidate` is a training run and optionally a checkpoint in it: a proposed candidate, or any finished run. */
+export function TestCandidateDialog({ project, candidate, onClose }: { project: Project; candidate: { runId: string; checkpoint: string | null }; onClose: () => void }) {
   const client = useClient();
   const navigate = useApp((s) => s.navigate);
   const [suites, setSuites] = useState<Suite[]>([]);

@@ -5,12 +5,15 @@ import { Field } from '../../components/Field';
 import { formErrors, type FormErrors } from '../../components/form-errors';
 import { Modal } from '../../components/Modal';
 import { useApp, useClient } from '../../store/context';
+import { TestCandidateDialog } from '../projects/TestCandidateDialog';
 
 export function CandidateActions({ run }: { run: Run }) {
   const client = useClient();
   const notify = useApp((s) => s.notify);
   const notifyError = useApp((s) => s.notifyError);
   const [proposing, setProposing] = useState(false);
+  const [testing, setTesting] = useState(false);
+  const project = useApp((s) => s.projects.find((p) => p.id === run.projectId));
   const [checkpoint, setCheckpoint] = useState('');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
@@ -41,9 +44,15 @@ export function CandidateActions({ run }: { run: Run }) {
       notifyError(err);
     }
   };
-  if (run.status !== 'SUCCEEDED') return null;
+  if (run.status !== 'SUCCEEDED' || run.kind !== 'train') return null;
   return (
     <>
+      {project && (
+        <button type="button" onClick={() => setTesting(true)}>
+          Test against production…
+        </button>
+      )}
+      {testing && project && <TestCandidateDialog project={project} candidate={{ runId: run.id, checkpoint: null }} onClose={() => setTesting(false)} />}
       <button type="button" onClick={() => void saveRecipe()}>
         Save as project recipe
       </button>
