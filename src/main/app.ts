@@ -21,6 +21,16 @@ import { LogSearch } from './runs/log-search';
 import { MarkerPlaces } from './runs/marker-places';
 import { WindowQueries } from './metrics/window-query';
 import { EngineError } from './errors';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApprovalRulesStore } from './review/approval-rules';
+import { ApprovalStore } from './review/approvals';
+import { BundleStore, exportBundle, importBundle } from './review/bundle';
+import { BundleUploads } from './review/uploads';
+import { decide, signedDecisionFile } from './review/decide';
+import { Identity } from './review/identity';
+import { agentSigners } from './signing/sshsig';
 import { createDispatch, directCaller, type Dispatch, type Handlers } from './rpc/dispatch';
 import { APP_VERSION } from './version';
 import { SuiteStore } from './testing/suite-store';
@@ -65,11 +75,14 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const { db } = opened;
   const events = new EventBus();
   const projects = new ProjectStore(db);
+  // One in-memory store of key passphrases for SSH logins and for signing decisions.
+  const passphrases = options.passphrases ?? new Map<string, string>();
+  const agentSocket = options.agentSocket !== undefined ? options.agentSocket || undefined : process.env.SSH_AUTH_SOCK || undefined;
   const hosts = new HostService(db, {
     dataDir,
     ...(options.knownHostsFiles ? { knownHostsFiles: options.knownHostsFiles } : {}),
     ...(options.agentSocket !== undefined ? { agentSocket: options.agentSocket || undefined } : {}),
-    ...(options.passphrases ? { passphrases: options.passphrases } : {}),
+    passphrases,
   });
   const runs = new RunStore(db);
   const windows = new WindowQueries(db);
@@ -81,6 +94,12 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const suites = new SuiteStore(db, projects);
   const tests = new TestStore(db, suites);
   const reportDeps = { projects, runs, suites, tests };
+  const identity = new Identity(db);
+  const rules = new ApprovalRulesStore(db);
+  const bundles = new BundleStore(db);
+  const bundleDeps = { db, projects, runs, suites, tests, candidates, rules };
+  const approvals = new ApprovalStore({ ...bundleDeps });
+  const uploads = new BundleUploads(path.join(dataDir, 'imports'));
   // While cases stream in, the verdict is refreshed at most every few seconds; once the run ends, the report is made.
   const lastRefresh = new Map<string, number>();
   const afterTestSync = (run: { id: string; status: string }) => {
@@ -132,7 +151,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'projects.setObjective': (input) => changed(projects.setObjective(input.ref, input.metric, input.goal)),
     'projects.setRecipe': (input) => changed(candidates.saveRecipeFrom(input.ref, input.fromRun)),
     'candidates.propose': (input) => {
-      const candidate = candidates.propose(input);
+      const candidate = candidates.propose(input, identity.get());
       events.emit('projects.changed', { projectId: candidate.projectId });
       return candidate;
     },
@@ -219,6 +238,54 @@ export function openEngine(options: EngineOptions = {}): Engine {
       events.emit('projects.changed', { projectId: project.id });
       return policy;
     },
+    'identity.get': () => ({ identity: identity.get() }),
+    'identity.set': (input) => ({ identity: identity.set(input.identity) }),
+    'approvals.rules': (input) => rules.get(projects.get(input.project).id),
+    'approvals.setRules': (input) => {
+      const project = projects.get(input.project);
+      const r = rules.set(project.id, input);
+      events.emit('projects.changed', { projectId: project.id });
+      return r;
+    },
+    'reviews.export': async (input) => {
+      const summary = tests.summary(input.testRun);
+      const out = input.out ?? path.join(dataDir, 'exports', `review-${summary.id}.zip`);
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      return exportBundle(bundleDeps, bundles, summary.id, out);
+    },
+    'reviews.importFile': (input) => importBundle(bundles, input.file),
+    'reviews.upload': async (input) => {
+      const { uploadId, file } = uploads.add(input.uploadId, input.dataBase64, input.done, input.fileName);
+      if (!file) return { uploadId, bundle: null };
+      try {
+        return { uploadId, bundle: await importBundle(bundles, file) };
+      } finally {
+        uploads.remove(file);
+      }
+    },
+    'reviews.list': () => bundles.list(),
+    'reviews.get': (input) => {
+      const bundle = bundles.get(input.bundle);
+      return { bundle, manifest: bundles.manifest(bundle.id), report: bundles.report(bundle.id), allowedSigners: bundles.allowedSigners(bundle.id) };
+    },
+    'reviews.decide': async (input) => {
+      const r = await decide({ db, bundles, identity, passphrases, agentSocket }, { ...input, keyFile: input.keyFile?.replace(/^~(?=\/)/, os.homedir()) });
+      events.emit('projects.changed', { projectId: null });
+      return r;
+    },
+    'reviews.decisionFile': (input) => signedDecisionFile(db, input.digest),
+    'signing.keys': async () => {
+      if (!agentSocket) return [];
+      return (await agentSigners(agentSocket)).map((k) => ({ source: 'agent' as const, fingerprint: k.fingerprint, keyType: k.keyType, comment: k.comment ?? '' }));
+    },
+    'approvals.import': (input) => {
+      const a = approvals.import(input.text);
+      events.emit('projects.changed', { projectId: a.projectId });
+      return a;
+    },
+    'approvals.list': (input) => approvals.list(input.project),
+    'approvals.verify': (input) => approvals.verify(input.project, input.id, input.chain ?? false),
+    'approvals.export': (input) => approvals.export(input.id, input.dir),
     'demo.seed': (input) => {
       const seeded = seedDemo(db, projects, hosts, input);
       events.emit('projects.changed', { projectId: seeded.projectId });

@@ -19,6 +19,7 @@ import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut,
 import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
 import { AddSuiteInput, GatePolicy, ReportHtml, SetPolicyInput, SetProductionInput, StartTestInput, Suite, SuiteRefInput, SuiteSpec, TestRefInput, TestReport, TestRunSummary, WaiveInput } from './domain/testing';
+import { Approval, ApprovalRules, BundleManifest, DecideInput, DecisionFile, ExportBundleInput, ImportBundleInput, ReviewBundle, SigningKey, VerifyResult } from './domain/review';
 import type { EventName, MethodName } from './names';
 
 export const AppInfo = z.object({
@@ -109,6 +110,34 @@ export const methods = {
   'tests.cancel': { input: TestRefInput, output: TestRunSummary },
   'tests.policy': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: GatePolicy },
   'tests.setPolicy': { input: SetPolicyInput, output: GatePolicy },
+  /** Who uses this data directory (a principal as in allowed_signers): recorded as the proposer of candidates. */
+  'identity.get': { input: NoInput, output: z.object({ identity: z.string() }) },
+  'identity.set': { input: z.strictObject({ identity: z.string().max(200) }), output: z.object({ identity: z.string() }) },
+  'approvals.rules': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: ApprovalRules },
+  /** The project's allowed signers (OpenSSH format), self-approval and the number of approvals needed. */
+  'approvals.setRules': {
+    input: z.strictObject({ project: z.string().trim().min(1).max(200), allowedSigners: z.string().max(1024 * 1024).optional(), forbidSelfApproval: z.boolean().optional(), requiredApprovals: z.number().int().optional() }),
+    output: ApprovalRules,
+  },
+  /** A review bundle (zip) of a finished test run, written to `out` (default: the data directory's exports/). */
+  'reviews.export': { input: ExportBundleInput.extend({ out: z.string().max(4096).optional() }), output: z.object({ bundle: ReviewBundle, file: z.string(), bytes: z.number(), manifestSha256: z.string() }) },
+  /** Imports a bundle from a file this machine can read: checked against its manifest before anything is stored. */
+  'reviews.importFile': { input: z.strictObject({ file: z.string().trim().min(1).max(4096) }), output: ReviewBundle },
+  /** The same from the app's drop target, in parts (a message carries a few MB at most). */
+  'reviews.upload': { input: ImportBundleInput, output: z.object({ uploadId: z.string(), bundle: ReviewBundle.nullable() }) },
+  'reviews.list': { input: NoInput, output: z.array(ReviewBundle) },
+  'reviews.get': { input: z.strictObject({ bundle: z.string().trim().min(1).max(200) }), output: z.object({ bundle: ReviewBundle, manifest: BundleManifest, report: TestReport, allowedSigners: z.string().nullable() }) },
+  /** The red button: signs a decision on a bundle with the reviewer's SSH key, in the engine. */
+  'reviews.decide': { input: DecideInput, output: z.object({ file: DecisionFile, digest: z.string(), reviewer: z.string() }) },
+  'reviews.decisionFile': { input: z.strictObject({ digest: z.string().max(200) }), output: DecisionFile },
+  /** The SSH agent's keys, for choosing which signs. */
+  'signing.keys': { input: NoInput, output: z.array(SigningKey) },
+  /** The requester's side: a decision file, recorded only once every check passes. */
+  'approvals.import': { input: z.strictObject({ text: z.string().max(16 * 1024 * 1024) }), output: Approval },
+  'approvals.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: z.array(Approval) },
+  'approvals.verify': { input: z.strictObject({ project: z.string().trim().min(1).max(200), id: z.string().max(200).optional(), chain: z.boolean().optional() }), output: VerifyResult },
+  /** approval.json, approval.json.sig and allowed_signers for `ssh-keygen -Y verify`. */
+  'approvals.export': { input: z.strictObject({ id: z.string().trim().min(1).max(200), dir: z.string().trim().min(1).max(4096) }), output: z.object({ files: z.array(z.string()), reviewer: z.string() }) },
 } satisfies Record<MethodName, { input: z.ZodType; output: z.ZodType }>;
 
 export const events = {

@@ -34,6 +34,14 @@ export const ErrorCode = z.enum([
   'TEST_NOT_RESUMABLE',
   'MODEL_NOT_TESTABLE', // a candidate or baseline the runner cannot load (unfinished run, unknown recipe, other host)
   'REPORT_RENDERER_MISSING', // dist/report/report.js was not built
+  'BUNDLE_INVALID', // a review bundle that is not what its manifest says, or a hostile zip
+  'BUNDLE_NOT_FOUND',
+  'BUNDLE_TOO_NEW',
+  'SIGNATURE_INVALID', // an SSHSIG that does not verify over the statement
+  'SIGNER_NOT_ALLOWED', // the key (or principal) is not in the project's allowed signers
+  'DECISION_REFUSED', // a decision the project's rules refuse (own candidate, a FAIL without override, a stale chain, another model)
+  'APPROVAL_NOT_FOUND',
+  'KEY_NOT_FOUND', // no SSH agent key or key file to sign with
   'DB_NOT_SQLITE',
   'DB_TOO_NEW',
   'DB_OPEN_FAILED',
@@ -70,6 +78,14 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'SUITE_VERSION_EXISTS',
   'TEST_NOT_FOUND',
   'MODEL_NOT_TESTABLE',
+  'BUNDLE_INVALID',
+  'BUNDLE_NOT_FOUND',
+  'BUNDLE_TOO_NEW',
+  'SIGNATURE_INVALID',
+  'SIGNER_NOT_ALLOWED',
+  'DECISION_REFUSED',
+  'APPROVAL_NOT_FOUND',
+  'KEY_NOT_FOUND',
   'HOST_NOT_FOUND',
   'HOST_NAME_TAKEN',
   'HOST_IN_USE',

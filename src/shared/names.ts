@@ -50,6 +50,22 @@ export const METHOD_NAMES = [
   'tests.cancel',
   'tests.policy',
   'tests.setPolicy',
+  'identity.get',
+  'identity.set',
+  'approvals.rules',
+  'approvals.setRules',
+  'reviews.export',
+  'reviews.importFile',
+  'reviews.upload',
+  'reviews.list',
+  'reviews.get',
+  'reviews.decide',
+  'reviews.decisionFile',
+  'signing.keys',
+  'approvals.import',
+  'approvals.list',
+  'approvals.verify',
+  'approvals.export',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

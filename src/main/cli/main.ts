@@ -16,8 +16,9 @@ import { projectCommands } from './commands/project';
 import { runCommands } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { testingCommands } from './commands/testing';
+import { reviewCommands } from './commands/review';
 
-export const COMMANDS: readonly Command[] = [...projectCommands, ...candidateCommands, ...hostCommands, ...runCommands, ...testingCommands, ...demoCommands, serveCommand];
+export const COMMANDS: readonly Command[] = [...projectCommands, ...candidateCommands, ...hostCommands, ...runCommands, ...testingCommands, ...reviewCommands, ...demoCommands, serveCommand];
 
 const NOUN_SUMMARIES: Record<string, string> = {
   project: 'Create, list and change projects',
@@ -27,6 +28,8 @@ const NOUN_SUMMARIES: Record<string, string> = {
   candidate: 'Propose and list production candidates',
   suite: 'Add, list and show test suites',
   test: 'Test a candidate against production: verdicts, waivers, reports, the gate policy',
+  review: 'Review bundles (offline) and signed decisions on them',
+  approval: "A project's signed decisions: import, list, verify the chain, export for ssh-keygen",
 };
 
 function flagLines(flags: FlagSpecs): string {

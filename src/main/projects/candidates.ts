@@ -15,6 +15,7 @@ interface CandidateRow {
   checkpoint: string | null;
   reason: string;
   proposed_at: number;
+  proposed_by: string | null;
 }
 
 export class CandidateStore {
@@ -29,7 +30,8 @@ export class CandidateStore {
       best: db.prepare<[string, string], { min: number | null; min_step: number | null; max: number | null; max_step: number | null }>(
         "SELECT min, min_step, max, max_step FROM metric_series WHERE run_id = ? AND stream = 'metrics' AND name = ?",
       ),
-      insert: db.prepare<[string, string, string, string | null, string, number]>('INSERT INTO candidates (id, project_id, run_id, checkpoint, reason, proposed_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare<[string, string, string, string | null, string, number, string | null]>('INSERT INTO candidates (id, project_id, run_id, checkpoint, reason, proposed_at, proposed_by) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      proposer: db.prepare<[string, string | null], { proposed_by: string | null }>('SELECT proposed_by FROM candidates WHERE run_id = ? AND checkpoint IS ? ORDER BY proposed_at DESC LIMIT 1'),
       list: db.prepare<[string], CandidateRow>('SELECT * FROM candidates WHERE project_id = ? ORDER BY proposed_at DESC, id DESC'),
     };
   }
@@ -42,17 +44,22 @@ export class CandidateStore {
   }
 
   private toCandidate(r: CandidateRow, project: Project): Candidate {
-    return { id: r.id, projectId: r.project_id, runId: r.run_id, checkpoint: r.checkpoint, reason: r.reason, proposedAt: r.proposed_at, objective: this.best(r.run_id, project) };
+    return { id: r.id, projectId: r.project_id, runId: r.run_id, checkpoint: r.checkpoint, reason: r.reason, proposedAt: r.proposed_at, proposedBy: r.proposed_by, objective: this.best(r.run_id, project) };
   }
 
-  propose(input: { run: string; checkpoint?: string | undefined; reason: string }): Candidate {
+  /** Who proposed this run (and checkpoint) as a candidate, if anyone did. */
+  proposerOf(runId: string, checkpoint: string | null): string | null {
+    return this.stmts.proposer.get(runId, checkpoint)?.proposed_by ?? null;
+  }
+
+  propose(input: { run: string; checkpoint?: string | undefined; reason: string }, by: string | null = null): Candidate {
     const run = this.runs.get(input.run);
     if (run.kind !== 'train') throw new EngineError('VALIDATION_FAILED', `Run ${run.id} is a test run; propose the training run it tested.`);
     if (run.status !== 'SUCCEEDED') {
       throw new EngineError('VALIDATION_FAILED', `Run ${run.id} is ${run.status}; only a run that SUCCEEDED can be a production candidate.`);
     }
-    const row: CandidateRow = { id: newUlid(), project_id: run.projectId, run_id: run.id, checkpoint: input.checkpoint ?? null, reason: input.reason, proposed_at: Date.now() };
-    this.stmts.insert.run(row.id, row.project_id, row.run_id, row.checkpoint, row.reason, row.proposed_at);
+    const row: CandidateRow = { id: newUlid(), project_id: run.projectId, run_id: run.id, checkpoint: input.checkpoint ?? null, reason: input.reason, proposed_at: Date.now(), proposed_by: by };
+    this.stmts.insert.run(row.id, row.project_id, row.run_id, row.checkpoint, row.reason, row.proposed_at, row.proposed_by);
     return this.toCandidate(row, this.projects.get(run.projectId));
   }
 

@@ -79,6 +79,8 @@ export const Candidate = z.object({
   checkpoint: z.string().nullable(),
   reason: z.string(),
   proposedAt: z.number(),
+  /** The proposer's identity (see `tunebench whoami`), when it was recorded. */
+  proposedBy: z.string().nullable(),
   /** The run's best value of the project's objective when it was listed. */
   objective: z.object({ metric: z.string(), goal: z.string(), best: z.number().nullable(), step: z.number().nullable() }),
 });
