@@ -286,6 +286,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'approvals.list': (input) => approvals.list(input.project),
     'approvals.verify': (input) => approvals.verify(input.project, input.id, input.chain ?? false),
     'approvals.export': (input) => approvals.export(input.id, input.dir),
+    'approvals.status': (input) => approvals.status(input.testRun),
     'demo.seed': (input) => {
       const seeded = seedDemo(db, projects, hosts, input);
       events.emit('projects.changed', { projectId: seeded.projectId });

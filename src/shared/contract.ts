@@ -19,7 +19,7 @@ import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut,
 import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
 import { AddSuiteInput, GatePolicy, ReportHtml, SetPolicyInput, SetProductionInput, StartTestInput, Suite, SuiteRefInput, SuiteSpec, TestRefInput, TestReport, TestRunSummary, WaiveInput } from './domain/testing';
-import { Approval, ApprovalRules, BundleManifest, DecideInput, DecisionFile, ExportBundleInput, ImportBundleInput, ReviewBundle, SigningKey, VerifyResult } from './domain/review';
+import { Approval, ApprovalRules, ApprovalStatus, BundleManifest, DecideInput, DecisionFile, ExportBundleInput, ImportBundleInput, ReviewBundle, SigningKey, VerifyResult } from './domain/review';
 import type { EventName, MethodName } from './names';
 
 export const AppInfo = z.object({
@@ -138,6 +138,8 @@ export const methods = {
   'approvals.verify': { input: z.strictObject({ project: z.string().trim().min(1).max(200), id: z.string().max(200).optional(), chain: z.boolean().optional() }), output: VerifyResult },
   /** approval.json, approval.json.sig and allowed_signers for `ssh-keygen -Y verify`. */
   'approvals.export': { input: z.strictObject({ id: z.string().trim().min(1).max(200), dir: z.string().trim().min(1).max(4096) }), output: z.object({ files: z.array(z.string()), reviewer: z.string() }) },
+  /** Whether a test run's candidate has the approvals and the required suites' PASSes it needs. */
+  'approvals.status': { input: z.strictObject({ testRun: z.string().trim().min(1).max(64) }), output: ApprovalStatus },
 } satisfies Record<MethodName, { input: z.ZodType; output: z.ZodType }>;
 
 export const events = {

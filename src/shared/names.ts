@@ -66,6 +66,7 @@ export const METHOD_NAMES = [
   'approvals.list',
   'approvals.verify',
   'approvals.export',
+  'approvals.status',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

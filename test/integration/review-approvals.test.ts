@@ -271,6 +271,21 @@ describe('review bundles and signed approvals', () => {
     }
   });
 
+  it('counts distinct approvers against the two-person rule and the required suites', async () => {
+    const e = asRequester();
+    try {
+      expect(await e.call('approvals.status', { testRun })).toMatchObject({ approved: true, approvers: ['bob@example.com'], required: 1 });
+      await e.call('approvals.setRules', { project: 'chat-sft', requiredApprovals: 2 });
+      expect(await e.call('approvals.status', { testRun })).toMatchObject({ approved: false, summary: '1 of 2 approval(s).' });
+      await e.call('approvals.setRules', { project: 'chat-sft', requiredApprovals: 1 });
+      await e.call('tests.setPolicy', { project: 'chat-sft', policy: { requiredSuites: ['safety'] } });
+      expect((await e.call('approvals.status', { testRun })).missingSuites).toEqual(['safety']);
+      await e.call('tests.setPolicy', { project: 'chat-sft', policy: { requiredSuites: [] } });
+    } finally {
+      e.close();
+    }
+  });
+
   it('says which link of the chain is broken when one is removed or two are reordered', () => {
     for (const [name, edit, message] of [
       ['removed', (db: Database.Database) => { db.prepare('DELETE FROM approvals WHERE seq = 2').run(); db.prepare('UPDATE approvals SET seq = 2 WHERE seq = 3').run(); }, /#2 .*a decision was removed, added or reordered/],

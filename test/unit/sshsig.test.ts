@@ -93,7 +93,7 @@ describe('SSHSIG round trips with key files', () => {
   });
 
   it('says clearly when a key file is missing, public only, or not a key', () => {
-    expect(() => signerFromKeyFile(keyFile('nope'))).toThrow(expect.objectContaining({ code: 'AUTH_FAILED', message: expect.stringMatching(/Cannot read the key file .*nope \(ENOENT\)/) }));
+    expect(() => signerFromKeyFile(keyFile('nope'))).toThrow(expect.objectContaining({ code: 'KEY_NOT_FOUND', message: expect.stringMatching(/Cannot read the key file .*nope \(ENOENT\)/) }));
     expect(() => signerFromKeyFile(keyFile('ed25519') + '.pub')).toThrow(/holds a public key only/);
     fs.writeFileSync(keyFile('junk'), 'not a key\n');
     expect(() => signerFromKeyFile(keyFile('junk'))).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/Cannot use the key file .*junk/) }));
@@ -122,7 +122,7 @@ describe('SSHSIG round trips with key files', () => {
   });
 
   it('says clearly when no SSH agent is reachable', async () => {
-    await expect(agentSigners('')).rejects.toMatchObject({ code: 'AUTH_FAILED', message: expect.stringMatching(/No SSH agent is running/) });
+    await expect(agentSigners('')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND', message: expect.stringMatching(/No SSH agent is running/) });
     await expect(agentSigners(path.join(dir, 'no-agent.sock'))).rejects.toThrow(/Cannot reach the SSH agent at .*no-agent\.sock/);
   });
 });
@@ -137,7 +137,7 @@ describe('SSHSIG tampering is rejected with a message that says what is wrong', 
     for (const i of [0, 10, MESSAGE.length - 1]) {
       const changed = Buffer.from(MESSAGE);
       changed[i]! ^= 1;
-      expect(() => verifySshsig(changed, armored, NS)).toThrow(expect.objectContaining({ code: 'AUTH_FAILED', message: expect.stringMatching(/does not match: the signed data or the signature was changed/) }));
+      expect(() => verifySshsig(changed, armored, NS)).toThrow(expect.objectContaining({ code: 'SIGNATURE_INVALID', message: expect.stringMatching(/does not match: the signed data or the signature was changed/) }));
     }
   });
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { ApprovalStatement, DecisionFile, SIGNATURE_NAMESPACE, type Approval, type VerifyResult } from '../../shared/domain/review';
+import { ApprovalStatement, DecisionFile, SIGNATURE_NAMESPACE, type Approval, type ApprovalStatus, type VerifyResult } from '../../shared/domain/review';
 import { EngineError } from '../errors';
 import type { CandidateStore } from '../projects/candidates';
 import type { ProjectStore } from '../projects/project-store';
@@ -213,10 +213,22 @@ export class ApprovalStore {
     return { files: files.map(([f]) => f), reviewer: r.reviewer };
   }
 
-  /** How many distinct reviewers approved this test run's candidate, against how many the project needs. */
-  approvalsOf(testRunId: string): { approvers: string[]; required: number } {
+  /**
+   * Where a test run's candidate stands: approvals from distinct reviewers (on any of its test runs)
+   * against the number the project needs, and a PASS of every suite the test policy requires.
+   */
+  status(testRunId: string): ApprovalStatus {
     const test = this.deps.tests.summary(testRunId);
-    const rows = this.rows(test.projectId).filter((r) => r.test_run_id === testRunId && r.decision === 'approve');
-    return { approvers: [...new Set(rows.map((r) => r.reviewer))], required: this.deps.rules.get(test.projectId).requiredApprovals };
+    const sameCandidate = this.deps.tests.list(test.projectId).filter((t) => t.candidate.runId === test.candidate.runId && t.candidate.checkpoint === test.candidate.checkpoint);
+    const ids = new Set(sameCandidate.map((t) => t.id));
+    const approvers = [...new Set(this.rows(test.projectId).filter((r) => ids.has(r.test_run_id) && r.decision === 'approve').map((r) => r.reviewer))];
+    const required = this.deps.rules.get(test.projectId).requiredApprovals;
+    const policy = this.deps.tests.projectPolicy(test.projectId);
+    const missingSuites = policy.requiredSuites.filter((name) => !sameCandidate.some((t) => t.suite.name === name && t.verdict === 'PASS'));
+    const approved = approvers.length >= required && missingSuites.length === 0;
+    const summary = approved
+      ? `Approved by ${approvers.join(', ')}.`
+      : [approvers.length < required ? `${approvers.length} of ${required} approval(s)` : '', missingSuites.length ? `no PASS yet on required suite(s) ${missingSuites.join(', ')}` : ''].filter(Boolean).join('; ') + '.';
+    return { testRun: test.id, approvers, required, missingSuites, approved, summary };
   }
 }

@@ -20,6 +20,9 @@ import type { TestStore } from '../testing/test-store';
 import type { ProjectStore } from '../projects/project-store';
 import type { ApprovalRulesStore } from './approval-rules';
 import { readZip, writeZip } from './bundle-zip';
+import { SIGNATURE_NAMESPACE } from '../../shared/domain/review';
+import { parseAllowedSigners, principalAllowed } from '../signing/allowed-signers';
+import { verifySshsig } from '../signing/sshsig';
 
 export const sha256Hex = (data: Buffer | string) => crypto.createHash('sha256').update(data).digest('hex');
 
@@ -98,15 +101,30 @@ export function bundleFiles(deps: BundleDeps, testRunId: string): { manifest: Bu
   return { manifest, files };
 }
 
+/** Why a decision signed here would not verify (signature, or the key against the bundle's allowed signers), or null. */
+function decisionProblem(payload: string, signature: string, reviewer: string, allowedSigners: string | null): string | null {
+  try {
+    const key = verifySshsig(Buffer.from(payload), signature, SIGNATURE_NAMESPACE);
+    if (allowedSigners && !principalAllowed(parseAllowedSigners(allowedSigners), reviewer, key.publicKey, SIGNATURE_NAMESPACE, new Date()))
+      return `the key ${key.fingerprint} is not allowed to sign for ${reviewer} in the bundle's allowed signers`;
+    return null;
+  } catch (err) {
+    return `the signature does not verify: ${(err as Error).message}`;
+  }
+}
+
 export class BundleStore {
   constructor(private readonly db: Database.Database) {}
 
   private toBundle(r: BundleRow): ReviewBundle {
     const m = JSON.parse(r.manifest) as BundleManifest;
     const decisions = this.db
-      .prepare<[string], { digest: string; decision: string; reviewer: string; signed_at: number }>('SELECT digest, decision, reviewer, signed_at FROM signed_decisions WHERE bundle_id = ? ORDER BY signed_at')
+      .prepare<[string], { digest: string; decision: string; reviewer: string; signed_at: number; payload: string; signature: string }>('SELECT * FROM signed_decisions WHERE bundle_id = ? ORDER BY signed_at')
       .all(r.id)
-      .map((d) => ({ digest: d.digest, decision: d.decision, reviewer: d.reviewer, signedAt: d.signed_at }));
+      .map((d) => {
+        const problem = decisionProblem(d.payload, d.signature, d.reviewer, r.allowed_signers);
+        return { digest: d.digest, decision: d.decision, reviewer: d.reviewer, signedAt: d.signed_at, verified: problem === null, problem };
+      });
     return {
       id: r.id,
       origin: r.origin,

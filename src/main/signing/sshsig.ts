@@ -58,6 +58,16 @@ const RSA_SIG_HASHES: ReadonlyMap<string, string> = new Map([
 const malformed = (message: string) => new EngineError('VALIDATION_FAILED', message);
 const rejected = (message: string, details?: unknown) => new EngineError('AUTH_FAILED', message, details);
 
+/** A signature (or the key inside it) that does not check out: the statement or its signature was changed. */
+function badSignature(message: string, details?: unknown): EngineError {
+  return new EngineError('SIGNATURE_INVALID', message, details);
+}
+
+/** No key to sign with: an unreadable key file, or no reachable SSH agent. */
+function keyNotFound(message: string, details?: unknown): EngineError {
+  return new EngineError('KEY_NOT_FOUND', message, details);
+}
+
 // ---- SSH wire format ----
 
 function sshString(value: Buffer | string): Buffer {
@@ -83,7 +93,7 @@ class Reader {
     private readonly what: string,
   ) {}
   bytes(n: number, field: string): Buffer {
-    if (this.pos + n > this.buf.length) throw malformed(`${this.what} is truncated: its ${field} runs past the end.`);
+    if (this.pos + n > this.buf.length) throw badSignature(`${this.what} is truncated: its ${field} runs past the end.`);
     const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
@@ -97,20 +107,20 @@ class Reader {
   text(field: string): string {
     const raw = this.string(field);
     const text = raw.toString('utf8');
-    if (!Buffer.from(text, 'utf8').equals(raw)) throw malformed(`${this.what} has a ${field} that is not valid UTF-8.`);
+    if (!Buffer.from(text, 'utf8').equals(raw)) throw badSignature(`${this.what} has a ${field} that is not valid UTF-8.`);
     return text;
   }
   /** The magnitude of a non-negative mpint, without leading zeros. */
   mpint(field: string): Buffer {
     const raw = this.string(field);
-    if (raw.length && raw[0]! & 0x80) throw malformed(`${this.what} has a negative ${field}.`);
+    if (raw.length && raw[0]! & 0x80) throw badSignature(`${this.what} has a negative ${field}.`);
     let i = 0;
     while (i < raw.length && raw[i] === 0) i++;
     return raw.subarray(i);
   }
   end(): void {
     const left = this.buf.length - this.pos;
-    if (left) throw malformed(`${this.what} has ${left} unexpected trailing byte${left === 1 ? '' : 's'}.`);
+    if (left) throw badSignature(`${this.what} has ${left} unexpected trailing byte${left === 1 ? '' : 's'}.`);
   }
 }
 
@@ -139,13 +149,13 @@ interface PublicKey {
 function readPublicKey(blob: Buffer): PublicKey {
   const r = new Reader(blob, 'The public key');
   const keyType = r.text('key type');
-  if (!SUPPORTED_TYPES.has(keyType)) throw malformed(`Keys of type ${keyType} are not supported for signatures; use ed25519, ECDSA (nistp256/384/521) or RSA.`);
+  if (!SUPPORTED_TYPES.has(keyType)) throw badSignature(`Keys of type ${keyType} are not supported for signatures; use ed25519, ECDSA (nistp256/384/521) or RSA.`);
   const b64 = (b: Buffer) => b.toString('base64url');
   let jwk: crypto.JsonWebKey;
   let curve: Curve | undefined;
   if (keyType === 'ssh-ed25519') {
     const pk = r.string('ed25519 key');
-    if (pk.length !== 32) throw malformed(`The ed25519 public key is ${pk.length} bytes long, not 32.`);
+    if (pk.length !== 32) throw badSignature(`The ed25519 public key is ${pk.length} bytes long, not 32.`);
     jwk = { kty: 'OKP', crv: 'Ed25519', x: b64(pk) };
   } else if (keyType === 'ssh-rsa') {
     const e = r.mpint('RSA exponent');
@@ -154,9 +164,9 @@ function readPublicKey(blob: Buffer): PublicKey {
   } else {
     const curveName = r.text('curve name');
     curve = CURVES.get(curveName);
-    if (!curve || keyType !== `ecdsa-sha2-${curveName}`) throw malformed(`The ${keyType} public key names the curve "${curveName}".`);
+    if (!curve || keyType !== `ecdsa-sha2-${curveName}`) throw badSignature(`The ${keyType} public key names the curve "${curveName}".`);
     const q = r.string('EC point');
-    if (q.length !== 1 + 2 * curve.size || q[0] !== 4) throw malformed(`The ${keyType} public key's point is not an uncompressed ${curveName} point.`);
+    if (q.length !== 1 + 2 * curve.size || q[0] !== 4) throw badSignature(`The ${keyType} public key's point is not an uncompressed ${curveName} point.`);
     jwk = { kty: 'EC', crv: curve.crv, x: b64(q.subarray(1, 1 + curve.size)), y: b64(q.subarray(1 + curve.size)) };
   }
   r.end();
@@ -164,10 +174,10 @@ function readPublicKey(blob: Buffer): PublicKey {
   try {
     key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
   } catch (err) {
-    throw malformed(`The ${keyType} public key is not a valid key: ${(err as Error).message}.`);
+    throw badSignature(`The ${keyType} public key is not a valid key: ${(err as Error).message}.`);
   }
   if (keyType === 'ssh-rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS)
-    throw malformed(`The RSA key has ${key.asymmetricKeyDetails?.modulusLength} bits; OpenSSH requires at least ${MIN_RSA_BITS}.`);
+    throw badSignature(`The RSA key has ${key.asymmetricKeyDetails?.modulusLength} bits; OpenSSH requires at least ${MIN_RSA_BITS}.`);
   return curve ? { keyType, key, curve } : { keyType, key };
 }
 
@@ -184,12 +194,12 @@ function verifyBlob(pub: PublicKey, data: Buffer, sigBlob: Buffer): boolean {
   if (pub.keyType === 'ssh-rsa') {
     const hash = RSA_SIG_HASHES.get(sigType);
     // As ssh-keygen: SHA-1 ("ssh-rsa") signatures are refused in SSHSIG.
-    if (!hash) throw rejected(`The RSA signature uses "${sigType}"; only rsa-sha2-512 and rsa-sha2-256 are accepted.`);
+    if (!hash) throw badSignature(`The RSA signature uses "${sigType}"; only rsa-sha2-512 and rsa-sha2-256 are accepted.`);
     const modulusBytes = Math.ceil((pub.key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
     if (sig.length > modulusBytes) return false;
     return crypto.verify(hash, data, pub.key, leftPad(sig, modulusBytes));
   }
-  if (sigType !== pub.keyType) throw rejected(`The signature is of type "${sigType}" but the key is ${pub.keyType}.`);
+  if (sigType !== pub.keyType) throw badSignature(`The signature is of type "${sigType}" but the key is ${pub.keyType}.`);
   if (pub.curve) {
     const inner = new Reader(sig, 'The ECDSA signature');
     const rr = inner.mpint('r');
@@ -230,28 +240,28 @@ function armor(blob: Buffer): string {
 
 function dearmor(armored: string): Buffer {
   const lines = armored.replace(/\r\n/g, '\n').replace(/^\n+|\n+$/g, '').split('\n');
-  if (lines[0] !== BEGIN) throw malformed(`This is not an SSH signature: it does not start with "${BEGIN}".`);
+  if (lines[0] !== BEGIN) throw badSignature(`This is not an SSH signature: it does not start with "${BEGIN}".`);
   const end = lines.indexOf(END);
-  if (end < 0) throw malformed(`The SSH signature is truncated: its "${END}" line is missing.`);
-  if (end !== lines.length - 1) throw malformed(`The SSH signature has text after its "${END}" line.`);
+  if (end < 0) throw badSignature(`The SSH signature is truncated: its "${END}" line is missing.`);
+  if (end !== lines.length - 1) throw badSignature(`The SSH signature has text after its "${END}" line.`);
   const b64 = lines.slice(1, end).join('');
   // Buffer.from(…, 'base64') skips bad characters silently; a signature must be exact.
-  if (!b64 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw malformed('The SSH signature\'s body is not valid base64 (changed or cut short?).');
+  if (!b64 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw badSignature('The SSH signature\'s body is not valid base64 (changed or cut short?).');
   return Buffer.from(b64, 'base64');
 }
 
 export function parseSshsig(armored: string): ParsedSshsig {
   const r = new Reader(dearmor(armored), 'The SSH signature');
-  if (!r.bytes(MAGIC.length, 'magic').equals(MAGIC)) throw malformed('This is not an SSH signature: it does not begin with the SSHSIG magic.');
+  if (!r.bytes(MAGIC.length, 'magic').equals(MAGIC)) throw badSignature('This is not an SSH signature: it does not begin with the SSHSIG magic.');
   const version = r.uint32('version');
-  if (version !== 1) throw malformed(`The SSH signature has version ${version}; only version 1 is supported.`);
+  if (version !== 1) throw badSignature(`The SSH signature has version ${version}; only version 1 is supported.`);
   const publicKey = r.string('public key');
   const namespace = r.text('namespace');
   const reserved = r.string('reserved field');
   const hashAlgorithm = r.text('hash algorithm');
   const signature = r.string('signature');
   r.end();
-  if (!namespace) throw malformed('The SSH signature has an empty namespace.');
+  if (!namespace) throw badSignature('The SSH signature has an empty namespace.');
   return { publicKey, keyType: keyTypeOf(publicKey), fingerprint: fingerprintOf(publicKey), namespace, reserved, hashAlgorithm, signature };
 }
 
@@ -259,8 +269,8 @@ export function verifySshsig(message: Buffer, armored: string, namespace: string
   const sig = parseSshsig(armored);
   const { fingerprint, keyType, publicKey } = sig;
   // The namespace keeps a signature made for one purpose (say, git commits) from passing as another.
-  if (sig.namespace !== namespace) throw rejected(`The signature was made for the namespace "${sig.namespace}", not "${namespace}".`, { fingerprint });
-  if (!VERIFY_HASHES.has(sig.hashAlgorithm)) throw malformed(`The signature uses the hash "${sig.hashAlgorithm}"; only sha512 and sha256 are accepted.`);
+  if (sig.namespace !== namespace) throw badSignature(`The signature was made for the namespace "${sig.namespace}", not "${namespace}".`, { fingerprint });
+  if (!VERIFY_HASHES.has(sig.hashAlgorithm)) throw badSignature(`The signature uses the hash "${sig.hashAlgorithm}"; only sha512 and sha256 are accepted.`);
   const pub = readPublicKey(publicKey);
   let good: boolean;
   try {
@@ -269,7 +279,7 @@ export function verifySshsig(message: Buffer, armored: string, namespace: string
     if (err instanceof EngineError) throw err;
     good = false; // OpenSSL refusing odd signature bytes is a bad signature, not a crash
   }
-  if (!good) throw rejected(`The signature by ${fingerprint} (${keyType}) does not match: the signed data or the signature was changed.`, { fingerprint });
+  if (!good) throw badSignature(`The signature by ${fingerprint} (${keyType}) does not match: the signed data or the signature was changed.`, { fingerprint });
   return { fingerprint, keyType, publicKey };
 }
 
@@ -287,7 +297,7 @@ export async function signSshsig(message: Buffer, namespace: string, signer: Ssh
   try {
     verifySshsig(message, armored, namespace);
   } catch (err) {
-    throw rejected(`The signature made with ${signer.fingerprint} does not verify, so nothing was signed: ${(err as Error).message}`, { fingerprint: signer.fingerprint });
+    throw badSignature(`The signature made with ${signer.fingerprint} does not verify, so nothing was signed: ${(err as Error).message}`, { fingerprint: signer.fingerprint });
   }
   return armored;
 }
@@ -300,7 +310,7 @@ export function signerFromKeyFile(file: string, passphrase?: string): SshSigner 
   try {
     text = fs.readFileSync(file);
   } catch (err) {
-    throw rejected(`Cannot read the key file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, { keyFile: file });
+    throw keyNotFound(`Cannot read the key file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, { keyFile: file });
   }
   let parsed: ParsedKey | Error | undefined;
   try {
@@ -344,13 +354,13 @@ function withTimeout<T>(work: (done: (err: Error | null | undefined, value?: T) 
 
 /** The keys a running ssh-agent offers that can sign approvals (ed25519, ECDSA, RSA). */
 export async function agentSigners(socket: string | undefined = process.env.SSH_AUTH_SOCK): Promise<SshSigner[]> {
-  if (!socket) throw rejected('No SSH agent is running here (SSH_AUTH_SOCK is not set). Start one and `ssh-add` your key, or sign with a key file.');
+  if (!socket) throw keyNotFound('No SSH agent is running here (SSH_AUTH_SOCK is not set). Start one and `ssh-add` your key, or sign with a key file.');
   const agent = new (ssh2().OpenSSHAgent)(socket);
   let keys: ParsedKey[];
   try {
     keys = await withTimeout<ParsedKey[]>((done) => agent.getIdentities((err, found) => done(err, (found ?? []) as ParsedKey[])), 10_000, 'The SSH agent');
   } catch (err) {
-    throw rejected(`Cannot reach the SSH agent at ${socket}: ${(err as Error).message}. Check that it is running, or sign with a key file.`, { socket });
+    throw keyNotFound(`Cannot reach the SSH agent at ${socket}: ${(err as Error).message}. Check that it is running, or sign with a key file.`, { socket });
   }
   return keys
     .filter((k) => SUPPORTED_TYPES.has(k.type))

@@ -41,7 +41,17 @@ export const ReviewBundle = z.object({
   candidate: z.string(),
   createdAt: z.number(),
   /** Decisions signed on this machine about this bundle. */
-  decisions: z.array(z.object({ digest: z.string(), decision: z.string(), reviewer: z.string(), signedAt: z.number() })),
+  decisions: z.array(
+    z.object({
+      digest: z.string(),
+      decision: z.string(),
+      reviewer: z.string(),
+      signedAt: z.number(),
+      /** Checked again on every read: the signature over the stored bytes, and the key against the bundle's allowed signers. */
+      verified: z.boolean(),
+      problem: z.string().nullable(),
+    }),
+  ),
 });
 export type ReviewBundle = z.infer<typeof ReviewBundle>;
 
@@ -101,6 +111,17 @@ export type Approval = z.infer<typeof Approval>;
 export const VerifyLink = z.object({ digest: z.string(), seq: z.number().int(), ok: z.boolean(), problems: z.array(z.string()) });
 export const VerifyResult = z.object({ ok: z.boolean(), links: z.array(VerifyLink), summary: z.string() });
 export type VerifyResult = z.infer<typeof VerifyResult>;
+
+/** Where a test run's candidate stands: distinct approvers against the number needed, and the required suites. */
+export const ApprovalStatus = z.object({
+  testRun: z.string(),
+  approvers: z.array(z.string()),
+  required: z.number().int(),
+  missingSuites: z.array(z.string()),
+  approved: z.boolean(),
+  summary: z.string(),
+});
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
 export const ApprovalRules = z.object({
   allowedSigners: z.string(),
