@@ -8,6 +8,7 @@ import { ProjectDetailPage } from './features/projects/ProjectDetailPage';
 import { ProjectsPage } from './features/projects/ProjectsPage';
 import { ReviewsPage } from './features/reviews/ReviewsPage';
 import { TestRunPage } from './features/reviews/TestRunPage';
+import { BundlePage } from './features/reviews/BundlePage';
 import { RunsPage } from './features/runs/RunsPage';
 import { useApp } from './store/context';
 
@@ -23,7 +24,7 @@ function CurrentPage() {
     case 'compare':
       return <ComparePage />;
     case 'reviews':
-      return route.testId ? <TestRunPage testId={route.testId} /> : <ReviewsPage />;
+      return route.bundleId ? <BundlePage bundleId={route.bundleId} /> : route.testId ? <TestRunPage testId={route.testId} /> : <ReviewsPage />;
   }
 }
 

@@ -43,10 +43,10 @@ export interface Served {
 }
 
 /** Starts `tunebench serve --port 0` and waits for the line with its URL. */
-export async function serve(dataDir: string): Promise<Served> {
+export async function serve(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TUNEBENCH_HOME: '' },
+    env: { ...process.env, TUNEBENCH_HOME: '', ...env },
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));

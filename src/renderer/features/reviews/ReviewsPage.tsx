@@ -5,6 +5,10 @@ import { EmptyState } from '../../components/EmptyState';
 import { formatShortTime } from '../../format';
 import { useApp, useClient } from '../../store/context';
 import { VerdictBadge } from './VerdictBadge';
+import type { ReviewBundle } from '../../../shared/domain/review';
+import { ApprovalChain } from './ApprovalChain';
+import { BundleImport } from './BundleImport';
+import { BundleList } from './BundleList';
 
 export function ReviewsPage() {
   const client = useClient();
@@ -14,11 +18,14 @@ export function ReviewsPage() {
   const [tests, setTests] = useState<TestRunSummary[] | null>(null);
   const [tick, setTick] = useState(0);
   useEffect(() => client.on('runs.changed', () => setTick((t) => t + 1)), [client]);
+  const [bundles, setBundles] = useState<ReviewBundle[]>([]);
+  useEffect(() => client.on('projects.changed', () => setTick((t) => t + 1)), [client]);
   useEffect(() => {
     client.call('tests.list', {}).then(setTests, (err) => {
       notifyError(err);
       setTests([]);
     });
+    client.call('reviews.list', {}).then(setBundles, () => setBundles([]));
   }, [client, tick, notifyError]);
 
   const byProject = new Map<string, TestRunSummary[]>();
@@ -32,14 +39,21 @@ export function ReviewsPage() {
       </header>
       <p className="muted page-intro">
         Test runs compare a production candidate with the model in production (or the base model) on a suite, and decide a verdict from gates a statistician would accept. Start one from a project's
-        production candidates. Signed approvals and the registry come next.
+        production candidates. A review bundle carries a test run to a reviewer, who signs a decision with their SSH key; the registry comes next.
       </p>
+      <section className="card wide" aria-labelledby="bundles-heading">
+        <h2 id="bundles-heading">Review bundles</h2>
+        <BundleImport onImported={(b) => navigate({ area: 'reviews', bundleId: b.id })} />
+        <BundleList bundles={bundles} />
+      </section>
       {tests === null ? (
         <p className="muted" role="status">
           Loading…
         </p>
+      ) : tests.length === 0 && bundles.length > 0 ? (
+        <p className="muted">No test runs in this data directory: the bundles above carry theirs.</p>
       ) : tests.length === 0 ? (
-        <EmptyState title="No test runs yet">
+        <EmptyState title="No test runs here">
           <p>Add a suite to a project, propose a candidate, then choose “Test against production” on the project page.</p>
         </EmptyState>
       ) : (
@@ -87,6 +101,7 @@ export function ReviewsPage() {
                 ))}
               </tbody>
             </table>
+            <ApprovalChain projectId={projectId} tick={tick} />
           </section>
         ))
       )}

@@ -112,6 +112,21 @@ export function TestRunPage({ testId }: { testId: string }) {
           <button type="button" onClick={() => exportText(`${JSON.stringify(report, null, 2)}\n`, `test-report-${test.id}.json`, 'application/json')}>
             Download JSON
           </button>
+          {final && test.status === 'SUCCEEDED' && (
+            <button
+              type="button"
+              onClick={async () => {
+                try {
+                  const r = await client.call('reviews.export', { testRun: test.id });
+                  notify('info', `Review bundle saved to ${r.file}. Send it to the reviewer.`);
+                } catch (err) {
+                  notifyError(err);
+                }
+              }}
+            >
+              Export review bundle
+            </button>
+          )}
           {regressions.length > 0 && (
             <button type="button" onClick={() => setWaiving(true)}>
               Waive a regression…
