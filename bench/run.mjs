@@ -4,10 +4,11 @@ import { figures as metrics } from './metrics.mjs';
 import { figures as remote } from './remote.mjs';
 import { figures as startup } from './startup.mjs';
 import { figures as testing } from './testing.mjs';
+import { figures as review } from './review.mjs';
 
 const rows = [];
 const only = process.argv[2];
-for (const figure of [...startup, ...remote, ...metrics, ...compare, ...testing].filter((f) => !only || f.name.includes(only))) {
+for (const figure of [...startup, ...remote, ...metrics, ...compare, ...testing, ...review].filter((f) => !only || f.name.includes(only))) {
   process.stderr.write(`measuring: ${figure.name}…\n`);
   const result = await figure.run();
   rows.push(...(Array.isArray(result) ? result : [result]));
