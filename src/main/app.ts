@@ -284,7 +284,11 @@ export function openEngine(options: EngineOptions = {}): Engine {
       return a;
     },
     'approvals.list': (input) => approvals.list(input.project),
-    'approvals.verify': (input) => approvals.verify(input.project, input.id, input.chain ?? false),
+    'approvals.verify': (input) => {
+      if (!input.project && !input.id) throw new EngineError('VALIDATION_FAILED', 'Give the project (--project P), or the approval to verify.');
+      return approvals.verify(input.project ?? approvals.get(input.id!).projectId, input.id, input.chain ?? false);
+    },
+    'approvals.get': (input) => approvals.get(input.id),
     'approvals.export': (input) => approvals.export(input.id, input.dir),
     'approvals.status': (input) => approvals.status(input.testRun),
     'demo.seed': (input) => {

@@ -135,9 +135,10 @@ export const methods = {
   /** The requester's side: a decision file, recorded only once every check passes. */
   'approvals.import': { input: z.strictObject({ text: z.string().max(16 * 1024 * 1024) }), output: Approval },
   'approvals.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: z.array(Approval) },
-  'approvals.verify': { input: z.strictObject({ project: z.string().trim().min(1).max(200), id: z.string().max(200).optional(), chain: z.boolean().optional() }), output: VerifyResult },
+  'approvals.verify': { input: z.strictObject({ project: z.string().trim().min(1).max(200).optional(), id: z.string().max(200).optional(), chain: z.boolean().optional() }), output: VerifyResult },
   /** approval.json, approval.json.sig and allowed_signers for `ssh-keygen -Y verify`. */
   'approvals.export': { input: z.strictObject({ id: z.string().trim().min(1).max(200), dir: z.string().trim().min(1).max(4096) }), output: z.object({ files: z.array(z.string()), reviewer: z.string() }) },
+  'approvals.get': { input: z.strictObject({ id: z.string().trim().min(1).max(200) }), output: Approval },
   /** Whether a test run's candidate has the approvals and the required suites' PASSes it needs. */
   'approvals.status': { input: z.strictObject({ testRun: z.string().trim().min(1).max(64) }), output: ApprovalStatus },
 } satisfies Record<MethodName, { input: z.ZodType; output: z.ZodType }>;

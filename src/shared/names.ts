@@ -67,6 +67,7 @@ export const METHOD_NAMES = [
   'approvals.verify',
   'approvals.export',
   'approvals.status',
+  'approvals.get',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

@@ -171,6 +171,10 @@ describe('review bundles and signed approvals', () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.json()).toMatchObject({ ok: true });
     expect(v.json().links).toHaveLength(2);
+    const one = v.json().links[1].digest as string;
+    const shown = cli(['approval', 'show', one.slice(0, 20), '--json'], { dataDir: requester });
+    expect(shown.json()).toMatchObject({ digest: one, decision: 'request-changes', seq: 2 });
+    expect(cli(['approval', 'verify', one.slice(0, 20)], { dataDir: requester }).code).toBe(0);
   });
 
   it("exports files that OpenSSH's own ssh-keygen verifies, and rejects once a byte changes", () => {

@@ -168,16 +168,9 @@ export const reviewCommands: Command[] = [
     path: ['approval', 'show'],
     summary: 'Show one decision',
     positionals: [{ name: 'ID', required: true, help: 'The approval digest (a prefix will do)' }],
-    flags: { project: { kind: 'string', value: 'P', help: 'The project (required)' } },
+    flags: {},
     async run(ctx, args) {
-      const project = requiredStr(args.flags.project, 'project', 'the project');
-      const a = await withEngine(ctx, async (call) => {
-        const all = await call('approvals.list', { project });
-        const id = args.positionals[0]!.replace(/^sha256:/, '');
-        const found = all.filter((x) => x.digest.replace(/^sha256:/, '').startsWith(id));
-        if (found.length !== 1) throw new EngineError('APPROVAL_NOT_FOUND', found.length ? `"${id}" names several decisions; give more of it.` : `${project} has no decision ${id}.`);
-        return found[0]!;
-      });
+      const a = await withEngine(ctx, (call) => call('approvals.get', { id: args.positionals[0]! }));
       ctx.print(a, () => showApproval(a));
       return 0;
     },
@@ -187,12 +180,13 @@ export const reviewCommands: Command[] = [
     summary: "Verify a decision (or all), and with --chain the whole chain: signatures, signers' rights, digests, order",
     positionals: [{ name: 'ID', required: false, help: 'One approval (default: every one)' }],
     flags: {
-      project: { kind: 'string', value: 'P', help: 'The project (required)' },
+      project: { kind: 'string', value: 'P', help: "The project (default: the approval's)" },
       chain: { kind: 'boolean', help: 'Also check that each decision follows the one before' },
     },
     async run(ctx, args) {
-      const project = requiredStr(args.flags.project, 'project', 'the project');
-      const v = await withEngine(ctx, (call) => call('approvals.verify', { project, chain: Boolean(args.flags.chain), ...(args.positionals[0] ? { id: args.positionals[0] } : {}) }));
+      const project = str(args.flags.project);
+      if (!project && !args.positionals[0]) throw usageError('Give --project P (every decision of the project), or an approval ID.');
+      const v = await withEngine(ctx, (call) => call('approvals.verify', { ...(project ? { project } : {}), chain: Boolean(args.flags.chain), ...(args.positionals[0] ? { id: args.positionals[0] } : {}) }));
       ctx.print(v, () => showVerify(v));
       return v.ok ? 0 : 1;
     },
