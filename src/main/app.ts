@@ -31,6 +31,12 @@ import { BundleUploads } from './review/uploads';
 import { decide, signedDecisionFile } from './review/decide';
 import { Identity } from './review/identity';
 import { agentSigners } from './signing/sshsig';
+import type { ModelBackend } from './registry/backend';
+import { openBackend } from './registry/backends';
+import { pushApproval, toPush, type PushDeps } from './registry/push';
+import { moveAlias, pullModel, verifyInRegistry } from './registry/registry-service';
+import { RegistryStore, type RegistryTarget } from './registry/registry-store';
+import { storeDockerCredentials } from './registry/docker-store';
 import { createDispatch, directCaller, type Dispatch, type Handlers } from './rpc/dispatch';
 import { APP_VERSION } from './version';
 import { SuiteStore } from './testing/suite-store';
@@ -100,6 +106,20 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const bundleDeps = { db, projects, runs, suites, tests, candidates, rules };
   const approvals = new ApprovalStore({ ...bundleDeps });
   const uploads = new BundleUploads(path.join(dataDir, 'imports'));
+  const registries = new RegistryStore(db, hosts);
+  const registryDeps = { projects, runs, rules, identity };
+  const pushDeps: PushDeps = { db, projects, runs, suites, tests, hosts, approvals, rules, onProgress: (p) => events.emit('registry.pushProgress', p) };
+  /** Opens the registry's backend for one call and closes it after, whatever happens. */
+  const withBackend = async <T>(ref: string, fn: (backend: ModelBackend, target: RegistryTarget) => Promise<T>): Promise<T> => {
+    const target = registries.get(ref);
+    const knownModels = (registryId: string) => db.prepare<[string], { model: string }>('SELECT DISTINCT model FROM pushes WHERE registry_id = ?').all(registryId).map((r) => r.model);
+    const backend = await openBackend(target, { hosts, registries, knownModels });
+    try {
+      return await fn(backend, target);
+    } finally {
+      backend.close();
+    }
+  };
   // While cases stream in, the verdict is refreshed at most every few seconds; once the run ends, the report is made.
   const lastRefresh = new Map<string, number>();
   const afterTestSync = (run: { id: string; status: string }) => {
@@ -291,6 +311,35 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'approvals.get': (input) => approvals.get(input.id),
     'approvals.export': (input) => approvals.export(input.id, input.dir),
     'approvals.status': (input) => approvals.status(input.testRun),
+    'registries.list': () => registries.list(),
+    'registries.add': (input) => registries.add(input),
+    'registries.remove': (input) => registries.remove(input.name),
+    'registries.login': async (input) => {
+      const target = registries.get(input.name);
+      if (target.kind !== 'oci') throw new EngineError('VALIDATION_FAILED', `${target.name} is an SSH registry: it logs in as its host does (keys and agent), with no password.`);
+      if (input.persist) await storeDockerCredentials(new URL(target.baseUrl!).host, input.username, input.password);
+      return registries.login(target.id, input.username, input.password);
+    },
+    'registries.push': (input) => withBackend(input.to, (backend, target) => pushApproval(pushDeps, target, backend, input)),
+    'registries.pushes': (input) => {
+      const rows = db.prepare<[string | null, string | null], Parameters<typeof toPush>[0] & { registry_name: string }>(
+        'SELECT p.*, r.name AS registry_name FROM pushes p JOIN registries r ON r.id = p.registry_id WHERE (? IS NULL OR r.name = ? COLLATE NOCASE) ORDER BY p.started_at DESC',
+      ).all(input.registry ?? null, input.registry ?? null);
+      return rows.map((r) => toPush(r, r.registry_name));
+    },
+    'registries.models': (input) => withBackend(input.name, (backend) => backend.list()),
+    'registries.verify': (input) =>
+      withBackend(input.registry, async (backend) => {
+        const { stored, ...result } = await verifyInRegistry(registryDeps, backend, input.ref, { ...(input.allowedSigners ? { allowedSigners: input.allowedSigners } : {}), deep: input.deep ?? false });
+        if (input.approvalOut && stored.approval) {
+          fs.mkdirSync(input.approvalOut, { recursive: true });
+          fs.writeFileSync(path.join(input.approvalOut, 'approval.json'), stored.approval.payload);
+          fs.writeFileSync(path.join(input.approvalOut, 'approval.json.sig'), stored.approval.signature);
+        }
+        return { ...result, report: stored.report };
+      }),
+    'registries.alias': (input) => withBackend(input.registry, (backend) => moveAlias(registryDeps, backend, input)),
+    'registries.pull': (input) => withBackend(input.registry, (backend) => pullModel(registryDeps, backend, input.ref, input.to, input.allowedSigners)),
     'demo.seed': (input) => {
       const seeded = seedDemo(db, projects, hosts, input);
       events.emit('projects.changed', { projectId: seeded.projectId });

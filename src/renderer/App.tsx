@@ -9,6 +9,7 @@ import { ProjectsPage } from './features/projects/ProjectsPage';
 import { ReviewsPage } from './features/reviews/ReviewsPage';
 import { TestRunPage } from './features/reviews/TestRunPage';
 import { BundlePage } from './features/reviews/BundlePage';
+import { RegistryPage } from './features/registry/RegistryPage';
 import { RunsPage } from './features/runs/RunsPage';
 import { useApp } from './store/context';
 
@@ -23,6 +24,8 @@ function CurrentPage() {
       return <RunsPage />;
     case 'compare':
       return <ComparePage />;
+    case 'registry':
+      return <RegistryPage />;
     case 'reviews':
       return route.bundleId ? <BundlePage bundleId={route.bundleId} /> : route.testId ? <TestRunPage testId={route.testId} /> : <ReviewsPage />;
   }

@@ -20,6 +20,7 @@ import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
 import { AddSuiteInput, GatePolicy, ReportHtml, SetPolicyInput, SetProductionInput, StartTestInput, Suite, SuiteRefInput, SuiteSpec, TestRefInput, TestReport, TestRunSummary, WaiveInput } from './domain/testing';
 import { Approval, ApprovalRules, ApprovalStatus, BundleManifest, DecideInput, DecisionFile, ExportBundleInput, ImportBundleInput, ReviewBundle, SigningKey, VerifyResult } from './domain/review';
+import { AddRegistryInput, AliasInput, AliasMove, LoginInput, ModelRefInput, PullInput, Push, PushInput, Registry, RegistryModel, RegistryRef, RegistryVerify } from './domain/registry';
 import type { EventName, MethodName } from './names';
 
 export const AppInfo = z.object({
@@ -141,6 +142,20 @@ export const methods = {
   'approvals.get': { input: z.strictObject({ id: z.string().trim().min(1).max(200) }), output: Approval },
   /** Whether a test run's candidate has the approvals and the required suites' PASSes it needs. */
   'approvals.status': { input: z.strictObject({ testRun: z.string().trim().min(1).max(64) }), output: ApprovalStatus },
+  'registries.list': { input: NoInput, output: z.array(Registry) },
+  'registries.add': { input: AddRegistryInput, output: Registry },
+  'registries.remove': { input: RegistryRef, output: Registry },
+  /** Credentials kept in this engine's memory only (the CLI also reads docker's config.json and credential helpers). */
+  'registries.login': { input: LoginInput, output: Registry },
+  /** Pushes an approved model: its files must re-hash to the approval's digests where they are. */
+  'registries.push': { input: PushInput, output: Push },
+  'registries.pushes': { input: z.strictObject({ registry: z.string().max(100).optional() }), output: z.array(Push) },
+  'registries.models': { input: RegistryRef, output: z.array(RegistryModel) },
+  /** Manifest, layer digests against the approval, signature, signer rights, chain; --deep hashes the bytes too. */
+  'registries.verify': { input: ModelRefInput.extend({ approvalOut: z.string().max(4096).optional() }), output: RegistryVerify.extend({ report: z.string().nullable() }) },
+  /** Moves an alias after verifying its target; production needs an approve decision and the model's name typed back. */
+  'registries.alias': { input: AliasInput, output: z.object({ move: AliasMove, verify: RegistryVerify }) },
+  'registries.pull': { input: PullInput, output: z.object({ verify: RegistryVerify, files: z.array(z.string()) }) },
 } satisfies Record<MethodName, { input: z.ZodType; output: z.ZodType }>;
 
 export const events = {
@@ -150,6 +165,8 @@ export const events = {
   'runs.changed': z.object({ runId: z.string().nullable() }),
   /** New log lines were stored for a run: one event per sync pass, never one per line. */
   'runs.logAppended': z.object({ runId: z.string(), lines: z.number().int() }),
+  /** A push's bytes, rate and time left, a few times a second while it runs. */
+  'registry.pushProgress': Push,
 } satisfies Record<EventName, z.ZodType>;
 
 export type Methods = typeof methods;

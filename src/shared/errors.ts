@@ -42,6 +42,14 @@ export const ErrorCode = z.enum([
   'DECISION_REFUSED', // a decision the project's rules refuse (own candidate, a FAIL without override, a stale chain, another model)
   'APPROVAL_NOT_FOUND',
   'KEY_NOT_FOUND', // no SSH agent key or key file to sign with
+  'REGISTRY_UNREACHABLE',
+  'REGISTRY_AUTH_FAILED', // wrong or missing registry credentials: `tunebench registry login NAME`
+  'REGISTRY_TLS_UNTRUSTED', // the registry's certificate is signed by an unknown CA: give --ca-file
+  'REGISTRY_REFUSED', // the registry said no (an HTTP error, a version that exists with other content)
+  'REGISTRY_NOT_FOUND', // no such registry, model, version or alias
+  'PUSH_REFUSED', // a push the rules refuse: no valid approval, other bytes, a rejected decision
+  'ALIAS_REFUSED', // an alias move to a model that does not verify
+  'VERIFY_FAILED', // a model in a registry that does not verify: says what failed
   'DB_NOT_SQLITE',
   'DB_TOO_NEW',
   'DB_OPEN_FAILED',
@@ -86,6 +94,9 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'DECISION_REFUSED',
   'APPROVAL_NOT_FOUND',
   'KEY_NOT_FOUND',
+  'REGISTRY_NOT_FOUND',
+  'PUSH_REFUSED',
+  'ALIAS_REFUSED',
   'HOST_NOT_FOUND',
   'HOST_NAME_TAKEN',
   'HOST_IN_USE',

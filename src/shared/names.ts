@@ -68,10 +68,20 @@ export const METHOD_NAMES = [
   'approvals.export',
   'approvals.status',
   'approvals.get',
+  'registries.list',
+  'registries.add',
+  'registries.remove',
+  'registries.login',
+  'registries.push',
+  'registries.pushes',
+  'registries.models',
+  'registries.verify',
+  'registries.alias',
+  'registries.pull',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
-export const EVENT_NAMES = ['projects.changed', 'runs.changed', 'runs.logAppended'] as const;
+export const EVENT_NAMES = ['projects.changed', 'runs.changed', 'runs.logAppended', 'registry.pushProgress'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** Electron IPC channel of one method: one channel per method, never a generic invoke. */

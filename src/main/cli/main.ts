@@ -17,8 +17,9 @@ import { runCommands } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { testingCommands } from './commands/testing';
 import { reviewCommands } from './commands/review';
+import { registryCommands } from './commands/registry';
 
-export const COMMANDS: readonly Command[] = [...projectCommands, ...candidateCommands, ...hostCommands, ...runCommands, ...testingCommands, ...reviewCommands, ...demoCommands, serveCommand];
+export const COMMANDS: readonly Command[] = [...projectCommands, ...candidateCommands, ...hostCommands, ...runCommands, ...testingCommands, ...reviewCommands, ...registryCommands, ...demoCommands, serveCommand];
 
 const NOUN_SUMMARIES: Record<string, string> = {
   project: 'Create, list and change projects',
@@ -29,6 +30,7 @@ const NOUN_SUMMARIES: Record<string, string> = {
   suite: 'Add, list and show test suites',
   test: 'Test a candidate against production: verdicts, waivers, reports, the gate policy',
   review: 'Review bundles (offline) and signed decisions on them',
+  registry: 'Push approved models to OCI registries or SSH folders; aliases, verify, pull',
   approval: "A project's signed decisions: import, list, verify the chain, export for ssh-keygen",
 };
 

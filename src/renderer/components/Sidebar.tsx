@@ -7,6 +7,7 @@ const LABELS: Record<Area, string> = {
   runs: 'Runs',
   compare: 'Compare',
   reviews: 'Reviews',
+  registry: 'Registry',
 };
 
 const ICONS: Record<Area, string> = {
@@ -15,6 +16,7 @@ const ICONS: Record<Area, string> = {
   runs: '▶',
   compare: '≋',
   reviews: '✓',
+  registry: '⬢',
 };
 
 export function Sidebar() {

@@ -1,5 +1,5 @@
 // Where the user is: a small hash router (#/projects, #/projects/ID, #/hosts ...), so reloads and links keep the page.
-export type Area = 'projects' | 'hosts' | 'runs' | 'compare' | 'reviews';
+export type Area = 'projects' | 'hosts' | 'runs' | 'compare' | 'reviews' | 'registry';
 export type Route =
   | { area: 'projects'; projectId?: string }
   | { area: 'runs'; runId?: string }
@@ -7,7 +7,7 @@ export type Route =
   | { area: 'reviews'; testId?: string; bundleId?: string }
   | { area: Exclude<Area, 'projects' | 'runs' | 'compare' | 'reviews'> };
 
-export const AREAS: readonly Area[] = ['projects', 'hosts', 'runs', 'compare', 'reviews'];
+export const AREAS: readonly Area[] = ['projects', 'hosts', 'runs', 'compare', 'reviews', 'registry'];
 
 export function parseHash(hash: string): Route {
   const [area, id, sub] = hash.replace(/^#\/?/, '').split('/');

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { Approval, VerifyResult } from '../../../shared/domain/review';
 import { useApp, useClient } from '../../store/context';
+import { PushDialog } from './PushDialog';
 
 export function ApprovalChain({ projectId, tick }: { projectId: string; tick: number }) {
   const client = useClient();
@@ -11,6 +12,7 @@ export function ApprovalChain({ projectId, tick }: { projectId: string; tick: nu
   const [verify, setVerify] = useState<VerifyResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [mine, setMine] = useState(0);
+  const [pushing, setPushing] = useState<string | null>(null);
   useEffect(() => {
     client.call('approvals.list', { project: projectId }).then(setApprovals, () => setApprovals([]));
     client.call('approvals.verify', { project: projectId, chain: true }).then(setVerify, () => setVerify(null));
@@ -42,6 +44,7 @@ export function ApprovalChain({ projectId, tick }: { projectId: string; tick: nu
               <th>Reviewer</th>
               <th>Test run</th>
               <th>Verification</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -63,6 +66,13 @@ export function ApprovalChain({ projectId, tick }: { projectId: string; tick: nu
                       </span>
                     ) : (
                       '…'
+                    )}
+                  </td>
+                  <td>
+                    {a.decision === 'approve' && link?.ok && (
+                      <button type="button" onClick={() => setPushing(a.digest)}>
+                        Push…
+                      </button>
                     )}
                   </td>
                 </tr>
@@ -89,6 +99,7 @@ export function ApprovalChain({ projectId, tick }: { projectId: string; tick: nu
           {error}
         </p>
       )}
+      {pushing && <PushDialog approval={pushing} onClose={() => setPushing(null)} />}
     </div>
   );
 }

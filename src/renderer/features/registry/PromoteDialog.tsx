@@ -1,0 +1,54 @@
+// Moving an alias (production by default) to a version: the same deliberate red button as approval.
+// The engine verifies the target (signature, signer rights, chain, every layer's bytes) before moving.
+import { useState, type FormEvent } from 'react';
+import { Field } from '../../components/Field';
+import { Modal } from '../../components/Modal';
+import { useClient } from '../../store/context';
+
+export function PromoteDialog({ registry, model, version, onClose, onMoved }: { registry: string; model: string; version: string; onClose: () => void; onMoved: () => void }) {
+  const client = useClient();
+  const [alias, setAlias] = useState('production');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await client.call('registries.alias', { registry, model, version, alias, confirm });
+      onMoved();
+      onClose();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={`Promote ${model}@${version}`} onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <p className="muted">The alias moves only after the version verifies here: its approval's signature, the signer's rights, the chain of decisions, and every file's bytes. The move is recorded in the registry.</p>
+        <Field label="Alias">
+          <input type="text" value={alias} onChange={(e) => setAlias(e.target.value)} spellCheck={false} autoComplete="off" />
+        </Field>
+        <Field label={`Type the model's name, ${model}, to move it`}>
+          <input type="text" value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} autoComplete="off" />
+        </Field>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="red-button" disabled={busy || confirm !== model || !alias.trim()}>
+            {busy ? 'Verifying…' : `Move ${alias} to ${version}`}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,75 @@
+// Pushing an approved model to a registry, with its progress (bytes, rate, time left).
+import { useEffect, useState, type FormEvent } from 'react';
+import type { Push, Registry } from '../../../shared/domain/registry';
+import { Field } from '../../components/Field';
+import { Modal } from '../../components/Modal';
+import { useClient } from '../../store/context';
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+export function PushDialog({ approval, onClose }: { approval: string; onClose: () => void }) {
+  const client = useClient();
+  const [registries, setRegistries] = useState<Registry[]>([]);
+  const [to, setTo] = useState('');
+  const [progress, setProgress] = useState<Push | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    client.call('registries.list', {}).then((r) => {
+      setRegistries(r);
+      if (r[0]) setTo(r[0].name);
+    }, () => setRegistries([]));
+    return client.on('registry.pushProgress', (p) => {
+      if (p.approval === approval) setProgress(p);
+    });
+  }, [client, approval]);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setProgress(await client.call('registries.push', { approval, to }));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title="Push to a registry" onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <p className="muted">Only the approved bytes are pushed: the files are hashed again where they are first. An interrupted push resumes where it stopped.</p>
+        <Field label="Registry" hint={registries.length ? undefined : 'Add one on the Registry page first.'}>
+          <select value={to} onChange={(e) => setTo(e.target.value)}>
+            {registries.map((r) => (
+              <option key={r.id} value={r.name}>
+                {r.name} ({r.location})
+              </option>
+            ))}
+          </select>
+        </Field>
+        {progress && (
+          <p role="status">
+            <progress max={progress.bytesTotal || 1} value={progress.bytesDone} /> {progress.status}: {mib(progress.bytesDone)} of {mib(progress.bytesTotal)}
+            {progress.rateBytesPerSecond ? `, ${mib(progress.rateBytesPerSecond)}/s` : ''}
+            {progress.secondsLeft !== null ? `, ${progress.secondsLeft} s left` : ''}
+            {progress.status === 'done' && progress.manifestDigest ? ` — ${progress.model}@${progress.version}` : ''}
+          </p>
+        )}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+          <button type="submit" className="primary" disabled={busy || !to}>
+            {busy ? 'Pushing…' : 'Push'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
