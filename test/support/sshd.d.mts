@@ -16,6 +16,9 @@ export interface TestSshd {
   cutLinks(): boolean;
   /** Restarts on the same port with a new host key (a reinstalled or spoofed server). */
   restartWithNewHostKey(): Promise<string>;
+  /** The second account, when asked for: same client key, its own home. */
+  second: { user: string; home: string; uid: number; gid: number } | undefined;
+  /** Stops the server (and removes the second account). */
   stop(): Promise<void>;
 }
-export declare function startSshd(): Promise<TestSshd>;
+export declare function startSshd(options?: { secondUser?: boolean }): Promise<TestSshd>;

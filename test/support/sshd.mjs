@@ -57,12 +57,31 @@ export function fingerprint(pubFile) {
   return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1];
 }
 
-export async function startSshd() {
+/**
+ * A throwaway account with its own home under `dir`, for tests that need a second user (a registry
+ * account, say). Needs root. Its password field is '*' rather than useradd's '!': without PAM, sshd
+ * treats '!' as a locked account and refuses even key logins.
+ */
+function addUser(dir) {
+  if (process.getuid?.() !== 0) throw new Error('startSshd({ secondUser: true }) creates a user account and needs root.');
+  // Unique per server, so two test files running at once never share (or delete) each other's user.
+  const name = `tb${process.pid.toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+  const home = path.join(dir, `home-${name}`);
+  execFileSync('useradd', ['-M', '-d', home, '-s', '/bin/sh', '-p', '*', name]);
+  fs.mkdirSync(home, { mode: 0o755 });
+  const { uid, gid } = JSON.parse(execFileSync('sh', ['-c', `printf '{"uid":%s,"gid":%s}' "$(id -u ${name})" "$(id -g ${name})"`], { encoding: 'utf8' }));
+  fs.chownSync(home, uid, gid);
+  return { user: name, home, uid, gid };
+}
+
+/** @param {{ secondUser?: boolean }} [options] */
+export async function startSshd(options = {}) {
   ensureOpenSsh();
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sshd-'));
   fs.chmodSync(dir, 0o755);
   const user = os.userInfo().username;
+  const second = options.secondUser ? addUser(dir) : undefined;
   const clientKey = path.join(dir, 'client_ed25519');
   keygen(clientKey);
   fs.copyFileSync(`${clientKey}.pub`, path.join(dir, 'authorized_keys'));
@@ -81,7 +100,7 @@ export async function startSshd() {
         'PasswordAuthentication no',
         'KbdInteractiveAuthentication no',
         'UsePAM no',
-        `AllowUsers ${user}`,
+        `AllowUsers ${user}${second ? ` ${second.user}` : ''}`,
         'PermitRootLogin prohibit-password',
         'StrictModes no',
         'AllowTcpForwarding yes',
@@ -135,6 +154,16 @@ export async function startSshd() {
       await start();
       return hostKeyFingerprint;
     },
-    stop: stopProc,
+    second,
+    async stop() {
+      await stopProc();
+      if (second) {
+        try {
+          execFileSync('userdel', ['-f', second.user], { stdio: 'ignore' });
+        } catch {
+          // already gone
+        }
+      }
+    },
   };
 }

@@ -11,6 +11,8 @@ import type { RegistryTarget } from './registry-store';
 import type { SignedDecision } from './verify-model';
 
 const SMALL = 64 * 1024 * 1024;
+/** Upload chunk size: 16 MiB by default; TUNEBENCH_PUSH_CHUNK_BYTES tunes it (tests use small chunks to cut mid-blob). */
+const CHUNK_BYTES = Number(process.env.TUNEBENCH_PUSH_CHUNK_BYTES) > 0 ? Number(process.env.TUNEBENCH_PUSH_CHUNK_BYTES) : 16 * 1024 * 1024;
 const VERSION_ANNOTATION = 'dev.tunebench.version';
 
 export class OciModelBackend implements ModelBackend {
@@ -62,6 +64,7 @@ export class OciModelBackend implements ModelBackend {
       const digest = `sha256:${f.sha256}`;
       let last = 0;
       const r = await c.uploadBlob(digest, f.size, f.read, {
+        chunkBytes: CHUNK_BYTES,
         resumeLocation: progress.location(digest),
         onLocation: (location) => progress.saveLocation(digest, location),
         onProgress: (offset) => {

@@ -94,6 +94,9 @@ export class SshModelBackend implements ModelBackend {
       await this.dir.commitVersion(plan.model, plan.version, stagingDir, plan.files.map((f) => ({ path: f.path, sha256: f.sha256 })));
     } catch (err) {
       await this.dir.abortVersion(stagingDir).catch(() => {});
+      // Another push of the very same model won the race: the version is what this push meant to publish.
+      const ours = `sha256:${sha256(plan.manifest)}`;
+      if ((err as { code?: string }).code === 'REGISTRY_REFUSED' && (await this.versionDigest(plan.model, plan.version).catch(() => null)) === ours) return { manifestDigest: ours };
       throw err;
     }
     return { manifestDigest: `sha256:${sha256(plan.manifest)}` };

@@ -9,30 +9,11 @@ import path from 'node:path';
 import { EngineError } from '../errors';
 import { shQuote, type ExecResult, type HostAccess } from '../hosts/host-access';
 
-export interface FileDigest {
-  /** Relative to the version's files/ directory, '/'-separated. */
-  path: string;
-  sha256: string;
-}
-export interface FileHash extends FileDigest {
-  size: number;
-}
-export interface AliasRecord {
-  alias: string;
-  from: string | null;
-  to: string;
-  who: string;
-  at: string;
-  approval: string | null;
-}
-export interface ApprovalLogEntry {
-  digest: string;
-  payload: string;
-  signature: string;
-  model: string;
-  version: string;
-  at: string;
-}
+/** `path` is relative to the version's files/ directory, '/'-separated. */
+export interface FileDigest { path: string; sha256: string }
+export interface FileHash extends FileDigest { size: number }
+export interface AliasRecord { alias: string; from: string | null; to: string; who: string; at: string; approval: string | null }
+export interface ApprovalLogEntry { digest: string; payload: string; signature: string; model: string; version: string; at: string }
 
 /** What copies travel in: big enough to keep the link busy, small enough for two to sit in memory. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -45,14 +26,9 @@ const RESERVED: Record<'model' | 'version' | 'alias', ReadonlySet<string>> = {
   version: new Set(['aliases', 'aliases.log']),
   alias: new Set(),
 };
-// Files a version holds beside files/ (writeStagedText); SHA256SUMS is the registry's own.
-const META = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 const STAGING = /^\.staging-[0-9a-f]{32}$/;
 // Exit codes our scripts use to say what went wrong, as opposed to a command that failed.
-const MISSING = 10;
-const EXISTS = 11;
-const NO_TARGET = 12;
-const SHORT = 13;
+const [MISSING, EXISTS, NO_TARGET, SHORT] = [10, 11, 12, 13];
 // Printed first by every script: what a chatty ~/.bashrc prints before it is not our output.
 const MARK = '--tunebench-registry--';
 
@@ -228,7 +204,8 @@ export class SshDirRegistry {
   /** A small file beside files/: manifest.json, approval.json, approval.json.sig, report.html, lineage.json. */
   async writeStagedText(stagingDir: string, relPath: string, text: string): Promise<void> {
     this.stagingModel(stagingDir);
-    if (!META.test(relPath) || relPath === 'files' || relPath === 'SHA256SUMS') {
+    // Plain names beside files/; SHA256SUMS is the registry's own, computed at commit.
+    if (!NAME.test(relPath) || relPath === 'files' || relPath === 'SHA256SUMS') {
       throw new EngineError('VALIDATION_FAILED', `"${relPath.slice(0, 140)}" cannot be written beside a version's files: give a plain file name (not files or SHA256SUMS).`);
     }
     await this.access.writeFile(`${stagingDir}/${relPath}`, text, 0o644);
@@ -436,6 +413,7 @@ export class SshDirRegistry {
     ].join('\n');
     const r = await this.sh(script, data);
     if (r.code === MISSING) throw this.noRegistry();
+    if (r.code === SHORT) throw new EngineError('REMOTE_COMMAND_FAILED', 'The approvals.log line did not arrive whole; nothing was appended. Try again.');
     if (r.code !== 0) throw this.failed('Appending to approvals.log', r);
   }
 

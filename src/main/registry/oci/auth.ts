@@ -220,7 +220,8 @@ export async function dockerCredentials(registryHost: string, configFile = defau
   const keys = configKeys(registryHost);
   const helper = keys.map((k) => config.credHelpers?.[k]).find(Boolean) ?? config.credsStore;
   if (helper) {
-    for (const key of keys.slice(0, 2)) {
+    // Helpers are asked for the host as docker would (`host:port`, then with https://, Docker Hub by its legacy URL).
+    for (const key of [keys[0]!, keys[1]!, ...keys.slice(5)]) {
       const found = await runCredentialHelper(helper, key);
       if (found) return found;
     }

@@ -31,7 +31,8 @@ export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (h === 'localhost') return true;
   if (net.isIPv4(h)) return h.split('.')[0] === '127';
-  if (net.isIPv6(h)) return h === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
+  // ::1 in any spelling, and IPv4-mapped 127/8 (which URL parsing rewrites to ::ffff:7fxx:xxxx).
+  if (net.isIPv6(h)) return h === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(h) || /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(h);
   return false;
 }
 
@@ -68,7 +69,7 @@ const UNKNOWN_CA = new Set([
 const BAD_CERT = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_REVOKED', 'CERT_UNTRUSTED']);
 const NETWORK = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN',
-  'ENOTFOUND', 'EAI_AGAIN', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET',
+  'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET',
   'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED',
 ]);
 
@@ -98,6 +99,10 @@ export function networkError(err: unknown, host: string): unknown {
       `The registry ${host} presents a certificate that does not fit (${text}). Check the address and the server's certificate.`,
       { cause: codes[0] },
     );
+  if (codes.some((c) => c === 'ERR_SSL_WRONG_VERSION_NUMBER' || c === 'EPROTO'))
+    return new EngineError('REGISTRY_UNREACHABLE', `${host} does not speak TLS on this port. Check the port, or whether the registry is plain http://.`, {
+      cause: codes[0],
+    });
   if (codes.some((c) => NETWORK.has(c)))
     return new EngineError('REGISTRY_UNREACHABLE', `Cannot reach the registry ${host}: ${text}. Check the address, the network and that the registry is running.`, {
       cause: codes[0],
@@ -187,8 +192,9 @@ export class RegistryHttp {
     }
   }
 
+  /** Drops every connection now; a download left unread would otherwise keep a graceful close waiting. */
   close(): Promise<void> {
-    return this.agent.close();
+    return this.agent.destroy();
   }
 }
 
