@@ -5,10 +5,11 @@ import { figures as remote } from './remote.mjs';
 import { figures as startup } from './startup.mjs';
 import { figures as testing } from './testing.mjs';
 import { figures as review } from './review.mjs';
+import { figures as registry } from './registry.mjs';
 
 const rows = [];
 const only = process.argv[2];
-for (const figure of [...startup, ...remote, ...metrics, ...compare, ...testing, ...review].filter((f) => !only || f.name.includes(only))) {
+for (const figure of [...startup, ...remote, ...metrics, ...compare, ...testing, ...review, ...registry].filter((f) => !only || f.name.includes(only))) {
   process.stderr.write(`measuring: ${figure.name}…\n`);
   const result = await figure.run();
   rows.push(...(Array.isArray(result) ? result : [result]));
