@@ -85,9 +85,16 @@ export function RegistryModels({ registry, tick }: { registry: string; tick: num
                           <button type="button" onClick={() => setReport(lineage)}>
                             Report
                           </button>{' '}
-                          <button type="button" onClick={() => navigate({ area: 'runs', runId: lineage.testRun.id })}>
+                          <button type="button" onClick={() => navigate({ area: 'reviews', testId: lineage.testRun.id })}>
                             Test run
                           </button>{' '}
+                          {typeof lineage.provenance.lineage.run === 'string' && (
+                            <>
+                              <button type="button" onClick={() => navigate({ area: 'runs', runId: lineage.provenance.lineage.run as string })}>
+                                Trained run
+                              </button>{' '}
+                            </>
+                          )}
                         </>
                       )}
                       <button type="button" className="red-button" onClick={() => setPromote({ model: m.name, version: v.version })}>
