@@ -1,5 +1,20 @@
-// The end of a dialog's form: its error (from the engine), Cancel, and the submit button.
-export function DialogActions({ error, onCancel, submit, disabled }: { error?: string | undefined; onCancel: () => void; submit: string; disabled?: boolean }) {
+// The end of a dialog's form: its error (from the engine), Cancel, and the submit button. A red
+// (danger) submit is the deliberate button of approving, signing and promoting.
+export function DialogActions({
+  error,
+  onCancel,
+  submit,
+  disabled,
+  danger = false,
+  cancel = 'Cancel',
+}: {
+  error?: string | null | undefined;
+  onCancel: () => void;
+  submit: string;
+  disabled?: boolean;
+  danger?: boolean;
+  cancel?: string;
+}) {
   return (
     <>
       {error && (
@@ -9,9 +24,9 @@ export function DialogActions({ error, onCancel, submit, disabled }: { error?: s
       )}
       <div className="dialog-actions">
         <button type="button" onClick={onCancel}>
-          Cancel
+          {cancel}
         </button>
-        <button type="submit" className="primary" disabled={disabled}>
+        <button type="submit" className={danger ? 'red-button' : 'primary'} disabled={disabled}>
           {submit}
         </button>
       </div>

@@ -30,6 +30,13 @@ function showTest(t: TestRunSummary): string {
   ]);
 }
 
+/** The exit code of a waited-for test run: 0 only on PASS; still running past the timeout is an error. */
+function waitedExit(t: TestRunSummary, timeout: unknown): number {
+  if (!FINAL_STATUSES.includes(t.status as never))
+    throw new EngineError('RUN_WAIT_TIMEOUT', `Test run ${t.id} is still ${t.status} after ${String(timeout)} s; it keeps running. Wait again with \`tunebench test wait ${t.id}\`.`);
+  return t.verdict === 'PASS' ? 0 : 1;
+}
+
 /** Syncs a test run until it ends (the engine refreshes its verdict and report as cases arrive). */
 async function waitForTest(call: Call, id: string, timeoutS: number | undefined): Promise<TestRunSummary> {
   const deadline = timeoutS !== undefined ? Date.now() + timeoutS * 1000 : Infinity;
@@ -142,10 +149,7 @@ export const testingCommands: Command[] = [
         return waitForTest(call, started.id, typeof args.flags.timeout === 'number' ? args.flags.timeout : undefined);
       });
       ctx.print(t, () => showTest(t));
-      if (!args.flags.wait) return 0;
-      if (!FINAL_STATUSES.includes(t.status as never))
-        throw new EngineError('RUN_WAIT_TIMEOUT', `Test run ${t.id} is still ${t.status} after ${args.flags.timeout} s; it keeps running. Wait again with \`tunebench test wait ${t.id}\`.`);
-      return t.verdict === 'PASS' ? 0 : 1;
+      return args.flags.wait ? waitedExit(t, args.flags.timeout) : 0;
     },
   },
   {
@@ -156,9 +160,7 @@ export const testingCommands: Command[] = [
     async run(ctx, args) {
       const t = await withEngine(ctx, (call) => waitForTest(call, args.positionals[0]!, typeof args.flags.timeout === 'number' ? args.flags.timeout : undefined));
       ctx.print(t, () => showTest(t));
-      if (!FINAL_STATUSES.includes(t.status as never))
-        throw new EngineError('RUN_WAIT_TIMEOUT', `Test run ${t.id} is still ${t.status} after ${args.flags.timeout} s; it keeps running.`);
-      return t.verdict === 'PASS' ? 0 : 1;
+      return waitedExit(t, args.flags.timeout);
     },
   },
   {

@@ -1,6 +1,7 @@
 // Moving an alias (production by default) to a version: the same deliberate red button as approval.
 // The engine verifies the target (signature, signer rights, chain, every layer's bytes) before moving.
 import { useState, type FormEvent } from 'react';
+import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { useClient } from '../../store/context';
@@ -35,19 +36,7 @@ export function PromoteDialog({ registry, model, version, onClose, onMoved }: { 
         <Field label={`Type the model's name, ${model}, to move it`}>
           <input type="text" value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} autoComplete="off" />
         </Field>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="red-button" disabled={busy || confirm !== model || !alias.trim()}>
-            {busy ? 'Verifying…' : `Move ${alias} to ${version}`}
-          </button>
-        </div>
+        <DialogActions error={error} onCancel={onClose} danger submit={busy ? 'Verifying…' : `Move ${alias} to ${version}`} disabled={busy || confirm !== model || !alias.trim()} />
       </form>
     </Modal>
   );

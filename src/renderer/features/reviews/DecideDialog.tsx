@@ -6,6 +6,7 @@ import type { BundleManifest, DecisionFile, DecisionKind } from '../../../shared
 import type { TestReport } from '../../../shared/domain/testing';
 import { ClientError } from '../../api/client';
 import { exportText } from '../../charts/export';
+import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { useClient } from '../../store/context';
@@ -168,19 +169,13 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
         <Field label={`Type the project's name, ${manifest.project.name}, to sign`}>
           <input type="text" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="off" spellCheck={false} />
         </Field>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="red-button" disabled={busy || confirm.trim() !== manifest.project.name || (needsOverride && !override.trim())}>
-            {busy ? 'Signing…' : `Sign: ${KINDS.find(([k]) => k === decision)![1].toLowerCase()}`}
-          </button>
-        </div>
+        <DialogActions
+          error={error}
+          onCancel={onClose}
+          danger
+          submit={busy ? 'Signing…' : `Sign: ${KINDS.find(([k]) => k === decision)![1].toLowerCase()}`}
+          disabled={busy || confirm.trim() !== manifest.project.name || (needsOverride && !override.trim())}
+        />
       </form>
     </Modal>
   );

@@ -1,6 +1,7 @@
 // Pushing an approved model to a registry, with its progress (bytes, rate, time left).
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Push, Registry } from '../../../shared/domain/registry';
+import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { useClient } from '../../store/context';
@@ -56,19 +57,7 @@ export function PushDialog({ approval, onClose }: { approval: string; onClose: (
             {progress.status === 'done' && progress.manifestDigest ? ` — ${progress.model}@${progress.version}` : ''}
           </p>
         )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Close
-          </button>
-          <button type="submit" className="primary" disabled={busy || !to}>
-            {busy ? 'Pushing…' : 'Push'}
-          </button>
-        </div>
+        <DialogActions error={error} onCancel={onClose} cancel="Close" submit={busy ? 'Pushing…' : 'Push'} disabled={busy || !to} />
       </form>
     </Modal>
   );
