@@ -39,7 +39,7 @@ export function ReviewsPage() {
       </header>
       <p className="muted page-intro">
         Test runs compare a production candidate with the model in production (or the base model) on a suite, and decide a verdict from gates a statistician would accept. Start one from a project's
-        production candidates. A review bundle carries a test run to a reviewer, who signs a decision with their SSH key; the registry comes next.
+        production candidates. A review bundle carries a test run to a reviewer, who signs a decision with their SSH key; approved models are then pushed from their decision to a registry.
       </p>
       <section className="card wide" aria-labelledby="bundles-heading">
         <h2 id="bundles-heading">Review bundles</h2>
