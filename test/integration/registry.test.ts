@@ -154,6 +154,16 @@ describe('an OCI registry (docker-registry)', () => {
       const p = await e.call('registries.push', { approval: approve, to: 'oci' });
       version = p.version;
       expect(p.status).toBe('done');
+      // The weights went from their SSH host straight to the registry (the pusher ran there), not through this process.
+      expect(fs.existsSync(path.join(runRoot, '.tb-push', 'push_blobs.py'))).toBe(true);
+      // And relayed through the app when the host may not reach the registry: same blobs, another version.
+      process.env.TUNEBENCH_PUSH_DIRECT = '0';
+      try {
+        const relayed = await e.call('registries.push', { approval: approve, to: 'oci', version: 'relayed' });
+        expect(relayed).toMatchObject({ status: 'done', bytesSkipped: relayed.bytesTotal });
+      } finally {
+        delete process.env.TUNEBENCH_PUSH_DIRECT;
+      }
       const v = await e.call('registries.verify', { registry: 'oci', ref: `llama-chat@${version}`, deep: true });
       expect(v.ok, v.summary).toBe(true);
       expect(v.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['signature', 'model bytes', 'chain']));

@@ -3,7 +3,9 @@
 // alias move attached as referrers of the model manifest. The version tag is written last.
 import { MEDIA, type AliasMove, type RegistryModel } from '../../shared/domain/registry';
 import { EngineError } from '../errors';
-import type { ModelBackend, PushPlan, PushProgress } from './backend';
+import type { HostAccess } from '../hosts/host-access';
+import type { ModelBackend, PushFile, PushPlan, PushProgress } from './backend';
+import { canReachRegistry, directPush } from './direct-push';
 import { filesOfManifest, json, referrerManifest, sha256, type ModelFile } from './modelpack';
 import type { Credentials } from './oci/auth';
 import { OciClient, descriptor, type Descriptor } from './oci/client';
@@ -15,6 +17,13 @@ const SMALL = 64 * 1024 * 1024;
 const CHUNK_BYTES = Number(process.env.TUNEBENCH_PUSH_CHUNK_BYTES) > 0 ? Number(process.env.TUNEBENCH_PUSH_CHUNK_BYTES) : 16 * 1024 * 1024;
 const VERSION_ANNOTATION = 'dev.tunebench.version';
 
+/** A remote host the weights can be pushed from directly: its access, Python, and a folder of ours there. */
+export interface DirectHost {
+  access: HostAccess;
+  python: string;
+  workDir: string;
+}
+
 export class OciModelBackend implements ModelBackend {
   private readonly clients = new Map<string, OciClient>();
 
@@ -23,7 +32,42 @@ export class OciModelBackend implements ModelBackend {
     private readonly credentials: () => Promise<Credentials | null>,
     /** Models this data directory pushed here: the registry API has no portable way to list repositories. */
     private readonly knownModels: () => string[],
+    /** The SSH host holding a file, when the weights may go from there straight to the registry. */
+    private readonly directHost: (hostId: string) => Promise<DirectHost | null> = async () => null,
+    private readonly caPem: string | null = null,
   ) {}
+
+  /**
+   * Weights on a remote host go from there straight to the registry (a stdlib pusher run over SSH),
+   * when that host can reach it; true when they did. Otherwise the caller relays them through the app.
+   */
+  private async pushDirect(model: string, files: PushFile[], progress: PushProgress): Promise<boolean> {
+    const hostId = files[0]?.source.hostId;
+    if (!hostId || files.some((f) => f.source.hostId !== hostId)) return false;
+    const host = await this.directHost(hostId);
+    if (!host || !(await canReachRegistry(host.access, host.python, host.workDir, this.target.baseUrl!, this.caPem, this.target.insecureHttp))) return false;
+    let last = 0;
+    const result = await directPush(
+      host.access,
+      host.python,
+      {
+        workDir: host.workDir,
+        baseUrl: this.target.baseUrl!,
+        repository: this.target.prefix ? `${this.target.prefix}/${model}` : model,
+        caPem: this.caPem,
+        insecureHttp: this.target.insecureHttp,
+        credentials: await this.credentials(),
+        chunkBytes: CHUNK_BYTES,
+        files: files.map((f) => ({ path: f.source.absPath, sha256: f.sha256, size: f.size })),
+      },
+      (total) => {
+        progress.sent(total - last);
+        last = total;
+      },
+    );
+    for (const f of result.files) if (f.skipped || f.resumedAt) progress.skipped(f.skipped ? (files.find((x) => x.sha256 === f.sha256)?.size ?? 0) : f.resumedAt);
+    return true;
+  }
 
   private client(model: string): OciClient {
     let c = this.clients.get(model);
@@ -60,7 +104,8 @@ export class OciModelBackend implements ModelBackend {
 
   async push(plan: PushPlan, progress: PushProgress): Promise<{ manifestDigest: string }> {
     const c = this.client(plan.model);
-    for (const f of plan.files) {
+    const direct = await this.pushDirect(plan.model, plan.files, progress);
+    for (const f of direct ? [] : plan.files) {
       const digest = `sha256:${f.sha256}`;
       let last = 0;
       const r = await c.uploadBlob(digest, f.size, f.read, {
