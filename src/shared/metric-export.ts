@@ -3,9 +3,15 @@ import type { MetricPoint } from './domain/run';
 
 export const METRICS_CSV_HEADER = 'stream,seq,ts,step,kind,name,value';
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
+ * leading apostrophe (OWASP's advice), and quotes, commas and line breaks (\n and \r) are quoted.
+ * Numbers are written as they are: -0.5 is a value, not a formula.
+ */
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function metricPointLine(p: MetricPoint, format: 'csv' | 'jsonl'): string {

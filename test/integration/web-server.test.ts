@@ -56,7 +56,8 @@ function rpc(ws: WebSocket, frame: unknown): Promise<any> {
   });
 }
 
-const cookie = () => `tunebench_token=${server.token}`;
+const port = () => Number(new URL(server.url).port);
+const cookie = () => `tunebench_token_${port()}=${server.token}`;
 
 describe('browser mode over HTTP', () => {
   it('listens on 127.0.0.1 only', () => {
@@ -67,9 +68,11 @@ describe('browser mode over HTTP', () => {
     ['no token', '/', {}],
     ['a wrong token', '/?token=wrong', {}],
     ['a token one character off', () => `/?token=${server.token.slice(0, -1)}x`, {}],
-    ['a wrong cookie', '/', { cookie: 'tunebench_token=nope' }],
+    ['a wrong cookie', '/', { cookie: 'tunebench_token_1=nope' }],
+    // Another server's cookie on 127.0.0.1 (cookies ignore ports) is not ours, even with our token in it.
+    ['the token under another port\'s cookie name', '/', () => ({ cookie: `tunebench_token_${port() + 1}=${server.token}; tunebench_token=${server.token}` })],
   ])('answers 401 with %s', async (_label, path, headers) => {
-    const r = await get(typeof path === 'function' ? path() : path, headers);
+    const r = await get(typeof path === 'function' ? path() : path, typeof headers === 'function' ? headers() : headers);
     expect(r.status).toBe(401);
     expect(JSON.parse(r.body).error.code).toBe('UNAUTHORIZED');
   });
@@ -79,6 +82,7 @@ describe('browser mode over HTTP', () => {
     expect(first.status).toBe(303);
     expect(first.headers.location).toBe('/');
     expect(first.headers['set-cookie']![0]).toMatch(/HttpOnly; SameSite=Strict; Path=\//);
+    expect(first.headers['set-cookie']![0]!.startsWith(`tunebench_token_${port()}=`)).toBe(true);
     const page = await get('/', { cookie: cookie() });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<div id="root">');

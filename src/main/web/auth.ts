@@ -3,7 +3,11 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 
-export const TOKEN_COOKIE = 'tunebench_token';
+/**
+ * The cookie's name carries the port: cookies ignore ports, so one name would be sent to every service
+ * on 127.0.0.1 and a second `serve` would overwrite the first one's token.
+ */
+export const tokenCookieName = (port: number): string => `tunebench_token_${port}`;
 
 export function newToken(): string {
   return crypto.randomBytes(32).toString('base64url');
@@ -16,12 +20,13 @@ export function tokensEqual(given: string | undefined | null, expected: string):
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-export function cookieToken(req: http.IncomingMessage): string | undefined {
+export function cookieToken(req: http.IncomingMessage, port: number): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
+  const wanted = tokenCookieName(port);
   for (const part of header.split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === TOKEN_COOKIE) return rest.join('=');
+    if (name === wanted) return rest.join('=');
   }
   return undefined;
 }
@@ -44,7 +49,7 @@ export function authenticate(req: http.IncomingMessage, url: URL, token: string,
     return { ok: false, status: 403, reason: 'This server answers only to 127.0.0.1 and localhost.' };
   }
   if (tokensEqual(url.searchParams.get('token'), token)) return { ok: true, via: 'query' };
-  if (tokensEqual(cookieToken(req), token)) return { ok: true, via: 'cookie' };
+  if (tokensEqual(cookieToken(req, port), token)) return { ok: true, via: 'cookie' };
   return {
     ok: false,
     status: 401,
@@ -52,6 +57,6 @@ export function authenticate(req: http.IncomingMessage, url: URL, token: string,
   };
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(token: string, port: number): string {
+  return `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }

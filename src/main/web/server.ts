@@ -50,7 +50,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (auth.via === 'query') {
       // Trade the token in the address for a cookie, and drop it from the address bar and history.
       url.searchParams.delete('token');
-      res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(token), 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+      res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(token, port), 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
       return res.end();
     }
     const found = resolveStaticFile(staticDir, url.pathname);
