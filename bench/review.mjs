@@ -52,7 +52,7 @@ async function seedTestRun(dataDir) {
   return engine;
 }
 
-async function figures() {
+async function bundleFigures() {
   process.stderr.write(`  seeding a finished test run of ${N} cases x 2 models…\n`);
   const dataDir = tempDir('tb-bench-review-');
   const engine = await seedTestRun(dataDir);
@@ -95,5 +95,4 @@ async function figures() {
   ];
 }
 
-export const figures_ = [{ name: 'review: bundle export and verify', run: figures }];
-export { figures_ as figures };
+export const figures = [{ name: 'review: bundle export and verify', run: bundleFigures }];

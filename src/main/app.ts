@@ -33,7 +33,7 @@ import { Identity } from './review/identity';
 import { agentSigners } from './signing/sshsig';
 import type { ModelBackend } from './registry/backend';
 import { openBackend } from './registry/backends';
-import { pushApproval, toPush, type PushDeps } from './registry/push';
+import { listPushes, pushApproval, type PushDeps } from './registry/push';
 import { moveAlias, pullModel, verifyInRegistry } from './registry/registry-service';
 import { RegistryStore, type RegistryTarget } from './registry/registry-store';
 import { storeDockerCredentials } from './registry/docker-store';
@@ -321,12 +321,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
       return registries.login(target.id, input.username, input.password);
     },
     'registries.push': (input) => withBackend(input.to, (backend, target) => pushApproval(pushDeps, target, backend, input)),
-    'registries.pushes': (input) => {
-      const rows = db.prepare<[string | null, string | null], Parameters<typeof toPush>[0] & { registry_name: string }>(
-        'SELECT p.*, r.name AS registry_name FROM pushes p JOIN registries r ON r.id = p.registry_id WHERE (? IS NULL OR r.name = ? COLLATE NOCASE) ORDER BY p.started_at DESC',
-      ).all(input.registry ?? null, input.registry ?? null);
-      return rows.map((r) => toPush(r, r.registry_name));
-    },
+    'registries.pushes': (input) => listPushes(db, input.registry),
     'registries.models': (input) => withBackend(input.name, (backend) => backend.list()),
     'registries.verify': (input) =>
       withBackend(input.registry, async (backend) => {

@@ -70,6 +70,16 @@ export function toPush(r: PushRow, registryName: string, live?: { skipped: numbe
   };
 }
 
+/** Pushes, newest first, of one registry (by name) or all. */
+export function listPushes(db: Database.Database, registry?: string): Push[] {
+  const rows = db
+    .prepare<[string | null, string | null], PushRow & { registry_name: string }>(
+      'SELECT p.*, r.name AS registry_name FROM pushes p JOIN registries r ON r.id = p.registry_id WHERE (? IS NULL OR r.name = ? COLLATE NOCASE) ORDER BY p.started_at DESC',
+    )
+    .all(registry ?? null, registry ?? null);
+  return rows.map((r) => toPush(r, r.registry_name));
+}
+
 /** The default model name: the project's, in the registry's alphabet. */
 export function modelNameFor(projectName: string): string {
   return projectName.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, '').replace(/[._-]{2,}/g, '-') || 'model';

@@ -92,9 +92,8 @@ function measuresOf(raw: unknown): Record<string, number> {
   return out;
 }
 
-function judge(c: SuiteCase, output: string, m: Record<string, number>): { pass: boolean | null; score: number | null; detail: string } {
-  void c;
-  void output;
+/** The judge command ran on the host; its score and pass are in the measures. */
+function judge(m: Record<string, number>): { pass: boolean | null; score: number | null; detail: string } {
   if (!finite(m.judge_score) && !finite(m.judge_pass)) return { pass: null, score: null, detail: 'the judge gave no score' };
   const score = finite(m.judge_score) ? Math.min(1, Math.max(0, m.judge_score)) : m.judge_pass! ? 1 : 0;
   const pass = finite(m.judge_pass) ? m.judge_pass !== 0 : score >= 0.5;
@@ -170,7 +169,7 @@ export function scoreCase(c: SuiteCase, output: string, m: Record<string, number
       return { pass, score: pass === null ? null : pass ? 1 : 0, detail: bars.length ? bars.join('; ') : figures };
     }
     case 'judge':
-      return judge(c, output, m);
+      return judge(m);
     case 'harness': {
       // lm-evaluation-harness' own per-sample metric: acc, acc_norm, exact_match, ... (the first present).
       const key = ['acc', 'exact_match', 'acc_norm', 'em', 'f1', 'bleu'].find((k) => finite(m[k])) ?? Object.keys(m).find((k) => k !== 'tokens');

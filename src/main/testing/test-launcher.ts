@@ -136,7 +136,7 @@ export async function startTest(deps: TestDeps, input: z.output<typeof StartTest
     candidate: cand,
     baseline: { kind: baselineKind, runId: baseline.runId, checkpoint: baseline.checkpoint },
     models: [
-      { ...candidate, ...({ lineage: lineage(candidateRun, runJson, project) } as object) },
+      { ...candidate, lineage: lineage(candidateRun, runJson, project) },
       baseline,
     ],
     policy,

@@ -42,7 +42,7 @@ export function buildReport(deps: ReportDeps, id: string): TestReport {
       rootDigest: got?.rootDigest ?? null,
     };
   });
-  const candidate = planned.find((m) => m.role === 'candidate') as (typeof planned)[number] & { lineage?: Record<string, unknown> };
+  const candidate = planned.find((m) => m.role === 'candidate');
   const suite = deps.suites.byId(summary.suite.id);
   return {
     format: REPORT_FORMAT,

@@ -5,7 +5,7 @@ import type { BundleManifest, ReviewBundle } from '../../../shared/domain/review
 import type { TestReport } from '../../../shared/domain/testing';
 import { ClientError } from '../../api/client';
 import { BackLink } from '../../components/BackLink';
-import { EmptyState } from '../../components/EmptyState';
+import { PageNotReady } from '../../components/PageNotReady';
 import { useApp, useClient } from '../../store/context';
 import { DecideDialog } from './DecideDialog';
 import { ReportView } from './ReportView';
@@ -25,24 +25,7 @@ export function BundlePage({ bundleId }: { bundleId: string }) {
   useEffect(load, [load]);
 
   const back = <BackLink to={{ area: 'reviews' }} label="Reviews" />;
-  if (missing)
-    return (
-      <>
-        {back}
-        <EmptyState title="Bundle not found">
-          <p>{missing}</p>
-        </EmptyState>
-      </>
-    );
-  if (!data)
-    return (
-      <>
-        {back}
-        <p className="muted" role="status">
-          Loading…
-        </p>
-      </>
-    );
+  if (missing || !data) return <PageNotReady back={back} missing={missing ? { title: 'Bundle not found', message: missing } : null} />;
   const { bundle, manifest, report } = data;
   return (
     <>

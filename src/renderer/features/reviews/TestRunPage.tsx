@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { TestReport, TestRunSummary } from '../../../shared/domain/testing';
 import { BackLink } from '../../components/BackLink';
-import { EmptyState } from '../../components/EmptyState';
+import { PageNotReady } from '../../components/PageNotReady';
 import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { ClientError } from '../../api/client';
@@ -56,26 +56,7 @@ export function TestRunPage({ testId }: { testId: string }) {
   }, [client, testId, load]);
 
   const back = <BackLink to={{ area: 'reviews' }} label="Reviews" />;
-  if (missing) {
-    return (
-      <>
-        {back}
-        <EmptyState title="Test run not found">
-          <p>{missing}</p>
-        </EmptyState>
-      </>
-    );
-  }
-  if (!test || !report) {
-    return (
-      <>
-        {back}
-        <p className="muted" role="status">
-          Loading…
-        </p>
-      </>
-    );
-  }
+  if (missing || !test || !report) return <PageNotReady back={back} missing={missing ? { title: 'Test run not found', message: missing } : null} />;
   const final = FINAL.includes(test.status);
   const act = async (what: 'cancel' | 'resume') => {
     try {
