@@ -1,7 +1,8 @@
 // A project's test suites (name@version, cases by kind, digest) and adding one from a file; a bad
 // file's error names its line and case.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Suite } from '../../../shared/domain/testing';
+import { FilePickButton } from '../../components/FilePickButton';
 import { formatShortTime } from '../../format';
 import { useApp, useClient } from '../../store/context';
 
@@ -11,7 +12,6 @@ export function ProjectSuites({ projectId }: { projectId: string }) {
   const [suites, setSuites] = useState<Suite[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
-  const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     client.call('suites.list', { project: projectId }).then(setSuites, () => setSuites([]));
   }, [client, projectId, tick]);
@@ -31,19 +31,7 @@ export function ProjectSuites({ projectId }: { projectId: string }) {
     <section className="card wide" aria-labelledby="suites-heading">
       <h2 id="suites-heading">Test suites</h2>
       <div className="toolbar">
-        <label className="file-pick">
-          <input
-            ref={input}
-            type="file"
-            accept=".yaml,.yml,.json"
-            aria-label="Suite file"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) void add(file);
-              e.target.value = '';
-            }}
-          />
-        </label>
+        <FilePickButton label="Add a suite (YAML or JSON)…" accept=".yaml,.yml,.json" ariaLabel="Suite file" onFile={(file) => void add(file)} />
       </div>
       {error && (
         <p className="form-error suite-errors" role="alert">

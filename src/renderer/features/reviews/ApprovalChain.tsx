@@ -2,6 +2,7 @@
 // evidence, its place in the chain), and importing a reviewer's decision file.
 import { useEffect, useState } from 'react';
 import type { Approval, VerifyResult } from '../../../shared/domain/review';
+import { FilePickButton } from '../../components/FilePickButton';
 import { useApp, useClient } from '../../store/context';
 import { PushDialog } from './PushDialog';
 
@@ -81,19 +82,9 @@ export function ApprovalChain({ projectId, tick }: { projectId: string; tick: nu
           </tbody>
         </table>
       )}
-      <label className="file-pick">
-        Import a decision file
-        <input
-          type="file"
-          accept=".json"
-          aria-label="Decision file"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (file) void importFile(file);
-            e.target.value = '';
-          }}
-        />
-      </label>
+      <div className="toolbar">
+        <FilePickButton label="Import a decision file…" accept=".json" ariaLabel="Decision file" onFile={(file) => void importFile(file)} />
+      </div>
       {error && (
         <p className="form-error" role="alert">
           {error}
