@@ -6,6 +6,12 @@ a low-rank adapter (A: V x r, B: r x V, scaled by alpha/r) is trained with SGD o
 dataset. Logs train loss, learning rate, grad norm and tokens seen every step and eval loss every
 eval_every steps through tunebench.log; saves the adapter and the merged weights as safetensors;
 stops cleanly on SIGTERM, saving what it has.
+
+Preemption (SLURM): when the supervisor asks for a checkpoint (tunebench.checkpoint_requested()), it
+saves checkpoints/step-<k> (adapter.safetensors; state.safetensors: A and B exactly, as F64; state.json:
+step, tokens, RNG state) at the end of step k and exits 0 without the final outputs. The requeued attempt
+resumes from the newest complete checkpoint (tunebench.resume_checkpoint()) at step k+1, so its metrics
+continue exactly as an uninterrupted run's would: no gap, no step twice.
 """
 import argparse
 import json
@@ -30,6 +36,16 @@ stop_requested = False
 def on_sigterm(*_):
     global stop_requested
     stop_requested = True
+
+
+def rng_state_to_json(state):
+    version, internal, gauss_next = state
+    return [version, list(internal), gauss_next]
+
+
+def rng_state_from_json(value):
+    version, internal, gauss_next = value
+    return (version, tuple(internal), gauss_next)
 
 
 def load_examples(path):
@@ -119,11 +135,47 @@ def main():
                                "lora_B": ([r, V], [v for row in B for v in row])},
                               {"rank": r, "alpha": a.alpha, "vocab": json.dumps(vocab)})
 
+    def save_checkpoint(step, tokens):
+        """checkpoints/step-<step>: the adapter and state.json (the state at the end of that step), recorded."""
+        ckpt = os.path.join("checkpoints", "step-%d" % step)
+        try:
+            os.remove(os.path.join(ckpt, ".complete"))  # a rewrite is incomplete until recorded again
+        except OSError:
+            pass
+        save(ckpt)
+        # adapter.safetensors is F32 (for evaluation); the resume needs A and B exactly as they are.
+        safetensors_lite.save(os.path.join(ckpt, "state.safetensors"),
+                              {"lora_A": ([V, r], [v for row in A for v in row]),
+                               "lora_B": ([r, V], [v for row in B for v in row])}, dtype="F64")
+        with open(os.path.join(ckpt, "state.json"), "w") as f:
+            json.dump({"step": step, "tokens": tokens, "rng": rng_state_to_json(rng.getstate()),
+                       "vocab_size": V, "rank": r}, f)
+        if tunebench:
+            tunebench.checkpoint_saved(step, ckpt)
+        return ckpt
+
     tokens = 0
     eval_pairs = list(zip(evals, evals[1:]))
     print("training %d steps, vocab %d, rank %d, %d train / %d eval chars" % (a.steps, V, r, len(train), len(evals)), flush=True)
+    start = 1
+    ck = tunebench.resume_checkpoint() if tunebench else None
+    if ck:
+        with open(os.path.join(ck, "state.json")) as f:
+            state = json.load(f)
+        exact = os.path.join(ck, "state.safetensors")
+        tensors = safetensors_lite.load(exact if os.path.exists(exact) else os.path.join(ck, "adapter.safetensors"))
+        (shape_a, flat_a), (shape_b, flat_b) = tensors["lora_A"], tensors["lora_B"]
+        if list(shape_a) != [V, r] or list(shape_b) != [r, V]:
+            raise SystemExit("checkpoint %s does not fit this run: lora_A %s, lora_B %s, expected [%d, %d] and [%d, %d]"
+                             % (ck, shape_a, shape_b, V, r, r, V))
+        A[:] = [flat_a[x * r:(x + 1) * r] for x in range(V)]
+        B[:] = [flat_b[k * V:(k + 1) * V] for k in range(r)]
+        rng.setstate(rng_state_from_json(state["rng"]))
+        tokens = state["tokens"]
+        start = state["step"] + 1
+        print("Resuming from checkpoint %s at step %d (attempt %d)" % (ck, state["step"], tunebench.attempt()), flush=True)
     step = 0
-    for step in range(1, a.steps + 1):
+    for step in range(start, a.steps + 1):
         if stop_requested:
             print("SIGTERM received: saving and stopping at step %d" % step, flush=True)
             break
@@ -146,11 +198,14 @@ def main():
             eval_loss = loss_and_grads(eval_pairs[:2000], False)[0]
             log({"eval_loss": eval_loss}, step, kind="eval")
             print("\neval step %d eval_loss %.4f" % (step, eval_loss), flush=True)
-        if a.save_every and step % a.save_every == 0:
-            ckpt = os.path.join("checkpoints", "step-%d" % step)
-            save(ckpt)
-            if tunebench:
-                tunebench.event("checkpoint_saved", step=step, path=ckpt)
+        saved = a.save_every and step % a.save_every == 0
+        if saved:
+            save_checkpoint(step, tokens)
+        if tunebench and tunebench.checkpoint_requested():
+            if not saved:
+                save_checkpoint(step, tokens)
+            print("\ncheckpoint requested: saved step %d, stopping so the job can be requeued" % step, flush=True)
+            return 0
         if a.sleep_per_step:
             time.sleep(a.sleep_per_step)
 

@@ -7,10 +7,21 @@ progress output into lines in logs/output.log, writes .tb/pid (pid and process s
 reused pid is never mistaken for the run), touches .tb/heartbeat, keeps .tb/status.json (atomic
 rename), samples GPUs into sys.jsonl, and on cancel (.tb/cancel appears, or SIGTERM to this
 process) signals the whole group, then kills it after the grace period.
+
+Under SLURM (SLURM_JOB_ID is set: the supervisor is the batch job's body) it also:
+- continues the same files on a requeued attempt (SLURM_RESTART_COUNT), saying so in the log;
+- on USR2 (SLURM's warning before the time limit, or at preemption) or a TERM without a cancel file,
+  asks the trainer to checkpoint (.tb/checkpoint_request, which the SDK and the HF hook read), waits
+  for it to stop, requeues the job with `scontrol requeue` and leaves no exit code: the run goes on
+  in the next attempt;
+- on several nodes, runs the command once per node under srun (labelled output, kept per rank in
+  logs/rank-N.log), with the head node's address and a rendezvous port derived from the job id, after
+  each node checks that it reaches the head.
 """
 import json
 import os
 import re
+from shlex import quote as shlex_quote
 import shutil
 import signal
 import subprocess
@@ -45,6 +56,29 @@ def process_start_time(pid):
         return None
 
 
+def slurm_env():
+    return os.environ.get("SLURM_JOB_ID")
+
+
+def scontrol(*args):
+    try:
+        r = subprocess.run(["scontrol"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, timeout=30)
+        return r.returncode, (r.stdout + r.stderr).strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        return 127, str(e)
+
+
+def head_address():
+    """The first node's address: its NodeAddr (names of compute nodes often do not resolve)."""
+    nodelist = os.environ.get("SLURM_JOB_NODELIST") or os.environ.get("SLURM_NODELIST") or ""
+    code, out = scontrol("show", "hostnames", nodelist)
+    head = out.split()[0] if code == 0 and out.split() else os.environ.get("SLURMD_NODENAME", "localhost")
+    code, out = scontrol("show", "node", head, "-o")
+    m = re.search(r"\bNodeAddr=(\S+)", out) if code == 0 else None
+    return head, (m.group(1) if m else head)
+
+
 class Supervisor:
     def __init__(self, run_dir):
         self.dir = os.path.abspath(run_dir)
@@ -59,6 +93,11 @@ class Supervisor:
         self.lock = threading.Lock()
         self.events = open(os.path.join(self.dir, "events.jsonl"), "a", buffering=1)
         self.sys_seq = self._last_seq(os.path.join(self.dir, "sys.jsonl"))
+        self.job_id = slurm_env()
+        self.attempt = int(os.environ.get("SLURM_RESTART_COUNT") or 0) if self.job_id else 0
+        self.nodes = int(os.environ.get("SLURM_JOB_NUM_NODES") or os.environ.get("SLURM_NNODES") or 1) if self.job_id else 1
+        self.preempting = None
+        self.rank_logs = {}
 
     @staticmethod
     def _last_seq(path):
@@ -81,6 +120,8 @@ class Supervisor:
             "startedAt": self.started_at,
             "updatedAt": now(),
         }
+        if self.job_id:
+            status.update({"jobId": self.job_id, "attempt": self.attempt, "node": os.environ.get("SLURMD_NODENAME")})
         status.update(extra)
         write_atomic(os.path.join(self.tb, "status.json"), json.dumps(status))
 
@@ -137,6 +178,86 @@ class Supervisor:
             except ProcessLookupError:
                 return
         threading.Thread(target=self._kill_after_grace, daemon=True).start()
+
+    def preempt(self, why):
+        """SLURM is about to stop the job (time limit or preemption): checkpoint, stop, requeue."""
+        with self.lock:
+            if self.preempting or self.cancel_requested or self.child is None:
+                return
+            self.preempting = why
+            self.state = "PREEMPTING"
+            write_atomic(os.path.join(self.tb, "checkpoint_request"), "%f\n" % now())
+            self.event("preempt_requested", reason=why, attempt=self.attempt)
+            self.write_status()
+        threading.Thread(target=self._stop_for_requeue, daemon=True).start()
+
+    def _stop_for_requeue(self):
+        # The trainer checkpoints and exits by itself when it sees the request; one that does not is
+        # stopped like a cancel (SIGTERM to its group, SIGKILL after the grace period).
+        deadline = now() + self.grace_s
+        while now() < deadline:
+            if self.child.poll() is not None:
+                return
+            time.sleep(0.2)
+        try:
+            os.killpg(self.child.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = now() + 10
+        while now() < deadline and self.child.poll() is None:
+            time.sleep(0.2)
+        try:
+            os.killpg(self.child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def on_term(self):
+        if self.job_id and not os.path.exists(os.path.join(self.tb, "cancel")):
+            # SLURM's TERM at preemption or at the time limit, or scancel from outside Tunebench: keep what
+            # the trainer can save; the queue says afterwards which it was.
+            self.preempt("SIGTERM from SLURM")
+        else:
+            self.cancel("SIGTERM to supervisor")
+
+    def requeue(self):
+        """After a checkpoint: put the job back in the queue. No exit code: the run is not over."""
+        self.state = "REQUEUING"
+        self.write_status()
+        code, out = scontrol("requeue", self.job_id)
+        if code == 0:
+            self.event("requeued", attempt=self.attempt, reason=self.preempting)
+            return True
+        # Preemption requeues the job itself, and then scontrol refuses: ask what the job is doing.
+        code2, show = scontrol("show", "job", "-o", self.job_id)
+        state = re.search(r"\bJobState=(\S+)", show)
+        state = state.group(1) if state else ""
+        if state in ("PREEMPTED", "REQUEUED", "REQUEUE_HOLD", "PENDING", "SUSPENDED") or "Preempt" in show:
+            self.event("requeued", attempt=self.attempt, reason=self.preempting, by="slurm", jobState=state)
+            return True
+        self.event("requeue_failed", error=out[-500:], jobState=state)
+        return False
+
+    def start_head_listener(self, port):
+        """Each node checks that it reaches the head before starting: a bad route fails in seconds, not at NCCL's timeout."""
+        import socket
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            srv.bind(("0.0.0.0", port))
+        except OSError as e:
+            self.event("preflight_listener_failed", port=port, error=str(e))
+            return
+        srv.listen(64)
+
+        def serve():
+            while True:
+                try:
+                    c, _ = srv.accept()
+                    c.sendall(b"tunebench-head\n")
+                    c.close()
+                except OSError:
+                    return
+        threading.Thread(target=serve, daemon=True).start()
 
     def _kill_after_grace(self):
         deadline = now() + self.grace_s
@@ -198,18 +319,53 @@ class Supervisor:
             if b"\n" in pending:
                 head, _, pending = pending.rpartition(b"\n")
                 tick()
-                log.write(head + b"\n")
+                log.write(self.ranked(head) + b"\n")
                 log.flush()
         if pending:
             tick()
-            log.write(pending + b"\n")
+            log.write(self.ranked(pending) + b"\n")
         log.close()
         clock.close()
+        for f in self.rank_logs.values():
+            f.close()
+
+    def ranked(self, block):
+        """On several nodes srun labels each line "N: ": kept as "[rank N] " in the run's log and per rank in logs/rank-N.log."""
+        if self.nodes <= 1:
+            return block
+        out = []
+        for line in block.split(b"\n"):
+            m = re.match(rb"^\s*(\d+): ?(.*)$", line, re.S)
+            if not m:
+                out.append(line)
+                continue
+            rank, text = m.group(1).decode(), m.group(2)
+            f = self.rank_logs.get(rank)
+            if f is None:
+                f = self.rank_logs[rank] = open(os.path.join(self.dir, "logs", "rank-%s.log" % rank), "ab")
+            f.write(text + b"\n")
+            f.flush()
+            out.append(b"[rank " + rank.encode() + b"] " + text)
+        return b"\n".join(out)
 
     def run(self):
         os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
-        signal.signal(signal.SIGTERM, lambda *_: self.cancel("SIGTERM to supervisor"))
+        if os.path.exists(os.path.join(self.tb, "exit_code")):
+            # A job requeued after its run had finished (a node failure in the epilogue): nothing to redo.
+            self.event("already_finished", attempt=self.attempt)
+            return 0
+        signal.signal(signal.SIGTERM, lambda *_: self.on_term())
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        if self.job_id:
+            signal.signal(signal.SIGUSR2, lambda *_: self.preempt("USR2 from SLURM (time limit or preemption)"))
+            try:
+                os.remove(os.path.join(self.tb, "checkpoint_request"))
+            except OSError:
+                pass
+            if self.attempt > 0:
+                with open(os.path.join(self.dir, "logs", "output.log"), "ab") as log:
+                    log.write(("[tunebench] attempt %d of job %s on %s: the job was requeued; the recipe resumes from its last checkpoint\n"
+                               % (self.attempt + 1, self.job_id, os.environ.get("SLURMD_NODENAME", "?"))).encode())
         env = dict(os.environ)
         env.update({k: str(v) for k, v in (self.spec.get("env") or {}).items()})
         lib = os.path.join(self.tb, "lib")
@@ -218,8 +374,19 @@ class Supervisor:
         env["TUNEBENCH_RUN_DIR"] = self.dir
         env["TUNEBENCH_RUN_ID"] = str(self.spec.get("id", ""))
         env["TUNEBENCH_METRICS_FILE"] = os.path.join(self.dir, "metrics.jsonl")
+        env["TUNEBENCH_ATTEMPT"] = str(self.attempt)
         command = self.spec["command"]
         cwd = os.path.join(self.dir, self.spec.get("cwd", "."))
+        if self.job_id and self.nodes > 1:
+            head, addr = head_address()
+            port = 20000 + int(re.sub(r"\D", "", self.job_id) or 0) % 20000
+            env.update({"TB_HEAD_NODE": head, "TB_HEAD_ADDR": addr, "TB_RDZV_PORT": str(port), "TB_RDZV_ENDPOINT": "%s:%d" % (addr, port),
+                        "TB_NNODES": str(self.nodes), "MASTER_ADDR": addr, "MASTER_PORT": str(port)})
+            self.start_head_listener(port + 1)
+            self.event("nodes", head=head, headAddr=addr, port=port, nodes=self.nodes)
+            inner = command if isinstance(command, str) else " ".join(shlex_quote(a) for a in command)
+            command = ["srun", "--nodes=%d" % self.nodes, "--ntasks=%d" % self.nodes, "--ntasks-per-node=1", "--kill-on-bad-exit=1",
+                       "--label", "--unbuffered", sys.executable, os.path.join(self.tb, "node_task.py"), inner]
         try:
             self.child = subprocess.Popen(command, shell=isinstance(command, str), cwd=cwd, env=env,
                                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -232,7 +399,10 @@ class Supervisor:
             return 127
         write_atomic(os.path.join(self.tb, "pid"), "%d %s\n" % (self.child.pid, process_start_time(self.child.pid)))
         self.state = "RUNNING"
-        self.event("started", pid=self.child.pid)
+        if self.job_id:
+            self.event("started", pid=self.child.pid, attempt=self.attempt, jobId=self.job_id, node=os.environ.get("SLURMD_NODENAME"))
+        else:
+            self.event("started", pid=self.child.pid)
         self.write_status()
         beat = threading.Thread(target=self.heartbeat_loop, daemon=True)
         beat.start()
@@ -247,6 +417,17 @@ class Supervisor:
             except ProcessLookupError:
                 pass
         exit_code = code if code >= 0 else 128 - code
+        if self.preempting and not self.cancel_requested:
+            self.event("stopped_for_requeue", exitCode=exit_code, attempt=self.attempt)
+            if self.requeue():
+                # SLURM ends this attempt; the next one continues the same files.
+                time.sleep(5)
+                return 0
+            self.state = "FAILED"
+            self.event("exited", exitCode=exit_code or 1, state=self.state, error="the job could not be requeued")
+            write_atomic(os.path.join(self.tb, "exit_code"), "%d\n" % (exit_code or 1))
+            self.write_status(exitCode=exit_code or 1, endedAt=now(), error="SLURM refused to requeue the job; its last checkpoint is kept")
+            return exit_code or 1
         if self.cancel_requested:
             self.state = "CANCELLED"
         else:

@@ -11,7 +11,8 @@ import { CandidateStore } from './projects/candidates';
 import { ProjectStore } from './projects/project-store';
 import { describeRecipes } from './recipes';
 import { Ingestor } from './runs/ingest';
-import { launchRun } from './runs/launcher';
+import { launchArray, launchRun } from './runs/launcher';
+import { ClusterMonitor } from './slurm/cluster-monitor';
 import { cancelRun, syncRun, type SyncDeps } from './runs/run-sync';
 import { RunStore } from './runs/run-store';
 import { RunWatcher } from './runs/run-watcher';
@@ -62,6 +63,8 @@ export interface EngineOptions {
   heartbeatStaleSeconds?: number;
   /** In-memory key passphrases shared across engines of one process (the CLI's retry after asking). */
   passphrases?: Map<string, string>;
+  /** Shortest and longest wait between two reads of a SLURM cluster's queue (default 2 s and 60 s). */
+  slurmQueueIntervalMs?: { min: number; max: number };
 }
 
 export interface Engine {
@@ -137,7 +140,9 @@ export function openEngine(options: EngineOptions = {}): Engine {
     onChanged: (runId) => events.emit('runs.changed', { runId }),
     onLogAppended: (runId, lines) => events.emit('runs.logAppended', { runId, lines }),
     ...(options.heartbeatStaleSeconds !== undefined ? { heartbeatStaleSeconds: options.heartbeatStaleSeconds } : {}),
+    slurm: new ClusterMonitor(options.slurmQueueIntervalMs ? { minIntervalMs: options.slurmQueueIntervalMs.min, maxIntervalMs: options.slurmQueueIntervalMs.max } : {}),
   };
+  const launchDeps = { projects, hosts, runs, onChanged: syncDeps.onChanged, onSubmitted: (hostId: string) => syncDeps.slurm.nudge(hostId) };
   const watcher = new RunWatcher(syncDeps, options.runSyncIntervalMs ?? 0);
   const testDeps: TestDeps = { projects, hosts, runs, suites, tests, onChanged: syncDeps.onChanged };
   const testChanged = (id: string) => {
@@ -186,7 +191,8 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'hosts.trust': (input) => hosts.trust(input.ref, input.fingerprint),
     'hosts.probe': (input) => hosts.probe(input.ref),
     'recipes.list': () => describeRecipes(),
-    'runs.launch': (input) => launchRun({ projects, hosts, runs, onChanged: syncDeps.onChanged }, input),
+    'runs.launch': (input) => launchRun(launchDeps, input),
+    'runs.launchArray': (input) => launchArray(launchDeps, input),
     'runs.list': (input) => runs.list(input.project ? projects.get(input.project).id : undefined),
     'runs.get': (input) => runs.get(input.id),
     'runs.sync': (input) => syncRun(syncDeps, runs.requireId(input.id)),

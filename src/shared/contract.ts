@@ -66,6 +66,8 @@ export const methods = {
   'hosts.probe': { input: HostRefInput, output: HostProbe },
   'recipes.list': { input: NoInput, output: z.array(RecipeInfo) },
   'runs.launch': { input: LaunchInput, output: Run },
+  /** N runs as one SLURM job array (LaunchInput.array): each element is its own run. */
+  'runs.launchArray': { input: LaunchInput, output: z.array(Run) },
   'runs.list': { input: ListRunsInput, output: z.array(Run) },
   'runs.get': { input: RunRefInput, output: Run },
   'runs.sync': { input: RunRefInput, output: Run },

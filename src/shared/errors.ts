@@ -23,6 +23,9 @@ export const ErrorCode = z.enum([
   'AUTH_FAILED',
   'PASSPHRASE_REQUIRED',
   'REMOTE_COMMAND_FAILED',
+  'SLURM_NOT_FOUND', // sbatch/squeue are not on the login node's PATH (a setup line is needed)
+  'SLURM_SUBMIT_REFUSED', // SLURM would not take the job: limits of the partition, account or QOS
+  'SLURM_SUBMIT_FAILED', // sbatch answered without a job id
   'RUN_NOT_FOUND',
   'RUN_WAIT_TIMEOUT', // `run wait --timeout` ran out; the run goes on
   'RECIPE_NOT_FOUND',

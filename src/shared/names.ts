@@ -22,6 +22,7 @@ export const METHOD_NAMES = [
   'hosts.probe',
   'recipes.list',
   'runs.launch',
+  'runs.launchArray',
   'runs.list',
   'runs.get',
   'runs.sync',

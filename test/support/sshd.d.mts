@@ -21,4 +21,5 @@ export interface TestSshd {
   /** Stops the server (and removes the second account). */
   stop(): Promise<void>;
 }
-export declare function startSshd(options?: { secondUser?: boolean }): Promise<TestSshd>;
+/** `env`: variables set in every session (sshd_config SetEnv); sessions do not inherit the test's environment. */
+export declare function startSshd(options?: { secondUser?: boolean; env?: Record<string, string> }): Promise<TestSshd>;

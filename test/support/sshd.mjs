@@ -74,7 +74,11 @@ function addUser(dir) {
   return { user: name, home, uid, gid };
 }
 
-/** @param {{ secondUser?: boolean }} [options] */
+/**
+ * `env`: variables set in every session (sshd_config's SetEnv), for what a login would get from the
+ * host's profile: SLURM_CONF for a test cluster, say. Sessions do not inherit the test's environment.
+ * @param {{ secondUser?: boolean; env?: Record<string, string> }} [options]
+ */
 export async function startSshd(options = {}) {
   ensureOpenSsh();
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -108,6 +112,7 @@ export async function startSshd(options = {}) {
         'MaxStartups 64:30:128',
         'LogLevel VERBOSE',
         'Subsystem sftp internal-sftp',
+        ...Object.entries(options.env ?? {}).map(([k, v]) => `SetEnv "${k}=${v}"`),
       ].join('\n') + '\n',
     );
   writeConfig(path.join(dir, 'host_ed25519'));

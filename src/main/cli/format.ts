@@ -24,3 +24,13 @@ export function oneLine(s: string, max = 60): string {
   const flat = s.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+/** Seconds as SLURM writes a time limit: 4:00:00, 1-12:00:00. */
+export function shortTime(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const hms = `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  return d ? `${d}-${hms}` : hms;
+}

@@ -1,5 +1,6 @@
 // Hosts as the user sees them: add, list, remove, trust a key, probe; and one pooled connection per host.
 import { ssh2 } from '../ssh/ssh2';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { HostProbe, type Host } from '../../shared/domain/host';
 import { EngineError } from '../errors';
 import { connectSsh, parseJumpSpec, type SshOptions, type SshTarget } from '../ssh/connect';
 import { parseSshConfig } from '../ssh/ssh-config';
+import { probeCluster } from '../slurm/probe';
 import { PACKAGE_ROOT } from '../version';
 import { jsonOutput, LocalAccess, shQuote, SshAccess, type HostAccess } from './host-access';
 import { HostStore } from './host-store';
@@ -219,6 +221,7 @@ export class HostService {
     }
     const probe = HostProbe.safeParse(jsonOutput(r.stdout, `Probing ${host.name}`));
     if (!probe.success) throw new EngineError('REMOTE_COMMAND_FAILED', `Probing ${host.name} gave an answer this version cannot read (${probe.error.issues[0]?.message ?? 'bad shape'}). Update Tunebench, or report it with the host's OS and Python.`);
+    if (host.slurm) probe.data.slurm = await probeCluster(access, host, crypto.randomBytes(8).toString('hex'));
     return probe.data;
   }
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Host } from '../../shared/domain/host';
+import { SlurmSettings } from '../../shared/domain/slurm';
 import { newUlid, ULID_PATTERN } from '../../shared/ids';
 import { EngineError } from '../errors';
 import type { KnownKey } from '../ssh/host-keys';
@@ -17,6 +18,7 @@ interface HostRow {
   proxy_jump: string | null;
   python: string;
   run_root: string;
+  slurm: string | null;
   created_at: number;
 }
 
@@ -31,6 +33,7 @@ const toHost = (r: HostRow): Host => ({
   proxyJump: r.proxy_jump,
   python: r.python,
   runRoot: r.run_root,
+  slurm: r.slurm === null ? null : SlurmSettings.parse(JSON.parse(r.slurm)),
   createdAt: r.created_at,
 });
 
@@ -67,15 +70,30 @@ export class HostStore {
     return toHost(row);
   }
 
-  add(input: { name: string; hostname: string; port?: number; user?: string; identityFile?: string; proxyJump?: string; python?: string; runRoot?: string }, defaultUser: string): Host {
+  add(
+    input: { name: string; hostname: string; port?: number; user?: string; identityFile?: string; proxyJump?: string; python?: string; runRoot?: string; slurm?: SlurmSettings },
+    defaultUser: string,
+  ): Host {
     const id = newUlid();
     try {
       this.db
         .prepare(
-          `INSERT INTO hosts (id, name, kind, hostname, port, user, identity_file, proxy_jump, python, run_root, created_at)
-           VALUES (?, ?, 'ssh', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO hosts (id, name, kind, hostname, port, user, identity_file, proxy_jump, python, run_root, slurm, created_at)
+           VALUES (?, ?, 'ssh', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, input.name, input.hostname, input.port ?? 22, input.user ?? defaultUser, input.identityFile ?? null, input.proxyJump ?? null, input.python ?? 'python3', input.runRoot ?? DEFAULT_SSH_RUN_ROOT, Date.now());
+        .run(
+          id,
+          input.name,
+          input.hostname,
+          input.port ?? 22,
+          input.user ?? defaultUser,
+          input.identityFile ?? null,
+          input.proxyJump ?? null,
+          input.python ?? 'python3',
+          input.runRoot ?? DEFAULT_SSH_RUN_ROOT,
+          input.slurm ? JSON.stringify(input.slurm) : null,
+          Date.now(),
+        );
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new EngineError('HOST_NAME_TAKEN', `A host named "${input.name}" already exists. Choose another name, or remove the old one first.`);
@@ -85,9 +103,12 @@ export class HostStore {
     return this.get(id);
   }
 
-  configure(ref: string, change: { python?: string; runRoot?: string }): Host {
+  configure(ref: string, change: { python?: string; runRoot?: string; slurm?: SlurmSettings }): Host {
     const host = this.get(ref);
-    this.db.prepare('UPDATE hosts SET python = coalesce(?, python), run_root = coalesce(?, run_root) WHERE id = ?').run(change.python ?? null, change.runRoot ?? null, host.id);
+    if (change.slurm && !host.slurm) throw new EngineError('VALIDATION_FAILED', `${host.name} is not a SLURM cluster. Add the login node as a new host with --slurm.`);
+    this.db
+      .prepare('UPDATE hosts SET python = coalesce(?, python), run_root = coalesce(?, run_root), slurm = coalesce(?, slurm) WHERE id = ?')
+      .run(change.python ?? null, change.runRoot ?? null, change.slurm ? JSON.stringify({ ...host.slurm, ...change.slurm }) : null, host.id);
     return this.get(host.id);
   }
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { demoFiles } from './demo-files';
 import type { Recipe } from './recipe';
-import { commandLine } from './shell';
+import { commandLine, torchLauncher } from './shell';
 
 const int = (min: number, max: number, d: number) => z.coerce.number().int().min(min).max(max).default(d);
 
@@ -48,6 +48,6 @@ export const demoLoraTorch: Recipe<typeof Params> = {
     const { files, dataset } = demoFiles('demo_lora_torch.py', ctx);
     const args = ['train.py', '--dataset', dataset];
     for (const [k, v] of Object.entries(p)) args.push(`--${k.replace(/_/g, '-')}`, String(v));
-    return { command: commandLine(ctx.python, args), env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, files };
+    return { command: commandLine(torchLauncher(ctx.python, 1, ctx.nodes), args), env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, files };
   },
 };

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { PACKAGE_ROOT } from '../version';
 import { EngineError } from '../errors';
 import type { Recipe } from './recipe';
-import { commandLine, flags, gpuEnv } from './shell';
+import { commandLine, flags, gpuEnv, torchLauncher } from './shell';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const NO_CONTROL = /^[^\u0000-\u001f]*$/;
@@ -104,7 +104,7 @@ export const hfSft: Recipe<typeof Params> = {
         'output-dir': 'outputs',
       }),
     ];
-    const prefix = count > 1 ? `${ctx.python} -m torch.distributed.run --standalone --nproc_per_node ${count}` : ctx.python;
+    const prefix = torchLauncher(ctx.python, count, ctx.nodes);
     return {
       command: commandLine(prefix, scriptArgs),
       env: { ...env, TOKENIZERS_PARALLELISM: 'false' },

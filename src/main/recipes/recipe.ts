@@ -6,6 +6,8 @@ export interface RenderContext {
   python: string;
   /** The dataset's path inside the run directory, when the user gave a local file. */
   dataset?: string;
+  /** Nodes of a SLURM job (the command runs once per node); 1 or absent elsewhere. */
+  nodes?: number;
 }
 
 export interface RenderedRun {

@@ -23,3 +23,15 @@ export function gpuEnv(gpus: string | undefined): { env: Record<string, string>;
   const list = gpus.split(',').map((g) => g.trim()).filter(Boolean);
   return { env: { CUDA_VISIBLE_DEVICES: list.join(',') }, count: Math.max(1, list.length) };
 }
+
+/**
+ * How a PyTorch script starts: plain Python for one process; torchrun for several on one machine;
+ * on several nodes (a SLURM job, one task per node) torchrun with the c10d rendezvous at the head
+ * node's address and a port derived from the job id, which the supervisor puts in TB_RDZV_ENDPOINT.
+ */
+export function torchLauncher(python: string, procsPerNode: number, nodes: number | undefined): string {
+  if ((nodes ?? 1) > 1) {
+    return `${python} -m torch.distributed.run --nnodes "$TB_NNODES" --nproc_per_node ${procsPerNode} --rdzv_backend c10d --rdzv_endpoint "$TB_RDZV_ENDPOINT" --rdzv_id "tb-$SLURM_JOB_ID"`;
+  }
+  return procsPerNode > 1 ? `${python} -m torch.distributed.run --standalone --nproc_per_node ${procsPerNode}` : python;
+}

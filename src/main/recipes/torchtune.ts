@@ -28,7 +28,10 @@ export const torchtune: Recipe<typeof Params> = {
     const { env, count } = gpuEnv(p.gpus);
     const pythonDir = ctx.python.includes(' ') ? '' : ctx.python.replace(/python3?$/, '');
     const tune = `${pythonDir}tune`;
-    const args = [...(count > 1 ? ['--nproc_per_node', String(count)] : []), p.recipe, '--config', p.config, 'output_dir=outputs', ...overrides];
-    return { command: commandLine(`${tune} run`, args), env, files: {} };
+    // `tune run` takes torchrun's options before the recipe; on several nodes, the c10d rendezvous
+    // at the head node that the supervisor puts in TB_RDZV_ENDPOINT.
+    const multiNode = (ctx.nodes ?? 1) > 1 ? ` --nnodes "$TB_NNODES" --nproc_per_node ${count} --rdzv_backend c10d --rdzv_endpoint "$TB_RDZV_ENDPOINT" --rdzv_id "tb-$SLURM_JOB_ID"` : '';
+    const args = [...(count > 1 && !multiNode ? ['--nproc_per_node', String(count)] : []), p.recipe, '--config', p.config, 'output_dir=outputs', ...overrides];
+    return { command: commandLine(`${tune} run${multiNode}`, args), env, files: {} };
   },
 };

@@ -159,7 +159,11 @@ export class Ingestor {
             continue;
           }
           this.stmts.addEvent.run(runId, event.ts, event.kind, event.step, line.text.slice(0, 10_000));
-          if (event.kind === 'started' && startedBefore(this.db, runId)) markers.push({ kind: 'restart', line: null, step: event.step, detail: 'the run started again' });
+          if (event.kind === 'started' && startedBefore(this.db, runId)) {
+            // A SLURM requeue says which attempt this is; the boundary is shown on the charts and in the log.
+            const attempt = /"attempt":\s*(\d+)/.exec(line.text)?.[1];
+            markers.push({ kind: 'restart', line: null, step: event.step, detail: attempt ? `attempt ${Number(attempt) + 1} started (the job was requeued)` : 'the run started again' });
+          }
           added++;
         }
       } else if (kind === 'cases') {

@@ -4,7 +4,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import type { Host } from '../../shared/domain/host';
+import type { Project } from '../../shared/domain/project';
 import type { Run } from '../../shared/domain/run';
+import type { RunResources } from '../../shared/domain/slurm';
 import { LaunchInput } from '../../shared/domain/run';
 import { newUlid } from '../../shared/ids';
 import { EngineError } from '../errors';
@@ -13,7 +16,10 @@ import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { getRecipe } from '../recipes';
 import { PACKAGE_ROOT } from '../version';
-import { backendFor } from './backends';
+import { backendFor, slurmScript } from './backends';
+import { precheck, submit } from '../slurm/cluster';
+import { batchScript, effectiveResources } from '../slurm/sbatch';
+import type { RenderedRun } from '../recipes/recipe';
 import { snapshotCode, type CodeSnapshot } from './code-snapshot';
 import type { RunStore } from './run-store';
 
@@ -24,6 +30,8 @@ export interface LaunchDeps {
   hosts: HostService;
   runs: RunStore;
   onChanged(runId: string): void;
+  /** A job went into a cluster's queue: its queue is worth reading again soon. */
+  onSubmitted?(hostId: string): void;
 }
 
 function validationError(what: string, error: z.ZodError): EngineError {
@@ -67,6 +75,7 @@ export function supervisorFiles(): RunFile[] {
   return [
     ['.tb/supervisor.py', fs.readFileSync(path.join(REMOTE_DIR, 'supervisor.py')), 0o755],
     ['.tb/probe_run.py', fs.readFileSync(path.join(REMOTE_DIR, 'probe_run.py')), 0o755],
+    ['.tb/node_task.py', fs.readFileSync(path.join(REMOTE_DIR, 'node_task.py')), 0o755],
     ['.tb/lib/tunebench/__init__.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', '__init__.py')), 0o644],
     ['.tb/lib/tunebench/hf_hook.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', 'hf_hook.py')), 0o644],
     ['.tb/lib/sitecustomize.py', fs.readFileSync(path.join(REMOTE_DIR, 'sitecustomize.py')), 0o644],
@@ -90,13 +99,40 @@ export async function claimRunDir(access: HostAccess, root: string, remoteDir: s
   await run(access, `mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`, 'Creating the run directory');
 }
 
-export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {
+/** Starts a run's supervisor through its host's backend; on a cluster, records the job it was submitted as. */
+export async function startSupervisor(runs: RunStore, access: HostAccess, host: Host, request: { runId: string; remoteDir: string; resources?: RunResources }): Promise<void> {
+  const resources = host.slurm ? effectiveResources(request.resources, host.slurm) : undefined;
+  const { jobId } = await backendFor(host).start(access, host, { ...request, ...(resources ? { resources } : {}) });
+  if (jobId && resources) {
+    runs.setJob(request.runId, jobId, resources);
+    runs.setStatus(request.runId, 'PENDING');
+  }
+}
+
+interface Prepared {
+  project: Project;
+  host: Host;
+  recipeName: string;
+  params: Record<string, unknown>;
+  rendered: RenderedRun;
+  dataset: { name: string; bytes: Buffer; digest: string } | undefined;
+  code: CodeSnapshot | undefined;
+  resources: RunResources | undefined;
+  root: string;
+}
+
+/** Everything a launch needs that does not touch the host: checked before anything is recorded. */
+function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Prepared {
   const project = deps.projects.get(input.project);
   const host = deps.hosts.store.get(input.host);
+  if ((input.resources || input.array) && !host.slurm) {
+    throw new EngineError('VALIDATION_FAILED', `${host.name} is a workstation: resources (nodes, time, partition) and job arrays are for SLURM clusters. Leave them out, or choose a cluster.`);
+  }
+  const resources = host.slurm ? effectiveResources(input.resources, host.slurm) : undefined;
   const recipe = getRecipe(input.recipe);
   const parsed = recipe.params.safeParse(input.params ?? {});
   if (!parsed.success) throw validationError(`parameters for ${recipe.name}`, parsed.error);
-  let dataset: { name: string; bytes: Buffer; digest: string } | undefined;
+  let dataset: Prepared['dataset'];
   if (input.dataset) {
     try {
       const bytes = fs.readFileSync(input.dataset);
@@ -106,47 +142,106 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
     }
   }
   const code: CodeSnapshot | undefined = input.code ? snapshotCode(input.code) : undefined;
-  const id = newUlid();
-  const root = host.runRoot.replace(/\/+$/, '');
-  const remoteDir = `${root}/runs/${id}`;
-  const rendered = recipe.render(parsed.data, { python: host.python, ...(dataset ? { dataset: `data/${dataset.name}` } : {}) });
-  // Reach the host before recording the run: an unknown host key or a passphrase the CLI asks for
-  // (and then launches again) must not leave a FAILED run behind.
-  const access = await deps.hosts.access(host, { now: true });
-  deps.runs.insert({ id, projectId: project.id, hostId: host.id, recipe: recipe.name, params: parsed.data, remoteDir, status: 'QUEUED' });
-  deps.onChanged(id);
+  const rendered = recipe.render(parsed.data, { python: host.python, ...(dataset ? { dataset: `data/${dataset.name}` } : {}), ...(resources?.nodes ? { nodes: resources.nodes } : {}) });
+  return { project, host, recipeName: recipe.name, params: parsed.data as Record<string, unknown>, rendered, dataset, code, resources, root: host.runRoot.replace(/\/+$/, '') };
+}
 
+/** Claims the run's directory and uploads everything it runs with; the run is STARTING after. */
+async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: string, remoteDir: string): Promise<void> {
+  await claimRunDir(access, p.root, remoteDir);
+  const runJson = {
+    id,
+    project: { id: p.project.id, name: p.project.name, baseModel: p.project.baseModel },
+    recipe: p.recipeName,
+    params: p.params,
+    command: p.rendered.command,
+    env: p.rendered.env,
+    cancelGraceSeconds: 30,
+    dataset: p.dataset ? { file: `data/${p.dataset.name}`, sha256: p.dataset.digest } : null,
+    code: p.code ? { dir: 'code', digest: p.code.digest, files: p.code.files.length, git: p.code.git } : null,
+    ...(p.code && p.recipeName === 'custom' ? { cwd: 'code' } : {}),
+    ...(p.resources ? { resources: p.resources } : {}),
+    createdAt: new Date().toISOString(),
+  };
+  const code = p.code;
+  const uploads: RunFile[] = [
+    ...supervisorFiles(),
+    ...Object.entries(p.rendered.files).map(([f, data]): RunFile => [f, data, 0o644]),
+    ...(code ? code.files.map((f): RunFile => [`code/${f.path}`, code.contents.get(f.path)!, 0o644]) : []),
+    ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o444],
+  ];
+  await uploadRunFiles(access, remoteDir, uploads);
+  if (p.dataset) await placeDataset(access, p.root, remoteDir, p.dataset);
+  deps.runs.setStatus(id, 'STARTING');
+  deps.onChanged(id);
+}
+
+export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {
+  if (input.array) return (await launchArray(deps, input))[0]!;
+  const p = prepare(deps, input);
+  const id = newUlid();
+  const remoteDir = `${p.root}/runs/${id}`;
+  // Reach the host before recording the run: an unknown host key or a passphrase the CLI asks for
+  // (and then launches again) must not leave a FAILED run behind. On a cluster, SLURM checks the job
+  // against the partition's limits, the account and the QOS first, for the same reason.
+  const access = await deps.hosts.access(p.host, { now: true });
+  if (p.host.slurm) await precheck(access, p.host, slurmScript(p.host, id, p.resources!));
+  deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir, status: 'QUEUED' });
+  deps.onChanged(id);
   try {
-    await claimRunDir(access, root, remoteDir);
-    const runJson = {
-      id,
-      project: { id: project.id, name: project.name, baseModel: project.baseModel },
-      recipe: recipe.name,
-      params: parsed.data,
-      command: rendered.command,
-      env: rendered.env,
-      cancelGraceSeconds: 30,
-      dataset: dataset ? { file: `data/${dataset.name}`, sha256: dataset.digest } : null,
-      code: code ? { dir: 'code', digest: code.digest, files: code.files.length, git: code.git } : null,
-      ...(code && recipe.name === 'custom' ? { cwd: 'code' } : {}),
-      createdAt: new Date().toISOString(),
-    };
-    const uploads: RunFile[] = [
-      ...supervisorFiles(),
-      ...Object.entries(rendered.files).map(([f, data]): RunFile => [f, data, 0o644]),
-      ...(code ? code.files.map((f): RunFile => [`code/${f.path}`, code.contents.get(f.path)!, 0o644]) : []),
-      ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o444],
-    ];
-    await uploadRunFiles(access, remoteDir, uploads);
-    if (dataset) await placeDataset(access, root, remoteDir, dataset);
-    deps.runs.setStatus(id, 'STARTING');
-    deps.onChanged(id);
-    await backendFor(host).start(access, host, remoteDir);
+    await placeRun(deps, access, p, id, remoteDir);
+    await startSupervisor(deps.runs, access, p.host, { runId: id, remoteDir, ...(p.resources ? { resources: p.resources } : {}) });
+    deps.onSubmitted?.(p.host.id);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.runs.setStatus(id, 'FAILED', { lastError: `Launch failed: ${message}` });
     deps.onChanged(id);
     throw err;
   }
+  deps.onChanged(id);
   return deps.runs.get(id);
+}
+
+/**
+ * N runs with the same recipe, parameters and resources as one SLURM job array: each element is its own
+ * run (own directory, own streams), element i running the directory on line i+1 of the array's list.
+ */
+export async function launchArray(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run[]> {
+  const p = prepare(deps, input);
+  const array = input.array;
+  if (!array || !p.host.slurm) throw new EngineError('VALIDATION_FAILED', 'A job array needs --array N on a SLURM cluster.');
+  const arrayId = newUlid();
+  const ids = Array.from({ length: array.count }, () => newUlid());
+  const arrayDir = `${p.root}/arrays/${arrayId}`;
+  const script = batchScript({
+    jobName: `tb-array-${arrayId}`,
+    resources: p.resources!,
+    settings: p.host.slurm,
+    python: p.host.python,
+    output: 'slurm-%A_%a.out',
+    array: { count: array.count, ...(array.throttle ? { throttle: array.throttle } : {}), dirsFile: 'runs.txt' },
+  });
+  const access = await deps.hosts.access(p.host, { now: true });
+  await precheck(access, p.host, script);
+  for (const id of ids) deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir: `${p.root}/runs/${id}`, status: 'QUEUED' });
+  ids.forEach((id) => deps.onChanged(id));
+  try {
+    for (const id of ids) await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);
+    await run(access, `mkdir -p ${shQuote(arrayDir)}`, "Creating the job array's folder");
+    await access.writeFile(`${arrayDir}/runs.txt`, ids.map((id) => `../../runs/${id}`).join('\n') + '\n', 0o644);
+    await access.writeFile(`${arrayDir}/job.sbatch`, script, 0o644);
+    const jobId = await submit(access, p.host, arrayDir, 'job.sbatch');
+    ids.forEach((id, i) => {
+      deps.runs.setJob(id, `${jobId}_${i}`, p.resources!);
+      deps.runs.setStatus(id, 'PENDING');
+    });
+    deps.onSubmitted?.(p.host.id);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    for (const id of ids) deps.runs.setStatus(id, 'FAILED', { lastError: `Launch failed: ${message}` });
+    throw err;
+  } finally {
+    ids.forEach((id) => deps.onChanged(id));
+  }
+  return ids.map((id) => deps.runs.get(id));
 }

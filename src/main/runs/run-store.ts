@@ -1,6 +1,7 @@
 // Runs in SQLite, with the counts the tracker shows (log lines, metric points, malformed lines).
 import type Database from 'better-sqlite3';
-import { FINAL_STATUSES, type Run, type RunStatus } from '../../shared/domain/run';
+import { FINAL_STATUSES, FOLLOWED_STATUSES, type Run, type RunStatus } from '../../shared/domain/run';
+import { RunResources, type RunJob } from '../../shared/domain/slurm';
 import { EngineError } from '../errors';
 
 interface RunRow {
@@ -19,6 +20,13 @@ interface RunRow {
   ended_at: number | null;
   malformed_lines: number;
   last_error: string | null;
+  job_id: string | null;
+  job_submitted_at: string | null;
+  job_state: string | null;
+  job_reason: string | null;
+  job_attempt: number;
+  job_nodes: string | null;
+  resources: string | null;
   log_lines: number;
   metric_points: number;
 }
@@ -48,7 +56,22 @@ const toRun = (r: RunRow): Run => ({
   metricPoints: r.metric_points,
   malformedLines: r.malformed_lines,
   lastError: r.last_error,
+  job:
+    r.job_id === null
+      ? null
+      : {
+          jobId: r.job_id,
+          submittedAt: r.job_submitted_at,
+          state: r.job_state,
+          reason: r.job_reason,
+          attempt: r.job_attempt,
+          nodes: r.job_nodes,
+          resources: r.resources ? RunResources.parse(JSON.parse(r.resources)) : {},
+        },
 });
+
+/** The part of a job that squeue or the supervisor tells us as it goes. */
+export type JobUpdate = Partial<Pick<RunJob, 'submittedAt' | 'state' | 'reason' | 'attempt' | 'nodes'>>;
 
 const notFound = (id: string) => new EngineError('RUN_NOT_FOUND', `No run with id "${id.slice(0, 64)}". List runs with \`tunebench run list\`.`);
 
@@ -62,7 +85,7 @@ export class RunStore {
       get: db.prepare<[string], RunRow>(`${SELECT} WHERE r.id = ?`),
       exists: db.prepare<[string], { id: string }>('SELECT id FROM runs WHERE id = ?'),
       // QUEUED runs are still being launched: the launcher owns them until they are STARTING.
-      unfinished: db.prepare<[], { id: string }>("SELECT id FROM runs WHERE status IN ('STARTING', 'RUNNING', 'CANCELLING') ORDER BY created_at"),
+      unfinished: db.prepare<[], { id: string }>(`SELECT id FROM runs WHERE status IN (${FOLLOWED_STATUSES.map((s) => `'${s}'`).join(', ')}) ORDER BY created_at`),
       setStatus: db.prepare<[RunStatus, number | null, number, string | null, number, number, string]>(
         `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
            ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ?`,
@@ -118,6 +141,21 @@ export class RunStore {
   /** A stopped run started again in its own directory (a resumed test run): running, not ended. */
   restart(id: string): void {
     this.db.prepare("UPDATE runs SET status = 'STARTING', exit_code = NULL, ended_at = NULL, last_error = NULL WHERE id = ?").run(id);
+  }
+
+  /** Records the job a run was submitted as (its id from sbatch) and the resources it asked for. */
+  setJob(id: string, jobId: string, resources: RunResources): void {
+    this.db.prepare('UPDATE runs SET job_id = ?, resources = ?, job_state = ? WHERE id = ?').run(jobId, JSON.stringify(resources), 'PENDING', id);
+  }
+
+  /** Keeps what SLURM last said about a run's job; fields not given stay. */
+  updateJob(id: string, change: JobUpdate): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET job_submitted_at = coalesce(?, job_submitted_at), job_state = coalesce(?, job_state),
+           job_reason = CASE WHEN ? THEN ? ELSE job_reason END, job_attempt = coalesce(?, job_attempt), job_nodes = coalesce(?, job_nodes) WHERE id = ?`,
+      )
+      .run(change.submittedAt ?? null, change.state ?? null, change.reason !== undefined ? 1 : 0, change.reason ?? null, change.attempt ?? null, change.nodes ?? null, id);
   }
 
   setDisconnected(id: string, disconnected: boolean, lastError?: string): void {

@@ -1,10 +1,13 @@
 // Brings one run up to date: reads what is new in its remote files (resumable by byte offset and
 // sequence number) and works out its status from the supervisor's files, the heartbeat and the pid.
+import type { Host } from '../../shared/domain/host';
 import { FINAL_STATUSES, type Run, type RunStatus } from '../../shared/domain/run';
 import { EngineError } from '../errors';
 import { jsonOutput, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
-import { backendFor } from './backends';
+import type { ClusterMonitor } from '../slurm/cluster-monitor';
+import { decideFromState, decideGone, type QueueLine } from '../slurm/queue';
+import { backendFor, jobName } from './backends';
 import { Ingestor, type StreamKind } from './ingest';
 import type { RunStore } from './run-store';
 
@@ -25,7 +28,7 @@ const START_GRACE_MS = 120_000;
 
 interface RemoteProbe {
   files: Record<string, { id: string; size: number }>;
-  status: { state?: string; exitCode?: number } | null;
+  status: { state?: string; exitCode?: number; attempt?: number; node?: string } | null;
   exitCode: number | null;
   heartbeatAge: number | null;
   alive: boolean;
@@ -41,6 +44,8 @@ export interface SyncDeps {
   afterSync?(run: Run, casesAdded: number): void;
   /** Seconds without a heartbeat (process gone, no exit code) before a run is LOST; default 60. */
   heartbeatStaleSeconds?: number;
+  /** Reads each SLURM cluster's queue once per tick for all of its runs. */
+  slurm: ClusterMonitor;
 }
 
 async function ingestStream(deps: SyncDeps, access: HostAccess, run: Run, file: string, kind: StreamKind, remote: { id: string; size: number } | undefined): Promise<number> {
@@ -64,17 +69,65 @@ async function ingestStream(deps: SyncDeps, access: HostAccess, run: Run, file: 
   return added;
 }
 
-function decideStatus(run: Run, probe: RemoteProbe, staleSeconds: number): { status: RunStatus; exitCode?: number } {
-  if (probe.exitCode !== null) {
-    const state = probe.status?.state as RunStatus | undefined;
-    if (state && FINAL_STATUSES.includes(state)) return { status: state, exitCode: probe.exitCode };
-    return { status: probe.exitCode === 0 ? 'SUCCEEDED' : 'FAILED', exitCode: probe.exitCode };
-  }
+interface Decision {
+  status: RunStatus;
+  exitCode?: number;
+  why?: string;
+}
+
+/** The supervisor's exit code is what the run itself did: it decides wherever it exists. */
+function fromExitCode(probe: RemoteProbe): Decision {
+  const state = probe.status?.state as RunStatus | undefined;
+  if (state && FINAL_STATUSES.includes(state)) return { status: state, exitCode: probe.exitCode! };
+  return { status: probe.exitCode === 0 ? 'SUCCEEDED' : 'FAILED', exitCode: probe.exitCode! };
+}
+
+function decideStatus(run: Run, probe: RemoteProbe, staleSeconds: number): Decision {
+  if (probe.exitCode !== null) return fromExitCode(probe);
   if (probe.alive) return { status: run.status === 'CANCELLING' || probe.status?.state === 'CANCELLING' ? 'CANCELLING' : 'RUNNING' };
   const stale = probe.heartbeatAge === null ? Date.now() - run.createdAt > START_GRACE_MS : probe.heartbeatAge > staleSeconds;
   // The process is gone without an exit code: lost only once the heartbeat is stale too (the
   // supervisor may be between the child's exit and writing the code).
-  return { status: stale ? 'LOST' : run.status };
+  return stale
+    ? { status: 'LOST', why: `No heartbeat for over ${staleSeconds} s, the run's process is gone and it left no exit code (the host rebooted, or the supervisor was killed).` }
+    : { status: run.status };
+}
+
+/**
+ * A run on a cluster: the supervisor's exit code first; then SLURM's state of the job (pending, requeued,
+ * preempted, or ended by SLURM); for a running job the run's own files and heartbeat. A job gone from the
+ * queue is asked of accounting where it works, and is otherwise LOST with the reason, never guessed.
+ */
+async function decideJob(deps: SyncDeps, access: HostAccess, host: Host, run: Run, job: QueueLine | undefined, probe: RemoteProbe | undefined): Promise<Decision> {
+  if (probe && probe.exitCode !== null) return fromExitCode(probe);
+  const time = run.job?.resources.time;
+  if (job) {
+    const d = decideFromState(run, job.state, job.reason, time);
+    if (d) return d;
+    if (probe?.status?.state === 'PREEMPTING') return { status: 'PREEMPTED' };
+    if (probe?.status?.state === 'REQUEUING') return { status: 'REQUEUED' };
+    if (job.state === 'COMPLETED') return { status: run.status }; // the exit code is on its way
+    return { status: run.status === 'CANCELLING' || probe?.status?.state === 'CANCELLING' ? 'CANCELLING' : 'RUNNING' };
+  }
+  const finished = await deps.slurm.finished(host, access, run.job!.jobId);
+  if (finished) {
+    const d = decideFromState(run, finished.state, '', time);
+    if (d && d.status !== 'PENDING' && d.status !== 'REQUEUED') return d;
+    if (finished.state === 'COMPLETED') return { status: 'LOST', why: `SLURM says job ${run.job!.jobId} completed (exit ${finished.exitCode}), but the run left no exit code: see .tb/slurm-*.out in the run directory.` };
+  }
+  return decideGone(run, await deps.slurm.accounting(host, access));
+}
+
+/** What squeue says of this run's job; undefined once the job left the queue (or its id now names someone else's job). */
+async function queuedJob(deps: SyncDeps, access: HostAccess, host: Host, run: Run): Promise<QueueLine | undefined> {
+  const jobs = await deps.slurm.queue(host, access);
+  const jobId = run.job!.jobId;
+  // Pending elements of an array that are cancelled fold into the array's own record (id without _N).
+  const line = jobs.get(jobId) ?? (jobId.includes('_') ? jobs.get(jobId.replace(/_\d+$/, '')) : undefined);
+  if (!line) return undefined;
+  // Job ids are reused: a line is ours only under our job's name (a job array's elements share the array's).
+  const ours = run.job!.jobId.includes('_') ? line.name.startsWith('tb-array-') : line.name === jobName(run.id);
+  return ours ? line : undefined;
 }
 
 /** One pass over a run. A link that drops marks it disconnected; it never fails the run. */
@@ -84,24 +137,39 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
   let access: HostAccess;
   try {
     access = await deps.hosts.access(host);
-    const r = await access.exec(`${host.python} ${shQuote(`${run.remoteDir}/.tb/probe_run.py`)} ${shQuote(run.remoteDir)}`, { timeoutMs: 30_000 });
-    if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Reading the run's state failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
-    const probe = jsonOutput(r.stdout, "Reading the run's state") as RemoteProbe;
+    const onCluster = Boolean(host.slurm && run.job);
+    const job = onCluster ? await queuedJob(deps, access, host, run) : undefined;
+    const jobChanged = Boolean(job && run.job && (job.state !== run.job.state || job.reason !== (run.job.reason ?? '') || (job.nodes && job.nodes !== run.job.nodes) || !run.job.submittedAt));
+    if (job && jobChanged) {
+      deps.runs.updateJob(run.id, { state: job.state, reason: job.reason, submittedAt: job.submittedAt, ...(job.nodes ? { nodes: job.nodes } : {}) });
+    }
+    // A job waiting for its first start has written nothing yet: no need to read its files.
+    const waiting = onCluster && job?.state === 'PENDING' && run.status === 'PENDING';
+    let probe: RemoteProbe | undefined;
     let logLines = 0;
     let casesAdded = 0;
-    for (const [file, kind] of STREAMS) {
-      const added = await ingestStream(deps, access, run, file, kind, probe.files[file]);
-      if (kind === 'log') logLines += added;
-      if (kind === 'cases') casesAdded += added;
+    if (!waiting) {
+      const r = await access.exec(`${host.python} ${shQuote(`${run.remoteDir}/.tb/probe_run.py`)} ${shQuote(run.remoteDir)}`, { timeoutMs: 30_000 });
+      if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Reading the run's state failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
+      probe = jsonOutput(r.stdout, "Reading the run's state") as RemoteProbe;
+      for (const [file, kind] of STREAMS) {
+        const added = await ingestStream(deps, access, run, file, kind, probe.files[file]);
+        if (kind === 'log') logLines += added;
+        if (kind === 'cases') casesAdded += added;
+      }
+      if (onCluster && typeof probe.status?.attempt === 'number' && probe.status.attempt !== run.job!.attempt) deps.runs.updateJob(run.id, { attempt: probe.status.attempt });
     }
-    const decided = decideStatus(run, probe, deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S);
+    const stale = deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S;
+    let decided = onCluster ? await decideJob(deps, access, host, run, job, probe) : decideStatus(run, probe!, stale);
+    // An ended run keeps its status unless the run's own exit code says otherwise (a LOST run whose host
+    // came back with one); a job cancelled in the queue must not turn LOST when it leaves the queue.
+    if (FINAL_STATUSES.includes(run.status) && probe?.exitCode == null) decided = { status: run.status };
     const changed = decided.status !== run.status || run.disconnected;
-    const lostWhy = decided.status === 'LOST' ? { lastError: `No heartbeat for over ${deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S} s, the run's process is gone and it left no exit code (the host rebooted, or the supervisor was killed).` } : {};
-    if (changed) deps.runs.setStatus(run.id, decided.status, { exitCode: decided.exitCode ?? null, ...lostWhy });
+    if (changed) deps.runs.setStatus(run.id, decided.status, { exitCode: decided.exitCode ?? null, ...(decided.why ? { lastError: decided.why } : {}) });
     if (run.disconnected) deps.runs.setDisconnected(run.id, false);
     if (logLines) deps.onLogAppended(run.id, logLines);
     if (deps.afterSync && run.kind === 'test' && (changed || casesAdded)) deps.afterSync(deps.runs.get(run.id), casesAdded);
-    if (changed || logLines || casesAdded) deps.onChanged(run.id);
+    if (changed || logLines || casesAdded || jobChanged) deps.onChanged(run.id);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // Only a broken link is worth reconnecting for; a failed command leaves the connection usable.
@@ -120,8 +188,10 @@ export async function cancelRun(deps: SyncDeps, runId: string): Promise<Run> {
   if (FINAL_STATUSES.includes(run.status)) return run;
   const host = deps.hosts.store.get(run.hostId);
   const access = await deps.hosts.access(host, { now: true });
-  await backendFor(host).requestCancel(access, run.remoteDir);
-  deps.runs.setStatus(run.id, 'CANCELLING');
+  const { stopped } = await backendFor(host).requestCancel(access, host, run);
+  if (stopped) deps.runs.setStatus(run.id, 'CANCELLED', { lastError: `Cancelled while job ${run.job?.jobId ?? ''} waited in the queue; nothing of it ran${run.status === 'REQUEUED' ? ' since its last attempt' : ''}.` });
+  else deps.runs.setStatus(run.id, 'CANCELLING');
+  if (host.slurm) deps.slurm.nudge(host.id);
   deps.onChanged(run.id);
   return deps.runs.get(run.id);
 }

@@ -15,8 +15,7 @@ import { shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { commandLine } from '../recipes/shell';
-import { backendFor } from '../runs/backends';
-import { claimRunDir, supervisorFiles, uploadRunFiles, type RunFile } from '../runs/launcher';
+import { claimRunDir, startSupervisor, supervisorFiles, uploadRunFiles, type RunFile } from '../runs/launcher';
 import type { RunStore } from '../runs/run-store';
 import { PACKAGE_ROOT } from '../version';
 import type { SuiteStore } from './suite-store';
@@ -174,7 +173,7 @@ export async function startTest(deps: TestDeps, input: z.output<typeof StartTest
     await uploadRunFiles(access, remoteDir, files);
     deps.runs.setStatus(id, 'STARTING');
     deps.onChanged(id);
-    await backendFor(host).start(access, host, remoteDir);
+    await startSupervisor(deps.runs, access, host, { runId: id, remoteDir });
   } catch (err) {
     deps.runs.setStatus(id, 'FAILED', { lastError: `Starting the test failed: ${err instanceof Error ? err.message : String(err)}` });
     deps.onChanged(id);
@@ -201,6 +200,6 @@ export async function resumeTest(deps: TestDeps, id: string): Promise<TestRunSum
   if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Preparing the test run to resume failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
   deps.runs.restart(run.id);
   deps.onChanged(run.id);
-  await backendFor(host).start(access, host, run.remoteDir);
+  await startSupervisor(deps.runs, access, host, { runId: run.id, remoteDir: run.remoteDir });
   return deps.tests.summary(run.id);
 }

@@ -1,6 +1,8 @@
-// Hosts: where runs train. `local` is this machine (no SSH); `ssh` is a workstation reached over SSH.
+// Hosts: where runs train. `local` is this machine (no SSH); `ssh` is a workstation reached over SSH,
+// or, when it has SLURM settings, a cluster's login node: runs are then submitted with sbatch.
 import { z } from 'zod';
 import { Ulid } from '../ids';
+import { SlurmProbe, SlurmSettings } from './slurm';
 
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 export const HostName = z.string().trim().min(1, 'Host name cannot be empty.').max(100).regex(/^[A-Za-z0-9][\w.@-]*$/, 'Host names use letters, digits, ".", "_", "-" and "@", starting with a letter or digit.');
@@ -16,6 +18,8 @@ export const Host = z.object({
   proxyJump: z.string().nullable(),
   python: z.string(),
   runRoot: z.string(),
+  /** Set for a SLURM cluster's login node: the defaults its jobs are submitted with. */
+  slurm: SlurmSettings.nullable(),
   createdAt: z.number().int(),
 });
 export type Host = z.infer<typeof Host>;
@@ -29,6 +33,8 @@ export const AddHostInput = z.strictObject({
   proxyJump: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
   python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
   runRoot: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
+  /** Makes the host a SLURM cluster (its login node), with these defaults ({} for none). */
+  slurm: SlurmSettings.optional(),
 });
 
 export const HostRefInput = z.strictObject({ ref: z.string().trim().min(1).max(200) });
@@ -48,6 +54,8 @@ export const HostProbe = z.object({
   driverVersion: z.string().nullable(),
   cudaVersion: z.string().nullable(),
   hasSbatch: z.boolean(),
+  /** For a SLURM cluster: its version, partitions, the user's jobs, accounting and the shared run root. */
+  slurm: SlurmProbe.nullable().optional(),
 });
 export type HostProbe = z.infer<typeof HostProbe>;
 
@@ -56,5 +64,7 @@ export const ConfigureHostInput = z
     ref: z.string().trim().min(1).max(200),
     python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
     runRoot: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
+    /** A cluster's defaults, replacing the old ones (only for SLURM hosts). */
+    slurm: SlurmSettings.optional(),
   })
-  .refine((v) => v.python !== undefined || v.runRoot !== undefined, { message: 'Give a Python command (--python) or a run root (--run-root) to change.' });
+  .refine((v) => v.python !== undefined || v.runRoot !== undefined || v.slurm !== undefined, { message: 'Give a Python command (--python), a run root (--run-root) or SLURM defaults to change.' });

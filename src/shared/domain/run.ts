@@ -1,10 +1,17 @@
 // Runs: one launch of a recipe on a host, its lifecycle, and what the tracker stored of it.
 import { z } from 'zod';
 import { Ulid } from '../ids';
+import { RunJob, RunResources } from './slurm';
 
-export const RunStatus = z.enum(['QUEUED', 'STARTING', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST']);
+/**
+ * PENDING, PREEMPTED and REQUEUED are SLURM's: waiting in the queue (the job's reason says why), stopped
+ * for a higher-priority job, and back in the queue after a preemption or time limit. None is final.
+ */
+export const RunStatus = z.enum(['QUEUED', 'STARTING', 'PENDING', 'RUNNING', 'PREEMPTED', 'REQUEUED', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST']);
 export type RunStatus = z.infer<typeof RunStatus>;
 export const FINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST'];
+/** Statuses the watcher keeps following (QUEUED belongs to the launcher until it is STARTING). */
+export const FOLLOWED_STATUSES: readonly RunStatus[] = ['STARTING', 'PENDING', 'RUNNING', 'PREEMPTED', 'REQUEUED', 'CANCELLING'];
 
 export const Run = z.object({
   id: Ulid,
@@ -26,6 +33,8 @@ export const Run = z.object({
   metricPoints: z.number().int(),
   malformedLines: z.number().int(),
   lastError: z.string().nullable(),
+  /** The SLURM job behind the run (null on workstations). */
+  job: RunJob.nullable(),
 });
 export type Run = z.infer<typeof Run>;
 
@@ -38,6 +47,10 @@ export const LaunchInput = z.strictObject({
   params: z.record(z.string().max(100), ParamValue).optional(),
   dataset: z.string().max(4096).optional(),
   code: z.string().max(4096).optional(),
+  /** What to ask a SLURM cluster for (refused on workstations). */
+  resources: RunResources.optional(),
+  /** On a SLURM cluster: this many runs with the same parameters, submitted as one job array. */
+  array: z.strictObject({ count: z.number().int().min(2).max(1000), throttle: z.number().int().min(1).max(1000).optional() }).optional(),
 });
 export type LaunchInput = z.input<typeof LaunchInput>;
 

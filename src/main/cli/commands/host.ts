@@ -1,10 +1,61 @@
 // `tunebench host ...`: add, list, trust, probe, remove.
-import { requiredStr, str } from '../args';
+import { requiredStr, str, usageError, type ParsedArgs } from '../args';
+import type { SlurmSettings } from '../../../shared/domain/slurm';
+import { shortTime } from '../format';
 import type { Command } from '../command';
 import { withEngine } from '../with-engine';
 import { keyValues, table } from '../format';
 
 const HOST = [{ name: 'NAME', required: true, help: 'The host' }];
+
+const SLURM_FLAGS = {
+  slurm: { kind: 'boolean', help: 'The host is a SLURM cluster\'s login node: runs are submitted with sbatch' },
+  partition: { kind: 'string', value: 'P', help: 'Cluster: default partition' },
+  account: { kind: 'string', value: 'A', help: 'Cluster: default account' },
+  qos: { kind: 'string', value: 'Q', help: 'Cluster: default QOS' },
+  time: { kind: 'string', value: 'T', help: 'Cluster: default time limit (e.g. 4:00:00)' },
+  'sbatch-line': { kind: 'list', value: 'OPT', help: 'Cluster: an extra #SBATCH option, e.g. --constraint=a100 (repeatable)' },
+  'slurm-setup': { kind: 'string', value: 'CMD', help: 'Cluster: a shell line run before SLURM commands, e.g. "module load slurm"' },
+  'signal-seconds': { kind: 'number', value: 'S', help: 'Cluster: seconds before the time limit to checkpoint and requeue (default 120)' },
+} as const;
+
+/** The cluster defaults given as flags, or undefined when none was. */
+function slurmSettings(flags: ParsedArgs['flags']): SlurmSettings | undefined {
+  const s: SlurmSettings = {};
+  if (str(flags.partition)) s.partition = str(flags.partition)!;
+  if (str(flags.account)) s.account = str(flags.account)!;
+  if (str(flags.qos)) s.qos = str(flags.qos)!;
+  if (str(flags.time)) s.time = str(flags.time)!;
+  if (Array.isArray(flags['sbatch-line']) && flags['sbatch-line'].length) s.sbatchLines = flags['sbatch-line'] as string[];
+  if (str(flags['slurm-setup'])) s.setup = str(flags['slurm-setup'])!;
+  if (typeof flags['signal-seconds'] === 'number') s.signalSeconds = flags['signal-seconds'];
+  return Object.keys(s).length ? s : undefined;
+}
+
+function slurmProbeText(c: NonNullable<import('../../../shared/domain/host').HostProbe['slurm']>): string {
+  return (
+    '\n' +
+    keyValues([
+      ['slurm', c.version ?? 'unknown version'],
+      ['accounting', c.accountingDetail],
+      ['shared run root', `${c.sharedRunRoot === null ? 'unknown' : c.sharedRunRoot ? 'yes' : 'NO'}: ${c.sharedRunRootDetail}`],
+      ['your jobs', c.jobs.length ? c.jobs.map((j) => `${j.id} ${j.state}${j.reason ? ` (${j.reason})` : ''}`).join(', ') : 'none'],
+    ]) +
+    table(
+      ['PARTITION', 'STATE', 'NODES', 'CPUS/NODE', 'MEM/NODE', 'GPUS/NODE', 'MAX TIME', 'MAX NODES'],
+      c.partitions.map((p) => [
+        `${p.name}${p.isDefault ? '*' : ''}`,
+        p.up ? 'up' : 'down',
+        String(p.nodes),
+        p.cpusPerNode === null ? '—' : String(p.cpusPerNode),
+        p.memoryMiBPerNode === null ? '—' : `${p.memoryMiBPerNode} MiB`,
+        String(p.gpusPerNode),
+        p.maxTimeSeconds === null ? 'unlimited' : shortTime(p.maxTimeSeconds),
+        p.maxNodes === null ? 'unlimited' : String(p.maxNodes),
+      ]),
+    )
+  );
+}
 
 export const hostCommands: Command[] = [
   {
@@ -18,10 +69,13 @@ export const hostCommands: Command[] = [
       identity: { kind: 'string', value: 'FILE', help: 'Private key file (default: the agent, then ~/.ssh/id_*)' },
       'proxy-jump': { kind: 'string', value: 'SPEC', help: 'Jump hosts, [user@]host[:port][,...]' },
       python: { kind: 'string', value: 'CMD', help: 'Python to run with (a path, or an activation line; default python3)' },
-      'run-root': { kind: 'string', value: 'DIR', help: 'Where runs live on the host (default ~/.tunebench)' },
+      'run-root': { kind: 'string', value: 'DIR', help: 'Where runs live on the host (default ~/.tunebench; on a cluster, a folder the compute nodes share)' },
+      ...SLURM_FLAGS,
     },
     async run(ctx, args) {
       const hostname = requiredStr(args.flags.hostname, 'hostname', "the host's address or DNS name, e.g. --hostname 10.0.0.5");
+      const slurm = slurmSettings(args.flags);
+      if (slurm && !args.flags.slurm) throw usageError('--partition, --account, --qos, --time, --sbatch-line, --slurm-setup and --signal-seconds are for clusters: add --slurm.');
       const host = await withEngine(ctx, (call) =>
         call('hosts.add', {
           name: args.positionals[0]!,
@@ -32,9 +86,10 @@ export const hostCommands: Command[] = [
           ...(str(args.flags['proxy-jump']) ? { proxyJump: str(args.flags['proxy-jump']) } : {}),
           ...(str(args.flags.python) ? { python: str(args.flags.python) } : {}),
           ...(str(args.flags['run-root']) ? { runRoot: str(args.flags['run-root']) } : {}),
+          ...(args.flags.slurm ? { slurm: slurm ?? {} } : {}),
         }),
       );
-      ctx.print(host, () => `Added ${host.name} (${host.user}@${host.hostname}:${host.port}). Check its key with \`tunebench host probe ${host.name}\`.\n`);
+      ctx.print(host, () => `Added ${host.slurm ? 'the SLURM cluster ' : ''}${host.name} (${host.user}@${host.hostname}:${host.port}). Check its key with \`tunebench host probe ${host.name}\`.\n`);
       return 0;
     },
   },
@@ -61,7 +116,7 @@ export const hostCommands: Command[] = [
       ctx.print(hosts, () =>
         table(
           ['NAME', 'KIND', 'ADDRESS', 'PYTHON', 'RUN ROOT'],
-          hosts.map((h) => [h.name, h.kind, h.kind === 'local' ? '—' : `${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''}`, h.python, h.runRoot]),
+          hosts.map((h) => [h.name, h.slurm ? 'slurm' : h.kind, h.kind === 'local' ? '—' : `${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''}`, h.python, h.runRoot]),
         ),
       );
       return 0;
@@ -97,7 +152,9 @@ export const hostCommands: Command[] = [
             ['python', `${p.python.version ?? '—'}: ${pkgs}`],
             ['driver / CUDA', `${p.driverVersion ?? '—'} / ${p.cudaVersion ?? '—'}`],
             ['sbatch', p.hasSbatch ? 'yes' : 'no'],
-          ]) + (p.gpus.length ? table(['GPU', 'NAME', 'MEMORY', 'UTIL'], p.gpus.map((g) => [String(g.index), g.name, `${g.memoryUsedMiB}/${g.memoryTotalMiB} MiB`, `${g.utilization}%`])) : 'gpus:          none\n')
+          ]) +
+          (p.gpus.length ? table(['GPU', 'NAME', 'MEMORY', 'UTIL'], p.gpus.map((g) => [String(g.index), g.name, `${g.memoryUsedMiB}/${g.memoryTotalMiB} MiB`, `${g.utilization}%`])) : 'gpus:          none\n') +
+          (p.slurm ? slurmProbeText(p.slurm) : '')
         );
       });
       return 0;
@@ -110,11 +167,14 @@ export const hostCommands: Command[] = [
     flags: {
       python: { kind: 'string', value: 'CMD', help: 'Python to run with (a path, or an activation line)' },
       'run-root': { kind: 'string', value: 'DIR', help: 'Where runs live on the host' },
+      ...SLURM_FLAGS,
     },
     async run(ctx, args) {
+      const slurm = slurmSettings(args.flags);
       const host = await withEngine(ctx, (call) =>
         call('hosts.configure', {
           ref: args.positionals[0]!,
+          ...(slurm ? { slurm } : {}),
           ...(str(args.flags.python) ? { python: str(args.flags.python)! } : {}),
           ...(str(args.flags['run-root']) ? { runRoot: str(args.flags['run-root'])! } : {}),
         }),

@@ -19,6 +19,13 @@ function showRun(r: Run): string {
     ['recipe', r.recipe],
     ['host', r.hostName],
     ['remote dir', r.remoteDir],
+    ...(r.job
+      ? ([
+          ['job', `${r.job.jobId}${r.job.state ? ` ${r.job.state}` : ''}${r.job.reason ? ` (${r.job.reason})` : ''}${r.job.nodes ? ` on ${r.job.nodes}` : ''}`],
+          ['attempt', String(r.job.attempt + 1)],
+          ['resources', Object.entries(r.job.resources).map(([k, v]) => `${k}=${String(v)}`).join(' ')],
+        ] as [string, string][])
+      : []),
     ['exit code', r.exitCode === null ? '—' : String(r.exitCode)],
     ['created', when(r.createdAt)],
     ['ended', r.endedAt ? when(r.endedAt) : '—'],
@@ -53,20 +60,43 @@ export const runCommands: Command[] = [
       param: { kind: 'list', value: 'KEY=VALUE', help: 'A recipe parameter (repeatable)' },
       dataset: { kind: 'string', value: 'FILE', help: 'A local dataset file to upload (once per host, by digest)' },
       code: { kind: 'string', value: 'DIR', help: 'A local code directory to upload (git ls-files when a repository; commit and changes recorded)' },
+      nodes: { kind: 'number', value: 'N', help: 'Cluster: nodes (one task per node; torchrun recipes span them)' },
+      'gpus-per-node': { kind: 'number', value: 'G', help: 'Cluster: GPUs per node' },
+      'cpus-per-task': { kind: 'number', value: 'C', help: 'Cluster: CPUs per node' },
+      mem: { kind: 'string', value: 'M', help: 'Cluster: memory per node, e.g. 64G' },
+      time: { kind: 'string', value: 'T', help: 'Cluster: time limit, e.g. 4:00:00 (default: the cluster\'s)' },
+      partition: { kind: 'string', value: 'P', help: 'Cluster: partition (default: the cluster\'s)' },
+      account: { kind: 'string', value: 'A', help: 'Cluster: account' },
+      qos: { kind: 'string', value: 'Q', help: 'Cluster: QOS' },
+      array: { kind: 'number', value: 'N', help: 'Cluster: launch N runs as one job array' },
+      throttle: { kind: 'number', value: 'K', help: 'Cluster: at most K array elements at once' },
     },
     async run(ctx, args) {
       for (const f of ['project', 'host', 'recipe']) if (typeof args.flags[f] !== 'string') throw usageError(`--${f} is required. See \`tunebench run launch --help\`.`);
-      const run = await withEngine(ctx, (call) =>
-        call('runs.launch', {
-          project: args.flags.project as string,
-          host: args.flags.host as string,
-          recipe: args.flags.recipe as string,
-          params: parseParams(args.flags.param),
-          ...(typeof args.flags.dataset === 'string' ? { dataset: args.flags.dataset } : {}),
-          ...(typeof args.flags.code === 'string' ? { code: args.flags.code } : {}),
-        }),
+      const f = args.flags;
+      const num = (k: string) => (typeof f[k] === 'number' ? (f[k] as number) : undefined);
+      const text = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
+      const resources = Object.fromEntries(
+        Object.entries({ nodes: num('nodes'), gpusPerNode: num('gpus-per-node'), cpusPerTask: num('cpus-per-task'), mem: text('mem'), time: text('time'), partition: text('partition'), account: text('account'), qos: text('qos') }).filter(([, v]) => v !== undefined),
       );
-      ctx.print(run, () => `Launched ${run.id} on ${run.hostName} (${run.remoteDir})\n`);
+      if (num('throttle') !== undefined && num('array') === undefined) throw usageError('--throttle limits a job array: give --array N too.');
+      const input = {
+        project: f.project as string,
+        host: f.host as string,
+        recipe: f.recipe as string,
+        params: parseParams(f.param),
+        ...(typeof f.dataset === 'string' ? { dataset: f.dataset } : {}),
+        ...(typeof f.code === 'string' ? { code: f.code } : {}),
+        ...(Object.keys(resources).length ? { resources } : {}),
+        ...(num('array') !== undefined ? { array: { count: num('array')!, ...(num('throttle') !== undefined ? { throttle: num('throttle')! } : {}) } } : {}),
+      };
+      if (input.array) {
+        const runs = await withEngine(ctx, (call) => call('runs.launchArray', input));
+        ctx.print(runs, () => `Submitted ${runs.length} runs as job array ${runs[0]?.job?.jobId.replace(/_\d+$/, '') ?? ''} on ${runs[0]?.hostName ?? ''}:\n${runs.map((r) => `  ${r.id}  job ${r.job?.jobId ?? '—'}`).join('\n')}\n`);
+        return 0;
+      }
+      const run = await withEngine(ctx, (call) => call('runs.launch', input));
+      ctx.print(run, () => (run.job ? `Submitted ${run.id} to ${run.hostName} as job ${run.job.jobId} (${run.remoteDir})\n` : `Launched ${run.id} on ${run.hostName} (${run.remoteDir})\n`));
       return 0;
     },
   },

@@ -1,0 +1,101 @@
+// One squeue per cluster per tick, whatever the number of runs: every run of a cluster reads the same
+// answer. While nothing changes the interval doubles from 2 s up to 60 s; a submit, a cancel or any
+// change in the queue brings it back to 2 s. sacct is asked only for jobs that have left the queue,
+// and only on clusters where accounting answers.
+import type { Host } from '../../shared/domain/host';
+import type { HostAccess } from '../hosts/host-access';
+import { clusterSettings, slurmCommand } from './cluster';
+import { parseSacct, parseSqueue, squeueCommand, type QueueLine } from './queue';
+
+export interface MonitorOptions {
+  minIntervalMs?: number;
+  maxIntervalMs?: number;
+}
+
+interface ClusterState {
+  at: number;
+  intervalMs: number;
+  jobs: Map<string, QueueLine>;
+  signature: string;
+  inflight: Promise<Map<string, QueueLine>> | undefined;
+  accounting: Promise<boolean> | undefined;
+}
+
+export class ClusterMonitor {
+  /** squeue calls made, per host id (the bench and the tests count them). */
+  readonly calls = new Map<string, number>();
+  private readonly clusters = new Map<string, ClusterState>();
+  private readonly minMs: number;
+  private readonly maxMs: number;
+
+  constructor(options: MonitorOptions = {}) {
+    this.minMs = options.minIntervalMs ?? 2000;
+    this.maxMs = options.maxIntervalMs ?? 60_000;
+  }
+
+  private state(hostId: string): ClusterState {
+    let s = this.clusters.get(hostId);
+    if (!s) {
+      s = { at: 0, intervalMs: this.minMs, jobs: new Map(), signature: '', inflight: undefined, accounting: undefined };
+      this.clusters.set(hostId, s);
+    }
+    return s;
+  }
+
+  /** Something happened (a submit, a cancel): the next read asks squeue again, and soon after. */
+  nudge(hostId: string): void {
+    const s = this.state(hostId);
+    s.at = 0;
+    s.intervalMs = this.minMs;
+  }
+
+  /** The cluster's queue, asked again only when the current interval has passed; concurrent callers share one squeue. */
+  queue(host: Host, access: HostAccess): Promise<Map<string, QueueLine>> {
+    const s = this.state(host.id);
+    if (s.inflight) return s.inflight;
+    if (Date.now() - s.at < s.intervalMs) return Promise.resolve(s.jobs);
+    s.inflight = (async () => {
+      try {
+        this.calls.set(host.id, (this.calls.get(host.id) ?? 0) + 1);
+        const r = await access.exec(slurmCommand(clusterSettings(host), squeueCommand()), { timeoutMs: 30_000 });
+        if (r.code !== 0) throw new Error(`squeue failed on ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-300) || 'no output'}`);
+        const jobs = parseSqueue(r.stdout);
+        // Only our jobs count for the backoff: other users' jobs of the same account change all the time.
+        const signature = [...jobs.values()]
+          .filter((j) => j.name.startsWith('tb-'))
+          .map((j) => `${j.jobId}:${j.state}:${j.reason}`)
+          .sort()
+          .join(',');
+        s.intervalMs = signature === s.signature && s.at !== 0 ? Math.min(this.maxMs, s.intervalMs * 2) : this.minMs;
+        s.signature = signature;
+        s.jobs = jobs;
+        s.at = Date.now();
+        return jobs;
+      } finally {
+        s.inflight = undefined;
+      }
+    })();
+    return s.inflight;
+  }
+
+  /** Whether `sacct` answers on this cluster (checked once per engine). */
+  accounting(host: Host, access: HostAccess): Promise<boolean> {
+    const s = this.state(host.id);
+    s.accounting ??= access
+      .exec(slurmCommand(clusterSettings(host), 'sacct -n -X -j 1 -o JobID'), { timeoutMs: 30_000 })
+      .then((r) => r.code === 0 && !/accounting storage is disabled|not running a supported accounting_storage|Unable to|slurmdbd/i.test(r.stderr + r.stdout))
+      .catch(() => false);
+    return s.accounting;
+  }
+
+  /** A job that left the queue, from accounting: its final state, or null when accounting has nothing. */
+  async finished(host: Host, access: HostAccess, jobId: string): Promise<{ state: string; exitCode: string } | null> {
+    if (!(await this.accounting(host, access))) return null;
+    const r = await access.exec(slurmCommand(clusterSettings(host), `sacct -n -X -P -j ${jobId.replace(/[^\d_]/g, '')} -o JobID,State,ExitCode`), { timeoutMs: 30_000 });
+    return r.code === 0 ? parseSacct(r.stdout, jobId) : null;
+  }
+
+  intervalMs(hostId: string): number {
+    return this.state(hostId).intervalMs;
+  }
+}

@@ -1,0 +1,171 @@
+// The pure parts of SLURM support: batch scripts, sbatch's answers, squeue lines and what a job's
+// state means for its run, the probe's partitions, and torchrun across nodes.
+import { describe, expect, it } from 'vitest';
+import type { Run } from '../../src/shared/domain/run';
+import { slurmTimeSeconds } from '../../src/shared/domain/slurm';
+import { getRecipe } from '../../src/main/recipes';
+import { batchScript, effectiveResources, parseSbatchId, sbatchOptions, submitRefused } from '../../src/main/slurm/sbatch';
+import { decideFromState, decideGone, parseSacct, parseSqueue } from '../../src/main/slurm/queue';
+import { gpusInGres, parseClusterProbe, parsePartitions } from '../../src/main/slurm/probe';
+
+const SEP = '\u001f';
+const run = (over: Partial<Run> = {}): Run => ({
+  id: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+  projectId: '01JABCDEFGHJKMNPQRSTVWXYZ1',
+  hostId: '01JABCDEFGHJKMNPQRSTVWXYZ2',
+  hostName: 'cluster',
+  recipe: 'demo-lora-stdlib',
+  kind: 'train',
+  params: {},
+  status: 'PENDING',
+  disconnected: false,
+  remoteDir: '.tunebench/runs/x',
+  exitCode: null,
+  createdAt: 0,
+  endedAt: null,
+  logLines: 0,
+  metricPoints: 0,
+  malformedLines: 0,
+  lastError: null,
+  job: { jobId: '42', submittedAt: null, state: 'PENDING', reason: null, attempt: 0, nodes: null, resources: { nodes: 1, time: '10' } },
+  ...over,
+});
+
+describe('batch script', () => {
+  it('asks for what the run needs, with the signal, requeue and append mode, and runs the supervisor', () => {
+    const r = effectiveResources({ nodes: 2, gpusPerNode: 8, time: '4:00:00' }, { partition: 'gpu', account: 'lab', time: '1:00:00', sbatchLines: ['--constraint=a100'] });
+    expect(r).toEqual({ nodes: 2, gpusPerNode: 8, time: '4:00:00', partition: 'gpu', account: 'lab' });
+    const script = batchScript({ jobName: 'tb-X', resources: r, settings: { sbatchLines: ['--constraint=a100'], setup: 'module load slurm' }, python: 'python3', output: '.tb/slurm-%j.out' });
+    const options = script.split('\n').filter((l) => l.startsWith('#SBATCH ')).map((l) => l.slice(8));
+    expect(options).toEqual([
+      '--job-name=tb-X',
+      '--nodes=2',
+      '--ntasks-per-node=1',
+      '--gres=gpu:8',
+      '--time=4:00:00',
+      '--partition=gpu',
+      '--account=lab',
+      '--signal=B:USR2@120',
+      '--requeue',
+      '--open-mode=append',
+      '--output=.tb/slurm-%j.out',
+      '--constraint=a100',
+    ]);
+    expect(script).toContain('module load slurm\npython3 .tb/supervisor.py .');
+    expect(script).toContain("trap 'kill -USR2 $child 2>/dev/null' USR2");
+    // #SBATCH lines must come before the first command, or sbatch ignores them.
+    expect(script.indexOf('module load')).toBeGreaterThan(script.lastIndexOf('#SBATCH'));
+  });
+
+  it('an array runs element i in the directory on line i+1, with the throttle', () => {
+    const o = sbatchOptions({ jobName: 'tb-array-A', resources: { nodes: 1 }, settings: { signalSeconds: 60 }, python: 'python3', output: 'slurm-%A_%a.out', array: { count: 4, throttle: 2, dirsFile: 'runs.txt' } });
+    expect(o).toContain('--array=0-3%2');
+    expect(o).toContain('--signal=B:USR2@60');
+    const script = batchScript({ jobName: 'tb-array-A', resources: { nodes: 1 }, settings: {}, python: 'python3', output: 'x', array: { count: 4, dirsFile: 'runs.txt' } });
+    expect(script).toContain("sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" 'runs.txt'");
+  });
+
+  it("reads sbatch --parsable's id, with a cluster and after warnings", () => {
+    expect(parseSbatchId('1234\n')).toBe('1234');
+    expect(parseSbatchId('1234;cluster-a\n')).toBe('1234');
+    expect(parseSbatchId('sbatch: warning: something\n77\n')).toBe('77');
+    expect(() => parseSbatchId('Submitted batch job 5\n')).toThrow(/without a job id/);
+  });
+
+  it("turns SLURM's refusals into what to change", () => {
+    const time = submitRefused('sbatch: error: Batch job submission failed: Requested time limit is invalid (missing or exceeds some limit)\n');
+    expect(time.code).toBe('SLURM_SUBMIT_REFUSED');
+    expect(time.message).toMatch(/^SLURM refused the job: Requested time limit is invalid .* Ask for less time/);
+    expect(submitRefused('sbatch: error: Batch job submission failed: Node count specification invalid').message).toMatch(/fewer nodes/);
+    expect(submitRefused('sbatch: error: invalid partition specified: nope\nsbatch: error: Batch job submission failed: Invalid partition name specified').message).toMatch(/invalid partition specified: nope .*Choose one of the cluster's partitions/);
+  });
+
+  it('reads every SLURM time format', () => {
+    expect(slurmTimeSeconds('90')).toBe(5400);
+    expect(slurmTimeSeconds('4:00:00')).toBe(14_400);
+    expect(slurmTimeSeconds('10:30')).toBe(630);
+    expect(slurmTimeSeconds('1-12')).toBe(129_600);
+    expect(slurmTimeSeconds('2-00:30:00')).toBe(174_600);
+  });
+});
+
+describe('queue', () => {
+  it('reads squeue lines, array elements included, and skips noise', () => {
+    const out = [
+      ['12', 'PENDING', 'Priority', '2026-11-29T05:00:00', '', 'tb-A'].join(SEP),
+      ['13_2', 'RUNNING', 'None', '2026-11-29T05:00:01', 'n[1-2]', 'tb-array-B'].join(SEP),
+      'squeue: error: something odd',
+    ].join('\n');
+    const jobs = parseSqueue(out);
+    expect(jobs.size).toBe(2);
+    expect(jobs.get('12')).toMatchObject({ state: 'PENDING', reason: 'Priority', name: 'tb-A' });
+    expect(jobs.get('13_2')).toMatchObject({ state: 'RUNNING', reason: '', nodes: 'n[1-2]' });
+    expect(parseSacct('42|CANCELLED by 0|0:15\n', '42')).toEqual({ state: 'CANCELLED', exitCode: '0:15' });
+  });
+
+  it('pending before the first start is PENDING; pending after it ran is REQUEUED, never failed', () => {
+    expect(decideFromState(run(), 'PENDING', 'Resources', '10')?.status).toBe('PENDING');
+    expect(decideFromState(run({ status: 'RUNNING' }), 'PENDING', 'BeginTime', '10')?.status).toBe('REQUEUED');
+    expect(decideFromState(run({ status: 'REQUEUED' }), 'PENDING', 'BeginTime', '10')?.status).toBe('REQUEUED');
+    expect(decideFromState(run({ status: 'RUNNING' }), 'PREEMPTED', '', '10')?.status).toBe('PREEMPTED');
+    expect(decideFromState(run({ status: 'RUNNING' }), 'REQUEUE_HOLD', '', '10')?.status).toBe('REQUEUED');
+    // A job the supervisor runs: its files and heartbeat decide.
+    expect(decideFromState(run({ status: 'RUNNING' }), 'RUNNING', '', '10')).toBeNull();
+    expect(decideFromState(run({ status: 'RUNNING' }), 'COMPLETED', '', '10')).toBeNull();
+    expect(decideFromState(run({ status: 'RUNNING' }), 'SOME_NEW_STATE', '', '10')).toBeNull();
+  });
+
+  it('ends a run only for what SLURM says happened, with the reason', () => {
+    expect(decideFromState(run({ status: 'RUNNING' }), 'TIMEOUT', '', '10')).toMatchObject({ status: 'FAILED', why: expect.stringMatching(/time limit \(10\)/) });
+    expect(decideFromState(run({ status: 'RUNNING' }), 'OUT_OF_MEMORY', '', undefined)?.status).toBe('FAILED');
+    expect(decideFromState(run({ status: 'RUNNING' }), 'CANCELLED', '', undefined)).toMatchObject({ status: 'CANCELLED', why: expect.stringMatching(/outside Tunebench/) });
+    expect(decideFromState(run({ status: 'CANCELLING' }), 'CANCELLED', '', undefined)?.why).not.toMatch(/outside/);
+    const gone = decideGone(run({ status: 'RUNNING' }), false);
+    expect(gone.status).toBe('LOST');
+    expect(gone.why).toMatch(/while the run was going.*Accounting \(sacct\) is off/);
+  });
+});
+
+describe('probe', () => {
+  it('reads partitions with limits and GPUs, one line per node configuration', () => {
+    const text = [
+      ['low*', 'up', '1:00:00', '1-infinite', '2', 'n[1-2]', '(null)', '1', '1000'].join(SEP),
+      ['gpu', 'up', '2-00:00:00', '1-4', '2', 'g[1-2]', 'gpu:a100:8(S:0-1)', '64', '512000'].join(SEP),
+      ['gpu', 'up', '2-00:00:00', '1-4', '1', 'g3', 'gpu:v100:4', '32', '256000'].join(SEP),
+      ['tiny', 'down', 'infinite', '1-1', '2', 'n[1-2]', '(null)', '1', '1000'].join(SEP),
+    ].join('\n');
+    const p = parsePartitions(text);
+    expect(p.map((x) => x.name)).toEqual(['low', 'gpu', 'tiny']);
+    expect(p[0]).toMatchObject({ isDefault: true, up: true, maxTimeSeconds: 3600, maxNodes: null, nodes: 2, gpusPerNode: 0, cpusPerNode: 1, memoryMiBPerNode: 1000 });
+    expect(p[1]).toMatchObject({ maxTimeSeconds: 172_800, maxNodes: 4, nodes: 3, gpusPerNode: 8 });
+    expect(p[2]).toMatchObject({ up: false, maxTimeSeconds: null, maxNodes: 1 });
+    expect(gpusInGres('gpu:a100:4,gpu:v100:2')).toBe(6);
+    expect(gpusInGres('gpu:2')).toBe(2);
+  });
+
+  it('says whether the run root is shared, and why not when it cannot tell', () => {
+    const base = '@@tb:version\nslurm 22.05.8\n@@tb:partitions\n@@tb:jobs\n@@tb:accounting\nsacct: error: Slurm accounting storage is disabled\nexit=1\n@@tb:shared\n';
+    expect(parseClusterProbe(base + 'seen=abc\n', 'abc')).toMatchObject({ version: '22.05.8', accounting: false, sharedRunRoot: true });
+    expect(parseClusterProbe(base + 'seen=cat: x: No such file\n', 'abc').sharedRunRoot).toBe(false);
+    const pending = parseClusterProbe(base + 'state=PENDING Resources\n', 'abc');
+    expect(pending.sharedRunRoot).toBeNull();
+    expect(pending.sharedRunRootDetail).toMatch(/did not run in time \(PENDING Resources\)/);
+    expect(pending.accountingDetail).toMatch(/Accounting is off/);
+  });
+});
+
+describe('torchrun across nodes', () => {
+  it('hf-sft and demo-lora-torch use the c10d rendezvous at the head on several nodes, torchrun --standalone on one', () => {
+    const hf = getRecipe('hf-sft');
+    const params = hf.params.parse({ base_model: 'm', dataset: 'd.jsonl', gpus: '0,1' });
+    expect(String(hf.render(params, { python: 'python3', nodes: 2 }).command)).toMatch(/^python3 -m torch\.distributed\.run --nnodes "\$TB_NNODES" --nproc_per_node 2 --rdzv_backend c10d --rdzv_endpoint "\$TB_RDZV_ENDPOINT"/);
+    expect(String(hf.render(params, { python: 'python3' }).command)).toMatch(/^python3 -m torch\.distributed\.run --standalone --nproc_per_node 2 /);
+    const demo = getRecipe('demo-lora-torch');
+    expect(String(demo.render(demo.params.parse({}), { python: 'python3', nodes: 2 }).command)).toMatch(/--nproc_per_node 1 --rdzv_backend c10d/);
+    expect(String(demo.render(demo.params.parse({}), { python: 'python3' }).command)).toMatch(/^python3 'train\.py'/);
+    const tt = getRecipe('torchtune');
+    expect(String(tt.render(tt.params.parse({ config: 'c', recipe: 'full_finetune_distributed', gpus: '0,1,2,3' }), { python: '/opt/venv/bin/python3', nodes: 4 }).command)).toMatch(
+      /^\/opt\/venv\/bin\/tune run --nnodes "\$TB_NNODES" --nproc_per_node 4 --rdzv_backend c10d .* 'full_finetune_distributed'/,
+    );
+  });
+});
