@@ -178,6 +178,10 @@ def main():
     for step in range(start, a.steps + 1):
         if stop_requested:
             print("SIGTERM received: saving and stopping at step %d" % step, flush=True)
+            # SLURM sends TERM at preemption (with USR2, or alone): keep the last whole step resumable, so a
+            # requeued attempt continues at this step with nothing repeated.
+            if tunebench and step > start and not (a.save_every and (step - 1) % a.save_every == 0):
+                save_checkpoint(step - 1, tokens)
             break
         lr = a.lr * (1 - (step - 1) / a.steps)  # linear decay
         starts = [rng.randrange(len(train) - 1) for _ in range(a.batch)]

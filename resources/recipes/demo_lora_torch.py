@@ -320,6 +320,9 @@ def main():
     for step in range(start, a.steps + 1):
         if (stopping if distributed else stop_requested):
             say("SIGTERM received: saving and stopping at step %d" % step)
+            # SLURM sends TERM at preemption (with USR2, or alone): keep the last whole step resumable.
+            if tunebench and step > start and not (a.save_every and (step - 1) % a.save_every == 0):
+                save_checkpoint(step - 1, tokens)
             break
         x, y = batches(train_ids, a.seq_len, a.batch, rng)
         loss = F.cross_entropy(model(x).reshape(-1, len(vocab)), y.reshape(-1))

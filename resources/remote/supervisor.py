@@ -386,7 +386,7 @@ class Supervisor:
             self.event("nodes", head=head, headAddr=addr, port=port, nodes=self.nodes)
             inner = command if isinstance(command, str) else " ".join(shlex_quote(a) for a in command)
             command = ["srun", "--nodes=%d" % self.nodes, "--ntasks=%d" % self.nodes, "--ntasks-per-node=1", "--kill-on-bad-exit=1",
-                       "--label", "--unbuffered", sys.executable, os.path.join(self.tb, "node_task.py"), inner]
+                       "--label", sys.executable, os.path.join(self.tb, "node_task.py"), inner]
         try:
             self.child = subprocess.Popen(command, shell=isinstance(command, str), cwd=cwd, env=env,
                                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -136,6 +136,71 @@ describe('a SLURM cluster', () => {
   }, 120_000);
 });
 
+describe('several nodes, time limits and preemption', () => {
+  it('a two-node torchrun run: both ranks report in, the head address resolved, per-rank logs in the tracker', async () => {
+    const launched = await engine.call('runs.launch', {
+      project: 'cluster',
+      host: 'hpc',
+      recipe: 'demo-lora-torch',
+      params: { steps: 12, pretrain_steps: 10, eval_every: 6, d_model: 32, layers: 1, heads: 2 },
+      resources: { nodes: 2 },
+    });
+    const { run } = await toEnd(launched.id, 150_000);
+    if (run.status !== 'SUCCEEDED') console.log(fs.readFileSync(file(run, 'logs/output.log'), 'utf8').slice(-3000));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.job?.nodes).toBe('n[1-2]');
+    const lines = (await engine.call('runs.logs', { id: run.id, limit: 100_000 })).map((l) => l.text);
+    expect(lines.some((l) => /^\[rank 0\] .*rank 0\/2 .* ready/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\[rank 1\] .*rank 1\/2 .* ready/.test(l))).toBe(true);
+    expect(lines.filter((l) => /preflight: node n\d \(rank \d\) reaches the head at 127\.0\.0\.1/.test(l)).length).toBe(2);
+    // Kept apart per rank as well, on the host.
+    expect(fs.readFileSync(file(run, 'logs/rank-1.log'), 'utf8')).toMatch(/rank 1\/2/);
+    const events = fs.readFileSync(file(run, 'events.jsonl'), 'utf8');
+    const nodes = events.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; headAddr?: string; head?: string }).find((e) => e.event === 'nodes');
+    expect(nodes).toMatchObject({ head: 'n1', headAddr: '127.0.0.1' }); // NodeAddr from scontrol: "n1" does not resolve here
+    await expectExactCopy(run);
+    expect(await lossSteps(run)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1)); // rank 0 alone writes metrics
+  }, 180_000);
+
+  it('a short time limit: USR2, checkpoint, requeue, resume; metrics without gap or duplicate across the attempts', async () => {
+    const launched = await engine.call('runs.launch', {
+      project: 'cluster',
+      host: 'hpc-short',
+      recipe: 'demo-lora-stdlib',
+      params: { steps: 90, sleep_per_step: 0.5, eval_every: 30 },
+      resources: { time: '1' },
+    });
+    const { run, seen } = await toEnd(launched.id, 240_000);
+    if (run.status !== 'SUCCEEDED') console.log(seen, run.lastError, fs.readFileSync(file(run, 'logs/output.log'), 'utf8').slice(-2000));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.job?.attempt).toBeGreaterThanOrEqual(1);
+    expect(seen).toContain('REQUEUED');
+    expect(seen).not.toContain('FAILED');
+    expect(await lossSteps(run)).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
+    await expectExactCopy(run);
+    const log = fs.readFileSync(file(run, 'logs/output.log'), 'utf8');
+    expect(log).toMatch(/checkpoint requested: saved step \d+/);
+    expect(log).toMatch(/Resuming from checkpoint .* at step \d+ \(attempt 1\)/);
+    const markers = await engine.call('runs.markers', { id: run.id });
+    expect(markers.some((m) => m.kind === 'restart' && /attempt 2/.test(m.detail))).toBe(true);
+  }, 300_000);
+
+  it('preemption by the high partition: the run checkpoints, is requeued, resumes and succeeds', async () => {
+    const launched = await engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', params: { steps: 60, sleep_per_step: 0.25, eval_every: 20 } });
+    await follow(launched.id, (r) => r.status === 'RUNNING' && r.metricPoints > 20, 60_000);
+    // A job on both nodes of the high partition needs the low run's node.
+    slurm.run('sbatch', ['--parsable', '--partition=high', '--nodes=2', '--job-name=urgent', '--wrap', 'sleep 3']);
+    const preempted = await follow(launched.id, (r) => ['PREEMPTED', 'REQUEUED'].includes(r.status), 60_000);
+    expect(preempted.seen).not.toContain('FAILED');
+    const { run, seen } = await toEnd(launched.id, 180_000);
+    if (run.status !== 'SUCCEEDED') console.log(seen, run.lastError, fs.readFileSync(file(run, 'logs/output.log'), 'utf8').slice(-2000));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.job?.attempt).toBe(1);
+    expect(await lossSteps(run)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    await expectExactCopy(run);
+  }, 300_000);
+});
+
 describe('cancel on a cluster', () => {
   it('a pending job is cancelled at once; a running two-node job and a job array leave no job and no process', async () => {
     // Both nodes busy: the run waits in the queue with SLURM's reason.

@@ -29,9 +29,10 @@ export function gpuEnv(gpus: string | undefined): { env: Record<string, string>;
  * on several nodes (a SLURM job, one task per node) torchrun with the c10d rendezvous at the head
  * node's address and a port derived from the job id, which the supervisor puts in TB_RDZV_ENDPOINT.
  */
-export function torchLauncher(python: string, procsPerNode: number, nodes: number | undefined): string {
+export function torchLauncher(python: string, procsPerNode: number, nodes: number | undefined, extra = ''): string {
+  const more = extra ? ` ${extra}` : '';
   if ((nodes ?? 1) > 1) {
-    return `${python} -m torch.distributed.run --nnodes "$TB_NNODES" --nproc_per_node ${procsPerNode} --rdzv_backend c10d --rdzv_endpoint "$TB_RDZV_ENDPOINT" --rdzv_id "tb-$SLURM_JOB_ID"`;
+    return `${python} -m torch.distributed.run --nnodes "$TB_NNODES" --nproc_per_node ${procsPerNode} --rdzv_backend c10d --rdzv_endpoint "$TB_RDZV_ENDPOINT" --rdzv_id "tb-$SLURM_JOB_ID"${more}`;
   }
-  return procsPerNode > 1 ? `${python} -m torch.distributed.run --standalone --nproc_per_node ${procsPerNode}` : python;
+  return procsPerNode > 1 ? `${python} -m torch.distributed.run --standalone --nproc_per_node ${procsPerNode}${more}` : python;
 }
