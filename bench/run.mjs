@@ -6,10 +6,11 @@ import { figures as startup } from './startup.mjs';
 import { figures as testing } from './testing.mjs';
 import { figures as review } from './review.mjs';
 import { figures as registry } from './registry.mjs';
+import { figures as slurm } from './slurm.mjs';
 
 const rows = [];
 const only = process.argv[2];
-for (const figure of [...startup, ...remote, ...metrics, ...compare, ...testing, ...review, ...registry].filter((f) => !only || f.name.includes(only))) {
+for (const figure of [...startup, ...remote, ...metrics, ...compare, ...testing, ...review, ...registry, ...slurm].filter((f) => !only || f.name.includes(only))) {
   process.stderr.write(`measuring: ${figure.name}…\n`);
   const result = await figure.run();
   rows.push(...(Array.isArray(result) ? result : [result]));

@@ -136,6 +136,36 @@ describe('a SLURM cluster', () => {
   }, 120_000);
 });
 
+describe('following a queue', () => {
+  it('40 queued runs: one squeue per tick for all of them, each PENDING with its reason', async () => {
+    // A squeue on the login node's PATH that counts its calls.
+    const shim = path.join(runRoot, 'shim');
+    fs.mkdirSync(shim, { recursive: true });
+    const count = path.join(runRoot, 'squeue-calls');
+    fs.writeFileSync(path.join(shim, 'squeue'), `#!/bin/sh\necho x >> ${count}\nexec /usr/bin/squeue "$@"\n`, { mode: 0o755 });
+    const calls = () => (fs.existsSync(count) ? fs.readFileSync(count, 'utf8').split('\n').filter(Boolean).length : 0);
+    await engine.call('hosts.add', { name: 'hpc-counted', hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot, slurm: { setup: `. ${slurm.envFile}; export PATH=${shim}:$PATH` } });
+    const blocker = slurm.run('sbatch', ['--parsable', '--nodes=2', '--job-name=blocker', '--wrap', 'sleep 120']).trim();
+    try {
+      const runs = await engine.call('runs.launchArray', { project: 'cluster', host: 'hpc-counted', recipe: 'custom', params: { command: 'true' }, array: { count: 40 } });
+      const before = calls();
+      for (let tick = 0; tick < 3; tick++) {
+        await sleep(300); // past the test engine's 200 ms minimum
+        const synced = await Promise.all(runs.map((r) => engine.call('runs.sync', { id: r.id })));
+        expect(synced.every((r) => r.status === 'PENDING')).toBe(true);
+      }
+      expect(calls() - before).toBeGreaterThanOrEqual(1);
+      expect(calls() - before).toBeLessThanOrEqual(3);
+      const one = await engine.call('runs.get', { id: runs[5]!.id });
+      expect(one.job?.reason).toMatch(/Resources|Priority|JobArrayTaskLimit/);
+      for (const r of runs) await engine.call('runs.cancel', { id: r.id });
+    } finally {
+      slurm.run('scancel', [blocker]);
+    }
+    await slurm.waitFor(() => !ourJobs().some((j) => ['PENDING', 'RUNNING', 'COMPLETING'].includes(j.state)), 30_000, 'an empty queue');
+  }, 120_000);
+});
+
 describe('several nodes, time limits and preemption', () => {
   it('a two-node torchrun run: both ranks report in, the head address resolved, per-rank logs in the tracker', async () => {
     const launched = await engine.call('runs.launch', {

@@ -169,3 +169,45 @@ describe('torchrun across nodes', () => {
     );
   });
 });
+
+describe('queue reads', () => {
+  const host = { id: 'h', name: 'hpc', slurm: {} } as unknown as import('../../src/shared/domain/host').Host;
+  const line = (state: string) => ['7', state, 'None', 't', 'n1', 'tb-x'].join(SEP) + '\n';
+
+  it('one squeue for any number of concurrent readers; the interval doubles while nothing changes, and a change or a submit brings it back', async () => {
+    const { ClusterMonitor } = await import('../../src/main/slurm/cluster-monitor');
+    let state = 'PENDING';
+    let execs = 0;
+    const access = {
+      exec: async () => {
+        execs++;
+        await new Promise((r) => setTimeout(r, 5));
+        return { code: 0, stdout: line(state), stderr: '' };
+      },
+    } as unknown as import('../../src/main/hosts/host-access').HostAccess;
+    const m = new ClusterMonitor({ minIntervalMs: 20, maxIntervalMs: 80 });
+    const answers = await Promise.all(Array.from({ length: 200 }, () => m.queue(host, access)));
+    expect(execs).toBe(1);
+    expect(answers[199]!.get('7')?.state).toBe('PENDING');
+    expect(m.intervalMs('h')).toBe(20);
+    const wait = async () => new Promise((r) => setTimeout(r, m.intervalMs('h') + 5));
+    await wait();
+    await m.queue(host, access);
+    expect(m.intervalMs('h')).toBe(40); // same answer: back off
+    await wait();
+    await m.queue(host, access);
+    expect(m.intervalMs('h')).toBe(80);
+    await wait();
+    await m.queue(host, access);
+    expect(m.intervalMs('h')).toBe(80); // capped
+    await m.queue(host, access); // within the interval: no new read
+    expect(execs).toBe(4);
+    state = 'RUNNING';
+    await wait();
+    await m.queue(host, access);
+    expect(m.intervalMs('h')).toBe(20); // a change: read often again
+    m.nudge('h');
+    await m.queue(host, access);
+    expect(execs).toBe(6); // a submit reads at once
+  });
+});

@@ -1,11 +1,15 @@
 // One squeue per cluster per tick, whatever the number of runs: every run of a cluster reads the same
 // answer. While nothing changes the interval doubles from 2 s up to 60 s; a submit, a cancel or any
-// change in the queue brings it back to 2 s. sacct is asked only for jobs that have left the queue,
+// change in the queue brings it back to 2 s. For a few seconds after a submit or a cancel it is read
+// every 250 ms: a job often starts (or leaves) within a second, and the user is watching. sacct is asked only for jobs that have left the queue,
 // and only on clusters where accounting answers.
 import type { Host } from '../../shared/domain/host';
 import type { HostAccess } from '../hosts/host-access';
 import { clusterSettings, slurmCommand } from './cluster';
 import { parseSacct, parseSqueue, squeueCommand, type QueueLine } from './queue';
+
+const FAST_MS = 250;
+const FAST_FOR_MS = 5000;
 
 export interface MonitorOptions {
   minIntervalMs?: number;
@@ -14,6 +18,8 @@ export interface MonitorOptions {
 
 interface ClusterState {
   at: number;
+  /** Until then, the queue is read every FAST_MS (after a submit or a cancel). */
+  fastUntil: number;
   intervalMs: number;
   jobs: Map<string, QueueLine>;
   signature: string;
@@ -36,7 +42,7 @@ export class ClusterMonitor {
   private state(hostId: string): ClusterState {
     let s = this.clusters.get(hostId);
     if (!s) {
-      s = { at: 0, intervalMs: this.minMs, jobs: new Map(), signature: '', inflight: undefined, accounting: undefined };
+      s = { at: 0, fastUntil: 0, intervalMs: this.minMs, jobs: new Map(), signature: '', inflight: undefined, accounting: undefined };
       this.clusters.set(hostId, s);
     }
     return s;
@@ -47,13 +53,15 @@ export class ClusterMonitor {
     const s = this.state(hostId);
     s.at = 0;
     s.intervalMs = this.minMs;
+    s.fastUntil = Date.now() + FAST_FOR_MS;
   }
 
   /** The cluster's queue, asked again only when the current interval has passed; concurrent callers share one squeue. */
   queue(host: Host, access: HostAccess): Promise<Map<string, QueueLine>> {
     const s = this.state(host.id);
     if (s.inflight) return s.inflight;
-    if (Date.now() - s.at < s.intervalMs) return Promise.resolve(s.jobs);
+    const wait = Date.now() < s.fastUntil ? Math.min(FAST_MS, s.intervalMs) : s.intervalMs;
+    if (Date.now() - s.at < wait) return Promise.resolve(s.jobs);
     s.inflight = (async () => {
       try {
         this.calls.set(host.id, (this.calls.get(host.id) ?? 0) + 1);
