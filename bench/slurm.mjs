@@ -66,7 +66,7 @@ async function figure() {
       ours.push(performance.now() - t0);
       await until('the run to end', 60_000, async () => (await engine.call('runs.sync', { id: run.id })).status === 'SUCCEEDED');
       const t1 = performance.now();
-      const id = slurm.run('sbatch', ['--parsable', '--wrap', 'true']).trim();
+      const id = slurm.run('sbatch', ['--parsable', '--output=/dev/null', '--wrap', 'true']).trim();
       await until('the baseline job to start', 60_000, () => {
         const line = slurm.run('squeue', ['-h', '-j', id, '-o', '%T']).trim();
         return line !== 'PENDING';
@@ -76,7 +76,7 @@ async function figure() {
     }
 
     // 200 queued runs (one job array, behind a job holding both nodes): ticks of syncing every one of them.
-    const blocker = slurm.run('sbatch', ['--parsable', '--nodes=2', '--wrap', 'sleep 600']).trim();
+    const blocker = slurm.run('sbatch', ['--parsable', '--nodes=2', '--output=/dev/null', '--wrap', 'sleep 600']).trim();
     const runs = await engine.call('runs.launchArray', { project: 'bench', host: 'hpc', recipe: 'custom', params: { command: 'true' }, array: { count: 200 } });
     const ticks = 5;
     const before = counter.calls();

@@ -125,7 +125,19 @@ def main():
         evals = splits["test"].map(tokenize, batched=True, remove_columns=["text"]) if splits["test"] is not None else None
         trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=evals,
                           data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False))
-    trainer.train()
+    # A requeued SLURM job starts again here: continue from the last checkpoint the hook recorded.
+    try:
+        import tunebench
+    except ImportError:
+        tunebench = None
+    resume = tunebench.resume_checkpoint() if tunebench else None
+    if resume:
+        print("Resuming from checkpoint %s (attempt %d)" % (resume, tunebench.attempt()), flush=True)
+    trainer.train(resume_from_checkpoint=resume)
+    if tunebench and tunebench.checkpoint_requested():
+        # The hook saved a checkpoint and stopped the Trainer: the job is requeued and finishes then.
+        print("checkpoint requested: saved, stopping so the job can be requeued", flush=True)
+        return 0
     trainer.save_model(a.output_dir)
     tokenizer.save_pretrained(a.output_dir)
     return 0

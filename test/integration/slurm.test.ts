@@ -145,7 +145,7 @@ describe('following a queue', () => {
     fs.writeFileSync(path.join(shim, 'squeue'), `#!/bin/sh\necho x >> ${count}\nexec /usr/bin/squeue "$@"\n`, { mode: 0o755 });
     const calls = () => (fs.existsSync(count) ? fs.readFileSync(count, 'utf8').split('\n').filter(Boolean).length : 0);
     await engine.call('hosts.add', { name: 'hpc-counted', hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot, slurm: { setup: `. ${slurm.envFile}; export PATH=${shim}:$PATH` } });
-    const blocker = slurm.run('sbatch', ['--parsable', '--nodes=2', '--job-name=blocker', '--wrap', 'sleep 120']).trim();
+    const blocker = slurm.run('sbatch', ['--parsable', '--nodes=2', '--job-name=blocker', '--output=/dev/null', '--wrap', 'sleep 120']).trim();
     try {
       const runs = await engine.call('runs.launchArray', { project: 'cluster', host: 'hpc-counted', recipe: 'custom', params: { command: 'true' }, array: { count: 40 } });
       const before = calls();
@@ -180,11 +180,14 @@ describe('several nodes, time limits and preemption', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.job?.nodes).toBe('n[1-2]');
     const lines = (await engine.call('runs.logs', { id: run.id, limit: 100_000 })).map((l) => l.text);
-    expect(lines.some((l) => /^\[rank 0\] .*rank 0\/2 .* ready/.test(l))).toBe(true);
-    expect(lines.some((l) => /^\[rank 1\] .*rank 1\/2 .* ready/.test(l))).toBe(true);
+    // Each node's lines carry its node rank; torchrun numbers the workers in rendezvous order, so worker
+    // 0 and 1 are on different nodes, in either order.
+    const ready = lines.map((l) => /^\[rank (\d)\] .*rank (\d)\/2 .* ready/.exec(l)).filter((m) => m !== null);
+    expect(ready.map((m) => m[2]).sort()).toEqual(['0', '1']);
+    expect(ready.map((m) => m[1]).sort()).toEqual(['0', '1']);
     expect(lines.filter((l) => /preflight: node n\d \(rank \d\) reaches the head at 127\.0\.0\.1/.test(l)).length).toBe(2);
     // Kept apart per rank as well, on the host.
-    expect(fs.readFileSync(file(run, 'logs/rank-1.log'), 'utf8')).toMatch(/rank 1\/2/);
+    expect(fs.readFileSync(file(run, 'logs/rank-1.log'), 'utf8')).toMatch(/preflight: node n\d \(rank 1\)[\s\S]*rank \d\/2 on .* ready/);
     const events = fs.readFileSync(file(run, 'events.jsonl'), 'utf8');
     const nodes = events.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; headAddr?: string; head?: string }).find((e) => e.event === 'nodes');
     expect(nodes).toMatchObject({ head: 'n1', headAddr: '127.0.0.1' }); // NodeAddr from scontrol: "n1" does not resolve here
@@ -219,7 +222,7 @@ describe('several nodes, time limits and preemption', () => {
     const launched = await engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', params: { steps: 60, sleep_per_step: 0.25, eval_every: 20 } });
     await follow(launched.id, (r) => r.status === 'RUNNING' && r.metricPoints > 20, 60_000);
     // A job on both nodes of the high partition needs the low run's node.
-    slurm.run('sbatch', ['--parsable', '--partition=high', '--nodes=2', '--job-name=urgent', '--wrap', 'sleep 3']);
+    slurm.run('sbatch', ['--parsable', '--partition=high', '--nodes=2', '--job-name=urgent', '--output=/dev/null', '--wrap', 'sleep 3']);
     const preempted = await follow(launched.id, (r) => ['PREEMPTED', 'REQUEUED'].includes(r.status), 60_000);
     expect(preempted.seen).not.toContain('FAILED');
     const { run, seen } = await toEnd(launched.id, 180_000);
@@ -234,7 +237,7 @@ describe('several nodes, time limits and preemption', () => {
 describe('cancel on a cluster', () => {
   it('a pending job is cancelled at once; a running two-node job and a job array leave no job and no process', async () => {
     // Both nodes busy: the run waits in the queue with SLURM's reason.
-    const blocker = slurm.run('sbatch', ['--parsable', '--nodes=2', '--job-name=blocker', '--wrap', 'sleep 60']).trim();
+    const blocker = slurm.run('sbatch', ['--parsable', '--nodes=2', '--job-name=blocker', '--output=/dev/null', '--wrap', 'sleep 60']).trim();
     const pending = await engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', params: { steps: 5 } });
     const waiting = await follow(pending.id, (r) => r.job?.reason !== null && r.job?.reason !== '', 20_000);
     expect(waiting.run.status).toBe('PENDING');

@@ -210,4 +210,16 @@ describe('queue reads', () => {
     await m.queue(host, access);
     expect(execs).toBe(6); // a submit reads at once
   });
+
+  it('reads close together after a submit do not back the interval off to a minute', async () => {
+    const { ClusterMonitor } = await import('../../src/main/slurm/cluster-monitor');
+    const access = { exec: async () => ({ code: 0, stdout: line('PENDING'), stderr: '' }) } as unknown as import('../../src/main/hosts/host-access').HostAccess;
+    const m = new ClusterMonitor(); // the app's 2 s .. 60 s
+    m.nudge('h');
+    for (let i = 0; i < 8; i++) {
+      await m.queue(host, access);
+      await new Promise((r) => setTimeout(r, 260));
+    }
+    expect(m.intervalMs('h')).toBe(2000);
+  });
 });

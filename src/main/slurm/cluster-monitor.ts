@@ -74,7 +74,10 @@ export class ClusterMonitor {
           .map((j) => `${j.jobId}:${j.state}:${j.reason}`)
           .sort()
           .join(',');
-        s.intervalMs = signature === s.signature && s.at !== 0 ? Math.min(this.maxMs, s.intervalMs * 2) : this.minMs;
+        // Back off only outside the fast window after a submit: reads 250 ms apart must not double the
+        // interval to a minute before the job has even had time to start.
+        const same = signature === s.signature && s.at !== 0;
+        s.intervalMs = !same ? this.minMs : Date.now() < s.fastUntil ? s.intervalMs : Math.min(this.maxMs, s.intervalMs * 2);
         s.signature = signature;
         s.jobs = jobs;
         s.at = Date.now();

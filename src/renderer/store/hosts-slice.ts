@@ -1,4 +1,4 @@
-import type { Host } from '../../shared/domain/host';
+import type { Host, HostProbe } from '../../shared/domain/host';
 import type { Client } from '../api/client';
 import type { Slice } from './slice';
 
@@ -6,6 +6,9 @@ export interface HostsSlice {
   hosts: Host[];
   hostsLoaded: boolean;
   loadHosts(): Promise<void>;
+  /** The last probe of each host this session, by name: the launch dialog offers a cluster's partitions from it. */
+  probes: Record<string, HostProbe>;
+  setProbe(name: string, probe: HostProbe): void;
 }
 
 export const createHostsSlice =
@@ -13,6 +16,10 @@ export const createHostsSlice =
   (set, get) => ({
     hosts: [],
     hostsLoaded: false,
+    probes: {},
+    setProbe(name, probe) {
+      set({ probes: { ...get().probes, [name]: probe } });
+    },
     async loadHosts() {
       try {
         set({ hosts: await client.call('hosts.list', {}), hostsLoaded: true });

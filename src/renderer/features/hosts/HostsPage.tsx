@@ -1,6 +1,6 @@
-// Hosts: this machine and SSH workstations; add one, trust its key after checking the fingerprint, probe it.
+// Hosts: this machine, SSH workstations and SLURM clusters; add one, trust its key after checking the
+// fingerprint, probe it.
 import { useState } from 'react';
-import type { HostProbe } from '../../../shared/domain/host';
 import { ClientError } from '../../api/client';
 import { Modal } from '../../components/Modal';
 import { useApp, useClient } from '../../store/context';
@@ -25,7 +25,9 @@ export function HostsPage() {
   const client = useClient();
   const [adding, setAdding] = useState(false);
   const [probing, setProbing] = useState<string | null>(null);
-  const [probes, setProbes] = useState<Record<string, HostProbe>>({});
+  // Kept in the store: the launch dialog offers a cluster's partitions from its last probe.
+  const probes = useApp((s) => s.probes);
+  const setProbe = useApp((s) => s.setProbe);
   const [keyProblem, setKeyProblem] = useState<KeyProblem | null>(null);
   const [locked, setLocked] = useState<{ hostName: string; keyFile: string } | null>(null);
   const [importing, setImporting] = useState(false);
@@ -34,7 +36,7 @@ export function HostsPage() {
     setProbing(name);
     try {
       const result = await client.call('hosts.probe', { ref: name });
-      setProbes((p) => ({ ...p, [name]: result }));
+      setProbe(name, result);
     } catch (err) {
       if (err instanceof ClientError && (err.code === 'HOST_KEY_UNKNOWN' || err.code === 'HOST_KEY_MISMATCH')) {
         const d = err.info.details as { presented: string; keyType?: string };
@@ -90,7 +92,7 @@ export function HostsPage() {
               <td>
                 <strong>{h.name}</strong>
               </td>
-              <td>{h.kind === 'local' ? 'this machine' : 'SSH'}</td>
+              <td>{h.kind === 'local' ? 'this machine' : h.slurm ? 'SLURM cluster' : 'SSH'}</td>
               <td className="mono">{h.kind === 'local' ? '—' : `${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''}`}</td>
               <td className="mono">{h.python}</td>
               <td className="mono clip">{h.runRoot}</td>

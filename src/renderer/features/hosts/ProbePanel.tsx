@@ -1,4 +1,5 @@
 import type { HostProbe } from '../../../shared/domain/host';
+import { SlurmProbe } from './SlurmProbe';
 
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
@@ -60,6 +61,7 @@ export function ProbePanel({ name, probe }: { name: string; probe: HostProbe }) 
           </tbody>
         </table>
       )}
+      {probe.slurm && <SlurmProbe name={name} slurm={probe.slurm} />}
     </section>
   );
 }

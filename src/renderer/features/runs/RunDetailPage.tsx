@@ -1,4 +1,5 @@
-// One run: its status and parameters, a live log and live charts, and a cancel button.
+// One run: its status and parameters (and its SLURM job on a cluster), a live log and live charts, and a
+// cancel button (which also takes a job out of a cluster's queue).
 import { useState } from 'react';
 import { BackLink } from '../../components/BackLink';
 import { FINAL_STATUSES } from '../../../shared/domain/run';
@@ -6,6 +7,7 @@ import { useApp, useClient } from '../../store/context';
 import { formatTime } from '../../format';
 import { CandidateActions } from './CandidateActions';
 import { ExportMetrics } from './ExportMetrics';
+import { JobDetails } from './JobDetails';
 import { LogView } from './LogView';
 import { MarkerList, type ChartMark } from './MarkerList';
 import { RunCharts } from './RunCharts';
@@ -69,6 +71,7 @@ export function RunDetailPage({ runId }: { runId: string }) {
         <dd>
           {run.hostName} <span className="mono muted">{run.remoteDir}</span>
         </dd>
+        {run.job && <JobDetails job={run.job} ended={final} />}
         <dt>Started</dt>
         <dd>{formatTime(run.createdAt)}</dd>
         <dt>Exit code</dt>

@@ -12,6 +12,7 @@ export function RunsPage() {
   const projects = useApp((s) => s.projects);
   const loaded = useApp((s) => s.runsLoaded);
   const navigate = useApp((s) => s.navigate);
+  const notify = useApp((s) => s.notify);
   const [launching, setLaunching] = useState(false);
   const [projectFilter, setProjectFilter] = useState('');
   if (route.area === 'runs' && route.runId) return <RunDetailPage runId={route.runId} />;
@@ -48,9 +49,11 @@ export function RunsPage() {
       {launching && (
         <LaunchDialog
           onClose={() => setLaunching(false)}
-          onLaunched={(id) => {
+          onLaunched={(ids) => {
             setLaunching(false);
-            navigate({ area: 'runs', runId: id });
+            // A job array's runs are watched from the list; one run opens its page.
+            if (ids.length === 1) navigate({ area: 'runs', runId: ids[0]! });
+            else notify('info', `Submitted ${ids.length} runs as one job array.`);
           }}
         />
       )}
