@@ -220,22 +220,33 @@ class Supervisor:
             self.cancel("SIGTERM to supervisor")
 
     def requeue(self):
-        """After a checkpoint: put the job back in the queue. No exit code: the run is not over."""
+        """After a checkpoint: put the job back in the queue. No exit code: the run is not over.
+
+        Returns "requeued", "ending" (SLURM ends the job itself: scancel, or a preemption it requeues on
+        its own) or "failed"."""
+        code, show = scontrol("show", "job", "-o", self.job_id)
+        state = re.search(r"\bJobState=(\S+)", show)
+        state = state.group(1) if state else ""
+        if state.split("+")[0] in ("CANCELLED", "COMPLETING", "COMPLETED", "TIMEOUT", "FAILED", "NODE_FAIL", "PREEMPTED"):
+            # SLURM is ending the job already: scancel (never requeue that), or a preemption that SLURM
+            # requeues itself. Leave no exit code: the queue says which it was.
+            self.event("ending_without_requeue", attempt=self.attempt, jobState=state, reason=self.preempting)
+            return "ending"
         self.state = "REQUEUING"
         self.write_status()
         code, out = scontrol("requeue", self.job_id)
         if code == 0:
             self.event("requeued", attempt=self.attempt, reason=self.preempting)
-            return True
+            return "requeued"
         # Preemption requeues the job itself, and then scontrol refuses: ask what the job is doing.
         code2, show = scontrol("show", "job", "-o", self.job_id)
         state = re.search(r"\bJobState=(\S+)", show)
         state = state.group(1) if state else ""
         if state in ("PREEMPTED", "REQUEUED", "REQUEUE_HOLD", "PENDING", "SUSPENDED") or "Preempt" in show:
             self.event("requeued", attempt=self.attempt, reason=self.preempting, by="slurm", jobState=state)
-            return True
+            return "requeued"
         self.event("requeue_failed", error=out[-500:], jobState=state)
-        return False
+        return "failed"
 
     def start_head_listener(self, port):
         """Each node checks that it reaches the head before starting: a bad route fails in seconds, not at NCCL's timeout."""
@@ -419,9 +430,14 @@ class Supervisor:
         exit_code = code if code >= 0 else 128 - code
         if self.preempting and not self.cancel_requested:
             self.event("stopped_for_requeue", exitCode=exit_code, attempt=self.attempt)
-            if self.requeue():
+            outcome = self.requeue()
+            if outcome == "requeued":
                 # SLURM ends this attempt; the next one continues the same files.
                 time.sleep(5)
+                return 0
+            if outcome == "ending":
+                self.state = "STOPPED_BY_SLURM"
+                self.write_status()
                 return 0
             self.state = "FAILED"
             self.event("exited", exitCode=exit_code or 1, state=self.state, error="the job could not be requeued")
@@ -439,6 +455,7 @@ class Supervisor:
 
 
 if __name__ == "__main__":
+    os.umask(0o077)  # logs, checkpoints and outputs of the run (and its children's) private on a shared host
     if len(sys.argv) != 2:
         sys.stderr.write("usage: supervisor.py RUN_DIR\n")
         sys.exit(2)

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import yauzl from 'yauzl';
-import yazl from 'yazl';
+import type yauzl from 'yauzl';
+import { yauzlLib, yazlLib } from '../lazy';
 import { EngineError } from '../errors';
 
 const MiB = 1024 * 1024;
@@ -147,7 +147,7 @@ export async function readZip(file: string, limits: Partial<ZipLimits> = {}): Pr
   let current: string | null = null;
   let zip: yauzl.ZipFile | undefined;
   try {
-    zip = await yauzl.openPromise(file, {
+    zip = await yauzlLib().openPromise(file, {
       lazyEntries: true,
       autoClose: false, // two passes over the entries; closed in `finally`
       decodeStrings: true,
@@ -274,7 +274,7 @@ export async function writeZip(file: string, entries: { path: string; data: Buff
     const clash = names.add(e.path, false);
     if (clash) throw refuse(file, 'DUPLICATE', e.path, `cannot be written: it ${clash}`);
   }
-  const zip = new yazl.ZipFile();
+  const zip = new (yazlLib().ZipFile)();
   const mtime = fixedMtime();
   for (const e of sorted)
     zip.addBuffer(e.data, e.path, { mtime, mode: S_IFREG | 0o644, compress: true, compressionLevel: 6, forceDosTimestamp: true });

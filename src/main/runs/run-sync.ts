@@ -28,7 +28,7 @@ const START_GRACE_MS = 120_000;
 
 interface RemoteProbe {
   files: Record<string, { id: string; size: number }>;
-  status: { state?: string; exitCode?: number; attempt?: number; node?: string } | null;
+  status: { state?: string; exitCode?: number; attempt?: number; node?: string; error?: string } | null;
   exitCode: number | null;
   heartbeatAge: number | null;
   alive: boolean;
@@ -52,19 +52,33 @@ async function ingestStream(deps: SyncDeps, access: HostAccess, run: Run, file: 
   if (!remote) return 0;
   let cursor = deps.ingestor.cursor(run.id, file);
   if (!cursor || cursor.fileId !== remote.id || remote.size < cursor.offset) cursor = deps.ingestor.startEpoch(run.id, file, remote.id, cursor);
+  const path = `${run.remoteDir}/${file}`;
+  const read = (offset: number): Promise<Buffer> => access.readRange(path, offset, Math.min(CHUNK_BYTES, remote.size - offset));
   let added = 0;
-  while (cursor.offset < remote.size) {
-    const want = Math.min(CHUNK_BYTES, remote.size - cursor.offset);
-    const chunk = await access.readRange(`${run.remoteDir}/${file}`, cursor.offset, want);
+  // The next chunk is read while this one is parsed and stored: over SSH the link and the database
+  // work at the same time instead of taking turns.
+  let pending: Promise<Buffer> | undefined = cursor.offset < remote.size ? read(cursor.offset) : undefined;
+  while (pending && cursor.offset < remote.size) {
+    const chunk = await pending;
+    pending = undefined;
     if (chunk.length === 0) break;
+    const end = cursor.offset + chunk.length;
+    const ahead = end < remote.size ? read(end) : undefined;
+    ahead?.catch(() => {}); // awaited below, or dropped when the cursor went elsewhere
     const result = deps.ingestor.store(run.id, file, kind, cursor, chunk, chunk.length === CHUNK_BYTES);
     added += result.added;
     if (result.stale) {
       cursor = result.next; // someone else moved on; continue from where they got to
+      pending = cursor.offset < remote.size ? read(cursor.offset) : undefined;
       continue;
     }
     if (result.next.offset === cursor.offset) break; // only a partial line so far: wait for its newline
-    cursor = result.next;
+    const next = result.next;
+    cursor = next;
+    if (!ahead) break;
+    // A partial last line stays unread: the next chunk starts with it, then what was read ahead.
+    const leftover = chunk.subarray(next.offset - (end - chunk.length));
+    pending = leftover.length === 0 ? ahead : ahead.then((b) => Buffer.concat([leftover, b]).subarray(0, CHUNK_BYTES));
   }
   return added;
 }
@@ -78,8 +92,10 @@ interface Decision {
 /** The supervisor's exit code is what the run itself did: it decides wherever it exists. */
 function fromExitCode(probe: RemoteProbe): Decision {
   const state = probe.status?.state as RunStatus | undefined;
-  if (state && FINAL_STATUSES.includes(state)) return { status: state, exitCode: probe.exitCode! };
-  return { status: probe.exitCode === 0 ? 'SUCCEEDED' : 'FAILED', exitCode: probe.exitCode! };
+  // The supervisor says why where it knows (a command that could not start, a job cancelled outside Tunebench).
+  const why = typeof probe.status?.error === 'string' ? { why: probe.status.error } : {};
+  if (state && FINAL_STATUSES.includes(state)) return { status: state, exitCode: probe.exitCode!, ...why };
+  return { status: probe.exitCode === 0 ? 'SUCCEEDED' : 'FAILED', exitCode: probe.exitCode!, ...why };
 }
 
 function decideStatus(run: Run, probe: RemoteProbe, staleSeconds: number): Decision {
@@ -133,6 +149,8 @@ async function queuedJob(deps: SyncDeps, access: HostAccess, host: Host, run: Ru
 /** One pass over a run. A link that drops marks it disconnected; it never fails the run. */
 export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
   const run = deps.runs.get(runId);
+  // A finished run has nothing left to read: its host is not contacted (it may be gone, or seeded).
+  if (FINAL_STATUSES.includes(run.status)) return run;
   const host = deps.hosts.store.get(run.hostId);
   let access: HostAccess;
   try {

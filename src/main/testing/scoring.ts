@@ -3,7 +3,8 @@
 // the records stay recomputable. A regex runs under a time limit: one that would backtrack for ever
 // fails its case ("time limit") instead of holding the engine.
 import vm from 'node:vm';
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { ajvLib } from '../lazy';
 import type { CaseRecord, ModelRole, SuiteCase } from '../../shared/domain/testing';
 
 export const REGEX_TIME_LIMIT_MS = 50;
@@ -49,14 +50,15 @@ export function regexMatches(pattern: string, flags: string, text: string): { ma
   }
 }
 
-const ajv = new Ajv({ strict: false, allErrors: false });
+let ajvInstance: import('ajv').default | undefined;
+const ajv = () => (ajvInstance ??= new (ajvLib().default)({ strict: false, allErrors: false }));
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(schema: unknown): ValidateFunction {
   const key = JSON.stringify(schema);
   let v = validators.get(key);
   if (!v) {
-    v = ajv.compile(schema as object);
+    v = ajv().compile(schema as object);
     validators.set(key, v);
   }
   return v;
@@ -133,7 +135,7 @@ export function scoreCase(c: SuiteCase, output: string, m: Record<string, number
       if (c.schema === null || c.schema === undefined) return bool(true, 'valid JSON');
       const validate = validatorFor(c.schema);
       const pass = validate(parsed.value) === true;
-      return bool(pass, pass ? 'valid JSON matching the schema' : `JSON does not match the schema: ${ajv.errorsText(validate.errors)}`);
+      return bool(pass, pass ? 'valid JSON matching the schema' : `JSON does not match the schema: ${ajv().errorsText(validate.errors)}`);
     }
     case 'choice': {
       const chosen = finite(m.chosen) ? m.chosen : -1;

@@ -2,8 +2,8 @@
 // and the case id of the first problem: syntax, unknown kinds or fields, duplicate ids, regexes that
 // do not compile, schemas that are not JSON Schema, an empty suite.
 import crypto from 'node:crypto';
-import Ajv from 'ajv';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { ajvLib, yamlLib } from '../lazy';
 import { SUITE_CASE_KINDS, type SuiteCase, type SuiteSpec } from '../../shared/domain/testing';
 import { EngineError } from '../errors';
 
@@ -51,13 +51,15 @@ function num(v: unknown, what: string, line: number, caseId: string | null, chec
   return v;
 }
 
-const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: true });
+let ajvInstance: import('ajv').default | undefined;
+const ajv = () => (ajvInstance ??= new (ajvLib().default)({ strict: false, allErrors: false, validateSchema: true }));
 
 /** Throws unless `schema` is a JSON Schema Ajv can compile (draft-07 / 2019-09 style). */
 export function checkJsonSchema(schema: unknown): void {
   if (!isObject(schema) && typeof schema !== 'boolean') throw new Error('a JSON Schema is an object (or true/false)');
-  if (!ajv.validateSchema(schema as object)) throw new Error(ajv.errorsText(ajv.errors, { dataVar: 'schema' }));
-  ajv.compile(schema as object);
+  const checker = ajv();
+  if (!checker.validateSchema(schema as object)) throw new Error(checker.errorsText(checker.errors, { dataVar: 'schema' }));
+  checker.compile(schema as object);
 }
 
 interface Defaults {
@@ -193,6 +195,7 @@ export function parseSuiteFile(fileName: string, text: string): SuiteSpec {
   const where = (line: number, caseId: string | null) => `${fileName}${line ? `:${line}` : ''}${caseId ? ` (case "${caseId}")` : ''}`;
   try {
     if (Buffer.byteLength(text) > MAX_SUITE_BYTES) throw new SuiteProblem(`the file is larger than ${MAX_SUITE_BYTES / 1024 / 1024} MB; split it into several suites.`, 0, null);
+    const { isMap, isSeq, LineCounter, parseDocument } = yamlLib();
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
     if (doc.errors.length) {

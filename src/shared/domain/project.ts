@@ -32,6 +32,14 @@ export const BaseModel = z
   .regex(NO_CONTROL_CHARS, 'Base model cannot contain control characters.')
   .transform((s) => s.trim());
 
+/** Which way is better for a metric; one definition for every place that names a goal. */
+export const Goal = z.enum(['minimize', 'maximize']);
+export type Goal = z.infer<typeof Goal>;
+
+/** What "best" means for a project's runs: a metric and its goal. */
+export const Objective = z.object({ metric: z.string(), goal: Goal });
+export type Objective = z.infer<typeof Objective>;
+
 export const Project = z.object({
   id: Ulid,
   name: z.string(),
@@ -41,7 +49,7 @@ export const Project = z.object({
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
   /** What "best" means for this project's runs. */
-  objective: z.object({ metric: z.string(), goal: z.enum(['minimize', 'maximize']) }),
+  objective: Objective,
   /** The recipe saved from a run for reuse (continuous training builds on it). */
   recipe: z.object({ name: z.string(), params: z.record(z.string(), z.unknown()), fromRunId: z.string() }).nullable(),
   /** The model in production (a run and checkpoint): test runs compare candidates against it. */
@@ -69,7 +77,7 @@ export const ArchiveProjectInput = z.strictObject({ ref: ProjectRef, archived: z
 export const ListProjectsInput = z.strictObject({ includeArchived: z.boolean().optional() });
 export const GetProjectInput = z.strictObject({ ref: ProjectRef });
 
-export const SetObjectiveInput = z.strictObject({ ref: ProjectRef, metric: z.string().trim().min(1).max(200), goal: z.enum(['minimize', 'maximize']) });
+export const SetObjectiveInput = z.strictObject({ ref: ProjectRef, metric: z.string().trim().min(1).max(200), goal: Goal });
 export const SetRecipeInput = z.strictObject({ ref: ProjectRef, fromRun: z.string().trim().min(1).max(64) });
 
 export const Candidate = z.object({

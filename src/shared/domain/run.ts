@@ -1,6 +1,7 @@
 // Runs: one launch of a recipe on a host, its lifecycle, and what the tracker stored of it.
 import { z } from 'zod';
 import { Ulid } from '../ids';
+import { Objective } from './project';
 import { RunJob, RunResources } from './slurm';
 
 /**
@@ -85,7 +86,7 @@ export const LogHit = z.object({ runId: z.string(), n: z.number().int(), text: z
 
 const ScoredCheckpoint = z.object({ step: z.number().nullable(), path: z.string(), value: z.number().nullable() });
 export const RunCheckpoints = z.object({
-  objective: z.object({ metric: z.string(), goal: z.enum(['minimize', 'maximize']) }),
+  objective: Objective,
   checkpoints: z.array(ScoredCheckpoint),
   best: ScoredCheckpoint.nullable(),
 });

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undiciLib } from '../../lazy';
 import { EngineError } from '../../errors';
 import { APP_VERSION } from '../../version';
 
@@ -142,7 +143,7 @@ export class RegistryHttp {
       ca = [...tls.rootCertificates, pem];
     }
     const idle = opts.idleTimeoutMs ?? 300_000;
-    this.agent = new Agent({
+    this.agent = new (undiciLib().Agent)({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       headersTimeout: idle,
