@@ -18,6 +18,7 @@ export const ErrorCode = z.enum([
   'HOST_KEY_UNKNOWN', // the server's key is in no trust store: show the fingerprint, let the user trust it
   'HOST_KEY_MISMATCH', // the server presented a different key than the one trusted: refuse
   'HOST_KEY_REVOKED',
+  'HOST_CERT_UNSUPPORTED', // known_hosts trusts the host through @cert-authority, which Tunebench cannot check: trust its plain key
   'FINGERPRINT_MISMATCH', // `host trust --fingerprint` does not match what the server presents
   'HOST_UNREACHABLE',
   'AUTH_FAILED',
@@ -30,6 +31,7 @@ export const ErrorCode = z.enum([
   'RUN_WAIT_TIMEOUT', // `run wait --timeout` ran out; the run goes on
   'RECIPE_NOT_FOUND',
   'DATASET_NOT_FOUND',
+  'DATASET_CHANGED', // the dataset file changed while it was uploaded: launch again once nothing writes to it
   'SUITE_INVALID', // a suite file that cannot be used: says the file, line and case id
   'SUITE_NOT_FOUND',
   'SUITE_VERSION_EXISTS', // name@version is taken by other cases: bump the version
@@ -54,12 +56,14 @@ export const ErrorCode = z.enum([
   'ALIAS_REFUSED', // an alias move to a model that does not verify
   'VERIFY_FAILED', // a model in a registry that does not verify: says what failed
   'DB_NOT_SQLITE',
+  'DB_CORRUPT', // an SQLite file whose pages are damaged: restore a backup or recover it with sqlite3 .recover
   'DB_TOO_NEW',
   'DB_OPEN_FAILED',
   'DB_BUSY',
   'DISK_FULL',
   'DATA_DIR_UNUSABLE',
   'BAD_USAGE', // CLI: wrong command or flags
+  'LOG_QUERY_INVALID', // a log search that full-text search cannot read (a NUL character)
   'DISCONNECTED', // client side: the link to the engine is down
   'NOT_FOUND', // browser mode: no such page or asset
   'INTERNAL',
@@ -107,4 +111,5 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'RUN_NOT_FOUND',
   'RECIPE_NOT_FOUND',
   'DATASET_NOT_FOUND',
+  'LOG_QUERY_INVALID',
 ]);

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Names that could be read as an id (26 letters and digits, any case): refused for things found by id or name. */
+export const looksLikeId = (name: string): boolean => /^[0-9A-Za-z]{26}$/.test(name.trim());
 export const Ulid = z.string().regex(ULID_PATTERN, 'must be a ULID (26 characters, Crockford base32)');
 export type Ulid = z.infer<typeof Ulid>;
 

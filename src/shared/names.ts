@@ -82,7 +82,14 @@ export const METHOD_NAMES = [
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
-export const EVENT_NAMES = ['projects.changed', 'runs.changed', 'runs.logAppended', 'registry.pushProgress'] as const;
+/**
+ * Events that say "records of this kind changed". The engine sends each of them, with a null id, when
+ * another process (the CLI beside the app) committed to the database: it cannot tell what changed.
+ */
+export const CHANGE_EVENT_NAMES = ['projects.changed', 'runs.changed', 'hosts.changed', 'registries.changed'] as const;
+export type ChangeEventName = (typeof CHANGE_EVENT_NAMES)[number];
+
+export const EVENT_NAMES = [...CHANGE_EVENT_NAMES, 'runs.logAppended', 'registry.pushProgress'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** Electron IPC channel of one method: one channel per method, never a generic invoke. */

@@ -79,8 +79,9 @@ describe('the database', () => {
     bytes.fill(0xab, 100, bytes.length); // keep the header, wreck the pages
     fs.writeFileSync(file, bytes);
     const before = digest(file);
-    const err = expectEngineError(() => openDatabase(dir), 'DB_NOT_SQLITE');
-    expect(err.code).toBe('DB_NOT_SQLITE');
+    // A valid header over wrecked pages is a damaged database, not some other file.
+    const err = expectEngineError(() => openDatabase(dir), 'DB_CORRUPT');
+    expect(err.code).toBe('DB_CORRUPT');
     expect(digest(file)).toBe(before);
   });
 

@@ -45,7 +45,8 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, commandName
     }
     const eq = token.indexOf('=');
     const name = token.slice(2, eq === -1 ? undefined : eq);
-    const spec = all[name];
+    // Own properties only: --constructor or --__proto__ are unknown options, not Object's members.
+    const spec = Object.hasOwn(all, name) ? all[name] : undefined;
     if (!spec) throw usageError(`Unknown option --${name} for \`${commandName}\`. See \`${commandName} --help\`.`);
     if (spec.kind === 'boolean') {
       if (eq !== -1) throw usageError(`--${name} takes no value.`);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { EngineError } from '../errors';
+import { corruptDatabase, EngineError, isCorruptionCode, noteDatabaseFile, toErrorInfo } from '../errors';
 import { DATABASE_FILE } from '../paths';
 import { latestVersion, migrate, type Migration } from './migrate';
 import { MIGRATIONS } from './migrations';
@@ -63,12 +63,7 @@ function refuseFutureSchema(file: string, migrations: readonly Migration[]): voi
     const version = probe.pragma('user_version', { simple: true }) as number;
     if (version > latestVersion(migrations)) migrate(probe, migrations, file); // throws DB_TOO_NEW, writes nothing
   } catch (err) {
-    if (err instanceof EngineError) throw err;
-    const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new EngineError('DB_NOT_SQLITE', `${file} is damaged or not a Tunebench database. Move it aside or use another --data-dir; it was left untouched.`);
-    }
-    throw new EngineError('DB_OPEN_FAILED', `Cannot open the database ${file}: ${(err as Error).message}.`);
+    throw openError(file, err);
   } finally {
     probe?.close();
   }
@@ -92,14 +87,24 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
     db.pragma('busy_timeout = 5000');
     migrate(db, migrations, file);
     fs.chmodSync(file, 0o600);
+    noteDatabaseFile(file);
     return { db, path: file, schemaVersion: db.pragma('user_version', { simple: true }) as number };
   } catch (err) {
     db.close();
-    if (err instanceof EngineError) throw err;
-    const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new EngineError('DB_NOT_SQLITE', `${file} is damaged or not a Tunebench database. Move it aside or use another --data-dir; it was left untouched.`);
-    }
-    throw new EngineError('DB_OPEN_FAILED', `Cannot open the database ${file}: ${(err as Error).message}.`);
+    throw openError(file, err);
   }
+}
+
+/**
+ * What a failure while opening means. The header was checked already (checkIsSqlite), so a file
+ * SQLite finds malformed is a damaged Tunebench database, not some other file: DB_CORRUPT, which
+ * says how to recover it. It is left untouched either way.
+ */
+function openError(file: string, err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  const code = (err as { code?: string }).code;
+  if (isCorruptionCode(code)) return corruptDatabase(file, err);
+  const info = toErrorInfo(err);
+  if (info.code === 'DISK_FULL' || info.code === 'DB_BUSY') return new EngineError(info.code, info.message);
+  return new EngineError('DB_OPEN_FAILED', `Cannot open the database ${file}: ${(err as Error).message}.`);
 }

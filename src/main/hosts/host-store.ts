@@ -1,7 +1,8 @@
 // Hosts and the app's trusted host keys in SQLite.
+import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Host } from '../../shared/domain/host';
+import { isRunRootAllowed, RUN_ROOT_RULE, type Host } from '../../shared/domain/host';
 import { SlurmSettings } from '../../shared/domain/slurm';
 import { newUlid, ULID_PATTERN } from '../../shared/ids';
 import { EngineError } from '../errors';
@@ -39,6 +40,21 @@ const toHost = (r: HostRow): Host => ({
 
 /** Remote run roots are relative to the SSH user's home, which both exec and SFTP start in. */
 export const DEFAULT_SSH_RUN_ROOT = '.tunebench';
+
+/**
+ * The run root to store for what the user gave: an absolute path as it is; ~/DIR as DIR for an SSH
+ * host (relative to the home both exec and SFTP start in, as the default is, since "~" in a quoted
+ * path is not expanded), and under this user's home for the local host. A bare relative path is
+ * refused (see RUN_ROOT_RULE): the schema refuses it first; this is for callers that skip it.
+ */
+function storedRunRoot(kind: Host['kind'], runRoot: string): string {
+  const given = runRoot.trim();
+  if (!isRunRootAllowed(given)) throw new EngineError('VALIDATION_FAILED', `${RUN_ROOT_RULE} "${given.slice(0, 200)}" is a relative path.`);
+  if (given.startsWith('/')) return given;
+  const underHome = given.replace(/^~\/*/, '');
+  if (kind === 'local') return path.join(os.homedir(), underHome);
+  return underHome === '' ? '.' : underHome;
+}
 
 export class HostStore {
   // Prepared once: every sync of every run looks its host up.
@@ -90,7 +106,7 @@ export class HostStore {
           input.identityFile ?? null,
           input.proxyJump ?? null,
           input.python ?? 'python3',
-          input.runRoot ?? DEFAULT_SSH_RUN_ROOT,
+          input.runRoot !== undefined ? storedRunRoot('ssh', input.runRoot) : DEFAULT_SSH_RUN_ROOT,
           input.slurm ? JSON.stringify(input.slurm) : null,
           Date.now(),
         );
@@ -108,7 +124,7 @@ export class HostStore {
     if (change.slurm && !host.slurm) throw new EngineError('VALIDATION_FAILED', `${host.name} is not a SLURM cluster. Add the login node as a new host with --slurm.`);
     this.db
       .prepare('UPDATE hosts SET python = coalesce(?, python), run_root = coalesce(?, run_root), slurm = coalesce(?, slurm) WHERE id = ?')
-      .run(change.python ?? null, change.runRoot ?? null, change.slurm ? JSON.stringify({ ...host.slurm, ...change.slurm }) : null, host.id);
+      .run(change.python ?? null, change.runRoot !== undefined ? storedRunRoot(host.kind, change.runRoot) : null, change.slurm ? JSON.stringify({ ...host.slurm, ...change.slurm }) : null, host.id);
     return this.get(host.id);
   }
 

@@ -119,6 +119,14 @@ export class ProjectStore {
   }
 
   private withNameCheck(name: string, write: () => void): void {
+    // get() reads a ref as an id before a name, so a project named like an id would be found as
+    // that other project, or shadow it: refuse every id-shaped name, in either case (names ignore case).
+    if (ULID_PATTERN.test(name.normalize('NFC').trim().toUpperCase())) {
+      throw new EngineError(
+        'VALIDATION_FAILED',
+        `"${name.trim()}" has the shape of a project id (26 letters and digits), so it could not be told apart from one. Choose a name that is not 26 letters and digits alone, e.g. add a "-".`,
+      );
+    }
     try {
       write();
     } catch (err) {

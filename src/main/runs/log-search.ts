@@ -9,9 +9,11 @@ type LogHit = z.infer<typeof LogHitSchema>;
 
 /** The user's words as FTS5 phrases, so quotes, colons and operators in a query never break it. */
 export function ftsQuery(q: string): string {
+  // FTS5 reads its query as a C string: a NUL ends it inside a quoted phrase ("unterminated string").
+  if (q.includes('\0')) throw new EngineError('LOG_QUERY_INVALID', 'A log search cannot contain a NUL character (\\0). Remove it and search again.');
   const words = q.match(/"[^"]*"|\S+/g) ?? [];
   const phrases = words.map((w) => w.replace(/^"|"$/g, '')).filter((w) => w.length > 0).map((w) => `"${w.replace(/"/g, '""')}"`);
-  if (phrases.length === 0) throw new EngineError('VALIDATION_FAILED', 'Give some words to search for.');
+  if (phrases.length === 0) throw new EngineError('LOG_QUERY_INVALID', 'Give some words to search for: quotes alone match nothing.');
   return phrases.join(' ');
 }
 
@@ -26,9 +28,18 @@ export class LogSearch {
     const match = ftsQuery(q.query);
     const where = q.runId ? 'AND l.run_id = ?' : q.projectId ? 'AND l.run_id IN (SELECT id FROM runs WHERE project_id = ?)' : '';
     const args: (string | number)[] = [match, ...(q.runId ? [q.runId] : q.projectId ? [q.projectId] : []), q.limit];
-    return this.db
-      .prepare(`SELECT l.run_id AS runId, l.n AS n, l.text AS text FROM log_fts JOIN log_lines l ON l.rowid = log_fts.rowid WHERE log_fts MATCH ? ${where} ORDER BY l.run_id DESC, l.n LIMIT ?`)
-      .all(...args) as LogHit[];
+    try {
+      return this.db
+        .prepare(`SELECT l.run_id AS runId, l.n AS n, l.text AS text FROM log_fts JOIN log_lines l ON l.rowid = log_fts.rowid WHERE log_fts MATCH ? ${where} ORDER BY l.run_id DESC, l.n LIMIT ?`)
+        .all(...args) as LogHit[];
+    } catch (err) {
+      // The words are quoted as phrases, so FTS5 should accept any query; if its parser still
+      // refuses one (plain SQLITE_ERROR, not a damaged or busy database), that is the query's fault.
+      if ((err as { code?: string }).code === 'SQLITE_ERROR' && /fts5|unterminated string|syntax error|malformed MATCH/i.test((err as Error).message)) {
+        throw new EngineError('LOG_QUERY_INVALID', `Cannot search for "${q.query.slice(0, 100)}" (${(err as Error).message}). Search for plain words; quotes group words into a phrase.`);
+      }
+      throw err;
+    }
   }
 
   markers(runId: string): Marker[] {

@@ -81,7 +81,8 @@ export class RunsTable {
       .all(...args) as [string, string, number | null, number | null, number | null][];
     for (const [runId, name, min, max, last] of series) {
       let m = summaries.get(runId);
-      if (!m) summaries.set(runId, (m = {}));
+      // No prototype: a metric named "__proto__" would otherwise set it instead of being kept.
+      if (!m) summaries.set(runId, (m = Object.create(null) as TableRow['summaries']));
       m[name] = { min, max, last };
     }
     return rows.map((r) => ({

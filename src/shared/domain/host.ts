@@ -1,11 +1,28 @@
 // Hosts: where runs train. `local` is this machine (no SSH); `ssh` is a workstation reached over SSH,
 // or, when it has SLURM settings, a cluster's login node: runs are then submitted with sbatch.
 import { z } from 'zod';
-import { Ulid } from '../ids';
+import { looksLikeId, Ulid } from '../ids';
 import { SlurmProbe, SlurmSettings } from './slurm';
 
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-export const HostName = z.string().trim().min(1, 'Host name cannot be empty.').max(100).regex(/^[A-Za-z0-9][\w.@-]*$/, 'Host names use letters, digits, ".", "_", "-" and "@", starting with a letter or digit.');
+export const HostName = z
+  .string()
+  .trim()
+  .min(1, 'Host name cannot be empty.')
+  .max(100)
+  .regex(/^[A-Za-z0-9][\w.@-]*$/, 'Host names use letters, digits, ".", "_", "-" and "@", starting with a letter or digit.')
+  .refine((n) => !looksLikeId(n), 'A host name cannot look like an id (26 letters and digits): hosts are found by either.');
+
+/**
+ * A run root is an absolute path, or a folder under the SSH user's home written ~/DIR (the default
+ * is ~/.tunebench). A bare relative path ("foo") is refused: it reads as relative to where the
+ * command was typed, but would be relative to the remote home.
+ */
+export const RUN_ROOT_RULE = "Give the run root as an absolute path (e.g. /scratch/you/tunebench) or a folder under the SSH user's home written ~/DIR (e.g. ~/tunebench).";
+export function isRunRootAllowed(runRoot: string): boolean {
+  return runRoot.startsWith('/') || runRoot === '~' || runRoot.startsWith('~/');
+}
+const RunRoot = z.string().trim().min(1).max(4096).regex(NO_CONTROL).refine(isRunRootAllowed, RUN_ROOT_RULE);
 
 export const Host = z.object({
   id: Ulid,
@@ -32,7 +49,7 @@ export const AddHostInput = z.strictObject({
   identityFile: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
   proxyJump: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
   python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
-  runRoot: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
+  runRoot: RunRoot.optional(),
   /** Makes the host a SLURM cluster (its login node), with these defaults ({} for none). */
   slurm: SlurmSettings.optional(),
 });
@@ -63,7 +80,7 @@ export const ConfigureHostInput = z
   .strictObject({
     ref: z.string().trim().min(1).max(200),
     python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
-    runRoot: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
+    runRoot: RunRoot.optional(),
     /** A cluster's defaults, replacing the old ones (only for SLURM hosts). */
     slurm: SlurmSettings.optional(),
   })

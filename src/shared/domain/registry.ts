@@ -1,6 +1,7 @@
 // Model registries: an OCI registry (CNCF ModelPack layout, approval and report attached as referrers)
 // or a directory on an SSH host; pushes with progress, versions, aliases, and verification.
 import { z } from 'zod';
+import { looksLikeId } from '../ids';
 
 /** ModelPack media types (CNCF model-spec) and ours for what we attach. */
 export const MEDIA = {
@@ -35,7 +36,13 @@ export const Registry = z.object({
 });
 export type Registry = z.infer<typeof Registry>;
 
-const Name = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'Use letters, digits, dots, dashes and underscores.');
+const Name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'Use letters, digits, dots, dashes and underscores.')
+  .refine((n) => !looksLikeId(n), 'A registry name cannot look like an id (26 letters and digits).');
 export const AddRegistryInput = z.strictObject({
   name: Name,
   oci: z.string().trim().max(2000).optional(),

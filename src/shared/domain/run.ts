@@ -45,7 +45,13 @@ export const LaunchInput = z.strictObject({
   project: z.string().trim().min(1).max(200),
   host: z.string().trim().min(1).max(200),
   recipe: z.string().trim().min(1).max(100),
-  params: z.record(z.string().max(100), ParamValue).optional(),
+  // zod's record drops a "__proto__" key without a word: refuse it, so no parameter vanishes.
+  params: z
+    .preprocess((v, ctx) => {
+      if (v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__')) ctx.addIssue({ code: 'custom', message: '"__proto__" cannot be a parameter name.' });
+      return v;
+    }, z.record(z.string().max(100), ParamValue))
+    .optional(),
   dataset: z.string().max(4096).optional(),
   code: z.string().max(4096).optional(),
   /** What to ask a SLURM cluster for (refused on workstations). */

@@ -1,6 +1,7 @@
 // `tunebench demo seed`: a synthetic project to explore, test and benchmark with.
 import type { Command } from '../command';
 import { usageError } from '../args';
+import { MAX_SEED_POINTS, MAX_SEED_RUNS } from '../../demo/seed';
 import { withEngine } from '../with-engine';
 
 export const demoCommands: Command[] = [
@@ -16,8 +17,8 @@ export const demoCommands: Command[] = [
     async run(ctx, args) {
       const runs = (args.flags.runs as number | undefined) ?? 12;
       const points = (args.flags.points as number | undefined) ?? 2000;
-      if (!Number.isInteger(runs) || runs < 1 || runs > 10_000) throw usageError('--runs is an integer from 1 to 10,000.');
-      if (!Number.isInteger(points) || points < 1 || points > 10_000_000) throw usageError('--points is an integer from 1 to 10,000,000.');
+      if (!Number.isInteger(runs) || runs < 1 || runs > MAX_SEED_RUNS) throw usageError(`--runs is an integer from 1 to ${MAX_SEED_RUNS.toLocaleString('en-US')}.`);
+      if (!Number.isInteger(points) || points < 1 || points > MAX_SEED_POINTS) throw usageError(`--points is an integer from 1 to ${MAX_SEED_POINTS.toLocaleString('en-US')}.`);
       const r = await withEngine(ctx, (call) => call('demo.seed', { runs, points, ...(typeof args.flags.project === 'string' ? { project: args.flags.project } : {}) }));
       ctx.print(r, () => `Seeded ${r.runIds.length} runs of ${points} steps into project ${typeof args.flags.project === 'string' ? args.flags.project : 'demo'}.\n`);
       return 0;

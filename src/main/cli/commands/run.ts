@@ -15,7 +15,8 @@ const RUN = [{ name: 'ID', required: true, help: 'The run id' }];
 function showRun(r: Run): string {
   return keyValues([
     ['id', r.id],
-    ['status', `${r.status}${r.disconnected ? ' (host unreachable: will resume)' : ''}`],
+    // A finished run is never synced again, so "will resume" would be false (older versions marked some).
+    ['status', `${r.status}${r.disconnected && !FINAL_STATUSES.includes(r.status) ? ' (host unreachable: will resume)' : ''}`],
     ['recipe', r.recipe],
     ['host', r.hostName],
     ['remote dir', r.remoteDir],
@@ -37,11 +38,17 @@ function showRun(r: Run): string {
 }
 
 function parseParams(list: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: "constructor=1" or "toString=1" is then an own key, which the recipe's check
+  // refuses as unknown like any other, rather than an assignment onto an inherited name.
+  const out = Object.create(null) as Record<string, string>;
   for (const kv of Array.isArray(list) ? (list as string[]) : []) {
     const i = kv.indexOf('=');
     if (i <= 0) throw usageError(`--param takes key=value, not "${kv}".`);
-    out[kv.slice(0, i)] = kv.slice(i + 1);
+    const key = kv.slice(0, i);
+    // The only name a parameter record cannot carry (JSON and validation drop it without a word),
+    // and no recipe has it: say so rather than launch without it.
+    if (key === '__proto__') throw new EngineError('VALIDATION_FAILED', 'No recipe has a parameter "__proto__". Give one of the recipe\'s own parameters as --param KEY=VALUE.');
+    out[key] = kv.slice(i + 1);
   }
   return out;
 }
@@ -147,7 +154,7 @@ export const runCommands: Command[] = [
   },
   {
     path: ['run', 'show'],
-    summary: 'Show a run (syncs it first)',
+    summary: 'Show a run (syncs an unfinished one first)',
     positionals: RUN,
     flags: { 'no-sync': { kind: 'boolean', help: 'Show what is stored without contacting the host' } },
     async run(ctx, args) {

@@ -16,18 +16,26 @@ export interface TableRow {
   summaries: Record<string, { min: number | null; max: number | null; last: number | null }>;
 }
 
-const RUN_FIELDS: Record<string, (r: TableRow) => unknown> = {
-  id: (r) => r.id,
-  status: (r) => r.status.toLowerCase(),
-  recipe: (r) => r.recipe,
-  host: (r) => r.hostName,
-  created: (r) => r.createdAt,
-  exit_code: (r) => r.exitCode,
-  notes: (r) => r.notes,
-};
+export type Getter = (r: TableRow) => unknown;
+
+// Field, parameter and metric names come from the user and from runs, so "constructor", "valueOf"
+// or "__proto__" are ordinary names here: every lookup is in a Map or of an own property, never one
+// that could reach Object.prototype (which matched every run, or failed as INTERNAL).
+const RUN_FIELDS = new Map<string, Getter>([
+  ['id', (r) => r.id],
+  ['status', (r) => r.status.toLowerCase()],
+  ['recipe', (r) => r.recipe],
+  ['host', (r) => r.hostName],
+  ['created', (r) => r.createdAt],
+  ['exit_code', (r) => r.exitCode],
+  ['notes', (r) => r.notes],
+]);
 const STATS = new Set(['min', 'max', 'last']);
 
-export type Getter = (r: TableRow) => unknown;
+/** The run's own value under `name`, or undefined when it has none. */
+export function ownValue<T>(record: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
 
 /** How to read a field (run field, metric summary, or parameter), or an error saying what exists. */
 /** Where a field name was written, for errors: a filter (with its position) or a sort key. */
@@ -39,17 +47,18 @@ export interface FieldPlace {
 
 export function fieldGetter(path: string[], known: { params: Set<string>; metrics: Set<string> }, place: FieldPlace): Getter {
   const [head, ...rest] = path;
-  if (rest.length === 0 && RUN_FIELDS[head!]) return RUN_FIELDS[head!]!;
+  const runField = rest.length === 0 ? RUN_FIELDS.get(head!) : undefined;
+  if (runField) return runField;
   if (head === 'params' && rest.length > 0) {
     const name = rest.join('.');
     if (!known.params.has(name)) throw unknown(`parameter "${name}"`, place, known);
-    return (r) => r.params[name];
+    return (r) => ownValue(r.params, name);
   }
   const stat = path[path.length - 1]!;
   const metric = path.slice(0, -1).join('.');
-  if (path.length >= 2 && STATS.has(stat) && known.metrics.has(metric)) return (r) => r.summaries[metric]?.[stat as 'min'];
+  if (path.length >= 2 && STATS.has(stat) && known.metrics.has(metric)) return (r) => ownValue(r.summaries, metric)?.[stat as 'min'];
   const whole = path.join('.');
-  if (known.params.has(whole)) return (r) => r.params[whole];
+  if (known.params.has(whole)) return (r) => ownValue(r.params, whole);
   if (known.metrics.has(whole)) throw placeError(place, `say which value of ${whole}: ${whole}.min, ${whole}.max or ${whole}.last.`);
   throw unknown(`field, parameter or metric "${whole}"`, place, known);
 }
@@ -59,7 +68,7 @@ function placeError(place: FieldPlace, sentence: string): EngineError {
 }
 
 function unknown(what: string, place: FieldPlace, known: { params: Set<string>; metrics: Set<string> }): EngineError {
-  const some = [...Object.keys(RUN_FIELDS), ...[...known.params].slice(0, 8), ...[...known.metrics].slice(0, 5).map((m) => `${m}.min`)];
+  const some = [...RUN_FIELDS.keys(), ...[...known.params].slice(0, 8), ...[...known.metrics].slice(0, 5).map((m) => `${m}.min`)];
   return placeError(place, `no run has a ${what}. Try one of: ${some.join(', ')}.`);
 }
 

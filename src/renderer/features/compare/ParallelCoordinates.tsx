@@ -1,5 +1,6 @@
 // Parallel coordinates of the compared runs: every numeric parameter that differs, then the objective.
 import { useMemo } from 'react';
+import { own } from '../../../shared/own';
 import type { TableRowOut } from '../../../shared/domain/runs-table';
 import { useECharts } from '../../charts/useECharts';
 import { runColor } from './colors';
@@ -8,7 +9,7 @@ export function ParallelCoordinates({ runs }: { runs: TableRowOut[] }) {
   const objective = runs.some((r) => r.summaries.eval_loss) ? 'eval_loss' : runs.some((r) => r.summaries.loss) ? 'loss' : null;
   const params = useMemo(() => {
     const keys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-    return keys.filter((k) => runs.every((r) => typeof r.params[k] === 'number') && new Set(runs.map((r) => r.params[k])).size > 1);
+    return keys.filter((k) => runs.every((r) => typeof own(r.params, k) === 'number') && new Set(runs.map((r) => own(r.params, k))).size > 1);
   }, [runs]);
   const option = useMemo(() => {
     const dims = [...params, ...(objective ? [`${objective}.min`] : [])];
@@ -21,7 +22,7 @@ export function ParallelCoordinates({ runs }: { runs: TableRowOut[] }) {
         type: 'parallel',
         name: r.id.slice(-8),
         lineStyle: { color: runColor(r.id, runs.map((x) => x.id)), width: 2, opacity: 0.9 },
-        data: [[...params.map((p) => r.params[p] as number), ...(objective ? [r.summaries[objective]?.min ?? null] : [])]],
+        data: [[...params.map((p) => own(r.params, p) as number), ...(objective ? [own(r.summaries, objective)?.min ?? null] : [])]],
       })),
     };
   }, [runs, params, objective]);

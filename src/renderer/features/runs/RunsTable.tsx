@@ -1,6 +1,7 @@
 // The runs table: filter language, sortable columns (fields, parameters, metric summaries), inline
 // tags and notes, and rows drawn only where visible and fetched a page at a time, so 10,000 runs scroll smoothly.
 import { useCallback, useEffect, useMemo, useRef, useState, type UIEvent } from 'react';
+import { own } from '../../../shared/own';
 import type { RunsTableResult, TableRowOut } from '../../../shared/domain/runs-table';
 import { ClientError } from '../../api/client';
 import { formatShortTime } from '../../format';
@@ -100,8 +101,8 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
       ...chosen.map((c): Column => {
         const [name, stat] = c.includes('.') && meta.metrics.includes(c.slice(0, c.lastIndexOf('.'))) ? [c.slice(0, c.lastIndexOf('.')), c.slice(c.lastIndexOf('.') + 1)] : [c, undefined];
         return stat
-          ? { key: c, label: c, numeric: true, value: (r) => fmt(r.summaries[name]?.[stat as 'min']) }
-          : { key: c, label: c, numeric: true, value: (r) => fmt(r.params[c]) };
+          ? { key: c, label: c, numeric: true, value: (r) => fmt(own(r.summaries, name)?.[stat as 'min']) }
+          : { key: c, label: c, numeric: true, value: (r) => fmt(own(r.params, c)) };
       }),
     ],
     [chosen.join('|'), meta.metrics.join('|')], // eslint-disable-line react-hooks/exhaustive-deps
