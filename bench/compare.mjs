@@ -1,3 +1,4 @@
+/* global document, MutationObserver, WebSocket, location -- code that page.evaluate runs in the page */
 // The compare view in Chromium: 50 runs x 4 metrics x 100,000 points, first render and a zoom.
 import { spawn } from 'node:child_process';
 import path from 'node:path';

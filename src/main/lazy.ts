@@ -1,7 +1,6 @@
 // Libraries that take tens of milliseconds to load (yaml, ajv, undici, yazl/yauzl, ssh2) are loaded on
 // first use: `project list`, opening the app and most CLI commands never need them, and each one
 // loaded at start-up adds to every command's start.
-/* eslint-disable @typescript-eslint/no-require-imports */
 
 /** A module loaded the first time it is asked for. */
 export function lazy<T>(load: () => T): () => T {

@@ -231,7 +231,7 @@ export async function startSlurm(opts = {}) {
   const run = (cmd, args) => execFileSync(cmd, args, { env: fullEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
   const waitFor = async (pred, timeoutMs, what) => {
     const deadline = Date.now() + timeoutMs;
-    let last = '';
+    let last;
     for (;;) {
       try {
         if (pred()) return;
@@ -289,7 +289,7 @@ export async function startSlurm(opts = {}) {
     await killEverything();
     process.removeListener('exit', onExit);
     if (!opts.dir) fs.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`SLURM did not start (${e instanceof Error ? e.message : e}; exited: ${dead.join(', ') || 'none'}).\n${logs}`);
+    throw new Error(`SLURM did not start (${e instanceof Error ? e.message : e}; exited: ${dead.join(', ') || 'none'}).\n${logs}`, { cause: e });
   }
 
   let stopped = false;

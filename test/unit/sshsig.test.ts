@@ -26,7 +26,7 @@ function keygen(args: string[]): string {
   try {
     return execFileSync('ssh-keygen', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('ssh-keygen is not installed; these tests need it: apt-get install openssh-client');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('ssh-keygen is not installed; these tests need it: apt-get install openssh-client', { cause: err });
     throw err;
   }
 }

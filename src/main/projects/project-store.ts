@@ -1,7 +1,7 @@
 // Projects in SQLite: create, list, find by id or name, rename, describe, archive.
 import type Database from 'better-sqlite3';
 import { newUlid, ULID_PATTERN } from '../../shared/ids';
-import type { Project } from '../../shared/domain/project';
+import type { Goal, Project } from '../../shared/domain/project';
 import { EngineError } from '../errors';
 
 interface ProjectRow {
@@ -13,7 +13,7 @@ interface ProjectRow {
   created_at: number;
   updated_at: number;
   objective_metric: string;
-  objective_goal: 'minimize' | 'maximize';
+  objective_goal: Goal;
   recipe: string | null;
   recipe_params: string | null;
   recipe_from_run: string | null;
@@ -95,7 +95,7 @@ export class ProjectStore {
     return this.get(project.id);
   }
 
-  setObjective(ref: string, metric: string, goal: 'minimize' | 'maximize', now = Date.now()): Project {
+  setObjective(ref: string, metric: string, goal: Goal, now = Date.now()): Project {
     const project = this.get(ref);
     this.db.prepare('UPDATE projects SET objective_metric = ?, objective_goal = ?, updated_at = ? WHERE id = ?').run(metric, goal, now, project.id);
     return this.get(project.id);

@@ -115,7 +115,7 @@ export class SshModelBackend implements ModelBackend {
     const signature = await text('approval.json.sig');
     let approval: (SignedDecision & { chain: SignedDecision[] }) | null = null;
     if (payload !== null && signature !== null) {
-      let chain: SignedDecision[] = [];
+      let chain: SignedDecision[];
       try {
         const s = ApprovalStatement.parse(JSON.parse(payload));
         const all = await this.projectChain(s.predicate.project.id);

@@ -5,6 +5,5 @@ import type * as Ssh2 from 'ssh2';
 let loaded: typeof Ssh2 | undefined;
 
 export function ssh2(): typeof Ssh2 {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (loaded ??= require('ssh2') as typeof Ssh2);
 }

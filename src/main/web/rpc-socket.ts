@@ -1,36 +1,31 @@
 // The WebSocket side of browser mode: requests {id, method, input} in, {id, result} and {event, payload} out.
 import type { WebSocket } from 'ws';
+import { FrameId, RequestFrame, type EventFrame, type ResultFrame } from '../../shared/frames';
 import type { Engine } from '../app';
 
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-interface Request {
-  id: number | string;
-  method: unknown;
-  input: unknown;
-}
-
-function parseRequest(raw: string): Request | { id: number | string | null; problem: string } {
+/** A request frame, or what is wrong with it (answered with the request's id when it has one). */
+function parseRequest(raw: string): RequestFrame | { id: number | string | null; problem: string } {
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     return { id: null, problem: 'The message is not JSON.' };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { id: null, problem: 'A request must be a JSON object {id, method, input}.' };
-  }
-  const v = value as Record<string, unknown>;
-  const id = typeof v.id === 'number' || typeof v.id === 'string' ? v.id : null;
-  if (id === null) return { id: null, problem: 'A request needs an "id" (number or string).' };
-  return { id, method: v.method, input: v.input };
+  const frame = RequestFrame.safeParse(value);
+  if (frame.success) return frame.data;
+  const id = FrameId.safeParse((value as { id?: unknown } | null)?.id);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { id: null, problem: 'A request must be a JSON object {id, method, input}.' };
+  if (!id.success) return { id: null, problem: 'A request needs an "id" (number or string).' };
+  return { id: id.data, problem: 'A request needs a "method" (a string).' };
 }
 
 export function serveRpcSocket(socket: WebSocket, engine: Engine): void {
-  const send = (message: unknown) => {
+  const send = (message: ResultFrame | EventFrame) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
-  const unsubscribe = engine.events.onAny((event, payload) => send({ event, payload }));
+  const unsubscribe = engine.events.onAny((event, payload) => send({ event, payload } satisfies EventFrame));
   let alive = true;
   const heartbeat = setInterval(() => {
     if (!alive) return socket.terminate();

@@ -1,6 +1,7 @@
 // Browser mode: calls over one WebSocket to the engine, reconnecting with backoff when the link drops.
 // The token travels as an HttpOnly cookie that the page load set; this code never sees it.
 import type { EventName, MethodName } from '../../shared/contract';
+import type { RequestFrame, ServerFrame } from '../../shared/frames';
 import type { Envelope } from '../../shared/errors';
 import type { ConnectionStatus, Transport } from './transport';
 
@@ -44,16 +45,16 @@ export function wsTransport(url: string): Transport {
       for (const frame of queue.splice(0)) ws.send(frame);
     };
     ws.onmessage = (e) => {
-      const msg = JSON.parse(String(e.data)) as { id?: number; result?: Envelope<unknown>; event?: EventName; payload?: unknown };
-      if (msg.event) {
-        for (const l of eventListeners.get(msg.event) ?? []) l(msg.payload);
+      const msg = JSON.parse(String(e.data)) as ServerFrame;
+      if ('event' in msg) {
+        for (const l of eventListeners.get(msg.event as EventName) ?? []) l(msg.payload);
         return;
       }
       const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;
-      if (p && msg.result) {
+      if (p && typeof msg.id === 'number') {
         clearTimeout(p.timer);
-        pending.delete(msg.id!);
-        p.resolve(msg.result);
+        pending.delete(msg.id);
+        p.resolve(msg.result as Envelope<unknown>);
       }
     };
     ws.onclose = (e) => {
@@ -69,7 +70,7 @@ export function wsTransport(url: string): Transport {
     kind: 'websocket',
     call(method: MethodName, input: unknown) {
       const id = nextId++;
-      const frame = JSON.stringify({ id, method, input });
+      const frame = JSON.stringify({ id, method, input } satisfies RequestFrame);
       return new Promise((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(id);

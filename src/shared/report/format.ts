@@ -45,7 +45,7 @@ export function fmtNumber(n: number | null | undefined): string {
 }
 
 export function isPValueKey(key: string): boolean {
-  return /^p($|[_A-Z\-]|value)/.test(key) || /p[_-]?value/i.test(key);
+  return /^p($|[_A-Z-]|value)/.test(key) || /p[_-]?value/i.test(key);
 }
 
 /** A gate's number by its key: p-values as p-values, the rest as measures; strings as given. */
