@@ -50,7 +50,12 @@ export const methods = {
   'hosts.add': { input: AddHostInput, output: Host },
   'hosts.import': {
     input: z.strictObject({ configFile: z.string().trim().min(1).max(4096).optional() }),
-    output: z.object({ added: z.array(Host), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
+    output: z.object({
+      added: z.array(Host),
+      skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+      /** How a host will be reached where it is worth saying (a ProxyCommand, the fallback parser). */
+      notes: z.array(z.object({ name: z.string(), note: z.string() })),
+    }),
   },
   /** The passphrase stays in the engine's memory only; it is never stored or logged. */
   'hosts.unlockKey': {
@@ -61,7 +66,8 @@ export const methods = {
   'hosts.remove': { input: HostRefInput, output: Host },
   'hosts.trust': {
     input: TrustHostInput,
-    output: z.object({ host: Host, fingerprint: z.string(), keyType: z.string(), alreadyTrusted: z.boolean() }),
+    /** jumpHost: the key trusted was that jump host's; the host's own key is checked next. */
+    output: z.object({ host: Host, fingerprint: z.string(), keyType: z.string(), alreadyTrusted: z.boolean(), jumpHost: z.string().optional() }),
   },
   'hosts.probe': { input: HostRefInput, output: HostProbe },
   'recipes.list': { input: NoInput, output: z.array(RecipeInfo) },
@@ -165,6 +171,10 @@ export const events = {
   'projects.changed': z.object({ projectId: z.string().nullable() }),
   /** A run's status or counts changed; runId is null when another process changed the data. */
   'runs.changed': z.object({ runId: z.string().nullable() }),
+  /** A host was added, changed, trusted or removed; hostId is null when another process changed the data. */
+  'hosts.changed': z.object({ hostId: z.string().nullable() }),
+  /** A registry was added, removed or logged in to, or a push or alias move ended; registryId is null when another process changed the data. */
+  'registries.changed': z.object({ registryId: z.string().nullable() }),
   /** New log lines were stored for a run: one event per sync pass, never one per line. */
   'runs.logAppended': z.object({ runId: z.string(), lines: z.number().int() }),
   /** A push's bytes, rate and time left, a few times a second while it runs. */
@@ -176,5 +186,5 @@ export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
 export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 
-export type { EventName, MethodName } from './names';
-export { EVENT_NAMES, METHOD_NAMES } from './names';
+export type { ChangeEventName, EventName, MethodName } from './names';
+export { CHANGE_EVENT_NAMES, EVENT_NAMES, METHOD_NAMES } from './names';

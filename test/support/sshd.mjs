@@ -48,8 +48,8 @@ function waitForPort(port, timeoutMs = 10_000) {
   });
 }
 
-export function keygen(file) {
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tunebench-test', '-f', file]);
+export function keygen(file, type = 'ed25519') {
+  execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '3072'] : []), '-N', '', '-C', 'tunebench-test', '-f', file]);
   return fingerprint(`${file}.pub`);
 }
 
@@ -62,12 +62,12 @@ export function fingerprint(pubFile) {
  * account, say). Needs root. Its password field is '*' rather than useradd's '!': without PAM, sshd
  * treats '!' as a locked account and refuses even key logins.
  */
-function addUser(dir) {
+function addUser(dir, shell = '/bin/sh') {
   if (process.getuid?.() !== 0) throw new Error('startSshd({ secondUser: true }) creates a user account and needs root.');
   // Unique per server, so two test files running at once never share (or delete) each other's user.
   const name = `tb${process.pid.toString(36)}${Math.random().toString(36).slice(2, 7)}`;
   const home = path.join(dir, `home-${name}`);
-  execFileSync('useradd', ['-M', '-d', home, '-s', '/bin/sh', '-p', '*', name]);
+  execFileSync('useradd', ['-M', '-d', home, '-s', shell, '-p', '*', name]);
   fs.mkdirSync(home, { mode: 0o755 });
   const { uid, gid } = JSON.parse(execFileSync('sh', ['-c', `printf '{"uid":%s,"gid":%s}' "$(id -u ${name})" "$(id -g ${name})"`], { encoding: 'utf8' }));
   fs.chownSync(home, uid, gid);
@@ -77,7 +77,10 @@ function addUser(dir) {
 /**
  * `env`: variables set in every session (sshd_config's SetEnv), for what a login would get from the
  * host's profile: SLURM_CONF for a test cluster, say. Sessions do not inherit the test's environment.
- * @param {{ secondUser?: boolean; env?: Record<string, string> }} [options]
+ * `secondUserShell`: the second account's login shell (default /bin/sh), e.g. /usr/bin/tcsh.
+ * `hostCertificate`: the host key is also certified by a CA of its own (HostCertificate); the CA's
+ * public key is `hostCa`, for a known_hosts @cert-authority line.
+ * @param {{ secondUser?: boolean; secondUserShell?: string; env?: Record<string, string>; hostCertificate?: boolean }} [options]
  */
 export async function startSshd(options = {}) {
   ensureOpenSsh();
@@ -85,19 +88,30 @@ export async function startSshd(options = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sshd-'));
   fs.chmodSync(dir, 0o755);
   const user = os.userInfo().username;
-  const second = options.secondUser ? addUser(dir) : undefined;
+  const second = options.secondUser ? addUser(dir, options.secondUserShell) : undefined;
   const clientKey = path.join(dir, 'client_ed25519');
   keygen(clientKey);
   fs.copyFileSync(`${clientKey}.pub`, path.join(dir, 'authorized_keys'));
   const port = await freePort();
   const log = path.join(dir, 'sshd.log');
   let hostKeyFingerprint = keygen(path.join(dir, 'host_ed25519'));
+  let hostCa;
+  let hostCertificate;
+  if (options.hostCertificate) {
+    const ca = path.join(dir, 'host_ca');
+    keygen(ca);
+    hostCa = fs.readFileSync(`${ca}.pub`, 'utf8').trim();
+    execFileSync('ssh-keygen', ['-q', '-s', ca, '-I', 'tunebench-test-host', '-h', '-n', '127.0.0.1', path.join(dir, 'host_ed25519.pub')]);
+    hostCertificate = path.join(dir, 'host_ed25519-cert.pub');
+  }
+  let hostKeys = [path.join(dir, 'host_ed25519')];
   const writeConfig = (hostKey) =>
     fs.writeFileSync(
       path.join(dir, 'sshd_config'),
       [
         `ListenAddress 127.0.0.1:${port}`,
-        `HostKey ${hostKey}`,
+        ...(Array.isArray(hostKey) ? hostKey : [hostKey]).map((k) => `HostKey ${k}`),
+        ...(hostCertificate ? [`HostCertificate ${hostCertificate}`] : []),
         `PidFile ${path.join(dir, 'sshd.pid')}`,
         `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
         'PubkeyAuthentication yes',
@@ -151,14 +165,33 @@ export async function startSshd(options = {}) {
         return false; // no session was open
       }
     },
+    /** Cuts every open session and refuses new connections until restoreLinks(): a link that stays down. */
+    async takeLinksDown() {
+      await stopProc();
+    },
+    /** Listens again after takeLinksDown(), on the same port with the same host keys. */
+    async restoreLinks() {
+      await start();
+    },
     async restartWithNewHostKey() {
       await stopProc();
       const key = path.join(dir, `host_ed25519_${Date.now()}`);
       hostKeyFingerprint = keygen(key);
+      hostKeys = [key];
       writeConfig(key);
       await start();
       return hostKeyFingerprint;
     },
+    async restartWithHostKeyType(type, restartOptions = {}) {
+      await stopProc();
+      const key = path.join(dir, `host_${type}_${Date.now()}`);
+      hostKeyFingerprint = keygen(key, type);
+      hostKeys = restartOptions.keepOld ? [...hostKeys, key] : [key];
+      writeConfig(hostKeys);
+      await start();
+      return hostKeyFingerprint;
+    },
+    hostCa,
     second,
     async stop() {
       await stopProc();

@@ -50,7 +50,8 @@ describe('known_hosts', () => {
     const known = [{ source: 'known_hosts' as const, keys: knownHostKeys(file, 'gpu1.lab', 22) }];
     expect(judgeHostKey(describeKey(a.blob), known)).toEqual({ verdict: 'trusted', source: 'known_hosts' });
     expect(judgeHostKey(describeKey(b.blob), known)).toMatchObject({ verdict: 'mismatch', expected: describeKey(a.blob).fingerprint });
-    expect(judgeHostKey(describeKey(fakeKey('ecdsa-sha2-nistp256', 'c').blob), known)).toEqual({ verdict: 'unknown' });
+    // Another key type for a host with a trusted key is a changed key, as OpenSSH warns.
+    expect(judgeHostKey(describeKey(fakeKey('ecdsa-sha2-nistp256', 'c').blob), known)).toMatchObject({ verdict: 'mismatch', expectedType: describeKey(a.blob).keyType });
     expect(judgeHostKey(describeKey(b.blob), [{ source: 'known_hosts', keys: knownHostKeys(file, 'old.lab', 22) }])).toEqual({ verdict: 'revoked' });
   });
 

@@ -59,8 +59,7 @@ async function ingestStream(deps: SyncDeps, access: HostAccess, run: Run, file: 
   // work at the same time instead of taking turns.
   let pending: Promise<Buffer> | undefined = cursor.offset < remote.size ? read(cursor.offset) : undefined;
   while (pending && cursor.offset < remote.size) {
-    const chunk = await pending;
-    pending = undefined;
+    const chunk: Buffer = await pending;
     if (chunk.length === 0) break;
     const end = cursor.offset + chunk.length;
     const ahead = end < remote.size ? read(end) : undefined;
@@ -178,10 +177,7 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
       if (onCluster && typeof probe.status?.attempt === 'number' && probe.status.attempt !== run.job!.attempt) deps.runs.updateJob(run.id, { attempt: probe.status.attempt });
     }
     const stale = deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S;
-    let decided = onCluster ? await decideJob(deps, access, host, run, job, probe) : decideStatus(run, probe!, stale);
-    // An ended run keeps its status unless the run's own exit code says otherwise (a LOST run whose host
-    // came back with one); a job cancelled in the queue must not turn LOST when it leaves the queue.
-    if (FINAL_STATUSES.includes(run.status) && probe?.exitCode == null) decided = { status: run.status };
+    const decided = onCluster ? await decideJob(deps, access, host, run, job, probe) : decideStatus(run, probe!, stale);
     const changed = decided.status !== run.status || run.disconnected;
     if (changed) deps.runs.setStatus(run.id, decided.status, { exitCode: decided.exitCode ?? null, ...(decided.why ? { lastError: decided.why } : {}) });
     if (run.disconnected) deps.runs.setDisconnected(run.id, false);

@@ -22,7 +22,10 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -48,8 +51,8 @@ export interface KnownKey {
   revoked: boolean;
 }
 
-/** The keys a known_hosts file lists for host:port. Unreadable files count as empty. */
-export function knownHostKeys(file: string, host: string, port: number): KnownKey[] {
+/** Every line of a known_hosts file for host:port, with its marker ('' for a plain key). */
+function knownHostLines(file: string, host: string, port: number): (KnownKey & { marker: string })[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -57,36 +60,80 @@ export function knownHostKeys(file: string, host: string, port: number): KnownKe
     return [];
   }
   const name = knownHostsName(host, port);
-  const keys: KnownKey[] = [];
+  const keys: (KnownKey & { marker: string })[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
     let marker = '';
     if (fields[0]!.startsWith('@')) marker = fields.shift()!;
-    if (marker === '@cert-authority') continue; // host certificates are not supported yet
     const [patterns, keyType, b64] = fields;
     if (!patterns || !keyType || !b64 || !patternMatches(patterns, name)) continue;
     const blob = Buffer.from(b64, 'base64');
-    keys.push({ keyType, fingerprint: describeKey(blob).fingerprint, revoked: marker === '@revoked' });
+    keys.push({ marker, keyType, fingerprint: describeKey(blob).fingerprint, revoked: marker === '@revoked' });
   }
   return keys;
+}
+
+/** The keys a known_hosts file lists for host:port. Unreadable files count as empty. */
+export function knownHostKeys(file: string, host: string, port: number): KnownKey[] {
+  // @cert-authority lines name a CA that signs host certificates, not the host's own key.
+  return knownHostLines(file, host, port)
+    .filter((k) => k.marker !== '@cert-authority')
+    .map(({ keyType, fingerprint, revoked }) => ({ keyType, fingerprint, revoked }));
+}
+
+/** The certificate authorities (@cert-authority) a known_hosts file trusts for host:port. */
+export function knownHostAuthorities(file: string, host: string, port: number): KnownKey[] {
+  return knownHostLines(file, host, port)
+    .filter((k) => k.marker === '@cert-authority')
+    .map(({ keyType, fingerprint }) => ({ keyType, fingerprint, revoked: false }));
 }
 
 export type HostKeyVerdict =
   | { verdict: 'trusted'; source: 'known_hosts' | 'tunebench' }
   | { verdict: 'unknown' }
-  | { verdict: 'mismatch'; expected: string; source: 'known_hosts' | 'tunebench' }
+  | { verdict: 'mismatch'; expected: string; expectedType: string; source: 'known_hosts' | 'tunebench' }
   | { verdict: 'revoked' };
 
+/**
+ * Trusted when a store lists the presented key. Any other key for a host that has a trusted key is a
+ * changed key, whatever its type, as OpenSSH warns: a server that "now has only an RSA key" is
+ * exactly what an attacker without the ed25519 key would present.
+ */
 export function judgeHostKey(presented: PresentedKey, known: { source: 'known_hosts' | 'tunebench'; keys: KnownKey[] }[]): HostKeyVerdict {
   for (const { keys } of known) if (keys.some((k) => k.revoked && k.fingerprint === presented.fingerprint)) return { verdict: 'revoked' };
   for (const { source, keys } of known) {
     if (keys.some((k) => !k.revoked && k.fingerprint === presented.fingerprint)) return { verdict: 'trusted', source };
   }
-  for (const { source, keys } of known) {
-    const sameType = keys.find((k) => !k.revoked && k.keyType === presented.keyType);
-    if (sameType) return { verdict: 'mismatch', expected: sameType.fingerprint, source };
+  // The key of the same type is the one to name, if there is one; else the first trusted key.
+  for (const sameType of [true, false]) {
+    for (const { source, keys } of known) {
+      const other = keys.find((k) => !k.revoked && (!sameType || k.keyType === presented.keyType));
+      if (other) return { verdict: 'mismatch', expected: other.fingerprint, expectedType: other.keyType, source };
+    }
   }
   return { verdict: 'unknown' };
+}
+
+/** ssh2's host key algorithms, in its default order of preference (ssh-dss only when asked for). */
+const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+
+/** The signature algorithms that prove a key of this type (an ssh-rsa key signs with rsa-sha2-*). */
+function algorithmsOf(keyType: string): string[] {
+  if (keyType === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  if (keyType === 'ssh-dss') return ['ssh-dss'];
+  return HOST_KEY_ALGORITHMS.includes(keyType) ? [keyType] : [];
+}
+
+/**
+ * The host key algorithms to offer, those of the trusted key types first, as OpenSSH orders them
+ * by known_hosts: a server with an ed25519 and an RSA key then proves the one we trust instead of
+ * looking changed. The others stay on the list, so that a server that lost the trusted key is
+ * refused as changed rather than failing the handshake without a word. Undefined: ssh2's defaults.
+ */
+export function hostKeyAlgorithms(trustedTypes: string[]): string[] | undefined {
+  const first = [...new Set(trustedTypes.flatMap(algorithmsOf))];
+  if (first.length === 0) return undefined;
+  return [...first, ...HOST_KEY_ALGORITHMS.filter((a) => !first.includes(a))];
 }

@@ -100,8 +100,14 @@ export const hostCommands: Command[] = [
     flags: { config: { kind: 'string', value: 'FILE', help: 'The config file (default ~/.ssh/config)' } },
     async run(ctx, args) {
       const r = await withEngine(ctx, (call) => call('hosts.import', str(args.flags.config) ? { configFile: str(args.flags.config)! } : {}));
+      // Notes (a ProxyCommand, the fallback parser) are in the engine's answer beyond the contract's fields.
+      const notes = r.notes;
       ctx.print(r, () =>
-        [...r.added.map((h) => `added    ${h.name} (${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''})`), ...r.skipped.map((s) => `skipped  ${s.name}: ${s.reason}`)].join('\n') + '\n',
+        [
+          ...r.added.map((h) => `added    ${h.name} (${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''})`),
+          ...r.skipped.map((s) => `skipped  ${s.name}: ${s.reason}`),
+          ...notes.filter((n) => r.added.some((h) => h.name === n.name)).map((n) => `note     ${n.name}: ${n.note}`),
+        ].join('\n') + '\n',
       );
       return 0;
     },
@@ -129,7 +135,14 @@ export const hostCommands: Command[] = [
     flags: { fingerprint: { kind: 'string', value: 'SHA256:...', help: 'The fingerprint you checked (required)' } },
     async run(ctx, args) {
       const r = await withEngine(ctx, (call) => call('hosts.trust', { ref: args.positionals[0]!, fingerprint: requiredStr(args.flags.fingerprint, 'fingerprint', 'the SHA256:... fingerprint you checked with the server\'s administrator (`host probe` shows it)') }));
-      ctx.print(r, () => (r.alreadyTrusted ? `${r.host.name}'s key was already trusted.\n` : `Trusted ${r.host.name}: ${r.keyType} ${r.fingerprint}\n`));
+      // jumpHost: the key was a jump host's, which must be trusted before the host's own.
+      const jump = r.jumpHost;
+      const whose = jump ? `the jump host ${jump} of ${r.host.name}` : r.host.name;
+      ctx.print(r, () =>
+        r.alreadyTrusted
+          ? `The key ${r.keyType} ${r.fingerprint} of ${whose} was already trusted.\n`
+          : `Trusted ${whose}: ${r.keyType} ${r.fingerprint}\n${jump ? `Next, check ${r.host.name}'s own key: \`tunebench host probe ${r.host.name}\` shows it.\n` : ''}`,
+      );
       return 0;
     },
   },
