@@ -4,25 +4,30 @@ import path from 'node:path';
 import { ms, ratio, ROOT, tempDir, timeMedian } from './util.mjs';
 
 const BIN = path.join(ROOT, 'bin', 'tunebench.js');
+/** The installed command: a launcher that starts Node from the CLI's startup snapshot. */
+const COMMAND = path.join(ROOT, 'bin', 'tunebench');
 const node = (code) => spawnSync(process.execPath, ['-e', code], { cwd: ROOT, stdio: 'inherit' });
 
 async function engineColdStart() {
-  const app = path.join(ROOT, 'dist/node/main/app.js');
-  const ours = await timeMedian(9, () =>
-    node(`const e=require(${JSON.stringify(app)}).openEngine({dataDir:${JSON.stringify(tempDir())}});e.call('projects.list',{}).then(()=>e.close())`),
-  );
+  // The engine as a user starts it: the `tunebench` command (from its startup snapshot), a new data
+  // directory (open, migrate), one call.
+  const ours = await timeMedian(9, () => spawnSync(COMMAND, ['project', 'list', '--json', '--data-dir', tempDir()]));
+  const plain = await timeMedian(9, () => spawnSync(process.execPath, [BIN, 'project', 'list', '--json', '--data-dir', tempDir()]));
   const baseline = await timeMedian(9, () =>
     node(`const D=require('better-sqlite3');const d=new D(${JSON.stringify(path.join(tempDir(), 'raw.db'))});d.exec('CREATE TABLE t(x)');d.prepare('SELECT * FROM t').all();d.close()`),
   );
-  return { name: 'engine cold start (new process: open, migrate, one call)', ours: ms(ours), baseline: ms(baseline), baselineName: 'node + raw better-sqlite3 open/create/select', ratio: ratio(ours, baseline) };
+  return [
+    { name: 'engine cold start (new process: open, migrate, one call; target <= 1.5x)', ours: ms(ours), baseline: ms(baseline), baselineName: 'node + raw better-sqlite3 open/create/select', ratio: ratio(ours, baseline) },
+    { name: 'engine cold start without the startup snapshot (node bin/tunebench.js)', ours: ms(plain), baseline: ms(baseline), baselineName: 'node + raw better-sqlite3 open/create/select', ratio: ratio(plain, baseline) },
+  ];
 }
 
 async function cliColdStart() {
   const dir = tempDir();
-  spawnSync(process.execPath, [BIN, 'project', 'create', 'bench', '--data-dir', dir]);
-  const ours = await timeMedian(9, () => spawnSync(process.execPath, [BIN, 'project', 'list', '--json', '--data-dir', dir]));
+  spawnSync(COMMAND, ['project', 'create', 'bench', '--data-dir', dir]);
+  const ours = await timeMedian(9, () => spawnSync(COMMAND, ['project', 'list', '--json', '--data-dir', dir]));
   const baseline = await timeMedian(9, () => spawnSync(process.execPath, ['-e', '']));
-  return { name: 'CLI `project list --json` on an existing data dir', ours: ms(ours), baseline: ms(baseline), baselineName: 'node -e "" (an empty Node process)', ratio: ratio(ours, baseline) };
+  return { name: 'CLI `tunebench project list --json` on an existing data dir (target <= 2x)', ours: ms(ours), baseline: ms(baseline), baselineName: 'node -e "" (an empty Node process)', ratio: ratio(ours, baseline) };
 }
 
 function waitForLine(child, pattern) {

@@ -6,6 +6,8 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'tunebench.js');
+/** The `tunebench` command as installed: a launcher that starts from the CLI's startup snapshot. */
+export const COMMAND = path.join(ROOT, 'bin', 'tunebench');
 
 export function tempDir(prefix = 'tb-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -21,7 +23,7 @@ export interface CliResult {
 
 export function cli(args: string[], options: { dataDir?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
   const full = options.dataDir ? [...args, '--data-dir', options.dataDir] : args;
-  const r = spawnSync(process.execPath, [BIN, ...full], {
+  const r = spawnSync(COMMAND, full, {
     encoding: 'utf8',
     env: { ...process.env, TUNEBENCH_HOME: '', ...options.env },
     timeout: options.timeoutMs ?? 60_000,
@@ -42,9 +44,12 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | string | null>;
 }
 
-/** Starts `tunebench serve --port 0` and waits for the line with its URL. */
+/**
+ * Starts `tunebench serve --port 0` and waits for the line with its URL: the first line it prints, parsed
+ * as the user's browser would, so tests go where the printed URL says (not to an address they assume).
+ */
 export async function serve(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(COMMAND, ['serve', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TUNEBENCH_HOME: '', ...env },
   });
@@ -55,10 +60,14 @@ export async function serve(dataDir: string, env: NodeJS.ProcessEnv = {}): Promi
     const timer = setTimeout(() => reject(new Error(`serve printed no URL in 20 s; stderr: ${stderr}`)), 20_000);
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
+      const newline = out.indexOf('\n');
+      if (newline < 0) return;
+      clearTimeout(timer);
+      const line = out.slice(0, newline).trim();
+      try {
+        resolve(new URL(line).href);
+      } catch {
+        reject(new Error(`serve printed "${line}", not a URL; stderr: ${stderr}`));
       }
     });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));

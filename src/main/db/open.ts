@@ -1,7 +1,8 @@
 // Opens the data directory's database: checks it is SQLite, sets pragmas, migrates.
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sqliteLib } from '../lazy';
 import { corruptDatabase, EngineError, isCorruptionCode, noteDatabaseFile, toErrorInfo } from '../errors';
 import { DATABASE_FILE } from '../paths';
 import { latestVersion, migrate, type Migration } from './migrate';
@@ -59,7 +60,7 @@ function refuseFutureSchema(file: string, migrations: readonly Migration[]): voi
   if (!fs.existsSync(file) || fs.statSync(file).size === 0) return;
   let probe: Database.Database | undefined;
   try {
-    probe = new Database(file, { readonly: true, fileMustExist: true });
+    probe = new (sqliteLib())(file, { readonly: true, fileMustExist: true });
     const version = probe.pragma('user_version', { simple: true }) as number;
     if (version > latestVersion(migrations)) migrate(probe, migrations, file); // throws DB_TOO_NEW, writes nothing
   } catch (err) {
@@ -76,7 +77,7 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
   refuseFutureSchema(file, migrations);
   let db: Database.Database;
   try {
-    db = new Database(file);
+    db = new (sqliteLib())(file);
   } catch (err) {
     throw new EngineError('DB_OPEN_FAILED', `Cannot open the database ${file}: ${(err as Error).message}.`);
   }

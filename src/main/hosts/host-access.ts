@@ -14,7 +14,13 @@ export interface ExecResult {
 export interface HostAccess {
   /** Runs a shell command (no PTY) and collects its output. */
   exec(command: string, options?: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult>;
+  /**
+   * Creates (or replaces) a file. `mode` defaults to 0600: on a shared GPU server other users must
+   * not read what we upload. The host's umask can only take bits away from it.
+   */
   writeFile(file: string, data: string | Buffer, mode?: number): Promise<void>;
+  /** Creates the symbolic link `linkPath` pointing at `target` (taken as is: relative to the link's folder). */
+  symlink(target: string, linkPath: string): Promise<void>;
   /** Up to `length` bytes from `offset`; fewer at the end of the file. */
   readRange(file: string, offset: number, length: number): Promise<Buffer>;
   /**
@@ -30,6 +36,27 @@ export interface HostAccess {
 /** Quotes a string for a POSIX shell. */
 export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A shell command whose files and folders only their owner can read (0700/0600), whatever the host's
+ * umask (often 022, sometimes 000): run directories on a shared GPU server hold a team's code and data.
+ */
+export const privately = (command: string): string => `umask 077 && ${command}`;
+
+/**
+ * What an SSH exec hands the user's login shell. The engine's commands are POSIX sh (`cd X && ...`,
+ * `$(...)`, redirects), but the login shell may be tcsh or fish: it is only asked to start /bin/sh,
+ * which runs the command. The argument must read the same in every shell: inside single quotes,
+ * sh, bash and zsh keep every character, but csh and tcsh refuse a newline and expand `!`, and fish
+ * reads `\` as an escape. A command without those is quoted as it is (readable in `ps`); any other
+ * travels as base64, which has no special character in any shell.
+ */
+export function posixShellCommand(command: string): string {
+  // `source` (a host's Python may be "source venv/bin/activate && python") is bash's; dash has only `.`.
+  const script = `command -v source >/dev/null 2>&1 || source() { . "$@"; }; ${command}`;
+  if (!/[\\!\x00-\x08\x0a-\x1f\x7f]/.test(script)) return `exec /bin/sh -c ${shQuote(script)}`;
+  return `exec /bin/sh -c 'eval "$(printf %s ${Buffer.from(script).toString('base64')} | base64 -d)"'`;
 }
 
 /**
@@ -70,9 +97,14 @@ export class LocalAccess implements HostAccess {
     });
   }
 
-  async writeFile(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  async writeFile(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
+    // Folders it creates are private too, whatever this process's umask.
+    await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     await fs.promises.writeFile(file, data, { mode });
+  }
+
+  async symlink(target: string, linkPath: string): Promise<void> {
+    await fs.promises.symlink(target, linkPath);
   }
 
   async readRange(file: string, offset: number, length: number): Promise<Buffer> {
@@ -87,7 +119,7 @@ export class LocalAccess implements HostAccess {
   }
 
   async writeRange(file: string, offset: number, data: Buffer, options: { create?: boolean; mode?: number } = {}): Promise<void> {
-    const fh = await fs.promises.open(file, options.create && offset === 0 ? 'w' : 'r+', options.mode ?? 0o644);
+    const fh = await fs.promises.open(file, options.create && offset === 0 ? 'w' : 'r+', options.mode ?? 0o600);
     try {
       let done = 0;
       while (done < data.length) {
@@ -115,7 +147,7 @@ export class SshAccess implements HostAccess {
 
   exec(command: string, options: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      this.client.exec(command, (err, stream) => {
+      this.client.exec(posixShellCommand(command), (err, stream) => {
         if (err) return reject(new EngineError('HOST_UNREACHABLE', `Lost the SSH connection: ${err.message}.`));
         let stdout = '';
         let stderr = '';
@@ -147,9 +179,14 @@ export class SshAccess implements HostAccess {
     return this.sftpSession;
   }
 
-  async writeFile(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  async writeFile(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
     const sftp = await this.sftp();
     await new Promise<void>((resolve, reject) => sftp.writeFile(file, data, { mode }, (err) => (err ? reject(err) : resolve())));
+  }
+
+  async symlink(target: string, linkPath: string): Promise<void> {
+    const sftp = await this.sftp();
+    await new Promise<void>((resolve, reject) => sftp.symlink(target, linkPath, (err) => (err ? reject(err) : resolve())));
   }
 
   async readRange(file: string, offset: number, length: number): Promise<Buffer> {
@@ -157,14 +194,34 @@ export class SshAccess implements HostAccess {
     const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(file, 'r', (err, h) => (err ? reject(err) : resolve(h))));
     try {
       const out = Buffer.alloc(length);
+      const PIECE = 256 * 1024;
+      // SFTP servers cap one read (OpenSSH: 256 KiB). One read at a time waits a round trip per piece:
+      // keep several in flight, each filling its own piece (a server with a smaller cap answers short).
+      const readPiece = async (start: number): Promise<number> => {
+        const end = Math.min(length, start + PIECE);
+        let got = start;
+        while (got < end) {
+          const n = await new Promise<number>((resolve, reject) =>
+            sftp.read(handle, out, got, end - got, offset + got, (err, bytes) => (err ? ((err as { code?: number }).code === 1 ? resolve(0) : reject(err)) : resolve(bytes))),
+          );
+          if (n === 0) break; // the end of the file
+          got += n;
+        }
+        return got;
+      };
+      const starts = Array.from({ length: Math.ceil(length / PIECE) }, (_, i) => i * PIECE);
+      const ends: number[] = [];
+      const queue = [...starts];
+      await Promise.all(
+        Array.from({ length: Math.min(8, queue.length) }, async () => {
+          for (let start = queue.shift(); start !== undefined; start = queue.shift()) ends[start / PIECE] = await readPiece(start);
+        }),
+      );
+      // Only the whole pieces from the start count: after the first short piece the file ended.
       let got = 0;
-      // SFTP servers cap one read (OpenSSH: 256 KiB); keep reading until we have it all or hit the end.
-      while (got < length) {
-        const n = await new Promise<number>((resolve, reject) =>
-          sftp.read(handle, out, got, Math.min(length - got, 256 * 1024), offset + got, (err, bytes) => (err ? reject(err) : resolve(bytes))),
-        );
-        if (n === 0) break;
-        got += n;
+      for (let i = 0; i < starts.length; i++) {
+        got = ends[i]!;
+        if (got < Math.min(length, starts[i]! + PIECE)) break;
       }
       return out.subarray(0, got);
     } catch (err) {
@@ -179,7 +236,7 @@ export class SshAccess implements HostAccess {
     const sftp = await this.sftp();
     const flags = options.create && offset === 0 ? 'w' : 'r+';
     const handle = await new Promise<Buffer>((resolve, reject) =>
-      sftp.open(file, flags, { mode: options.mode ?? 0o644 }, (err, h) => (err ? reject(err) : resolve(h))),
+      sftp.open(file, flags, { mode: options.mode ?? 0o600 }, (err, h) => (err ? reject(err) : resolve(h))),
     );
     try {
       // One request at a time waits a round trip per 256 KiB; a few in flight keep the link busy.

@@ -10,7 +10,7 @@ import { EngineError } from '../errors';
 import { connectSsh, parseJumpSpec, type SshOptions, type SshTarget } from '../ssh/connect';
 import { configRoute, type SshRoute } from '../ssh/config-route';
 import { knownHostsName, type PresentedKey } from '../ssh/host-keys';
-import { evaluateSshConfig, OPENSSH_DEFAULT_IDENTITIES, parseSshConfig, readSshConfig, type SshConfigHost } from '../ssh/ssh-config';
+import { evaluateSshConfig, opensshDefaultIdentities, parseSshConfig, readSshConfig, type SshConfigHost } from '../ssh/ssh-config';
 import { probeCluster } from '../slurm/probe';
 import { PACKAGE_ROOT } from '../version';
 import { jsonOutput, LocalAccess, shQuote, SshAccess, type HostAccess } from './host-access';
@@ -78,7 +78,7 @@ export class HostService {
       const entry = (await evaluateSshConfig(fallback.alias, { configFile })) ?? fallback;
       if (entry === fallback) notes.push({ name, note: "read by Tunebench's own parser (the ssh command is not installed): Match blocks and most tokens are not evaluated" });
       if (entry.proxyCommand) notes.push({ name, note: `reached through its ProxyCommand \`${entry.proxyCommand}\`` });
-      const identity = entry.identityFiles?.find((f) => !OPENSSH_DEFAULT_IDENTITIES.includes(f)) ?? (entry === fallback ? entry.identityFile : undefined);
+      const identity = entry.identityFiles?.find((f) => !opensshDefaultIdentities().includes(f)) ?? (entry === fallback ? entry.identityFile : undefined);
       try {
         const host = this.add({
           name,

@@ -14,7 +14,8 @@ import type { SignedDecision } from './verify-model';
 
 const SMALL = 64 * 1024 * 1024;
 /** Upload chunk size: 16 MiB by default; TUNEBENCH_PUSH_CHUNK_BYTES tunes it (tests use small chunks to cut mid-blob). */
-const CHUNK_BYTES = Number(process.env.TUNEBENCH_PUSH_CHUNK_BYTES) > 0 ? Number(process.env.TUNEBENCH_PUSH_CHUNK_BYTES) : 16 * 1024 * 1024;
+// Read at use, not load: the CLI runs from a startup snapshot made before any environment is known.
+const chunkBytes = () => (Number(process.env.TUNEBENCH_PUSH_CHUNK_BYTES) > 0 ? Number(process.env.TUNEBENCH_PUSH_CHUNK_BYTES) : 16 * 1024 * 1024);
 const VERSION_ANNOTATION = 'dev.tunebench.version';
 
 /** A remote host the weights can be pushed from directly: its access, Python, and a folder of ours there. */
@@ -57,7 +58,7 @@ export class OciModelBackend implements ModelBackend {
         caPem: this.caPem,
         insecureHttp: this.target.insecureHttp,
         credentials: await this.credentials(),
-        chunkBytes: CHUNK_BYTES,
+        chunkBytes: chunkBytes(),
         files: files.map((f) => ({ path: f.source.absPath, sha256: f.sha256, size: f.size })),
       },
       (total) => {
@@ -109,7 +110,7 @@ export class OciModelBackend implements ModelBackend {
       const digest = `sha256:${f.sha256}`;
       let last = 0;
       const r = await c.uploadBlob(digest, f.size, f.read, {
-        chunkBytes: CHUNK_BYTES,
+        chunkBytes: chunkBytes(),
         resumeLocation: progress.location(digest),
         onLocation: (location) => progress.saveLocation(digest, location),
         onProgress: (offset) => {

@@ -5,7 +5,7 @@ import type { Host } from '../../shared/domain/host';
 import type { Run } from '../../shared/domain/run';
 import type { RunResources } from '../../shared/domain/slurm';
 import { EngineError } from '../errors';
-import { shQuote, type HostAccess } from '../hosts/host-access';
+import { privately, shQuote, type HostAccess } from '../hosts/host-access';
 import { cancelJob, clusterSettings, submit } from '../slurm/cluster';
 import { batchScript } from '../slurm/sbatch';
 
@@ -31,12 +31,13 @@ async function mustSucceed(access: HostAccess, command: string, what: string): P
   if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `${what} failed on the host (exit ${r.code}): ${r.stderr.trim().slice(-500) || 'no output'}.`);
 }
 
-const touchCancel = (access: HostAccess, remoteDir: string) => mustSucceed(access, `touch ${shQuote(`${remoteDir}/.tb/cancel`)}`, 'Asking the run to stop');
+const touchCancel = (access: HostAccess, remoteDir: string) => mustSucceed(access, privately(`touch ${shQuote(`${remoteDir}/.tb/cancel`)}`), 'Asking the run to stop');
 
 export const workstationBackend: RunBackend = {
   async start(access, host, { remoteDir }) {
     // No PTY, stdin from /dev/null, its own session: the run outlives the SSH connection and the app.
-    await mustSucceed(access, `cd ${shQuote(remoteDir)} && (setsid nohup ${host.python} .tb/supervisor.py . </dev/null >.tb/supervisor.log 2>&1 &)`, 'Starting the supervisor');
+    // umask 077 before the shell creates .tb/supervisor.log (the supervisor sets its own for the rest).
+    await mustSucceed(access, privately(`cd ${shQuote(remoteDir)} && (setsid nohup ${host.python} .tb/supervisor.py . </dev/null >.tb/supervisor.log 2>&1 &)`), 'Starting the supervisor');
     return {};
   },
   async requestCancel(access, _host, run) {
@@ -55,7 +56,7 @@ export const slurmScript = (host: Host, runId: string, resources: RunResources):
 export const slurmBackend: RunBackend = {
   async start(access, host, { runId, remoteDir, resources }) {
     const script = slurmScript(host, runId, resources ?? { nodes: 1 });
-    await access.writeFile(`${remoteDir}/.tb/job.sbatch`, script, 0o644);
+    await access.writeFile(`${remoteDir}/.tb/job.sbatch`, script, 0o600);
     return { jobId: await submit(access, host, remoteDir, '.tb/job.sbatch') };
   },
   async requestCancel(access, host, run) {

@@ -49,14 +49,20 @@ function startedBefore(db: Database.Database, runId: string): boolean {
   return (db.prepare("SELECT count(*) AS n FROM run_events WHERE run_id = ? AND kind = 'started'").get(runId) as { n: number }).n > 1;
 }
 
-/** Splits a chunk read at `offset` into complete lines; returns how many bytes they cover. */
-export function completeLines(chunk: Buffer, offset: number): { lines: { offset: number; text: string }[]; consumed: number } {
+/**
+ * Splits a chunk read at `offset` into complete lines; returns how many bytes they cover. With
+ * `maxChars`, a longer line is decoded only as far as its first maxChars + 1 characters (which
+ * 3 * (maxChars + 1) bytes always hold): enough to tell it is too long and to cut it, without
+ * decoding megabytes that are thrown away.
+ */
+export function completeLines(chunk: Buffer, offset: number, maxChars = Infinity): { lines: { offset: number; text: string }[]; consumed: number } {
   const lines: { offset: number; text: string }[] = [];
+  const maxBytes = 3 * (maxChars + 1);
   let start = 0;
   for (;;) {
     const nl = chunk.indexOf(0x0a, start);
     if (nl === -1) break;
-    lines.push({ offset: offset + start, text: chunk.toString('utf8', start, nl) });
+    lines.push({ offset: offset + start, text: chunk.toString('utf8', start, Math.min(nl, start + maxBytes)) });
     start = nl + 1;
   }
   return { lines, consumed: start };
@@ -102,7 +108,7 @@ export class Ingestor {
     const byLine = kind === 'log' || kind === 'events' || kind === 'clock' || kind === 'cases';
     let lines: { offset: number; text: string }[] = [];
     let consumed: number;
-    if (byLine) ({ lines, consumed } = completeLines(chunk, cursor.offset));
+    if (byLine) ({ lines, consumed } = completeLines(chunk, cursor.offset, kind === 'log' ? MAX_LOG_LINE_CHARS : Infinity));
     else consumed = completeBytes(chunk);
     let skipping = cursor.skipping;
     let malformed = 0;
@@ -140,7 +146,8 @@ export class Ingestor {
           if (r.changes > 0) {
             n++;
             added++;
-            const marker = logMarker(line.text, n);
+            // On the stored text: patterns over a line of megabytes held the engine for seconds.
+            const marker = logMarker(text, n);
             if (marker) markers.push(marker);
           }
         }

@@ -1,5 +1,7 @@
 // Launching a run: claim its directory on the host (mkdir is atomic), upload the supervisor, SDK,
 // run.json, the recipe's files and the dataset, then start the supervisor through the host's backend.
+// Everything lands private (folders 0700, files 0600): on a shared GPU server, other users must not
+// read a run's code and data, whatever the host's umask.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +13,7 @@ import type { RunResources } from '../../shared/domain/slurm';
 import { LaunchInput } from '../../shared/domain/run';
 import { newUlid } from '../../shared/ids';
 import { EngineError } from '../errors';
-import { shQuote, type HostAccess } from '../hosts/host-access';
+import { privately, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { getRecipe } from '../recipes';
@@ -47,21 +49,110 @@ async function run(access: HostAccess, command: string, what: string): Promise<s
   return r.stdout;
 }
 
+/** A local dataset file: read in chunks of this size, never whole (datasets are often bigger than memory). */
+const DATASET_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** The dataset a launch names: the file (a link the user gave is followed: they named it), its size and sha256, streamed. */
+export interface Dataset {
+  name: string;
+  file: string;
+  size: number;
+  digest: string;
+}
+
+async function readDataset(given: string): Promise<Dataset> {
+  let file: string;
+  let stat: fs.Stats;
+  try {
+    file = await fs.promises.realpath(given);
+    stat = await fs.promises.stat(file);
+  } catch (err) {
+    throw new EngineError('DATASET_NOT_FOUND', `Cannot read the dataset ${given}: ${(err as Error).message}. Give a readable local file.`);
+  }
+  if (!stat.isFile()) throw new EngineError('DATASET_NOT_FOUND', `The dataset ${given} is not a file (a folder, a device or a pipe). Give one file, e.g. data/train.jsonl.`);
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  try {
+    const fh = await fs.promises.open(file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(DATASET_CHUNK_BYTES); // one buffer for the whole file
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, size);
+        if (bytesRead === 0) break;
+        hash.update(buf.subarray(0, bytesRead));
+        size += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    throw new EngineError('DATASET_NOT_FOUND', `Cannot read the dataset ${given}: ${(err as Error).message}. Give a readable local file.`);
+  }
+  return { name: path.basename(given), file, size, digest: hash.digest('hex') };
+}
+
+const datasetChanged = (dataset: Dataset) =>
+  new EngineError('DATASET_CHANGED', `The dataset ${dataset.file} changed while it was uploaded (it is no longer the ${dataset.size} bytes with sha256 ${dataset.digest.slice(0, 12)}… that were read first). Launch again once nothing writes to it.`);
+
+/**
+ * Streams a dataset to `remote` in chunks, the next one read while the last one is written (two
+ * buffers, used in turn), hashing what it sends: the copy must be the bytes the run records.
+ */
+async function uploadDataset(access: HostAccess, dataset: Dataset, remote: string): Promise<void> {
+  const fh = await fs.promises.open(dataset.file, 'r');
+  try {
+    const hash = crypto.createHash('sha256');
+    const buffers = [Buffer.allocUnsafe(DATASET_CHUNK_BYTES), Buffer.allocUnsafe(DATASET_CHUNK_BYTES)];
+    // A buffer is refilled only after writeRange has returned: the write is done with it by then.
+    const read = async (offset: number): Promise<Buffer> => {
+      const buf = buffers[(offset / DATASET_CHUNK_BYTES) % 2]!.subarray(0, Math.min(DATASET_CHUNK_BYTES, dataset.size - offset));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      if (bytesRead !== buf.length) throw datasetChanged(dataset);
+      return buf;
+    };
+    if (dataset.size === 0) await access.writeRange(remote, 0, Buffer.alloc(0), { create: true, mode: 0o600 });
+    let next: Promise<Buffer> | undefined = dataset.size > 0 ? read(0) : undefined;
+    for (let offset = 0; next; offset += DATASET_CHUNK_BYTES) {
+      const buf: Buffer = await next;
+      next = offset + DATASET_CHUNK_BYTES < dataset.size ? read(offset + DATASET_CHUNK_BYTES) : undefined;
+      next?.catch(() => {}); // awaited on the next turn; a failed write first must not leave it unhandled
+      hash.update(buf);
+      await access.writeRange(remote, offset, buf, offset === 0 ? { create: true, mode: 0o600 } : {});
+    }
+    // Grown, or rewritten in place, since it was hashed.
+    if ((await fh.stat()).size !== dataset.size || hash.digest('hex') !== dataset.digest) throw datasetChanged(dataset);
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Datasets live once per host under <root>/datasets/<sha256>/ and runs link to them: the same
  * dataset is uploaded once, however many runs use it. The upload lands under a temporary name
- * and is renamed, so a dropped link never leaves a half file under the final name.
+ * and is renamed, so a dropped link never leaves a half file under the final name. The folders
+ * are 0700 and the file 0400 (read-only: many runs share it); a copy an older version left
+ * readable by all is made private on the way.
  */
-async function placeDataset(access: HostAccess, root: string, remoteDir: string, dataset: { name: string; bytes: Buffer; digest: string }): Promise<boolean> {
-  const dir = `${root}/datasets/${dataset.digest}`;
+async function placeDataset(access: HostAccess, root: string, remoteDir: string, dataset: Dataset): Promise<boolean> {
+  const store = `${root}/datasets`;
+  const dir = `${store}/${dataset.digest}`;
   const file = `${dir}/${dataset.name}`;
-  const have = await access.exec(`test -f ${shQuote(file)} && wc -c < ${shQuote(file)}`, { timeoutMs: 30_000 });
-  const uploaded = !(have.code === 0 && Number(have.stdout.trim()) === dataset.bytes.length);
+  const have = await run(
+    access,
+    privately(`mkdir -p ${shQuote(dir)} && { chmod go-rwx ${shQuote(store)} ${shQuote(dir)} 2>/dev/null; if test -f ${shQuote(file)}; then chmod 400 ${shQuote(file)} 2>/dev/null; wc -c < ${shQuote(file)}; fi; }`),
+    'Creating the dataset folder',
+  );
+  const size = have.trim().split('\n').pop() ?? ''; // the last line: a chatty ~/.bashrc may print first
+  const uploaded = size === '' || Number(size) !== dataset.size;
   if (uploaded) {
-    await run(access, `mkdir -p ${shQuote(dir)}`, 'Creating the dataset folder');
     const tmp = `${file}.part-${newUlid()}`;
-    await access.writeFile(tmp, dataset.bytes, 0o444);
-    await run(access, `mv -f ${shQuote(tmp)} ${shQuote(file)}`, 'Storing the dataset');
+    try {
+      await uploadDataset(access, dataset, tmp);
+      await run(access, `chmod 400 ${shQuote(tmp)} && mv -f ${shQuote(tmp)} ${shQuote(file)}`, 'Storing the dataset');
+    } catch (err) {
+      await access.exec(`rm -f ${shQuote(tmp)}`, { timeoutMs: 30_000 }).catch(() => {});
+      throw err;
+    }
   }
   await run(access, `ln -s ${shQuote(`../../../datasets/${dataset.digest}/${dataset.name}`)} ${shQuote(`${remoteDir}/data/${dataset.name}`)}`, 'Linking the dataset');
   return uploaded;
@@ -70,33 +161,40 @@ async function placeDataset(access: HostAccess, root: string, remoteDir: string,
 /** A file of a run directory: path relative to it, contents, mode. */
 export type RunFile = [string, string | Buffer, number];
 
-/** The supervisor, the run prober and the SDK that every run directory carries in .tb/. */
+/** A symbolic link of a run directory: path relative to it, target (relative to the link's folder). */
+export type RunLink = [string, string];
+
+/** The supervisor, the run prober and the SDK that every run directory carries in .tb/ (only the owner reads them). */
 export function supervisorFiles(): RunFile[] {
   return [
-    ['.tb/supervisor.py', fs.readFileSync(path.join(REMOTE_DIR, 'supervisor.py')), 0o755],
-    ['.tb/probe_run.py', fs.readFileSync(path.join(REMOTE_DIR, 'probe_run.py')), 0o755],
-    ['.tb/node_task.py', fs.readFileSync(path.join(REMOTE_DIR, 'node_task.py')), 0o755],
-    ['.tb/lib/tunebench/__init__.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', '__init__.py')), 0o644],
-    ['.tb/lib/tunebench/hf_hook.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', 'hf_hook.py')), 0o644],
-    ['.tb/lib/sitecustomize.py', fs.readFileSync(path.join(REMOTE_DIR, 'sitecustomize.py')), 0o644],
+    ['.tb/supervisor.py', fs.readFileSync(path.join(REMOTE_DIR, 'supervisor.py')), 0o700],
+    ['.tb/probe_run.py', fs.readFileSync(path.join(REMOTE_DIR, 'probe_run.py')), 0o700],
+    ['.tb/node_task.py', fs.readFileSync(path.join(REMOTE_DIR, 'node_task.py')), 0o700],
+    ['.tb/lib/tunebench/__init__.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', '__init__.py')), 0o600],
+    ['.tb/lib/tunebench/hf_hook.py', fs.readFileSync(path.join(REMOTE_DIR, 'tunebench', 'hf_hook.py')), 0o600],
+    ['.tb/lib/sitecustomize.py', fs.readFileSync(path.join(REMOTE_DIR, 'sitecustomize.py')), 0o600],
   ];
 }
 
-/** Uploads files into a claimed run directory, creating their folders first. */
-export async function uploadRunFiles(access: HostAccess, remoteDir: string, uploads: RunFile[]): Promise<void> {
-  const dirs = [...new Set(uploads.map(([f]) => path.posix.dirname(f)).filter((d) => d !== '.'))];
-  if (dirs.length) await run(access, `cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`, 'Creating folders');
+/** Uploads files (and links) into a claimed run directory, creating their folders first, all private. */
+export async function uploadRunFiles(access: HostAccess, remoteDir: string, uploads: RunFile[], links: RunLink[] = []): Promise<void> {
+  const dirs = [...new Set([...uploads, ...links].map(([f]) => path.posix.dirname(f)).filter((d) => d !== '.'))];
+  if (dirs.length) await run(access, privately(`cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`), 'Creating folders');
   // Several writes in flight at once: one at a time, each file cost a few round trips in a row.
   const queue = [...uploads];
   const writer = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await access.writeFile(`${remoteDir}/${next[0]}`, next[1], next[2]);
   };
   await Promise.all(Array.from({ length: Math.min(8, queue.length) }, writer));
+  for (const [link, target] of links) await access.symlink(target, `${remoteDir}/${link}`);
 }
 
-/** Claims `<root>/runs/<id>` with mkdir (atomic: two launchers can never share one) and the folders every run has. */
+/**
+ * Claims `<root>/runs/<id>` with mkdir (atomic: two launchers can never share one) and the folders every
+ * run has, all 0700 (umask 077: `mkdir -p` gives the parents it creates the umask's mode, not -m's).
+ */
 export async function claimRunDir(access: HostAccess, root: string, remoteDir: string): Promise<void> {
-  await run(access, `mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`, 'Creating the run directory');
+  await run(access, privately(`mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`), 'Creating the run directory');
 }
 
 /** Starts a run's supervisor through its host's backend; on a cluster, records the job it was submitted as. */
@@ -115,14 +213,14 @@ interface Prepared {
   recipeName: string;
   params: Record<string, unknown>;
   rendered: RenderedRun;
-  dataset: { name: string; bytes: Buffer; digest: string } | undefined;
+  dataset: Dataset | undefined;
   code: CodeSnapshot | undefined;
   resources: RunResources | undefined;
   root: string;
 }
 
 /** Everything a launch needs that does not touch the host: checked before anything is recorded. */
-function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Prepared {
+async function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Prepared> {
   const project = deps.projects.get(input.project);
   const host = deps.hosts.store.get(input.host);
   if ((input.resources || input.array) && !host.slurm) {
@@ -132,15 +230,8 @@ function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Prepare
   const recipe = getRecipe(input.recipe);
   const parsed = recipe.params.safeParse(input.params ?? {});
   if (!parsed.success) throw validationError(`parameters for ${recipe.name}`, parsed.error);
-  let dataset: Prepared['dataset'];
-  if (input.dataset) {
-    try {
-      const bytes = fs.readFileSync(input.dataset);
-      dataset = { name: path.basename(input.dataset), bytes, digest: crypto.createHash('sha256').update(bytes).digest('hex') };
-    } catch (err) {
-      throw new EngineError('DATASET_NOT_FOUND', `Cannot read the dataset ${input.dataset}: ${(err as Error).message}. Give a readable local file.`);
-    }
-  }
+  // Streamed: a dataset of any size is hashed without holding it in memory.
+  const dataset = input.dataset ? await readDataset(input.dataset) : undefined;
   const code: CodeSnapshot | undefined = input.code ? snapshotCode(input.code) : undefined;
   const rendered = recipe.render(parsed.data, { python: host.python, ...(dataset ? { dataset: `data/${dataset.name}` } : {}), ...(resources?.nodes ? { nodes: resources.nodes } : {}) });
   return { project, host, recipeName: recipe.name, params: parsed.data as Record<string, unknown>, rendered, dataset, code, resources, root: host.runRoot.replace(/\/+$/, '') };
@@ -157,8 +248,18 @@ async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: s
     command: p.rendered.command,
     env: p.rendered.env,
     cancelGraceSeconds: 30,
-    dataset: p.dataset ? { file: `data/${p.dataset.name}`, sha256: p.dataset.digest } : null,
-    code: p.code ? { dir: 'code', digest: p.code.digest, files: p.code.files.length, git: p.code.git } : null,
+    dataset: p.dataset ? { file: `data/${p.dataset.name}`, sha256: p.dataset.digest, bytes: p.dataset.size } : null,
+    code: p.code
+      ? {
+          dir: 'code',
+          digest: p.code.digest,
+          files: p.code.files.length,
+          links: p.code.links.length,
+          // Links out of the directory are not uploaded: say which, so a missing file on the host is explained.
+          ...(p.code.skipped.length ? { notUploaded: p.code.skipped.slice(0, 100) } : {}),
+          git: p.code.git,
+        }
+      : null,
     ...(p.code && p.recipeName === 'custom' ? { cwd: 'code' } : {}),
     ...(p.resources ? { resources: p.resources } : {}),
     createdAt: new Date().toISOString(),
@@ -166,11 +267,11 @@ async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: s
   const code = p.code;
   const uploads: RunFile[] = [
     ...supervisorFiles(),
-    ...Object.entries(p.rendered.files).map(([f, data]): RunFile => [f, data, 0o644]),
-    ...(code ? code.files.map((f): RunFile => [`code/${f.path}`, code.contents.get(f.path)!, 0o644]) : []),
-    ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o444],
+    ...Object.entries(p.rendered.files).map(([f, data]): RunFile => [f, data, 0o600]),
+    ...(code ? code.files.map((f): RunFile => [`code/${f.path}`, code.contents.get(f.path)!, f.executable ? 0o700 : 0o600]) : []),
+    ['run.json', JSON.stringify(runJson, null, 2) + '\n', 0o400],
   ];
-  await uploadRunFiles(access, remoteDir, uploads);
+  await uploadRunFiles(access, remoteDir, uploads, code ? code.links.map((l): RunLink => [`code/${l.path}`, l.target]) : []);
   if (p.dataset) await placeDataset(access, p.root, remoteDir, p.dataset);
   deps.runs.setStatus(id, 'STARTING');
   deps.onChanged(id);
@@ -178,7 +279,7 @@ async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: s
 
 export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {
   if (input.array) return (await launchArray(deps, input))[0]!;
-  const p = prepare(deps, input);
+  const p = await prepare(deps, input);
   const id = newUlid();
   const remoteDir = `${p.root}/runs/${id}`;
   // Reach the host before recording the run: an unknown host key or a passphrase the CLI asks for
@@ -207,7 +308,7 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
  * run (own directory, own streams), element i running the directory on line i+1 of the array's list.
  */
 export async function launchArray(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run[]> {
-  const p = prepare(deps, input);
+  const p = await prepare(deps, input);
   const array = input.array;
   if (!array || !p.host.slurm) throw new EngineError('VALIDATION_FAILED', 'A job array needs --array N on a SLURM cluster.');
   const arrayId = newUlid();
@@ -227,9 +328,9 @@ export async function launchArray(deps: LaunchDeps, input: z.output<typeof Launc
   ids.forEach((id) => deps.onChanged(id));
   try {
     for (const id of ids) await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);
-    await run(access, `mkdir -p ${shQuote(arrayDir)}`, "Creating the job array's folder");
-    await access.writeFile(`${arrayDir}/runs.txt`, ids.map((id) => `../../runs/${id}`).join('\n') + '\n', 0o644);
-    await access.writeFile(`${arrayDir}/job.sbatch`, script, 0o644);
+    await run(access, privately(`mkdir -p ${shQuote(arrayDir)}`), "Creating the job array's folder");
+    await access.writeFile(`${arrayDir}/runs.txt`, ids.map((id) => `../../runs/${id}`).join('\n') + '\n', 0o600);
+    await access.writeFile(`${arrayDir}/job.sbatch`, script, 0o600);
     const jobId = await submit(access, p.host, arrayDir, 'job.sbatch');
     ids.forEach((id, i) => {
       deps.runs.setJob(id, `${jobId}_${i}`, p.resources!);

@@ -2,7 +2,7 @@
 import type { Host } from '../../shared/domain/host';
 import type { SlurmSettings } from '../../shared/domain/slurm';
 import { EngineError } from '../errors';
-import { shQuote, type HostAccess } from '../hosts/host-access';
+import { privately, shQuote, type HostAccess } from '../hosts/host-access';
 import { parseSbatchId, submitRefused } from './sbatch';
 
 /** A SLURM command on the login node, after the cluster's setup line (e.g. `module load slurm`). */
@@ -29,7 +29,8 @@ export async function precheck(access: HostAccess, host: Host, script: string): 
 
 /** Submits the batch script in `dir` (a run's directory, or a job array's) and returns the job id. */
 export async function submit(access: HostAccess, host: Host, dir: string, scriptFile: string): Promise<string> {
-  const r = await access.exec(slurmCommand(clusterSettings(host), `cd ${shQuote(dir)} && sbatch --parsable ${shQuote(scriptFile)}`), { timeoutMs: 60_000 });
+  // sbatch hands its umask to the job (SLURM_UMASK): the job's output files and all it writes stay private.
+  const r = await access.exec(slurmCommand(clusterSettings(host), privately(`cd ${shQuote(dir)} && sbatch --parsable ${shQuote(scriptFile)}`)), { timeoutMs: 60_000 });
   if (r.code !== 0) throw submitRefused(r.stderr || r.stdout);
   return parseSbatchId(r.stdout);
 }

@@ -3,7 +3,7 @@
 // the login node wrote under the run root (runs need the run directory on a shared file system).
 import type { Host } from '../../shared/domain/host';
 import { slurmTimeSeconds, type SlurmPartition, type SlurmProbe } from '../../shared/domain/slurm';
-import { shQuote, type HostAccess } from '../hosts/host-access';
+import { privately, shQuote, type HostAccess } from '../hosts/host-access';
 import { slurmCommand } from './cluster';
 
 const SEP = '\u001f';
@@ -24,7 +24,8 @@ export function probeScript(runRoot: string, token: string, sharedCheckSeconds: 
     'sacct -n -X -j 1 -o JobID 2>&1; echo "exit=$?"',
     SECTION('shared'),
     // A tiny job reads a file the login node just wrote; whether it saw it tells if the run root is shared.
-    `mkdir -p ${shQuote(dir)} && echo ${token} > ${shQuote(file)} || { echo "cannot write under the run root"; exit 0; }`,
+    // Private like everything else under the run root (the folder stays after the probe).
+    `${privately(`mkdir -p ${shQuote(dir)} && echo ${token} > ${shQuote(file)}`)} || { echo "cannot write under the run root"; exit 0; }`,
     `job=$(sbatch --parsable --job-name=tb-probe --time=1 --nodes=1 --output=/dev/null --wrap ${shQuote(`cat ${shQuote(file)} > ${shQuote(`${file}.seen`)} 2>&1`)} 2>&1) || { echo "submit failed: $job"; rm -f ${shQuote(file)}; exit 0; }`,
     'job=${job%%;*}',
     `i=0; while [ $i -lt ${sharedCheckSeconds * 4} ] && [ ! -s ${shQuote(`${file}.seen`)} ]; do sleep 0.25; i=$((i+1)); done`,

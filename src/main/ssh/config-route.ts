@@ -15,7 +15,8 @@ export interface SshRoute {
 }
 
 /** OpenSSH's UserKnownHostsFile when the config names none. */
-const DEFAULT_KNOWN_HOSTS = [path.join(os.homedir(), '.ssh', 'known_hosts'), path.join(os.homedir(), '.ssh', 'known_hosts2')];
+// Functions, not constants: read at use (a constant would be fixed in the CLI's startup snapshot).
+const defaultKnownHosts = () => [path.join(os.homedir(), '.ssh', 'known_hosts'), path.join(os.homedir(), '.ssh', 'known_hosts2')];
 
 /** IdentityAgent: none, the environment's agent (undefined: the engine's), a variable, or a socket path. */
 function agentOf(value: string | undefined): string | null | undefined {
@@ -32,7 +33,7 @@ export function targetOf(cfg: SshConfigHost): SshTarget {
     port: cfg.port ?? 22,
     user: cfg.user ?? os.userInfo().username,
     ...(cfg.identityFiles?.length ? { identityFiles: cfg.identityFiles } : cfg.identityFile ? { identityFiles: [cfg.identityFile] } : {}),
-    knownHostsFiles: cfg.knownHostsFiles ?? DEFAULT_KNOWN_HOSTS,
+    knownHostsFiles: cfg.knownHostsFiles ?? defaultKnownHosts(),
     ...(agent !== undefined ? { agentSocket: agent } : {}),
     ...(cfg.certificateFiles?.length ? { certificateFiles: cfg.certificateFiles } : {}),
     ...(cfg.hostKeyAlias ? { hostKeyAlias: cfg.hostKeyAlias } : {}),

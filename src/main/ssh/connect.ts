@@ -12,7 +12,7 @@ import type { AnyAuthMethod, Client, ConnectConfig } from 'ssh2';
 import { ssh2 } from './ssh2';
 import { EngineError } from '../errors';
 import { describeKey, hostKeyAlgorithms, judgeHostKey, knownHostAuthorities, knownHostKeys, type KnownKey, type PresentedKey } from './host-keys';
-import { OPENSSH_DEFAULT_IDENTITIES } from './ssh-config';
+import { opensshDefaultIdentities } from './ssh-config';
 
 export interface SshTarget {
   hostname: string;
@@ -79,7 +79,8 @@ const expandHome = (file: string) => file.replace(/^~(?=\/|$)/, os.homedir());
 function keyFiles(target: SshTarget): { file: string; optional: boolean }[] {
   if (target.identityFiles?.length) {
     const files = [...new Set(target.identityFiles.map(expandHome))];
-    return files.map((file) => ({ file, optional: OPENSSH_DEFAULT_IDENTITIES.includes(file) }));
+    const defaults = opensshDefaultIdentities();
+    return files.map((file) => ({ file, optional: defaults.includes(file) }));
   }
   if (target.identityFile) return [{ file: expandHome(target.identityFile), optional: false }];
   return DEFAULT_KEYS.map((k) => path.join(os.homedir(), '.ssh', k))

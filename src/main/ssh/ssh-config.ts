@@ -213,7 +213,8 @@ export function expandTokens(value: string, t: TokenValues): string {
 }
 
 /** The identity files OpenSSH tries when the config names none: missing ones are no news. */
-export const OPENSSH_DEFAULT_IDENTITIES = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map((n) => path.join(os.homedir(), '.ssh', n));
+/** OpenSSH's default identity files, in its order (a function: the home is read at use). */
+export const opensshDefaultIdentities = (): string[] => ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map((n) => path.join(os.homedir(), '.ssh', n));
 
 /** The OpenSSH client, when installed; tests point it elsewhere. */
 export const sshClient = { command: 'ssh' };

@@ -23,8 +23,9 @@ export interface RawCaseLine {
   target?: unknown;
 }
 
-const regexScript = new vm.Script('re.test(text)');
-const regexContext = vm.createContext({ re: /x/, text: '' });
+// Made on first use: a vm context made while the module loads would end up in the CLI's startup snapshot.
+let regexVm: { script: vm.Script; context: vm.Context } | undefined;
+const regexRunner = () => (regexVm ??= { script: new vm.Script('re.test(text)'), context: vm.createContext({ re: /x/, text: '' }) });
 /** Patterns that ran out of time once are not run again: a suite of slow patterns costs one limit each. */
 const slowPatterns = new Set<string>();
 const compiled = new Map<string, RegExp>();
@@ -39,10 +40,11 @@ export function regexMatches(pattern: string, flags: string, text: string): { ma
     compiled.set(key, re);
   }
   re.lastIndex = 0;
-  regexContext.re = re;
-  regexContext.text = text;
+  const { script, context } = regexRunner();
+  context.re = re;
+  context.text = text;
   try {
-    return { matched: regexScript.runInContext(regexContext, { timeout: REGEX_TIME_LIMIT_MS }) === true, timedOut: false };
+    return { matched: script.runInContext(context, { timeout: REGEX_TIME_LIMIT_MS }) === true, timedOut: false };
   } catch (err) {
     if ((err as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw err;
     slowPatterns.add(key);

@@ -11,7 +11,7 @@ import type { StartTestInput, TestRunSummary } from '../../shared/domain/testing
 import { FINAL_STATUSES } from '../../shared/domain/run';
 import { newUlid } from '../../shared/ids';
 import { EngineError } from '../errors';
-import { shQuote, type HostAccess } from '../hosts/host-access';
+import { privately, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { commandLine } from '../recipes/shell';
@@ -164,11 +164,12 @@ export async function startTest(deps: TestDeps, input: z.output<typeof StartTest
       cancelGraceSeconds: 15,
       createdAt: new Date().toISOString(),
     };
+    // Private like a training run's files: the cases (and the judge's prompts) are the team's own.
     const files: RunFile[] = [
       ...supervisorFiles(),
-      ['eval/evaluate.py', fs.readFileSync(RUNNER()), 0o644],
-      ['test.json', JSON.stringify(testSpec), 0o444],
-      ['run.json', JSON.stringify(runFile, null, 2) + '\n', 0o444],
+      ['eval/evaluate.py', fs.readFileSync(RUNNER()), 0o600],
+      ['test.json', JSON.stringify(testSpec), 0o400],
+      ['run.json', JSON.stringify(runFile, null, 2) + '\n', 0o400],
     ];
     await uploadRunFiles(access, remoteDir, files);
     deps.runs.setStatus(id, 'STARTING');
@@ -196,7 +197,7 @@ export async function resumeTest(deps: TestDeps, id: string): Promise<TestRunSum
   const host = deps.hosts.store.get(run.hostId);
   const access = await deps.hosts.access(host, { now: true });
   // A fresh heartbeat: until the new supervisor writes its pid, the run must not look LOST.
-  const r = await access.exec(`cd ${shQuote(run.remoteDir)} && rm -f .tb/exit_code .tb/cancel .tb/status.json .tb/pid && touch .tb/heartbeat`, { timeoutMs: 30_000 });
+  const r = await access.exec(privately(`cd ${shQuote(run.remoteDir)} && rm -f .tb/exit_code .tb/cancel .tb/status.json .tb/pid && touch .tb/heartbeat`), { timeoutMs: 30_000 });
   if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Preparing the test run to resume failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
   deps.runs.restart(run.id);
   deps.onChanged(run.id);

@@ -1,8 +1,8 @@
 // Browser mode: the built renderer and the WebSocket API on 127.0.0.1 only, behind a random token.
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { nodeRequire, wsLib } from '../lazy';
 import type { Engine } from '../app';
 import { contentSecurityPolicy, SECURITY_HEADERS } from '../security/csp';
 import { authenticate, newToken, originAllowed, tokenCookie } from './auth';
@@ -42,7 +42,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const { engine, staticDir } = options;
   let port = 0;
 
-  const server = http.createServer((req, res) => {
+  const server = nodeRequire<typeof http>('node:http').createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const auth = authenticate(req, url, token, port);
     if (!auth.ok) return refuse(res, auth.status, auth.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN_ORIGIN', auth.reason);
@@ -72,7 +72,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       .pipe(res);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new (wsLib().WebSocketServer)({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');

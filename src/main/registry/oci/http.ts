@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Readable } from 'node:stream';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Agent, Dispatcher } from 'undici';
-import { undiciLib } from '../../lazy';
+import { nodeRequire, undiciLib } from '../../lazy';
 import { EngineError } from '../../errors';
 import { APP_VERSION } from '../../version';
 
@@ -140,7 +140,7 @@ export class RegistryHttp {
         throw new EngineError('VALIDATION_FAILED', `Cannot read the CA file ${opts.caFile}: ${(e as Error).message}.`);
       }
       // Keep the system roots too: token realms and blob redirects often live on public hosts.
-      ca = [...tls.rootCertificates, pem];
+      ca = [...nodeRequire<typeof tls>('node:tls').rootCertificates, pem];
     }
     const idle = opts.idleTimeoutMs ?? 300_000;
     this.agent = new (undiciLib().Agent)({
