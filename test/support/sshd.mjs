@@ -126,7 +126,8 @@ export async function startSshd(options = {}) {
         'MaxStartups 64:30:128',
         'LogLevel VERBOSE',
         'Subsystem sftp internal-sftp',
-        ...Object.entries(options.env ?? {}).map(([k, v]) => `SetEnv "${k}=${v}"`),
+        // One SetEnv line with every pair: sshd takes only the first SetEnv line it reads.
+        ...(Object.keys(options.env ?? {}).length ? [`SetEnv ${Object.entries(options.env).map(([k, v]) => `"${k}=${v}"`).join(' ')}`] : []),
       ].join('\n') + '\n',
     );
   writeConfig(path.join(dir, 'host_ed25519'));
