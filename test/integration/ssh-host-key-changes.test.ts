@@ -64,7 +64,7 @@ describe('a host key of another type', () => {
     // Confirmed with the administrator: the new key replaces the old, which is no longer trusted.
     expect((await failure(e.call('hosts.trust', { ref: 'box', fingerprint: ed25519 }))).code).toBe('FINGERPRINT_MISMATCH');
     expect(await e.call('hosts.trust', { ref: 'box', fingerprint: rsa })).toMatchObject({ alreadyTrusted: false, keyType: 'ssh-rsa' });
-    expect(e.hosts.store.trustedKeys('127.0.0.1', sshd.port).map((k) => k.fingerprint)).toEqual([rsa]);
+    expect(e.hosts.trustedKeys('127.0.0.1', sshd.port).map((k) => k.fingerprint)).toEqual([rsa]);
     expect((await e.call('hosts.probe', { ref: 'box' })).cpus).toBeGreaterThan(0);
   });
 
@@ -99,7 +99,8 @@ describe('a host key of another type', () => {
     // And the same through Tunebench's own store, the other way round.
     const e2 = engine();
     await addHost(e2, sshd);
-    e2.hosts.store.trustKey('127.0.0.1', sshd.port, 'ssh-rsa', rsa);
+    // Trusted before (as an earlier `host trust` would have left it).
+    e2.db.prepare('INSERT INTO trusted_host_keys (host, port, key_type, fingerprint, trusted_at) VALUES (?, ?, ?, ?, ?)').run('127.0.0.1', sshd.port, 'ssh-rsa', rsa, Date.now());
     expect((await e2.call('hosts.probe', { ref: 'box' })).cpus).toBeGreaterThan(0);
     expect(await e2.call('hosts.trust', { ref: 'box', fingerprint: rsa })).toMatchObject({ alreadyTrusted: true, keyType: 'ssh-rsa' });
     expect((await failure(e2.call('hosts.trust', { ref: 'box', fingerprint: ed25519 }))).code).toBe('FINGERPRINT_MISMATCH');
@@ -116,7 +117,7 @@ describe('host trust of a host already trusted', () => {
     const refused = await failure(e.call('hosts.trust', { ref: 'box', fingerprint: wrong }));
     expect(refused.code).toBe('FINGERPRINT_MISMATCH');
     expect(refused.message).toContain(sshd.hostKeyFingerprint);
-    expect(e.hosts.store.trustedKeys('127.0.0.1', sshd.port).map((k) => k.fingerprint)).toEqual([sshd.hostKeyFingerprint]);
+    expect(e.hosts.trustedKeys('127.0.0.1', sshd.port).map((k) => k.fingerprint)).toEqual([sshd.hostKeyFingerprint]);
     expect(await e.call('hosts.trust', { ref: 'box', fingerprint: sshd.hostKeyFingerprint })).toMatchObject({ alreadyTrusted: true, keyType: 'ssh-ed25519', fingerprint: sshd.hostKeyFingerprint });
     // A key file that cannot log in: the host key was still presented and checked.
     await e.call('hosts.add', { name: 'nokey', hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: path.join(sshd.dir, 'missing-key') });

@@ -144,9 +144,27 @@ export class HostStore {
       .map((r) => ({ keyType: r.key_type, fingerprint: r.fingerprint, revoked: false }));
   }
 
-  trustKey(host: string, port: number, keyType: string, fingerprint: string): void {
-    this.db
-      .prepare('INSERT INTO trusted_host_keys (host, port, key_type, fingerprint, trusted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (host, port, key_type) DO UPDATE SET fingerprint = excluded.fingerprint, trusted_at = excluded.trusted_at')
-      .run(host, port, keyType, fingerprint, Date.now());
+  /**
+   * Trusts a key for host:port. `replace` first forgets the keys trusted for it before: a changed key
+   * replaces the old ones (the server no longer has them, and an attacker who stole one would present it).
+   */
+  trustKey(host: string, port: number, keyType: string, fingerprint: string, replace = false): void {
+    this.db.transaction(() => {
+      if (replace) this.db.prepare('DELETE FROM trusted_host_keys WHERE host = ? AND port = ?').run(host, port);
+      this.db
+        .prepare('INSERT INTO trusted_host_keys (host, port, key_type, fingerprint, trusted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (host, port, key_type) DO UPDATE SET fingerprint = excluded.fingerprint, trusted_at = excluded.trusted_at')
+        .run(host, port, keyType, fingerprint, Date.now());
+    })();
+  }
+
+  /** The SSH config alias a host was imported from (kept in settings: the hosts table has no column for it). */
+  configOrigin(hostId: string): { alias: string; configFile: string | null } | undefined {
+    const row = this.db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(`ssh-config-host:${hostId}`);
+    return row ? (JSON.parse(row.value) as { alias: string; configFile: string | null }) : undefined;
+  }
+
+  setConfigOrigin(hostId: string, origin: { alias: string; configFile: string | null } | null): void {
+    if (origin) this.db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(`ssh-config-host:${hostId}`, JSON.stringify(origin));
+    else this.db.prepare('DELETE FROM settings WHERE key = ?').run(`ssh-config-host:${hostId}`);
   }
 }

@@ -10,7 +10,7 @@ import { dockerCredentials } from './oci/auth';
 
 export async function openBackend(target: RegistryTarget, deps: { hosts: HostService; registries: RegistryStore; knownModels: (registryId: string) => string[] }): Promise<ModelBackend> {
   if (target.kind === 'ssh') {
-    const host = deps.hosts.store.get(target.hostId!);
+    const host = deps.hosts.get(target.hostId!);
     return new SshModelBackend(await deps.hosts.access(host, { now: true }), host.id, target.path!);
   }
   if (target.kind === 'oci') {
@@ -19,7 +19,7 @@ export async function openBackend(target: RegistryTarget, deps: { hosts: HostSer
     const credentials = async () => deps.registries.password(target.id) ?? (await dockerCredentials(host));
     // Weights on an SSH host go from there to the registry when it can reach it; this machine's relay otherwise.
     const directHost = async (hostId: string) => {
-      const host = deps.hosts.store.get(hostId);
+      const host = deps.hosts.get(hostId);
       // TUNEBENCH_PUSH_DIRECT=0 always relays through this machine (a host that may not talk to the registry).
       if (host.kind !== 'ssh' || process.env.TUNEBENCH_PUSH_DIRECT === '0') return null;
       return { access: await deps.hosts.access(host, { now: true }), python: host.python, workDir: host.runRoot.replace(/\/+$/, '') };

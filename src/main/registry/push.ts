@@ -87,7 +87,7 @@ export function modelNameFor(projectName: string): string {
 
 /** Hashes the files where they are (sha256sum on their host) and returns what differs from the approval. */
 async function rehash(deps: PushDeps, hostId: string, dir: string, files: { path: string; sha256: string }[]): Promise<string[]> {
-  const access = await deps.hosts.access(deps.hosts.store.get(hostId), { now: true });
+  const access = await deps.hosts.access(deps.hosts.get(hostId), { now: true });
   const r = await access.exec(`cd ${shQuote(dir)} && sha256sum -b -- ${files.map((f) => shQuote(f.path)).join(' ')}`, { timeoutMs: 30 * 60_000 });
   const got = new Map<string, string>();
   for (const line of r.stdout.split('\n')) {
@@ -139,7 +139,7 @@ export async function pushApproval(deps: PushDeps, target: RegistryTarget, backe
   if (existing && existing !== manifestDigest)
     throw new EngineError('REGISTRY_REFUSED', `${model}@${version} exists in ${target.name} with other content (${existing.slice(0, 23)}…). Versions never change: push under another --version.`);
 
-  const access = await deps.hosts.access(deps.hosts.store.get(candidateRun.hostId), { now: true });
+  const access = await deps.hosts.access(deps.hosts.get(candidateRun.hostId), { now: true });
   const pushFiles: PushFile[] = files.map((f) => {
     const absPath = `${planned.dir.replace(/\/+$/, '')}/${f.path}`;
     return { ...f, source: { hostId: candidateRun.hostId, absPath }, read: (offset, length) => access.readRange(absPath, offset, length) };

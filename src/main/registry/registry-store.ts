@@ -57,7 +57,7 @@ export class RegistryStore {
   ) {}
 
   private toTarget(r: RegistryRow): RegistryTarget {
-    const hostName = r.host_id ? this.hosts.store.get(r.host_id).name : null;
+    const hostName = r.host_id ? this.hosts.get(r.host_id).name : null;
     const oci = r.kind === 'oci' ? parseOciUrl(r.url!, r.insecure_http === 1) : null;
     return {
       id: r.id,
@@ -83,7 +83,7 @@ export class RegistryStore {
     if (input.ssh) {
       const m = /^([^:]+):(\/.*)$/.exec(input.ssh);
       if (!m) throw new EngineError('VALIDATION_FAILED', `Write the SSH registry as HOST:/absolute/path (a host added with \`tunebench host add\`), not "${input.ssh.slice(0, 100)}".`);
-      hostId = this.hosts.store.get(m[1]!).id;
+      hostId = this.hosts.get(m[1]!).id;
       path = m[2]!.replace(/\/+$/, '') || '/';
     }
     const id = newUlid();

@@ -222,7 +222,7 @@ interface Prepared {
 /** Everything a launch needs that does not touch the host: checked before anything is recorded. */
 async function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Prepared> {
   const project = deps.projects.get(input.project);
-  const host = deps.hosts.store.get(input.host);
+  const host = deps.hosts.get(input.host);
   if ((input.resources || input.array) && !host.slurm) {
     throw new EngineError('VALIDATION_FAILED', `${host.name} is a workstation: resources (nodes, time, partition) and job arrays are for SLURM clusters. Leave them out, or choose a cluster.`);
   }

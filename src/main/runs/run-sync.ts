@@ -150,7 +150,7 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
   const run = deps.runs.get(runId);
   // A finished run has nothing left to read: its host is not contacted (it may be gone, or seeded).
   if (FINAL_STATUSES.includes(run.status)) return run;
-  const host = deps.hosts.store.get(run.hostId);
+  const host = deps.hosts.get(run.hostId);
   let access: HostAccess;
   try {
     access = await deps.hosts.access(host);
@@ -200,7 +200,7 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
 export async function cancelRun(deps: SyncDeps, runId: string): Promise<Run> {
   const run = deps.runs.get(runId);
   if (FINAL_STATUSES.includes(run.status)) return run;
-  const host = deps.hosts.store.get(run.hostId);
+  const host = deps.hosts.get(run.hostId);
   const access = await deps.hosts.access(host, { now: true });
   const { stopped } = await backendFor(host).requestCancel(access, host, run);
   if (stopped) deps.runs.setStatus(run.id, 'CANCELLED', { lastError: `Cancelled while job ${run.job?.jobId ?? ''} waited in the queue; nothing of it ran${run.status === 'REQUEUED' ? ' since its last attempt' : ''}.` });

@@ -115,7 +115,7 @@ export async function startTest(deps: TestDeps, input: z.output<typeof StartTest
     baseline = trainedModel(deps.runs.get(ref.runId), ref.checkpoint, 'baseline');
   }
 
-  const host: Host = input.host ? deps.hosts.store.get(input.host) : deps.hosts.store.get(candidateRun.hostId);
+  const host: Host = input.host ? deps.hosts.get(input.host) : deps.hosts.get(candidateRun.hostId);
   for (const m of [candidate, baseline]) {
     const run = m.runId ? deps.runs.get(m.runId) : null;
     if (run && run.hostId !== host.id)
@@ -194,7 +194,7 @@ export async function resumeTest(deps: TestDeps, id: string): Promise<TestRunSum
     throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} is ${run.status}; only a stopped one (cancelled, failed, lost) can be resumed. Cancel it first, or wait for it.`);
   if (run.status === 'SUCCEEDED' && summary.progress.done >= summary.progress.total)
     throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} finished with every case answered; there is nothing to resume.`);
-  const host = deps.hosts.store.get(run.hostId);
+  const host = deps.hosts.get(run.hostId);
   const access = await deps.hosts.access(host, { now: true });
   // A fresh heartbeat: until the new supervisor writes its pid, the run must not look LOST.
   const r = await access.exec(privately(`cd ${shQuote(run.remoteDir)} && rm -f .tb/exit_code .tb/cancel .tb/status.json .tb/pid && touch .tb/heartbeat`), { timeoutMs: 30_000 });
