@@ -4,21 +4,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { launchChromium } from './browser.mjs';
-import { median, ms, ratio, ROOT, tempDir } from './util.mjs';
+import { followOutput, median, ms, ratio, ROOT, tempDir, until, withDeadline } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const { openEngine } = require(path.join(ROOT, 'dist/node/main/app.js'));
 
-function serve(dataDir) {
+async function serve(dataDir) {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/tunebench.js'), 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out);
-      if (m) resolve({ url: m[0], origin: new URL(m[0]).origin, child });
-    });
-  });
+  const [line] = await followOutput(child).waitFor(/^\S+(?=\n)/, '`tunebench serve` to print its URL', 30_000);
+  return { url: new URL(line).href, origin: new URL(line).origin, child };
 }
 
 async function compareFigure() {
@@ -33,13 +27,16 @@ async function compareFigure() {
   await page.goto(server.url);
   await page.getByRole('heading', { name: 'Projects' }).waitFor();
   const charts = page.locator('.compare-chart .chart-canvas');
-  const allLoaded = async () => {
-    for (;;) {
-      const states = await charts.evaluateAll((els) => els.map((e) => [e.getAttribute('data-runs'), e.getAttribute('data-rendered')]));
-      if (states.length === 4 && states.every(([runs, rendered]) => runs === '50' && Number(rendered) >= 1)) return;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const allLoaded = () =>
+    until(
+      '4 compare charts drawn with 50 runs each',
+      async () => {
+        const states = await charts.evaluateAll((els) => els.map((e) => [e.getAttribute('data-runs'), e.getAttribute('data-rendered')]));
+        return states.length === 4 && states.every(([runs, rendered]) => runs === '50' && Number(rendered) >= 1);
+      },
+      120_000,
+      10,
+    );
   const first = [];
   const zooms = [];
   const baseline = [];
@@ -73,29 +70,33 @@ async function compareFigure() {
         });
       }, before);
       await page.mouse.wheel(0, -300);
-      zooms.push(await page.evaluate(() => window.__zoomed));
+      zooms.push(await withDeadline('the zoomed chart to draw the re-queried data', page.evaluate(() => window.__zoomed), 60_000));
       // Baseline for the zoom: the same 50 window queries over a socket of the app's, answers
       // parsed, nothing drawn: what the zoom costs before any rendering.
       const window = { from: Number(await chart.getAttribute('data-from')), to: Number(await chart.getAttribute('data-to')) };
       queries.push(
-        await page.evaluate(
-          async ({ runIds, window }) => {
-            const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/rpc`);
-            await new Promise((resolve) => (ws.onopen = resolve));
-            const t = performance.now();
-            await new Promise((resolve) => {
-              let answered = 0;
-              ws.onmessage = (m) => {
-                JSON.parse(m.data);
-                if (++answered === runIds.length) resolve();
-              };
-              runIds.forEach((runId, id) => ws.send(JSON.stringify({ id, method: 'metrics.window', input: { runId, name: 'loss', x: 'step', maxBuckets: 200, ...window } })));
-            });
-            const elapsed = performance.now() - t;
-            ws.close();
-            return elapsed;
-          },
-          { runIds, window },
+        await withDeadline(
+          "50 window queries on the app's socket to be answered",
+          page.evaluate(
+            async ({ runIds, window }) => {
+              const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/rpc`);
+              await new Promise((resolve) => (ws.onopen = resolve));
+              const t = performance.now();
+              await new Promise((resolve) => {
+                let answered = 0;
+                ws.onmessage = (m) => {
+                  JSON.parse(m.data);
+                  if (++answered === runIds.length) resolve();
+                };
+                runIds.forEach((runId, id) => ws.send(JSON.stringify({ id, method: 'metrics.window', input: { runId, name: 'loss', x: 'step', maxBuckets: 200, ...window } })));
+              });
+              const elapsed = performance.now() - t;
+              ws.close();
+              return elapsed;
+            },
+            { runIds, window },
+          ),
+          60_000,
         ),
       );
     }

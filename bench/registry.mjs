@@ -1,12 +1,11 @@
 // Pushing a 1 GiB model (four files of random bytes) to Debian's docker-registry over loopback through the
 // app's push path, beside curl uploading the same bytes to the same registry (POST, then one PUT per blob);
 // and the pushing process's peak memory (target <= 200 MB: files stream, they are never held whole).
-import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startRegistry } from '../test/support/registry.mjs';
-import { ratio, ROOT, tempDir } from './util.mjs';
+import { ratio, ROOT, runSync, tempDir } from './util.mjs';
 
 const FILES = 4;
 const FILE_BYTES = 256 * 1024 * 1024;
@@ -31,12 +30,11 @@ function makeFiles(dir) {
 function curlPush(baseUrl, repo, files) {
   const t0 = performance.now();
   for (const f of files) {
-    const head = execFileSync('curl', ['-s', '-D', '-', '-o', '/dev/null', '-X', 'POST', `${baseUrl}/v2/${repo}/blobs/uploads/`], { encoding: 'utf8' });
+    const head = runSync('curl POST (start an upload)', 'curl', ['-s', '-D', '-', '-o', '/dev/null', '-X', 'POST', `${baseUrl}/v2/${repo}/blobs/uploads/`], { encoding: 'utf8' }, 60_000).stdout;
     const location = /^location:\s*(\S+)/im.exec(head)[1];
     const url = new URL(location, baseUrl);
     url.searchParams.set('digest', `sha256:${f.sha256}`);
-    const put = spawnSync('curl', ['-s', '-f', '-X', 'PUT', '-H', 'Content-Type: application/octet-stream', '--data-binary', `@${f.file}`, url.href]);
-    if (put.status !== 0) throw new Error(`curl PUT failed: ${put.stderr}`);
+    runSync('curl PUT of a 256 MiB layer', 'curl', ['-s', '-f', '-X', 'PUT', '-H', 'Content-Type: application/octet-stream', '--data-binary', `@${f.file}`, url.href], {}, 600_000);
   }
   return (performance.now() - t0) / 1000;
 }
@@ -50,8 +48,7 @@ async function figure() {
   try {
     const runs = [];
     for (let i = 0; i < 2; i++) {
-      const child = spawnSync(process.execPath, [path.join(ROOT, 'bench/push-child.mjs'), registry.url, `ours${i}`, JSON.stringify(files)], { encoding: 'utf8', maxBuffer: 1024 * 1024 });
-      if (child.status !== 0) throw new Error(`push failed: ${child.stderr.slice(-800)}`);
+      const child = runSync('our push of 1 GiB (bench/push-child.mjs)', process.execPath, [path.join(ROOT, 'bench/push-child.mjs'), registry.url, `ours${i}`, JSON.stringify(files)], { encoding: 'utf8', maxBuffer: 1024 * 1024 }, 600_000);
       const ours = JSON.parse(child.stdout.trim().split('\n').pop());
       const curl = curlPush(registry.url, `curl${i}`, files);
       runs.push({ ...ours, curl });

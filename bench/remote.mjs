@@ -1,11 +1,11 @@
 // Remote runs over a real sshd on loopback: ingest throughput, live latency and launch time,
 // each beside OpenSSH's own `ssh` doing the closest equivalent in the same run.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startSshd } from '../test/support/sshd.mjs';
-import { median, ms, ratio, ROOT, tempDir } from './util.mjs';
+import { followOutput, median, ms, ratio, ROOT, runSync, tempDir, until, withDeadline } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const { openEngine } = require(path.join(ROOT, 'dist/node/main/app.js'));
@@ -29,13 +29,7 @@ async function setup() {
   return { sshd, knownHosts, dataDir, engine };
 }
 
-async function waitForFile(file, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!fs.existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${file}`);
-    await sleep(50);
-  }
-}
+const waitForFile = (file, timeoutMs = 120_000) => until(file, () => fs.existsSync(file), timeoutMs, 50);
 
 async function ingest({ sshd, knownHosts, engine }) {
   const lines = 1_000_000;
@@ -51,7 +45,7 @@ async function ingest({ sshd, knownHosts, engine }) {
   const samples = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    const r = spawnSync('ssh', [...sshArgs(sshd, knownHosts), 'cat', file], { maxBuffer: 1 << 30 });
+    const r = runSync('`ssh host cat` of the metrics file', 'ssh', [...sshArgs(sshd, knownHosts), 'cat', file], { maxBuffer: 1 << 30 }, 300_000);
     if (r.status !== 0) throw new Error(`ssh cat failed: ${r.stderr}`);
     samples.push(performance.now() - t);
   }
@@ -88,33 +82,38 @@ async function liveLatency({ sshd, knownHosts, dataDir, engine }) {
   const run = await live.call('runs.launch', { project: 'bench', host: 'box', recipe: 'custom', params: { command: 'sleep 600' } });
   const file = path.join(run.remoteDir, 'metrics.jsonl');
   fs.writeFileSync(file, '');
-  await sleep(1500);
+  // Ready when the app has synced the run over its connection: the first append is not timing a login.
+  await until('the app to see the run RUNNING', async () => (await live.call('runs.get', { id: run.id })).status === 'RUNNING', 30_000);
+  const line = (seq) => JSON.stringify({ seq, ts: Date.now() / 1000, step: seq, m: { loss: 1 } });
   const ours = [];
   for (let seq = 1; seq <= 20; seq++) {
     await sleep(100 + Math.random() * 400);
     const t0 = performance.now();
-    fs.appendFileSync(file, JSON.stringify({ seq, ts: Date.now() / 1000, step: seq, m: { loss: 1 } }) + '\n');
-    for (;;) {
-      const n = (await live.call('runs.get', { id: run.id })).metricPoints;
-      if (n >= seq) break;
-      await sleep(5);
-    }
+    fs.appendFileSync(file, line(seq) + '\n');
+    await until(`point ${seq} readable through the API`, async () => (await live.call('runs.get', { id: run.id })).metricPoints >= seq, 10_000, 5);
     ours.push(performance.now() - t0);
   }
-  const tail = spawn('ssh', [...sshArgs(sshd, knownHosts), 'tail', '-n0', '-F', file], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await sleep(1500);
+  // The baseline follows the file with `tail -F`. Appending before tail has opened the file loses the
+  // line, and waiting for it hung a whole bench run: tail first prints the file's last line (point 20),
+  // and only once that is printed is it following, ready for the next append.
+  const tail = spawn('ssh', [...sshArgs(sshd, knownHosts), 'tail', '-n', '1', '-F', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const printed = followOutput(tail);
   const base = [];
-  for (let seq = 21; seq <= 40; seq++) {
-    await sleep(100 + Math.random() * 400);
-    const seen = new Promise((resolve) => tail.stdout.once('data', resolve));
-    const t0 = performance.now();
-    fs.appendFileSync(file, JSON.stringify({ seq, ts: Date.now() / 1000, step: seq, m: { loss: 1 } }) + '\n');
-    await seen;
-    base.push(performance.now() - t0);
+  try {
+    await printed.waitFor(/"seq":\s*20\b/, '`ssh tail -F` to print the file\'s last line (ready)', 30_000);
+    for (let seq = 21; seq <= 40; seq++) {
+      await sleep(100 + Math.random() * 400);
+      const from = printed.text().length;
+      const t0 = performance.now();
+      fs.appendFileSync(file, line(seq) + '\n');
+      await printed.waitFor(new RegExp(`"seq":\\s*${seq}\\b`), `\`ssh tail -F\` to print point ${seq}`, 10_000, from);
+      base.push(performance.now() - t0);
+    }
+  } finally {
+    tail.kill();
+    await withDeadline('the run to be cancelled', live.call('runs.cancel', { id: run.id }), 30_000).catch(() => {});
+    live.close();
   }
-  tail.kill();
-  await live.call('runs.cancel', { id: run.id });
-  live.close();
   const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
   return {
     name: 'live latency: remote append to point readable through the API (p50 / p95)',
@@ -138,7 +137,7 @@ async function launchTime({ sshd, knownHosts, dataDir }) {
   const base = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    spawnSync('ssh', [...sshArgs(sshd, knownHosts), '/usr/bin/python3', '-c', 'pass']);
+    runSync('`ssh host python3 -c pass`', 'ssh', [...sshArgs(sshd, knownHosts), '/usr/bin/python3', '-c', 'pass'], {}, 60_000);
     base.push(performance.now() - t0);
   }
   return {

@@ -1,26 +1,18 @@
 // A real two-node SLURM on loopback, its login node through a real sshd: how long a submitted run takes to
 // be seen RUNNING beside `sbatch --wrap true` polled with squeue; and what following 200 queued runs costs
 // per tick (asserted: one squeue per cluster per tick, counted by a squeue wrapper on the login node's PATH).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startSlurm } from '../test/support/slurm.mjs';
 import { startSshd } from '../test/support/sshd.mjs';
-import { median, ms, ratio, ROOT, tempDir } from './util.mjs';
+import { median, ms, ratio, ROOT, runSync, tempDir, until as untilTrue } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const { openEngine } = require(path.join(ROOT, 'dist/node/main/app.js'));
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
-async function until(what, timeoutMs, fn) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(50);
-  }
-}
+const until = (what, timeoutMs, fn) => untilTrue(what, fn, timeoutMs, 50);
 
 /** A squeue that counts its calls: the login node's PATH starts with it. */
 function squeueCounter(dir) {
@@ -92,7 +84,7 @@ async function figure() {
     const pending = (await Promise.all(runs.map((r) => engine.call('runs.get', { id: r.id })))).filter((r) => r.status === 'PENDING').length;
     if (pending !== 200) throw new Error(`${pending} of 200 runs PENDING`);
     const t0 = performance.now();
-    execFileSync('ssh', ['-i', sshd.clientKey, '-p', String(sshd.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', `${sshd.user}@127.0.0.1`, `. ${slurm.envFile}; /usr/bin/squeue -h -r -t all -u root >/dev/null`], { stdio: 'ignore' });
+    runSync('`ssh host squeue`', 'ssh', ['-i', sshd.clientKey, '-p', String(sshd.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', `${sshd.user}@127.0.0.1`, `. ${slurm.envFile}; /usr/bin/squeue -h -r -t all -u root >/dev/null`], { stdio: 'ignore' }, 60_000);
     const sshSqueue = performance.now() - t0;
     slurm.run('scancel', [blocker]);
     for (const r of runs) await engine.call('runs.cancel', { id: r.id }).catch(() => {});

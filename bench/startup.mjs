@@ -1,18 +1,20 @@
 // Cold start: the engine (open data dir, migrate, answer one call) and browser mode (first page render).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ms, ratio, ROOT, tempDir, timeMedian } from './util.mjs';
+import { followOutput, ms, ratio, ROOT, runSync, tempDir, timeMedian } from './util.mjs';
 
 const BIN = path.join(ROOT, 'bin', 'tunebench.js');
 /** The installed command: a launcher that starts Node from the CLI's startup snapshot. */
 const COMMAND = path.join(ROOT, 'bin', 'tunebench');
-const node = (code) => spawnSync(process.execPath, ['-e', code], { cwd: ROOT, stdio: 'inherit' });
+const node = (code) => runSync('node -e (raw better-sqlite3)', process.execPath, ['-e', code], { cwd: ROOT, stdio: 'inherit' }, 60_000);
+/** One CLI call, which must succeed in a minute (a benchmark must not time a failure, nor wait for ever). */
+const tunebench = (command, args) => runSync(`${path.basename(command)} ${args.slice(0, 2).join(' ')}`, command, args, {}, 60_000);
 
 async function engineColdStart() {
   // The engine as a user starts it: the `tunebench` command (from its startup snapshot), a new data
   // directory (open, migrate), one call.
-  const ours = await timeMedian(9, () => spawnSync(COMMAND, ['project', 'list', '--json', '--data-dir', tempDir()]));
-  const plain = await timeMedian(9, () => spawnSync(process.execPath, [BIN, 'project', 'list', '--json', '--data-dir', tempDir()]));
+  const ours = await timeMedian(9, () => tunebench(COMMAND, ['project', 'list', '--json', '--data-dir', tempDir()]));
+  const plain = await timeMedian(9, () => tunebench(process.execPath, [BIN, 'project', 'list', '--json', '--data-dir', tempDir()]));
   const baseline = await timeMedian(9, () =>
     node(`const D=require('better-sqlite3');const d=new D(${JSON.stringify(path.join(tempDir(), 'raw.db'))});d.exec('CREATE TABLE t(x)');d.prepare('SELECT * FROM t').all();d.close()`),
   );
@@ -24,22 +26,16 @@ async function engineColdStart() {
 
 async function cliColdStart() {
   const dir = tempDir();
-  spawnSync(COMMAND, ['project', 'create', 'bench', '--data-dir', dir]);
-  const ours = await timeMedian(9, () => spawnSync(COMMAND, ['project', 'list', '--json', '--data-dir', dir]));
-  const baseline = await timeMedian(9, () => spawnSync(process.execPath, ['-e', '']));
+  tunebench(COMMAND, ['project', 'create', 'bench', '--data-dir', dir]);
+  const ours = await timeMedian(9, () => tunebench(COMMAND, ['project', 'list', '--json', '--data-dir', dir]));
+  const baseline = await timeMedian(9, () => runSync('node -e ""', process.execPath, ['-e', ''], {}, 60_000));
   return { name: 'CLI `tunebench project list --json` on an existing data dir (target <= 2x)', ours: ms(ours), baseline: ms(baseline), baselineName: 'node -e "" (an empty Node process)', ratio: ratio(ours, baseline) };
 }
 
-function waitForLine(child, pattern) {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = pattern.exec(out);
-      if (m) resolve(m[0]);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}`)));
-  });
+/** The first match of `pattern` in what the child prints; fails if it exits first or prints none in 20 s. */
+async function waitForLine(child, pattern) {
+  const [line] = await followOutput(child).waitFor(pattern, `a line like ${pattern} from ${child.spawnfile}`, 20_000);
+  return line;
 }
 
 async function browserFirstRender() {

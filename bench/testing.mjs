@@ -1,12 +1,11 @@
 // The testing pipeline's figures: the runner on a 1,000-case suite beside a bare Python loop making the
 // same model calls (target <= 1.3x), and gates + HTML report for 10,000 cases x 2 models (target <= 1 s,
 // HTML <= 10 MB) beside one JSON round trip of the same records.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { makeDemoSuite } from '../test/fixtures/testing/make-suite.mjs';
-import { median, ms, ratio, ROOT, tempDir } from './util.mjs';
+import { median, ms, ratio, ROOT, runSync, tempDir } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const { compareModels } = require(path.join(ROOT, 'dist/node/main/testing/gates.js'));
@@ -22,15 +21,13 @@ function trainDemoModel() {
   fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ recipe: 'demo-lora-torch', params }));
   const args = [path.join(ROOT, 'resources/recipes/demo_lora_torch.py'), '--dataset', path.join(ROOT, 'resources/recipes/data/instruct-demo.jsonl'), '--output-dir', 'outputs'];
   for (const [k, v] of Object.entries(params)) args.push(`--${k.replace(/_/g, '-')}`, String(v));
-  const r = spawnSync(PYTHON, args, { cwd: dir, env: ENV, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`training the bench model failed: ${r.stderr.slice(-500)}`);
+  runSync('training the bench model', PYTHON, args, { cwd: dir, env: ENV, encoding: 'utf8' }, 600_000);
   return dir;
 }
 
 function wallSeconds(args, cwd) {
   const t0 = performance.now();
-  const r = spawnSync(PYTHON, args, { cwd, env: ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr.slice(-800)}`);
+  runSync(path.basename(args[0]), PYTHON, args, { cwd, env: ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, 600_000);
   return (performance.now() - t0) / 1000;
 }
 

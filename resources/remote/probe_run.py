@@ -44,7 +44,9 @@ if pid_text:
         if len(parts) > 1 and parts[1] != "None":
             with open("/proc/%d/stat" % pid) as f:
                 stat = f.read()
-            alive = stat[stat.rindex(")") + 2:].split()[19] == parts[1]
+            fields = stat[stat.rindex(")") + 2:].split()
+            # A zombie (state Z) has exited: only its parent has not collected it yet.
+            alive = fields[19] == parts[1] and fields[0] != "Z"
     except (OSError, ValueError, IndexError):
         pass
 out["alive"] = alive

@@ -1,6 +1,7 @@
 // Composition root: open the data directory, build the services, and return the engine every transport uses.
 import type Database from 'better-sqlite3';
-import type { AppInfo } from '../shared/contract';
+import type { AppInfo, EventPayload } from '../shared/contract';
+import { CHANGE_EVENT_NAMES, type ChangeEventName } from '../shared/names';
 import { openDatabase } from './db/open';
 import { EventBus } from './events';
 import { resolveDataDir } from './paths';
@@ -164,6 +165,15 @@ export function openEngine(options: EngineOptions = {}): Engine {
     events.emit('projects.changed', { projectId: project.id });
     return project;
   };
+  // Every change to hosts and registries is told, as projects' are: another window may show them.
+  const hostChanged = <T>(hostId: string, result: T): T => {
+    events.emit('hosts.changed', { hostId });
+    return result;
+  };
+  const registryChanged = <T>(registryId: string | null, result: T): T => {
+    events.emit('registries.changed', { registryId });
+    return result;
+  };
 
   const handlers: Handlers = {
     'app.info': (_input, ctx) => info(ctx.transport),
@@ -182,13 +192,29 @@ export function openEngine(options: EngineOptions = {}): Engine {
     },
     'candidates.list': (input) => candidates.list(input.project),
     'hosts.list': () => hosts.list(),
-    'hosts.add': (input) => hosts.add(input),
+    'hosts.add': (input) => {
+      const host = hosts.add(input);
+      return hostChanged(host.id, host);
+    },
     'hosts.unlockKey': (input) => hosts.unlockKey(input.keyFile, input.passphrase),
-    'hosts.import': (input) => hosts.importSshConfig(input.configFile),
+    'hosts.import': async (input) => {
+      const imported = await hosts.importSshConfig(input.configFile);
+      for (const host of imported.added) events.emit('hosts.changed', { hostId: host.id });
+      return imported;
+    },
     // The Python command and run root are read at each use; the connection stays.
-    'hosts.configure': (input) => hosts.store.configure(input.ref, input),
-    'hosts.remove': (input) => hosts.remove(input.ref),
-    'hosts.trust': (input) => hosts.trust(input.ref, input.fingerprint),
+    'hosts.configure': (input) => {
+      const host = hosts.configure(input.ref, input);
+      return hostChanged(host.id, host);
+    },
+    'hosts.remove': (input) => {
+      const host = hosts.remove(input.ref);
+      return hostChanged(host.id, host);
+    },
+    'hosts.trust': async (input) => {
+      const trusted = await hosts.trust(input.ref, input.fingerprint);
+      return hostChanged(trusted.host.id, trusted);
+    },
     'hosts.probe': (input) => hosts.probe(input.ref),
     'recipes.list': () => describeRecipes(),
     'runs.launch': (input) => launchRun(launchDeps, input),
@@ -199,12 +225,11 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'runs.cancel': (input) => cancelRun(syncDeps, input.id),
     'runs.logs': (input) => runs.logs(runs.requireId(input.id), input.afterLine ?? 0, input.limit ?? 10_000),
     'runs.metrics': (input) => runs.metrics(runs.requireId(input.id), input.name),
-    'runs.table': (input) => runsTable.query({ projectId: input.project ? projects.get(input.project).id : undefined, filter: input.filter, sort: input.sort, offset: input.offset, limit: input.limit }),
+    'runs.table': (input) => runsTable.query({ projectId: input.project ? projects.get(input.project).id : undefined, filter: input.filter, ids: input.ids, sort: input.sort, offset: input.offset, limit: input.limit }),
     'runs.annotate': (input) => {
-      const run = runs.get(input.id);
-      runsTable.annotate(run.id, input);
-      events.emit('runs.changed', { runId: run.id });
-      return runs.get(run.id);
+      const set = runsTable.annotate(runs.requireId(input.id), input);
+      events.emit('runs.changed', { runId: set.id });
+      return set;
     },
     'runs.checkpoints': (input) => {
       const run = runs.get(input.id);
@@ -233,7 +258,11 @@ export function openEngine(options: EngineOptions = {}): Engine {
         throw new EngineError('VALIDATION_FAILED', `Run ${run.id} cannot be ${project.name}'s production model: it must be a training run of this project that SUCCEEDED.`);
       return changed(projects.setProduction(project.id, ref));
     },
-    'suites.add': (input) => suites.add(input.project, input.fileName, input.text),
+    'suites.add': (input) => {
+      const added = suites.add(input.project, input.fileName, input.text);
+      events.emit('projects.changed', { projectId: added.suite.projectId });
+      return added;
+    },
     'suites.list': (input) => suites.list(input.project),
     'suites.get': (input) => {
       const suite = suites.resolve(input.project, input.suite);
@@ -279,12 +308,19 @@ export function openEngine(options: EngineOptions = {}): Engine {
       fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
       return exportBundle(bundleDeps, bundles, summary.id, out);
     },
-    'reviews.importFile': (input) => importBundle(bundles, input.file),
+    // A bundle belongs to a project: the reviews page lists bundles again when a project changed.
+    'reviews.importFile': async (input) => {
+      const bundle = await importBundle(bundles, input.file);
+      events.emit('projects.changed', { projectId: bundle.projectId });
+      return bundle;
+    },
     'reviews.upload': async (input) => {
       const { uploadId, file } = uploads.add(input.uploadId, input.dataBase64, input.done, input.fileName);
       if (!file) return { uploadId, bundle: null };
       try {
-        return { uploadId, bundle: await importBundle(bundles, file) };
+        const bundle = await importBundle(bundles, file);
+        events.emit('projects.changed', { projectId: bundle.projectId });
+        return { uploadId, bundle };
       } finally {
         uploads.remove(file);
       }
@@ -318,15 +354,21 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'approvals.export': (input) => approvals.export(input.id, input.dir),
     'approvals.status': (input) => approvals.status(input.testRun),
     'registries.list': () => registries.list(),
-    'registries.add': (input) => registries.add(input),
-    'registries.remove': (input) => registries.remove(input.name),
+    'registries.add': (input) => {
+      const registry = registries.add(input);
+      return registryChanged(registry.id, registry);
+    },
+    'registries.remove': (input) => {
+      const registry = registries.remove(input.name);
+      return registryChanged(registry.id, registry);
+    },
     'registries.login': async (input) => {
       const target = registries.get(input.name);
       if (target.kind !== 'oci') throw new EngineError('VALIDATION_FAILED', `${target.name} is an SSH registry: it logs in as its host does (keys and agent), with no password.`);
       if (input.persist) await storeDockerCredentials(new URL(target.baseUrl!).host, input.username, input.password);
-      return registries.login(target.id, input.username, input.password);
+      return registryChanged(target.id, registries.login(target.id, input.username, input.password));
     },
-    'registries.push': (input) => withBackend(input.to, (backend, target) => pushApproval(pushDeps, target, backend, input)),
+    'registries.push': (input) => withBackend(input.to, async (backend, target) => registryChanged(target.id, await pushApproval(pushDeps, target, backend, input))),
     'registries.pushes': (input) => listPushes(db, input.registry),
     'registries.models': (input) => withBackend(input.name, (backend) => backend.list()),
     'registries.verify': (input) =>
@@ -339,7 +381,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
         }
         return { ...result, report: stored.report };
       }),
-    'registries.alias': (input) => withBackend(input.registry, (backend) => moveAlias(registryDeps, backend, input)),
+    'registries.alias': (input) => withBackend(input.registry, async (backend, target) => registryChanged(target.id, await moveAlias(registryDeps, backend, input))),
     'registries.pull': (input) => withBackend(input.registry, (backend) => pullModel(registryDeps, backend, input.ref, input.to, input.allowedSigners)),
     'demo.seed': (input) => {
       const seeded = seedDemo(db, projects, hosts, input);
@@ -351,18 +393,29 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const dispatch = createDispatch(handlers, { checkOutputs: options.checkOutputs });
 
   // PRAGMA data_version changes only when another connection commits: a cheap way to notice the CLI.
+  // It says that something changed, not what: every kind of record is said to have changed. The
+  // table below is typed by CHANGE_EVENT_NAMES, so a new kind of change event cannot be left out.
+  const changedElsewhere: { [E in ChangeEventName]: EventPayload<E> } = {
+    'projects.changed': { projectId: null },
+    'runs.changed': { runId: null },
+    'hosts.changed': { hostId: null },
+    'registries.changed': { registryId: null },
+  };
   let lastDataVersion = db.pragma('data_version', { simple: true }) as number;
+  let knownHostIds = new Set(hosts.list().map((h) => h.id));
   const pollMs = options.externalChangePollMs ?? 0;
   const poll =
     pollMs > 0
       ? setInterval(() => {
           try {
             const now = db.pragma('data_version', { simple: true }) as number;
-            if (now !== lastDataVersion) {
-              lastDataVersion = now;
-              events.emit('projects.changed', { projectId: null });
-              events.emit('runs.changed', { runId: null });
-            }
+            if (now === lastDataVersion) return;
+            lastDataVersion = now;
+            // A host removed elsewhere must not keep its pooled SSH connection open here.
+            const hostIds = new Set(hosts.list().map((h) => h.id));
+            for (const id of knownHostIds) if (!hostIds.has(id)) hosts.drop(id);
+            knownHostIds = hostIds;
+            for (const event of CHANGE_EVENT_NAMES) events.emit(event, changedElsewhere[event] as never);
           } catch {
             // The database is closing; the next tick will not come.
           }

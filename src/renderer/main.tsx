@@ -15,10 +15,13 @@ client.onStatus((status) => {
   // After a reconnect, what we show may be stale: reload it.
   if (status === 'connected' && wasDisconnected) {
     void store.getState().loadProjects();
+    void store.getState().loadHosts();
     void store.getState().loadRuns();
   }
 });
+// loadProjects and loadHosts show their own errors: nothing is lost by not awaiting them.
 client.on('projects.changed', () => void store.getState().loadProjects());
+client.on('hosts.changed', () => void store.getState().loadHosts());
 client.on('runs.changed', (e) => {
   if (e.runId) void store.getState().refreshRun(e.runId);
   else void store.getState().loadRuns();

@@ -82,7 +82,8 @@ export const methods = {
   'runs.metrics': { input: RunMetricsInput, output: z.array(MetricPoint) },
   /** The runs table: filter language, sort by any field, parameter or metric summary, a page at a time. */
   'runs.table': { input: RunsTableInput, output: RunsTableResult },
-  'runs.annotate': { input: AnnotateRunInput, output: Run },
+  /** Answers with what is stored now: tags trimmed, empty ones dropped, duplicates once. */
+  'runs.annotate': { input: AnnotateRunInput, output: z.object({ id: z.string(), tags: z.array(z.string()), notes: z.string() }) },
   /** NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts: found at ingest. */
   'runs.markers': { input: RunRefInput, output: z.array(MarkerOut) },
   /** The run's checkpoints scored by its project's objective, and the best one. */

@@ -1,6 +1,7 @@
 // The runs table in Chromium: filter with the language (and see where a bad filter goes wrong),
 // sort by a metric summary, tag a run inline; the CLI sees the tag.
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
@@ -11,11 +12,43 @@ let served: Served;
 let page: Page;
 const dataDir = tempDir('tb-e2e-table-');
 
+/**
+ * What the table should show, worked out without the filter and sort engine it tests: every run as the
+ * run list has it (parameters, creation time), and each run's lowest eval_loss read from its raw points.
+ */
+interface SeededRun {
+  id: string;
+  createdAt: number;
+  params: { lr: number; rank: number; seed: number };
+  evalLossMin: number;
+}
+let seeded: SeededRun[];
+
 beforeAll(async () => {
   expect(cli(['demo', 'seed', '--runs', '300', '--points', '50'], { dataDir }).code).toBe(0);
+  const listed = cli(['run', 'list', '--json'], { dataDir }).json() as Omit<SeededRun, 'evalLossMin'>[];
+  const db = new Database(path.join(dataDir, 'tunebench.db'), { readonly: true });
+  const mins = new Map<string, number>();
+  for (const [runId, value] of db.prepare("SELECT s.run_id, p.value FROM metric_points p JOIN metric_series s ON s.id = p.series_id WHERE s.name = 'eval_loss'").raw().all() as [string, number][]) {
+    mins.set(runId, Math.min(mins.get(runId) ?? Infinity, value));
+  }
+  db.close();
+  seeded = listed.map((r) => ({ id: r.id, createdAt: r.createdAt, params: r.params, evalLossMin: mins.get(r.id)! }));
+  expect(seeded).toHaveLength(300);
+  expect(seeded.every((r) => Number.isFinite(r.evalLossMin))).toBe(true);
   browser = await launchChromium();
   served = await serve(dataDir);
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // Counts the chart queries the page sends, as it sends them: a test can tell that none went out.
+  await page.addInitScript(() => {
+    const w = window as unknown as { windowQueries: number };
+    w.windowQueries = 0;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      if (typeof data === 'string' && data.includes('"method":"metrics.window"')) w.windowQueries++;
+      return send.call(this, data);
+    };
+  });
   await page.goto(served.url);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Runs/ }).click();
 }, 120_000);
@@ -40,7 +73,7 @@ describe('the runs table', () => {
     await page.getByRole('alert').filter({ hasText: 'expected a value after "<"' }).waitFor();
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'runs-filter-error-light.png') });
     await input.fill('lr < 3e-4 and rank >= 8');
-    const expected = cli(['run', 'list', '--filter', 'lr < 3e-4 and rank >= 8', '--json'], { dataDir }).json().length;
+    const expected = seeded.filter((r) => r.params.lr < 3e-4 && r.params.rank >= 8).length;
     await expect.poll(async () => status().textContent()).toBe(`${expected} of 300 runs`);
     expect(expected).toBeGreaterThan(0);
     expect(expected).toBeLessThan(300);
@@ -50,7 +83,7 @@ describe('the runs table', () => {
     await page.getByLabel('Filter runs').fill('');
     await page.getByRole('button', { name: /^eval_loss\.min/ }).click(); // descending first
     await page.getByRole('button', { name: /^eval_loss\.min/ }).click(); // then ascending
-    const best = cli(['run', 'list', '--sort', 'eval_loss.min', '--json'], { dataDir }).json()[0].id as string;
+    const best = [...seeded].sort((a, b) => a.evalLossMin - b.evalLossMin)[0]!.id;
     await expect.poll(async () => page.getByRole('table', { name: 'Runs' }).locator('tbody tr[aria-rowindex] td a').first().getAttribute('title')).toBe(best);
   });
 
@@ -84,7 +117,7 @@ describe('the runs table', () => {
   it('compares three filtered runs: axis, smoothing, zoom, diff-only config, export', async () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.getByLabel('Filter runs').fill('lr = 2e-4');
-    const matching = cli(['run', 'list', '--filter', 'lr = 2e-4', '--json'], { dataDir }).json().length;
+    const matching = seeded.filter((r) => r.params.lr === 2e-4).length;
     await expect.poll(async () => status().textContent()).toBe(`${matching} of 300 runs`);
     const rows = page.getByRole('table', { name: 'Runs' }).locator('tbody tr[aria-rowindex]');
     for (let i = 0; i < 3; i++) await rows.nth(i).getByRole('checkbox').check();
@@ -113,9 +146,14 @@ describe('the runs table', () => {
       return [await chart.getAttribute('data-from'), await chart.getAttribute('data-started'), await chart.getAttribute('data-loads')];
     };
     const zoomed = await settled();
+    const queries = () => page.evaluate(() => (window as unknown as { windowQueries: number }).windowQueries);
+    const queriesBefore = await queries();
     await page.getByLabel('Smoothing').fill('0.5');
     await expect.poll(async () => chart.getAttribute('data-smoothing')).toBe('0.5');
-    await page.waitForTimeout(500); // time for a reload, had the change started one, to show
+    // The redraw with the new smoothing has run its effects (React runs them before it hands an input
+    // event back; a frame and a task more to be sure): a reload would have sent its queries by now.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    expect(await queries()).toBe(queriesBefore);
     expect(await settled()).toEqual(zoomed);
     const config = page.getByRole('table', { name: 'Config differences' });
     await expect.poll(async () => page.getByRole('table', { name: 'Config differences' }).locator('tbody tr').count()).toBeGreaterThan(0);
@@ -138,8 +176,9 @@ describe('the runs table', () => {
   it('groups runs that differ only in seed into a mean with a deviation band', async () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Runs/ }).click();
-    const filter = 'lr = 1e-4 and rank = 4';
-    const ids = (cli(['run', 'list', '--filter', filter, '--sort', 'created', '--json'], { dataDir }).json() as { id: string; params: { seed: number } }[]).slice(0, 3).map((r) => r.id);
+    const sameButSeed = seeded.filter((r) => r.params.lr === 1e-4 && r.params.rank === 4).sort((a, b) => a.createdAt - b.createdAt);
+    const ids = sameButSeed.slice(0, 3).map((r) => r.id);
+    expect(new Set(sameButSeed.slice(0, 3).map((r) => r.params.seed)).size).toBe(3); // three seeds of one configuration
     await page.goto(`${served.origin}/#/compare/${ids.join(',')}`);
     const chart = page.getByRole('figure', { name: 'loss comparison', exact: true }).locator('.chart-canvas');
     await expect.poll(async () => chart.getAttribute('data-curves')).toBe('3');

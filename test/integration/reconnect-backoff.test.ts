@@ -29,8 +29,16 @@ describe('reconnecting', () => {
       expect(connections).toBe(1);
       for (let i = 0; i < 5; i++) await expect(engine.hosts.access(host)).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
       expect(connections).toBe(1); // within the backoff: no new attempt
-      await new Promise((r) => setTimeout(r, 600));
-      await expect(engine.hosts.access(host)).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
+      // Keep asking, as background syncs do, until one more attempt is made: only once the backoff
+      // (0.5 s after the first failure) has ended.
+      const firstFailed = Date.now();
+      const deadline = firstFailed + 10_000;
+      while (connections < 2) {
+        if (Date.now() > deadline) throw new Error('no second connection attempt within 10 s');
+        await expect(engine.hosts.access(host)).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(Date.now() - firstFailed).toBeGreaterThanOrEqual(400);
       expect(connections).toBe(2); // the backoff ended: one more attempt, and a longer wait after it
       await expect(engine.hosts.access(host)).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
       expect(connections).toBe(2);

@@ -29,12 +29,22 @@ beforeAll(async () => {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   fullPort = await new Promise<number>((resolve) => backlog.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
-  for (let i = 0; i < 2; i++) {
-    const s = net.connect({ host: '127.0.0.1', port: fullPort });
-    s.on('error', () => {});
-    fillers.push(s);
-  }
-  await new Promise((r) => setTimeout(r, 200));
+  // The first filler takes the queue's one place (it connects; nothing accepts it); the second's SYN
+  // is dropped. Wait for the first to be queued rather than for a guessed time.
+  const queued = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the first filler connection was not queued within 5 s')), 5000);
+    for (let i = 0; i < 2; i++) {
+      const s = net.connect({ host: '127.0.0.1', port: fullPort });
+      s.on('error', () => {});
+      if (i === 0)
+        s.once('connect', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      fillers.push(s);
+    }
+  });
+  await queued;
 });
 
 afterAll(() => {

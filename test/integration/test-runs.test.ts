@@ -35,6 +35,17 @@ async function waitForRun(e: Engine, id: string, timeoutMs = 120_000): Promise<R
   }
 }
 
+/** Checks until `check` gives something other than false or undefined; fails naming what it waited for. */
+async function until<T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== false && value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await sleep(50);
+  }
+}
+
 async function waitForTest(e: Engine, id: string): Promise<{ test: TestRunSummary; report: TestReport }> {
   const run = await waitForRun(e, id);
   expect(run.status, run.lastError ?? '').toBe('SUCCEEDED');
@@ -177,16 +188,22 @@ describe('a test run of a candidate against production', () => {
     const started = await e.call('tests.start', { project: 'trust', candidate: weak.id, suite: 'long', baseline: 'base' });
     const remoteDir = (await e.call('runs.get', { id: started.id })).remoteDir;
     const cut: boolean[] = [];
+    let stored = 0;
     for (let i = 0; i < 2; i++) {
-      await sleep(600);
+      // Cut while cases stream in: more have been stored since the last cut.
+      const before = stored;
+      stored = await until(`more than ${before} stored cases before cut ${i + 1}`, async () => {
+        const done = (await e.call('tests.get', { id: started.id })).progress.done;
+        return done > before && done;
+      });
       cut.push(sshd.cutLinks());
     }
     e.close(); // the app quits mid-test ...
-    await sleep(500);
+    await until('the runner to write cases the closed app has not stored', () => remoteCaseLines(remoteDir).length > stored + 5);
     e = open(150); // ... and comes back
     try {
       // Cancel once some cases are in, then resume: finished cases are kept and not run again.
-      for (let i = 0; i < 200 && remoteCaseLines(remoteDir).length < 10; i++) await sleep(100);
+      await until('10 cases written', () => remoteCaseLines(remoteDir).length >= 10);
       await e.call('tests.cancel', { id: started.id });
       const cancelled = await waitForRun(e, started.id);
       expect(cancelled.status).toBe('CANCELLED');

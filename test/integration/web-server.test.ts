@@ -1,25 +1,38 @@
 // Browser mode's server: token, cookie, Host and Origin checks, and the WebSocket RPC with malformed input.
+// It is `tunebench serve` as a user starts it, reached at the URL it prints (parsed, never assumed).
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { openEngine, type Engine } from '../../src/main/app';
-import { RENDERER_DIR } from '../../src/main/cli/commands/serve';
-import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { tempDir } from '../support/tunebench';
+import { serve, tempDir, type Served } from '../support/tunebench';
 
-let engine: Engine;
-let server: WebServer;
+let served: Served;
+/** What the printed URL says: where to go, and the token to go with. */
+let printed: URL;
 let base: string;
+let server: { port: number; token: string };
 
 beforeAll(async () => {
-  engine = openEngine({ dataDir: tempDir(), checkOutputs: true });
-  server = await startWebServer({ engine, port: 0, staticDir: RENDERER_DIR });
-  base = `http://127.0.0.1:${server.port}`;
+  served = await serve(tempDir());
+  printed = new URL(served.url);
+  base = printed.origin;
+  server = { port: Number(printed.port), token: printed.searchParams.get('token') ?? '' };
 });
 afterAll(async () => {
-  await server.close();
-  engine.close();
+  await served?.stop();
 });
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
@@ -35,7 +48,7 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
 
 function connect(query = '', headers: Record<string, string> = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/rpc${query}`, { headers });
+    const ws = new WebSocket(`ws://${printed.host}/rpc${query}`, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -56,12 +69,19 @@ function rpc(ws: WebSocket, frame: unknown): Promise<any> {
   });
 }
 
-const port = () => Number(new URL(server.url).port);
+const port = () => server.port;
 const cookie = () => `tunebench_token_${port()}=${server.token}`;
 
 describe('browser mode over HTTP', () => {
-  it('listens on 127.0.0.1 only', () => {
-    expect(server.url.startsWith('http://127.0.0.1:')).toBe(true);
+  it('prints a URL with its token, and listens on 127.0.0.1 only', async () => {
+    expect(printed.protocol).toBe('http:');
+    expect(printed.hostname).toBe('127.0.0.1');
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.token).toMatch(/^[\w-]{20,}$/);
+    // The socket, not the text: the printed address answers, another address of this machine does not
+    // (127.0.0.2 is loopback too, so a server on every address would answer there).
+    expect(await accepts('127.0.0.1', server.port)).toBe(true);
+    expect(await accepts('127.0.0.2', server.port)).toBe(false);
   });
 
   it.each([
@@ -107,7 +127,7 @@ describe('browser mode over WebSocket', () => {
   });
 
   it('answers calls with envelopes and pushes events', async () => {
-    const a = await connect('', { cookie: cookie(), origin: `http://127.0.0.1:${server.port}` });
+    const a = await connect('', { cookie: cookie(), origin: printed.origin });
     const b = await connect(`?token=${server.token}`);
     const event = new Promise<any>((resolve) => b.on('message', (d) => resolve(JSON.parse(d.toString()))));
     const created = await rpc(a, { id: 1, method: 'projects.create', input: { name: 'over-ws' } });

@@ -106,12 +106,21 @@ describe('the database', () => {
     const dir = tempDir();
     const app = openEngine({ dataDir: dir, externalChangePollMs: 20 });
     const seen: (string | null)[] = [];
-    app.events.on('projects.changed', (p) => seen.push(p.projectId));
+    // Waits for the event itself, not for a guess at how long the poll takes; fails after 5 s.
+    const told = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no projects.changed event within 5 s')), 5000);
+      app.events.on('projects.changed', (p) => {
+        seen.push(p.projectId);
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     const other = openEngine({ dataDir: dir });
     await other.call('projects.create', { name: 'elsewhere' });
     other.close();
-    await new Promise((r) => setTimeout(r, 150));
-    expect(seen).toContain(null);
+    await told;
+    expect(seen).toEqual([null]); // another process's change: the app cannot tell which project
+    expect((await app.call('projects.list', {})).map((p) => p.name)).toEqual(['elsewhere']);
     app.close();
   });
 });

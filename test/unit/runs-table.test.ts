@@ -30,6 +30,18 @@ async function filterError(filter: string): Promise<{ message: string; position:
 }
 
 describe('the runs table', () => {
+  it('gives the runs asked for by id, however many (a filter naming them hit its length limit)', async () => {
+    const wanted = [ids[3]!, ids[0]!, ids[7]!];
+    const t = await engine.call('runs.table', { ids: [...wanted, '01ARZ3NDEKTSV4RRFFQ69G5FAV'], limit: 1000 });
+    expect(t.rows.map((r) => r.id).sort()).toEqual([...wanted].sort());
+    expect(t.matched).toBe(3);
+    // 1,000 ids in one call: far past what a filter of "id = X or ..." could say in 2,000 characters.
+    const many = [...ids, ...Array.from({ length: 1000 - ids.length }, (_, i) => `01ARZ3NDEKTSV4RRFFQ69G${String(i).padStart(4, '0')}`)];
+    expect((await engine.call('runs.table', { ids: many, limit: 1000 })).matched).toBe(12);
+    // With a filter too, both apply.
+    expect((await engine.call('runs.table', { ids: wanted, filter: `id = ${ids[0]}` })).rows.map((r) => r.id)).toEqual([ids[0]]);
+  });
+
   it('lists every run with parameters, tags and metric summaries, newest first by default', async () => {
     const t = await table();
     expect(t.total).toBe(12);

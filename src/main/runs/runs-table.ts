@@ -22,6 +22,8 @@ interface Row {
 export interface TableQuery {
   projectId?: string | undefined;
   filter?: string | undefined;
+  /** Only these runs (the compare page's, by id). */
+  ids?: string[] | undefined;
   sort?: { key: string; dir: 'asc' | 'desc' } | undefined;
   offset?: number | undefined;
   limit?: number | undefined;
@@ -105,7 +107,8 @@ export class RunsTable {
     const { rows: all, params, metrics } = this.load(q.projectId);
     const known = { params, metrics };
     const keep = compileFilter(parseFilter(q.filter ?? ''), known);
-    const matched = all.filter(keep);
+    const wanted = q.ids ? new Set(q.ids) : undefined;
+    const matched = all.filter((r) => (!wanted || wanted.has(r.id)) && keep(r));
     const sortKey = q.sort?.key ?? 'created';
     const get = fieldGetter(sortKey.split('.'), known, { label: `Cannot sort by "${sortKey.slice(0, 100)}"` });
     const dir = (q.sort?.dir ?? 'desc') === 'asc' ? 1 : -1;
@@ -123,8 +126,11 @@ export class RunsTable {
     return { total: all.length, matched: matched.length, rows, params: [...params].sort(), metrics: [...metrics].sort() };
   }
 
-  annotate(id: string, change: { tags?: string[] | undefined; notes?: string | undefined }): void {
+  /** Sets a run's tags and notes; returns what is stored now (tags trimmed, empty ones dropped, each once). */
+  annotate(id: string, change: { tags?: string[] | undefined; notes?: string | undefined }): { id: string; tags: string[]; notes: string } {
     if (change.tags) this.db.prepare('UPDATE runs SET tags = ? WHERE id = ?').run(JSON.stringify([...new Set(change.tags.map((t) => t.trim()).filter(Boolean))]), id);
     if (change.notes !== undefined) this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(change.notes, id);
+    const row = this.db.prepare<[string], { tags: string; notes: string }>('SELECT tags, notes FROM runs WHERE id = ?').get(id)!;
+    return { id, tags: JSON.parse(row.tags) as string[], notes: row.notes };
   }
 }

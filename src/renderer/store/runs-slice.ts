@@ -1,5 +1,5 @@
 import type { RecipeInfo, Run } from '../../shared/domain/run';
-import type { Client } from '../api/client';
+import { ClientError, type Client } from '../api/client';
 import type { Slice } from './slice';
 
 export interface RunsSlice {
@@ -38,8 +38,10 @@ export const createRunsSlice =
         const run = await client.call('runs.get', { id });
         const others = get().runs.filter((r) => r.id !== run.id);
         set({ runs: [run, ...others].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)) });
-      } catch {
-        // The run list reload on the next event will catch up.
+      } catch (err) {
+        // A dropped link is already in the status bar, and the reload after reconnecting catches up;
+        // anything else is said.
+        if (!(err instanceof ClientError && err.code === 'DISCONNECTED')) get().notifyError(err);
       }
     },
   });

@@ -148,7 +148,7 @@ export const runCommands: Command[] = [
       const notes = typeof args.flags.notes === 'string' ? args.flags.notes.trim() : undefined;
       if (tags === undefined && notes === undefined) throw usageError('Say what to set: --tags A,B and/or --notes TEXT.');
       const run = await withEngine(ctx, (call) => call('runs.annotate', { id: args.positionals[0]!, ...(tags ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }));
-      ctx.print(run, () => `Annotated ${run.id}\n`);
+      ctx.print(run, () => `Annotated ${run.id}: tags ${run.tags.join(', ') || '(none)'}; notes ${run.notes ? JSON.stringify(run.notes) : '(none)'}\n`);
       return 0;
     },
   },

@@ -1,6 +1,7 @@
 // Compare: the runs picked in the runs table, overlaid per metric, with a config diff against a baseline.
 import { useEffect, useMemo, useState } from 'react';
 import type { TableRowOut } from '../../../shared/domain/runs-table';
+import type { Client } from '../../api/client';
 import { EmptyState } from '../../components/EmptyState';
 import { useApp, useClient } from '../../store/context';
 import { CompareChart, type Axis } from './CompareChart';
@@ -22,6 +23,8 @@ export function ComparePage() {
     if (linked) setSelection(linked.split(','));
   }, [linked, setSelection]);
   const [runs, setRuns] = useState<TableRowOut[]>([]);
+  const [missing, setMissing] = useState<string[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [chosen, setChosen] = useState<string[] | null>(null);
   const [axis, setAxis] = useState<Axis>('step');
   const [smoothing, setSmoothing] = useState(0);
@@ -29,12 +32,28 @@ export function ComparePage() {
   const [groupSeeds, setGroupSeeds] = useState(false);
 
   useEffect(() => {
-    if (selected.length === 0) return setRuns([]);
-    // The filter language picks exactly these runs; the table keeps the order they were picked in.
-    client.call('runs.table', { filter: selected.map((id) => `id = ${id}`).join(' or '), limit: 1000 }).then(
-      (r) => setRuns(selected.map((id) => r.rows.find((row) => row.id === id)).filter((x): x is TableRowOut => !!x)),
-      () => setRuns([]),
+    setLoadError(null);
+    if (selected.length === 0) {
+      setRuns([]);
+      setMissing([]);
+      return;
+    }
+    let stale = false; // an answer for an older selection must not replace the newer one's
+    pickedRows(client, selected).then(
+      (picked) => {
+        if (stale) return;
+        setRuns(picked.rows);
+        setMissing(picked.missing);
+      },
+      (err: unknown) => {
+        if (stale) return;
+        setRuns([]);
+        setLoadError(err instanceof Error ? err.message : String(err));
+      },
     );
+    return () => {
+      stale = true;
+    };
   }, [client, selected]);
 
   const metrics = useMemo(() => [...new Set(runs.flatMap((r) => Object.keys(r.summaries)))].sort(), [runs]);
@@ -94,6 +113,16 @@ export function ComparePage() {
           </label>
         </div>
       </header>
+      {loadError && (
+        <p className="form-error" role="alert">
+          Could not load the runs to compare: {loadError}
+        </p>
+      )}
+      {missing.length > 0 && (
+        <p className="form-error" role="alert">
+          {missing.length === 1 ? 'One picked run is' : `${missing.length} picked runs are`} not in the runs table (removed, or not a training run): {missing.map((id) => id.slice(-8)).join(', ')}.
+        </p>
+      )}
       <ul className="run-chips" aria-label="Compared runs">
         {runs.map((r) => (
           <li key={r.id}>
@@ -120,6 +149,21 @@ export function ComparePage() {
       <ParallelCoordinates runs={runs} />
     </>
   );
+}
+
+/** The most rows one runs.table answer holds. */
+const PAGE = 1000;
+
+/**
+ * The picked runs' table rows, in the order they were picked, asked for by id a page at a time (the
+ * filter language has a length limit that 60 ids passed); ids the table does not have are `missing`.
+ */
+async function pickedRows(client: Client, ids: string[]): Promise<{ rows: TableRowOut[]; missing: string[] }> {
+  const pages: string[][] = [];
+  for (let i = 0; i < ids.length; i += PAGE) pages.push(ids.slice(i, i + PAGE));
+  const answers = await Promise.all(pages.map((page) => client.call('runs.table', { ids: page, limit: PAGE })));
+  const byId = new Map(answers.flatMap((a) => a.rows.map((row) => [row.id, row] as const)));
+  return { rows: ids.flatMap((id) => byId.get(id) ?? []), missing: ids.filter((id) => !byId.has(id)) };
 }
 
 function MetricPicker({ all, chosen, onChange }: { all: string[]; chosen: string[]; onChange: (c: string[]) => void }) {

@@ -105,9 +105,12 @@ export function HostsPage() {
           ))}
         </tbody>
       </table>
-      {Object.entries(probes).map(([name, p]) => (
-        <ProbePanel key={name} name={name} probe={p} />
-      ))}
+      {/* A host removed (here or from the CLI) takes its last probe with it. */}
+      {Object.entries(probes)
+        .filter(([name]) => hosts.some((h) => h.name === name))
+        .map(([name, p]) => (
+          <ProbePanel key={name} name={name} probe={p} />
+        ))}
       {adding && (
         <AddHostDialog
           onClose={() => setAdding(false)}

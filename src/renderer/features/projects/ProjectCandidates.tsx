@@ -2,19 +2,25 @@
 import { useEffect, useState } from 'react';
 import type { Candidate, Project } from '../../../shared/domain/project';
 import { formatTime } from '../../format';
+import { useChanges } from '../../api/use-changes';
 import { useApp, useClient } from '../../store/context';
 import { TestCandidateDialog } from './TestCandidateDialog';
 
 export function ProjectCandidates({ project }: { project: Project }) {
   const projectId = project.id;
-  const updatedAt = project.updatedAt;
+  // A proposal does not always move the project's updatedAt (one from the CLI never did): the event says it.
+  const changes = useChanges('projects.changed', (e) => e.projectId === null || e.projectId === projectId);
   const [testing, setTesting] = useState<Candidate | null>(null);
   const client = useClient();
   const navigate = useApp((s) => s.navigate);
+  const notifyError = useApp((s) => s.notifyError);
   const [candidates, setCandidates] = useState<Candidate[] | null>(null);
   useEffect(() => {
-    client.call('candidates.list', { project: projectId }).then(setCandidates, () => setCandidates([]));
-  }, [client, projectId, updatedAt]);
+    client.call('candidates.list', { project: projectId }).then(setCandidates, (err: unknown) => {
+      setCandidates([]);
+      notifyError(err);
+    });
+  }, [client, projectId, changes, notifyError]);
   return (
     <section className="card wide" aria-labelledby="candidates-heading">
       <h2 id="candidates-heading">Production candidates</h2>

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import type { Suite } from '../../../shared/domain/testing';
 import { FilePickButton } from '../../components/FilePickButton';
 import { formatShortTime } from '../../format';
+import { useChanges } from '../../api/use-changes';
 import { useApp, useClient } from '../../store/context';
 
 export function ProjectSuites({ projectId }: { projectId: string }) {
@@ -11,9 +12,14 @@ export function ProjectSuites({ projectId }: { projectId: string }) {
   const notify = useApp((s) => s.notify);
   const [suites, setSuites] = useState<Suite[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
+  const [ownTick, setTick] = useState(0);
+  // A suite added from the CLI changes the project: list the suites again.
+  const tick = ownTick + useChanges('projects.changed', (e) => e.projectId === null || e.projectId === projectId);
   useEffect(() => {
-    client.call('suites.list', { project: projectId }).then(setSuites, () => setSuites([]));
+    client.call('suites.list', { project: projectId }).then(setSuites, (err: unknown) => {
+      setSuites([]);
+      setError(`Could not list the suites: ${err instanceof Error ? err.message : String(err)}`);
+    });
   }, [client, projectId, tick]);
 
   const add = async (file: File) => {

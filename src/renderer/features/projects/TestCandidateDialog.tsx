@@ -21,7 +21,7 @@ export function TestCandidateDialog({ project, candidate, onClose }: { project: 
     client.call('suites.list', { project: project.id }).then((list) => {
       setSuites(list);
       if (list[0]) setSuite(`${list[0].name}@${list[0].version}`);
-    }, () => setSuites([]));
+    }, (err: unknown) => setError(`Could not list the suites: ${err instanceof Error ? err.message : String(err)}`));
   }, [client, project.id]);
 
   const submit = async (e: FormEvent) => {

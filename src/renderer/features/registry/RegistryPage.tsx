@@ -3,7 +3,8 @@ import { useEffect, useState } from 'react';
 import type { Push, Registry } from '../../../shared/domain/registry';
 import { EmptyState } from '../../components/EmptyState';
 import { formatShortTime } from '../../format';
-import { useClient } from '../../store/context';
+import { useChanges } from '../../api/use-changes';
+import { useApp, useClient } from '../../store/context';
 import { AddRegistryDialog } from './AddRegistryForm';
 import { RegistryModels } from './RegistryModels';
 
@@ -11,14 +12,20 @@ const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 export function RegistryPage() {
   const client = useClient();
+  const notifyError = useApp((s) => s.notifyError);
   const [registries, setRegistries] = useState<Registry[] | null>(null);
   const [pushes, setPushes] = useState<Push[]>([]);
   const [adding, setAdding] = useState(false);
-  const [tick, setTick] = useState(0);
+  const [ownTick, setTick] = useState(0);
+  // Registries added or removed elsewhere (the CLI), and pushes that ended, show without a reload.
+  const tick = ownTick + useChanges('registries.changed');
   useEffect(() => {
-    client.call('registries.list', {}).then(setRegistries, () => setRegistries([]));
-    client.call('registries.pushes', {}).then(setPushes, () => setPushes([]));
-  }, [client, tick]);
+    client.call('registries.list', {}).then(setRegistries, (err: unknown) => {
+      setRegistries([]);
+      notifyError(err);
+    });
+    client.call('registries.pushes', {}).then(setPushes, notifyError);
+  }, [client, tick, notifyError]);
   useEffect(
     () =>
       client.on('registry.pushProgress', (p) => {

@@ -15,8 +15,13 @@ export function ApprovalChain({ projectId, tick }: { projectId: string; tick: nu
   const [mine, setMine] = useState(0);
   const [pushing, setPushing] = useState<string | null>(null);
   useEffect(() => {
-    client.call('approvals.list', { project: projectId }).then(setApprovals, () => setApprovals([]));
-    client.call('approvals.verify', { project: projectId, chain: true }).then(setVerify, () => setVerify(null));
+    // A failure is said where the chain would be: an empty chain must not stand for one that failed to load.
+    const failed = (what: string) => (err: unknown) => setError(`Could not ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    client.call('approvals.list', { project: projectId }).then(setApprovals, failed('list the decisions'));
+    client.call('approvals.verify', { project: projectId, chain: true }).then(setVerify, (err: unknown) => {
+      setVerify(null);
+      failed('verify the chain')(err);
+    });
   }, [client, projectId, tick, mine]);
 
   const importFile = async (file: File) => {

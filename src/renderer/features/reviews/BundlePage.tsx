@@ -6,6 +6,7 @@ import type { TestReport } from '../../../shared/domain/testing';
 import { ClientError } from '../../api/client';
 import { BackLink } from '../../components/BackLink';
 import { PageNotReady } from '../../components/PageNotReady';
+import { useChanges } from '../../api/use-changes';
 import { useApp, useClient } from '../../store/context';
 import { DecideDialog } from './DecideDialog';
 import { ReportView } from './ReportView';
@@ -22,7 +23,9 @@ export function BundlePage({ bundleId }: { bundleId: string }) {
       else notifyError(err);
     });
   }, [client, bundleId, notifyError]);
-  useEffect(load, [load]);
+  // A decision signed from the CLI shows without a reload (decisions are told as project changes).
+  const changes = useChanges('projects.changed');
+  useEffect(load, [load, changes]);
 
   const back = <BackLink to={{ area: 'reviews' }} label="Reviews" />;
   if (missing || !data) return <PageNotReady back={back} missing={missing ? { title: 'Bundle not found', message: missing } : null} />;

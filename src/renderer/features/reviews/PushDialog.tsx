@@ -4,6 +4,7 @@ import type { Push, Registry } from '../../../shared/domain/registry';
 import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
+import { useChanges } from '../../api/use-changes';
 import { useClient } from '../../store/context';
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -15,15 +16,24 @@ export function PushDialog({ approval, onClose }: { approval: string; onClose: (
   const [progress, setProgress] = useState<Push | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A registry added from the CLI while the dialog is open can be chosen at once.
+  const registriesChanged = useChanges('registries.changed');
   useEffect(() => {
-    client.call('registries.list', {}).then((r) => {
-      setRegistries(r);
-      if (r[0]) setTo(r[0].name);
-    }, () => setRegistries([]));
-    return client.on('registry.pushProgress', (p) => {
-      if (p.approval === approval) setProgress(p);
-    });
-  }, [client, approval]);
+    client.call('registries.list', {}).then(
+      (r) => {
+        setRegistries(r);
+        setTo((chosen) => (r.some((x) => x.name === chosen) ? chosen : (r[0]?.name ?? '')));
+      },
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+    );
+  }, [client, registriesChanged]);
+  useEffect(
+    () =>
+      client.on('registry.pushProgress', (p) => {
+        if (p.approval === approval) setProgress(p);
+      }),
+    [client, approval],
+  );
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);

@@ -25,7 +25,7 @@ export function ReviewsPage() {
       notifyError(err);
       setTests([]);
     });
-    client.call('reviews.list', {}).then(setBundles, () => setBundles([]));
+    client.call('reviews.list', {}).then(setBundles, notifyError);
   }, [client, tick, notifyError]);
 
   const byProject = new Map<string, TestRunSummary[]>();

@@ -19,12 +19,17 @@ export function CandidateActions({ run }: { run: Run }) {
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [best, setBest] = useState<{ path: string; value: number | null; metric: string } | null>(null);
   useEffect(() => {
+    setBest(null);
     if (run.status !== 'SUCCEEDED') return;
+    let stale = false; // the best checkpoint of the run shown, never of the one shown before
     client.call('runs.checkpoints', { id: run.id }).then(
-      (r) => setBest(r.best ? { path: r.best.path, value: r.best.value, metric: r.objective.metric } : null),
-      () => {},
+      (r) => !stale && setBest(r.best ? { path: r.best.path, value: r.best.value, metric: r.objective.metric } : null),
+      (err: unknown) => !stale && notifyError(err),
     );
-  }, [client, run.id, run.status]);
+    return () => {
+      stale = true;
+    };
+  }, [client, run.id, run.status, notifyError]);
 
   const propose = async (e: FormEvent) => {
     e.preventDefault();

@@ -1,52 +1,52 @@
 // The live log: lines are kept in a ref (never in React state or the store), drawn only where visible.
-import { useCallback, useEffect, useRef, useState, type UIEvent } from 'react';
+import { useEffect, useRef, useState, type UIEvent } from 'react';
 import type { Run } from '../../../shared/domain/run';
 import { useClient } from '../../store/context';
+import { LogFollower } from './log-follower';
 
 const LINE_PX = 18;
 const VIEW_PX = 360;
 
 export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: number } | undefined }) {
   const client = useClient();
-  const lines = useRef<string[]>([]);
-  const [count, setCount] = useState(0);
+  // One follower per run: the lines it fetches are that run's only.
+  const follower = useRef<LogFollower | null>(null);
+  const [, setCount] = useState(0);
+  const [error, setError] = useState<string | null>(null);
   const [follow, setFollow] = useState(true);
   const [query, setQuery] = useState('');
   const [scrollTop, setScrollTop] = useState(0);
   const box = useRef<HTMLDivElement>(null);
-  const fetching = useRef(false);
-
-  const fetchNew = useCallback(async () => {
-    if (fetching.current) return;
-    fetching.current = true;
-    try {
-      for (;;) {
-        const batch = await client.call('runs.logs', { id: run.id, afterLine: lines.current.length, limit: 5000 });
-        if (batch.length === 0) break;
-        for (const l of batch) lines.current[l.n - 1] = l.text;
-        setCount(lines.current.length);
-        if (batch.length < 5000) break;
-      }
-    } catch {
-      // The status bar shows a dropped link; the next event fetches again.
-    } finally {
-      fetching.current = false;
-    }
-  }, [client, run.id]);
 
   useEffect(() => {
-    lines.current = [];
-    setCount(0);
-    void fetchNew();
-    return client.on('runs.logAppended', (e) => {
-      if (e.runId === run.id) void fetchNew();
+    const f = new LogFollower(run.id, (id, afterLine, limit) => client.call('runs.logs', { id, afterLine, limit }), {
+      lines: setCount,
+      // Shown in the log's card: a fetch that failed must not look like a log with no lines. The next
+      // event fetches again, and a success clears it.
+      error: (err) => setError(err === null ? null : err instanceof Error ? err.message : String(err)),
     });
-  }, [client, run.id, fetchNew]);
+    follower.current = f;
+    setCount(0);
+    setError(null);
+    void f.fetchNew(); // never rejects: failures go to `error`
+    const off = client.on('runs.logAppended', (e) => {
+      if (e.runId === f.runId) void f.fetchNew();
+    });
+    return () => {
+      off();
+      f.stop();
+    };
+  }, [client, run.id]);
+  // The lines of this run only: until the effect above has made this run's follower (the render
+  // right after a switch), the last run's lines are not shown as this one's.
+  const lines = follower.current?.runId === run.id ? follower.current.lines : [];
+  const count = lines.length;
   // Lines stored by another process (a CLI sync) come without a logAppended event: fetch when the
   // run's count says there are lines this view has not got (not on every refresh of the run).
   useEffect(() => {
-    if (run.logLines > lines.current.length) void fetchNew();
-  }, [run.logLines, fetchNew]);
+    const f = follower.current;
+    if (f?.runId === run.id && run.logLines > f.lines.length) void f.fetchNew();
+  }, [run.id, run.logLines]);
 
   const [highlight, setHighlight] = useState<number | null>(null);
   useEffect(() => {
@@ -62,7 +62,7 @@ export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: nu
     }
   }, [jump]);
 
-  const shown = query ? lines.current.map((t, i) => [i, t] as const).filter(([, t]) => t.toLowerCase().includes(query.toLowerCase())) : lines.current.map((t, i) => [i, t] as const);
+  const shown = query ? lines.map((t, i) => [i, t] as const).filter(([, t]) => t.toLowerCase().includes(query.toLowerCase())) : lines.map((t, i) => [i, t] as const);
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [count, follow, shown.length]);
@@ -88,6 +88,11 @@ export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: nu
           </button>
         </div>
       </div>
+      {error && (
+        <p className="form-error" role="alert">
+          Could not load the log: {error}
+        </p>
+      )}
       <div className="log" ref={box} onScroll={onScroll} style={{ height: VIEW_PX }} role="log" aria-label="Run log" aria-live="off">
         <div style={{ height: shown.length * LINE_PX, position: 'relative' }}>
           {shown.slice(first, last).map(([i, text], k) => (

@@ -122,7 +122,9 @@ function Chart({ title, lines, onZoom, zoom, marks, onMark }: { title: string; l
 
 function Panel({ run, title, names, stream, available, focusStep, marks, onMark }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[]; focusStep?: { step: number; at: number } | undefined; marks?: ChartMark[] | undefined; onMark?: ((mark: ChartMark) => void) | undefined }) {
   const client = useClient();
-  const [lines, setLines] = useState<Line[]>([]);
+  // The lines with the run they are of: another run's lines are never drawn as this one's.
+  const [drawn, setDrawn] = useState<{ runId: string; lines: Line[] }>({ runId: run.id, lines: [] });
+  const [error, setError] = useState<string | null>(null);
   const [zoom, setZoom] = useState<{ from?: number; to?: number }>({});
   // A marker chosen in the list zooms this chart around its step.
   useEffect(() => {
@@ -138,32 +140,74 @@ function Panel({ run, title, names, stream, available, focusStep, marks, onMark 
           .call('metrics.window', { runId: run.id, name, ...(stream ? { stream } : {}), x: 'step', maxBuckets: BUCKETS, ...(zoom.from !== undefined ? { from: zoom.from } : {}), ...(zoom.to !== undefined ? { to: zoom.to } : {}) })
           .then((r) => toLine(name, r, name === 'tokens')),
       ),
-    ).then((ls) => !stale && setLines(ls), () => {});
+    ).then(
+      (ls) => {
+        if (stale) return;
+        setDrawn({ runId: run.id, lines: ls });
+        setError(null);
+      },
+      (err: unknown) => !stale && setError(err instanceof Error ? err.message : String(err)),
+    );
     return () => {
-      stale = true;
+      stale = true; // another run, zoom or set of series was asked for since: this answer is not for it
     };
     // Re-query when the run stored more points (seen through `available`, refreshed at most once a
     // second, not on every sync), or the user zoomed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, run.id, available, key, zoom.from, zoom.to]);
   if (present.length === 0) return null;
-  return <Chart title={title} lines={lines} zoom={zoom} marks={names.includes('loss') ? marks : undefined} onMark={onMark} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />;
+  const lines = drawn.runId === run.id ? drawn.lines : [];
+  return (
+    <>
+      {error && (
+        <p className="form-error" role="alert">
+          Could not load the {title} chart: {error}
+        </p>
+      )}
+      <Chart title={title} lines={lines} zoom={zoom} marks={names.includes('loss') ? marks : undefined} onMark={onMark} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />
+    </>
+  );
 }
 
 export function RunCharts({ run, focusStep, marks, onMark }: { run: Run; focusStep?: { step: number; at: number } | undefined; marks?: ChartMark[] | undefined; onMark?: (mark: ChartMark) => void }) {
   const client = useClient();
-  const [available, setAvailable] = useState<SeriesSummary[]>([]);
-  const lastFetch = useRef(0);
+  // The series with the run they are of: after a switch, the last run's series are not this one's.
+  const [series, setSeries] = useState<{ runId: string; list: SeriesSummary[] }>({ runId: run.id, list: [] });
+  const [error, setError] = useState<string | null>(null);
+  const lastFetch = useRef({ runId: '', at: 0 });
+  const shownRun = useRef(run.id);
+  shownRun.current = run.id;
   useEffect(() => {
-    // At most one refresh a second however often the run changes.
-    const wait = Math.max(0, 1000 - (Date.now() - lastFetch.current));
+    // At most one refresh a second however often the run changes; another run is fetched at once.
+    const last = lastFetch.current;
+    const wait = last.runId === run.id ? Math.max(0, 1000 - (Date.now() - last.at)) : 0;
+    const runId = run.id;
     const timer = setTimeout(() => {
-      lastFetch.current = Date.now();
-      client.call('metrics.series', { id: run.id }).then(setAvailable, () => {});
+      lastFetch.current = { runId, at: Date.now() };
+      // An answer for a run no longer shown is dropped; one for this run is kept even if more points
+      // came meanwhile (dropping those could starve a run that syncs faster than the answer comes).
+      client.call('metrics.series', { id: runId }).then(
+        (list) => {
+          if (shownRun.current !== runId) return;
+          setSeries({ runId, list });
+          setError(null);
+        },
+        (err: unknown) => shownRun.current === runId && setError(err instanceof Error ? err.message : String(err)),
+      );
     }, wait);
     return () => clearTimeout(timer);
   }, [client, run.id, run.metricPoints, run.status]);
+  const available = useMemo(() => (series.runId === run.id ? series.list : []), [series, run.id]);
 
+  if (error && available.length === 0) {
+    return (
+      <section className="card wide" aria-label="Charts">
+        <p className="form-error" role="alert">
+          Could not load this run's metrics: {error}
+        </p>
+      </section>
+    );
+  }
   if (available.length === 0) {
     return (
       <section className="card wide" aria-label="Charts">

@@ -15,7 +15,8 @@ export function RunsPage() {
   const notify = useApp((s) => s.notify);
   const [launching, setLaunching] = useState(false);
   const [projectFilter, setProjectFilter] = useState('');
-  if (route.area === 'runs' && route.runId) return <RunDetailPage runId={route.runId} />;
+  // Keyed by the run: another run's page starts afresh (its marks, zoom, jump and log are its own).
+  if (route.area === 'runs' && route.runId) return <RunDetailPage key={route.runId} runId={route.runId} />;
 
   return (
     <>

@@ -61,7 +61,9 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
         setError(null);
         setVersion((v) => v + 1);
       } catch (err) {
-        if (currentQuery.current === query && err instanceof ClientError) setError({ message: err.message, ...(typeof (err.info.details as { position?: number })?.position === 'number' ? { position: (err.info.details as { position: number }).position } : {}) });
+        if (currentQuery.current !== query) return;
+        if (err instanceof ClientError) setError({ message: err.message, ...(typeof (err.info.details as { position?: number })?.position === 'number' ? { position: (err.info.details as { position: number }).position } : {}) });
+        else setError({ message: err instanceof Error ? err.message : String(err) }); // not the engine's: still said
       } finally {
         loading.current.delete(page);
       }
