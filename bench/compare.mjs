@@ -70,7 +70,13 @@ async function compareFigure() {
         });
       }, before);
       await page.mouse.wheel(0, -300);
-      zooms.push(await withDeadline('the zoomed chart to draw the re-queried data', page.evaluate(() => window.__zoomed), 60_000));
+      zooms.push(
+        await withDeadline(
+          'the zoomed chart to draw the re-queried data',
+          page.evaluate(() => window.__zoomed),
+          60_000,
+        ),
+      );
       // Baseline for the zoom: the same 50 window queries over a socket of the app's, answers
       // parsed, nothing drawn: what the zoom costs before any rendering.
       const window = { from: Number(await chart.getAttribute('data-from')), to: Number(await chart.getAttribute('data-to')) };
@@ -122,9 +128,27 @@ async function compareFigure() {
   server.child.kill('SIGTERM');
   process.stderr.write(`  zooms (ms, 3 visits x 3): ${zooms.map((z) => z.toFixed(0)).join(' ')}\n`);
   return [
-    { name: 'compare 50 runs x 4 metrics x 100k points: a #/compare link in a fresh page, 4 charts drawn', ours: ms(median(cold)), baseline: ms(median(coldBaseline)), baselineName: 'a #/projects link in a fresh page', ratio: ratio(median(cold), median(coldBaseline)) },
-    { name: 'compare: open it in the app, 4 charts drawn', ours: ms(median(first)), baseline: ms(median(baseline)), baselineName: 'opening the Projects page the same way (in-app)', ratio: ratio(median(first), median(baseline)) },
-    { name: 'compare: zoom, wheel to re-queried data drawn (median of 9)', ours: ms(median(zooms)), baseline: ms(median(queries)), baselineName: "the same 50 window queries on the app's socket, not drawn", ratio: ratio(median(zooms), median(queries)) },
+    {
+      name: 'compare 50 runs x 4 metrics x 100k points: a #/compare link in a fresh page, 4 charts drawn',
+      ours: ms(median(cold)),
+      baseline: ms(median(coldBaseline)),
+      baselineName: 'a #/projects link in a fresh page',
+      ratio: ratio(median(cold), median(coldBaseline)),
+    },
+    {
+      name: 'compare: open it in the app, 4 charts drawn',
+      ours: ms(median(first)),
+      baseline: ms(median(baseline)),
+      baselineName: 'opening the Projects page the same way (in-app)',
+      ratio: ratio(median(first), median(baseline)),
+    },
+    {
+      name: 'compare: zoom, wheel to re-queried data drawn (median of 9)',
+      ours: ms(median(zooms)),
+      baseline: ms(median(queries)),
+      baselineName: "the same 50 window queries on the app's socket, not drawn",
+      ratio: ratio(median(zooms), median(queries)),
+    },
   ];
 }
 

@@ -14,7 +14,9 @@ function freshRun() {
   const db = engine.db;
   db.prepare("INSERT INTO projects (id, name, created_at, updated_at) VALUES ('01ARZ3NDEKTSV4RRFFQ69G5FAV', 'bench', 0, 0)").run();
   const host = db.prepare("SELECT id FROM hosts WHERE kind = 'local'").get();
-  db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES ('R', '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(host.id);
+  db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES ('R', '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(
+    host.id,
+  );
   return engine;
 }
 
@@ -51,7 +53,13 @@ async function ingestFigure() {
   const baseline = performance.now() - t1;
   base.close();
   const rate = (t) => `${Math.round(n / (t / 1000)).toLocaleString('en-US')} pts/s`;
-  return { name: 'ingest 1M metric lines: parse, store, pyramid upkeep', ours: rate(ours), baseline: rate(baseline), baselineName: 'plain prepared inserts of the parsed rows', ratio: ratio(ours, baseline) };
+  return {
+    name: 'ingest 1M metric lines: parse, store, pyramid upkeep',
+    ours: rate(ours),
+    baseline: rate(baseline),
+    baselineName: 'plain prepared inserts of the parsed rows',
+    ratio: ratio(ours, baseline),
+  };
 }
 
 async function windowFigure() {
@@ -79,19 +87,29 @@ async function windowFigure() {
     const from = Math.floor((k / 15) * n * 0.3);
     return [from, from + Math.floor(n * 0.6)];
   });
-  const ours = median(windows.map(([from, to]) => {
-    const t = performance.now();
-    const r = queries.run({ seriesId: sid, x: 'step', from, to, maxBuckets: 2000 });
-    if (r.kind !== 'buckets' || r.buckets.length > 2000) throw new Error('expected at most 2,000 buckets');
-    return performance.now() - t;
-  }));
-  const baseline = median(windows.slice(0, 3).map(([from, to]) => {
-    const t = performance.now();
-    scan.get(sid, from, to);
-    return performance.now() - t;
-  }));
+  const ours = median(
+    windows.map(([from, to]) => {
+      const t = performance.now();
+      const r = queries.run({ seriesId: sid, x: 'step', from, to, maxBuckets: 2000 });
+      if (r.kind !== 'buckets' || r.buckets.length > 2000) throw new Error('expected at most 2,000 buckets');
+      return performance.now() - t;
+    }),
+  );
+  const baseline = median(
+    windows.slice(0, 3).map(([from, to]) => {
+      const t = performance.now();
+      scan.get(sid, from, to);
+      return performance.now() - t;
+    }),
+  );
   engine.close();
-  return { name: 'window query, 6M of a 10M-point series, <= 2,000 buckets', ours: ms(ours), baseline: ms(baseline), baselineName: 'one SQL min/max/count scan of the window', ratio: ratio(ours, baseline) };
+  return {
+    name: 'window query, 6M of a 10M-point series, <= 2,000 buckets',
+    ours: ms(ours),
+    baseline: ms(baseline),
+    baselineName: 'one SQL min/max/count scan of the window',
+    ratio: ratio(ours, baseline),
+  };
 }
 
 async function tableFigure() {
@@ -108,13 +126,21 @@ async function tableFigure() {
   }
   const ours = median(samples);
   const scan = engine.db.prepare('SELECT * FROM runs ORDER BY created_at DESC');
-  const baseline = median(Array.from({ length: 7 }, () => {
-    const t = performance.now();
-    scan.all();
-    return performance.now() - t;
-  }));
+  const baseline = median(
+    Array.from({ length: 7 }, () => {
+      const t = performance.now();
+      scan.all();
+      return performance.now() - t;
+    }),
+  );
   engine.close();
-  return { name: 'runs table, 10,000 runs: filter + sort by eval_loss.min', ours: ms(ours), baseline: ms(baseline), baselineName: 'SQL SELECT * FROM runs ORDER BY created_at', ratio: ratio(ours, baseline) };
+  return {
+    name: 'runs table, 10,000 runs: filter + sort by eval_loss.min',
+    ours: ms(ours),
+    baseline: ms(baseline),
+    baselineName: 'SQL SELECT * FROM runs ORDER BY created_at',
+    ratio: ratio(ours, baseline),
+  };
 }
 
 export const figures = [

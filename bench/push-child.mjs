@@ -14,14 +14,34 @@ const [baseUrl, repoPrefix, filesJson] = process.argv.slice(2);
 const files = JSON.parse(filesJson);
 const access = new LocalAccess();
 const target = { id: 'bench', name: 'bench', kind: 'oci', location: baseUrl, caFile: null, insecureHttp: false, username: null, createdAt: 0, baseUrl, prefix: repoPrefix, hostId: null, path: null };
-const backend = new OciModelBackend(target, async () => null, () => []);
-const modelFiles = files.map((f) => ({ path: path.basename(f.file), sha256: f.sha256, size: f.size, source: { hostId: 'local', absPath: f.file }, read: (offset, length) => access.readRange(f.file, offset, length) }));
+const backend = new OciModelBackend(
+  target,
+  async () => null,
+  () => [],
+);
+const modelFiles = files.map((f) => ({
+  path: path.basename(f.file),
+  sha256: f.sha256,
+  size: f.size,
+  source: { hostId: 'local', absPath: f.file },
+  read: (offset, length) => access.readRange(f.file, offset, length),
+}));
 const config = modelConfig({ name: 'bench', version: 'v1', files: modelFiles, lineage: {}, approval: 'sha256:0', createdAt: '2026-11-29T00:00:00Z' });
 const manifest = modelManifest(config, modelFiles, { 'dev.tunebench.version': 'v1' });
 const statement = '{}';
 const t0 = performance.now();
 await backend.push(
-  { model: 'bench', version: 'v1', files: modelFiles, config, manifest, approval: { payload: statement, signature: 'sig', digest: 'sha256:0', chain: [] }, report: { html: '<p>bench</p>', json: '{}' }, lineage: '{}', allowedSigners: '' },
+  {
+    model: 'bench',
+    version: 'v1',
+    files: modelFiles,
+    config,
+    manifest,
+    approval: { payload: statement, signature: 'sig', digest: 'sha256:0', chain: [] },
+    report: { html: '<p>bench</p>', json: '{}' },
+    lineage: '{}',
+    allowedSigners: '',
+  },
   { sent() {}, skipped() {}, location: () => null, saveLocation() {} },
 );
 const seconds = (performance.now() - t0) / 1000;

@@ -100,7 +100,7 @@ async function liveLatency({ sshd, knownHosts, dataDir, engine }) {
   const printed = followOutput(tail);
   const base = [];
   try {
-    await printed.waitFor(/"seq":\s*20\b/, '`ssh tail -F` to print the file\'s last line (ready)', 30_000);
+    await printed.waitFor(/"seq":\s*20\b/, "`ssh tail -F` to print the file's last line (ready)", 30_000);
     for (let seq = 21; seq <= 40; seq++) {
       await sleep(100 + Math.random() * 400);
       const from = printed.text().length;

@@ -36,14 +36,51 @@ async function seedTestRun(dataDir) {
   insertRun.run('01JBENCHCANDIDATE000000000', project.id, host.id, 'demo-lora-torch', now, now, 'train');
   insertRun.run('01JBENCHTESTRUN00000000000', project.id, host.id, 'test', now, now, 'test');
   const model = (role) => ({ role, label: role, runId: '01JBENCHCANDIDATE000000000', checkpoint: null, loader: 'demo-torch', dir: '/tmp/x', weights: 'merged', model: null });
-  tests.create({ runId: '01JBENCHTESTRUN00000000000', suiteId: suite.id, candidate: { runId: '01JBENCHCANDIDATE000000000', checkpoint: null }, baseline: { kind: 'base', runId: null, checkpoint: null }, models: [model('candidate'), model('baseline')], policy: DEFAULT_POLICY });
+  tests.create({
+    runId: '01JBENCHTESTRUN00000000000',
+    suiteId: suite.id,
+    candidate: { runId: '01JBENCHCANDIDATE000000000', checkpoint: null },
+    baseline: { kind: 'base', runId: null, checkpoint: null },
+    models: [model('candidate'), model('baseline')],
+    policy: DEFAULT_POLICY,
+  });
   let seq = 0;
   const lines = [];
   for (const role of ['candidate', 'baseline']) {
-    lines.push({ text: JSON.stringify({ seq: ++seq, type: 'model', model: role, loader: 'demo-torch', path: 'outputs/merged.safetensors', files: [{ path: 'outputs/merged.safetensors', size: 451740, sha256: 'a'.repeat(64) }], rootDigest: 'b'.repeat(64) }) });
+    lines.push({
+      text: JSON.stringify({
+        seq: ++seq,
+        type: 'model',
+        model: role,
+        loader: 'demo-torch',
+        path: 'outputs/merged.safetensors',
+        files: [{ path: 'outputs/merged.safetensors', size: 451740, sha256: 'a'.repeat(64) }],
+        rootDigest: 'b'.repeat(64),
+      }),
+    });
     for (const c of spec.cases) {
-      const measures = c.kind === 'choice' ? { chosen: seq % 2, logprob_0: -10, logprob_1: -11 } : c.kind === 'perplexity' ? { nll: 80, tokens: 40 } : c.kind === 'perf' ? { tokens_per_second: 900, latency_p50_ms: 20, latency_p95_ms: 25 } : {};
-      lines.push({ text: JSON.stringify({ seq: ++seq, type: 'case', model: role, case: c.id, kind: c.kind, output: `A model's answer to case ${c.id}, some forty characters long.`, tokens: 16, ms: 12.3, error: null, measures }) });
+      const measures =
+        c.kind === 'choice'
+          ? { chosen: seq % 2, logprob_0: -10, logprob_1: -11 }
+          : c.kind === 'perplexity'
+            ? { nll: 80, tokens: 40 }
+            : c.kind === 'perf'
+              ? { tokens_per_second: 900, latency_p50_ms: 20, latency_p95_ms: 25 }
+              : {};
+      lines.push({
+        text: JSON.stringify({
+          seq: ++seq,
+          type: 'case',
+          model: role,
+          case: c.id,
+          kind: c.kind,
+          output: `A model's answer to case ${c.id}, some forty characters long.`,
+          tokens: 16,
+          ms: 12.3,
+          error: null,
+          measures,
+        }),
+      });
     }
   }
   db.transaction(() => tests.storeLines('01JBENCHTESTRUN00000000000', lines))();

@@ -84,12 +84,37 @@ async function figure() {
     const pending = (await Promise.all(runs.map((r) => engine.call('runs.get', { id: r.id })))).filter((r) => r.status === 'PENDING').length;
     if (pending !== 200) throw new Error(`${pending} of 200 runs PENDING`);
     const t0 = performance.now();
-    runSync('`ssh host squeue`', 'ssh', ['-i', sshd.clientKey, '-p', String(sshd.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', `${sshd.user}@127.0.0.1`, `. ${slurm.envFile}; /usr/bin/squeue -h -r -t all -u root >/dev/null`], { stdio: 'ignore' }, 60_000);
+    runSync(
+      '`ssh host squeue`',
+      'ssh',
+      [
+        '-i',
+        sshd.clientKey,
+        '-p',
+        String(sshd.port),
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        `${sshd.user}@127.0.0.1`,
+        `. ${slurm.envFile}; /usr/bin/squeue -h -r -t all -u root >/dev/null`,
+      ],
+      { stdio: 'ignore' },
+      60_000,
+    );
     const sshSqueue = performance.now() - t0;
     slurm.run('scancel', [blocker]);
     for (const r of runs) await engine.call('runs.cancel', { id: r.id }).catch(() => {});
     return [
-      { name: `SLURM: submit to RUNNING (1 node; launch call ${ms(median(launchMs))})`, ours: ms(median(ours)), baseline: ms(median(base)), baselineName: 'sbatch --wrap true, squeue polled every 50 ms', ratio: ratio(median(ours), median(base)) },
+      {
+        name: `SLURM: submit to RUNNING (1 node; launch call ${ms(median(launchMs))})`,
+        ours: ms(median(ours)),
+        baseline: ms(median(base)),
+        baselineName: 'sbatch --wrap true, squeue polled every 50 ms',
+        ratio: ratio(median(ours), median(base)),
+      },
       {
         name: `SLURM: a tick over 200 queued runs (${calls} squeue for ${ticks} ticks)`,
         ours: ms(median(tickMs)),

@@ -19,8 +19,20 @@ async function engineColdStart() {
     node(`const D=require('better-sqlite3');const d=new D(${JSON.stringify(path.join(tempDir(), 'raw.db'))});d.exec('CREATE TABLE t(x)');d.prepare('SELECT * FROM t').all();d.close()`),
   );
   return [
-    { name: 'engine cold start (new process: open, migrate, one call; target <= 1.5x)', ours: ms(ours), baseline: ms(baseline), baselineName: 'node + raw better-sqlite3 open/create/select', ratio: ratio(ours, baseline) },
-    { name: 'engine cold start without the startup snapshot (node bin/tunebench.js)', ours: ms(plain), baseline: ms(baseline), baselineName: 'node + raw better-sqlite3 open/create/select', ratio: ratio(plain, baseline) },
+    {
+      name: 'engine cold start (new process: open, migrate, one call; target <= 1.5x)',
+      ours: ms(ours),
+      baseline: ms(baseline),
+      baselineName: 'node + raw better-sqlite3 open/create/select',
+      ratio: ratio(ours, baseline),
+    },
+    {
+      name: 'engine cold start without the startup snapshot (node bin/tunebench.js)',
+      ours: ms(plain),
+      baseline: ms(baseline),
+      baselineName: 'node + raw better-sqlite3 open/create/select',
+      ratio: ratio(plain, baseline),
+    },
   ];
 }
 
@@ -29,7 +41,13 @@ async function cliColdStart() {
   tunebench(COMMAND, ['project', 'create', 'bench', '--data-dir', dir]);
   const ours = await timeMedian(9, () => tunebench(COMMAND, ['project', 'list', '--json', '--data-dir', dir]));
   const baseline = await timeMedian(9, () => runSync('node -e ""', process.execPath, ['-e', ''], {}, 60_000));
-  return { name: 'CLI `tunebench project list --json` on an existing data dir (target <= 2x)', ours: ms(ours), baseline: ms(baseline), baselineName: 'node -e "" (an empty Node process)', ratio: ratio(ours, baseline) };
+  return {
+    name: 'CLI `tunebench project list --json` on an existing data dir (target <= 2x)',
+    ours: ms(ours),
+    baseline: ms(baseline),
+    baselineName: 'node -e "" (an empty Node process)',
+    ratio: ratio(ours, baseline),
+  };
 }
 
 /** The first match of `pattern` in what the child prints; fails if it exits first or prints none in 20 s. */
@@ -59,7 +77,13 @@ async function browserFirstRender() {
     child.kill('SIGTERM');
   });
   await browser.close();
-  return { name: 'browser mode: process start to first page rendered', ours: ms(ours), baseline: ms(baseline), baselineName: 'node http server + static page, same Chromium', ratio: ratio(ours, baseline) };
+  return {
+    name: 'browser mode: process start to first page rendered',
+    ours: ms(ours),
+    baseline: ms(baseline),
+    baselineName: 'node http server + static page, same Chromium',
+    ratio: ratio(ours, baseline),
+  };
 }
 
 export const figures = [

@@ -54,19 +54,28 @@ async function runnerFigure() {
     fs.writeFileSync(path.join(work, 'test.json'), JSON.stringify(spec));
     const bare = wallSeconds([path.join(ROOT, 'bench/bare_eval_loop.py'), path.join(work, 'test.json')], work);
     const ours = wallSeconds([path.join(ROOT, 'resources/testing/evaluate.py'), 'test.json'], work);
-    const lines = fs.readFileSync(path.join(work, 'cases.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type": "case"') || l.includes('"type":"case"')).length;
+    const lines = fs
+      .readFileSync(path.join(work, 'cases.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type": "case"') || l.includes('"type":"case"')).length;
     if (lines !== 2 * n) throw new Error(`the runner recorded ${lines} cases, not ${2 * n}`);
     runs.push({ ours, bare });
   }
   const ours = median(runs.map((r) => r.ours));
   const bare = median(runs.map((r) => r.bare));
-  return { name: `test runner: ${n} cases x 2 demo models (wall)`, ours: `${ours.toFixed(2)} s`, baseline: `${bare.toFixed(2)} s`, baselineName: 'bare Python loop, same calls', ratio: ratio(ours, bare) };
+  return {
+    name: `test runner: ${n} cases x 2 demo models (wall)`,
+    ours: `${ours.toFixed(2)} s`,
+    baseline: `${bare.toFixed(2)} s`,
+    baselineName: 'bare Python loop, same calls',
+    ratio: ratio(ours, bare),
+  };
 }
 
 /** A synthetic suite and records of 10,000 cases: mixed kinds, tags, a few critical regressions. */
 function syntheticRecords(n) {
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const kinds = ['contains', 'exact', 'regex', 'choice', 'perplexity', 'json'];
   const cases = [];
   const candidate = new Map();
@@ -74,12 +83,44 @@ function syntheticRecords(n) {
   for (let i = 0; i < n; i++) {
     const kind = kinds[i % kinds.length];
     const id = `case-${String(i).padStart(5, '0')}`;
-    cases.push({ id, kind, input: `### Instruction:\nQuestion number ${i}?\n### Response:\n`, expect: ['answer'], match: 'any', ignoreCase: false, flags: '', schema: null, options: [], maxPerplexity: null, perf: { repeats: 1, minTokensPerSecond: null, maxLatencyMs: null }, tags: [`t${i % 7}`, kind], critical: i % 500 === 0, weight: 1, maxNewTokens: 32, stop: [], line: i + 1 });
-    for (const [map, model, p] of [[candidate, 'candidate', 0.7], [baseline, 'baseline', 0.72]]) {
+    cases.push({
+      id,
+      kind,
+      input: `### Instruction:\nQuestion number ${i}?\n### Response:\n`,
+      expect: ['answer'],
+      match: 'any',
+      ignoreCase: false,
+      flags: '',
+      schema: null,
+      options: [],
+      maxPerplexity: null,
+      perf: { repeats: 1, minTokensPerSecond: null, maxLatencyMs: null },
+      tags: [`t${i % 7}`, kind],
+      critical: i % 500 === 0,
+      weight: 1,
+      maxNewTokens: 32,
+      stop: [],
+      line: i + 1,
+    });
+    for (const [map, model, p] of [
+      [candidate, 'candidate', 0.7],
+      [baseline, 'baseline', 0.72],
+    ]) {
       const ppl = kind === 'perplexity';
       const pass = ppl ? null : rand() < p;
       const score = ppl ? 0.2 + 0.1 * rand() : pass ? 1 : 0;
-      map.set(id, { model, caseId: id, output: `The answer to question ${i} is ${pass ? 'answer' : 'something else'}, said the model.`, pass, score, detail: pass ? 'contains "answer"' : 'missing "answer"', error: null, tokens: 18, ms: 12.5, measures: ppl ? { nll: 40, tokens: 30, perplexity: 3.8 } : {} });
+      map.set(id, {
+        model,
+        caseId: id,
+        output: `The answer to question ${i} is ${pass ? 'answer' : 'something else'}, said the model.`,
+        pass,
+        score,
+        detail: pass ? 'contains "answer"' : 'missing "answer"',
+        error: null,
+        tokens: 18,
+        ms: 12.5,
+        measures: ppl ? { nll: 40, tokens: 30, perplexity: 3.8 } : {},
+      });
     }
   }
   return { cases, candidate, baseline };
@@ -96,10 +137,15 @@ async function reportFigure() {
     let t0 = performance.now();
     const comparison = compareModels({ ...input, policy: DEFAULT_POLICY, waivers: [] });
     const report = {
-      format: 'tunebench.test-report', version: 1,
+      format: 'tunebench.test-report',
+      version: 1,
       testRun: { id: 'bench', project: { id: 'p', name: 'bench', baseModel: 'demo' }, status: 'SUCCEEDED', createdAt: 0, endedAt: 1, host: 'local', progress: { done: 2 * n, total: 2 * n } },
-      suite: { name: 'bench', version: '1', digest: 'sha256:0', cases: n }, policy: DEFAULT_POLICY, waivers: [], comparison,
-      models: [], provenance: { runnerVersion: 'tunebench-eval/1', seed: 0, decoding: 'greedy', environment: {}, lineage: {} },
+      suite: { name: 'bench', version: '1', digest: 'sha256:0', cases: n },
+      policy: DEFAULT_POLICY,
+      waivers: [],
+      comparison,
+      models: [],
+      provenance: { runnerVersion: 'tunebench-eval/1', seed: 0, decoding: 'greedy', environment: {}, lineage: {} },
     };
     const html = reportHtml(report, renderer);
     ours.push(performance.now() - t0);
@@ -108,7 +154,13 @@ async function reportFigure() {
     JSON.parse(JSON.stringify({ cases: input.cases, candidate: [...input.candidate.values()], baseline: [...input.baseline.values()] }));
     floor.push(performance.now() - t0);
   }
-  return { name: `gates + HTML report: 10,000 cases x 2 models (${(htmlBytes / 1024 / 1024).toFixed(1)} MB)`, ours: ms(median(ours)), baseline: ms(median(floor)), baselineName: 'JSON round trip of the records', ratio: ratio(median(ours), median(floor)) };
+  return {
+    name: `gates + HTML report: 10,000 cases x 2 models (${(htmlBytes / 1024 / 1024).toFixed(1)} MB)`,
+    ours: ms(median(ours)),
+    baseline: ms(median(floor)),
+    baselineName: 'JSON round trip of the records',
+    ratio: ratio(median(ours), median(floor)),
+  };
 }
 
 export const figures = [

@@ -37,7 +37,13 @@ export async function buildSnapshot() {
     fs.writeFileSync(path.join(out, 'node-stamp'), `${node} ${st.size} ${Math.floor(st.mtimeMs / 1000)}\n`);
   } catch (err) {
     fs.rmSync(blob, { force: true });
-    process.stderr.write(`tunebench: no startup snapshot (the CLI runs without it): ${String(err.stderr ?? err).split('\n').find((l) => /Error|error/.test(l)) ?? err}\n`);
+    process.stderr.write(
+      `tunebench: no startup snapshot (the CLI runs without it): ${
+        String(err.stderr ?? err)
+          .split('\n')
+          .find((l) => /Error|error/.test(l)) ?? err
+      }\n`,
+    );
   }
 }
 

@@ -116,7 +116,11 @@ export function openEngine(options: EngineOptions = {}): Engine {
   /** Opens the registry's backend for one call and closes it after, whatever happens. */
   const withBackend = async <T>(ref: string, fn: (backend: ModelBackend, target: RegistryTarget) => Promise<T>): Promise<T> => {
     const target = registries.get(ref);
-    const knownModels = (registryId: string) => db.prepare<[string], { model: string }>('SELECT DISTINCT model FROM pushes WHERE registry_id = ?').all(registryId).map((r) => r.model);
+    const knownModels = (registryId: string) =>
+      db
+        .prepare<[string], { model: string }>('SELECT DISTINCT model FROM pushes WHERE registry_id = ?')
+        .all(registryId)
+        .map((r) => r.model);
     const backend = await openBackend(target, { hosts, registries, knownModels });
     try {
       return await fn(backend, target);
@@ -225,7 +229,8 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'runs.cancel': (input) => cancelRun(syncDeps, input.id),
     'runs.logs': (input) => runs.logs(runs.requireId(input.id), input.afterLine ?? 0, input.limit ?? 10_000),
     'runs.metrics': (input) => runs.metrics(runs.requireId(input.id), input.name),
-    'runs.table': (input) => runsTable.query({ projectId: input.project ? projects.get(input.project).id : undefined, filter: input.filter, ids: input.ids, sort: input.sort, offset: input.offset, limit: input.limit }),
+    'runs.table': (input) =>
+      runsTable.query({ projectId: input.project ? projects.get(input.project).id : undefined, filter: input.filter, ids: input.ids, sort: input.sort, offset: input.offset, limit: input.limit }),
     'runs.annotate': (input) => {
       const set = runsTable.annotate(runs.requireId(input.id), input);
       events.emit('runs.changed', { runId: set.id });
@@ -373,7 +378,10 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'registries.models': (input) => withBackend(input.name, (backend) => backend.list()),
     'registries.verify': (input) =>
       withBackend(input.registry, async (backend) => {
-        const { stored, ...result } = await verifyInRegistry(registryDeps, backend, input.ref, { ...(input.allowedSigners ? { allowedSigners: input.allowedSigners } : {}), deep: input.deep ?? false });
+        const { stored, ...result } = await verifyInRegistry(registryDeps, backend, input.ref, {
+          ...(input.allowedSigners ? { allowedSigners: input.allowedSigners } : {}),
+          deep: input.deep ?? false,
+        });
         if (input.approvalOut && stored.approval) {
           fs.mkdirSync(input.approvalOut, { recursive: true });
           fs.writeFileSync(path.join(input.approvalOut, 'approval.json'), stored.approval.payload);

@@ -14,9 +14,7 @@ export class EngineError extends Error {
   }
 
   toInfo(): ErrorInfo {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
+    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
   }
 }
 
@@ -73,8 +71,7 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   }
   if (isCorruptionCode(code)) return corruptDatabase(databaseFile, err).toInfo();
   // Extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_READONLY_DBMOVED, ...) mean what their base code means.
-  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code))
-    return { code: 'DB_BUSY', message: 'The database is busy with another Tunebench process. Try again in a moment.' };
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code)) return { code: 'DB_BUSY', message: 'The database is busy with another Tunebench process. Try again in a moment.' };
   if (typeof code === 'string' && /^SQLITE_READONLY(_|$)/.test(code)) {
     return {
       code: 'DATA_DIR_UNUSABLE',

@@ -18,7 +18,21 @@ import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustH
 import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut, MetricPoint, RunCheckpoints, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
 import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
 import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
-import { AddSuiteInput, GatePolicy, ReportHtml, SetPolicyInput, SetProductionInput, StartTestInput, Suite, SuiteRefInput, SuiteSpec, TestRefInput, TestReport, TestRunSummary, WaiveInput } from './domain/testing';
+import {
+  AddSuiteInput,
+  GatePolicy,
+  ReportHtml,
+  SetPolicyInput,
+  SetProductionInput,
+  StartTestInput,
+  Suite,
+  SuiteRefInput,
+  SuiteSpec,
+  TestRefInput,
+  TestReport,
+  TestRunSummary,
+  WaiveInput,
+} from './domain/testing';
 import { Approval, ApprovalRules, ApprovalStatus, BundleManifest, DecideInput, DecisionFile, ExportBundleInput, ImportBundleInput, ReviewBundle, SigningKey, VerifyResult } from './domain/review';
 import { AddRegistryInput, AliasInput, AliasMove, LoginInput, ModelRefInput, PullInput, Push, PushInput, Registry, RegistryModel, RegistryRef, RegistryVerify } from './domain/registry';
 import type { EventName, MethodName } from './names';
@@ -96,7 +110,12 @@ export const methods = {
   'metrics.window': { input: WindowInput, output: WindowResult },
   /** Synthetic finished runs for newcomers, tests and benchmarks, through the real ingest path. */
   'demo.seed': {
-    input: z.strictObject({ project: z.string().trim().min(1).max(100).optional(), runs: z.number().int().min(1).max(10_000), points: z.number().int().min(1).max(10_000_000), seed: z.number().int().optional() }),
+    input: z.strictObject({
+      project: z.string().trim().min(1).max(100).optional(),
+      runs: z.number().int().min(1).max(10_000),
+      points: z.number().int().min(1).max(10_000_000),
+      seed: z.number().int().optional(),
+    }),
     output: z.object({ projectId: z.string(), runIds: z.array(z.string()), spikes: z.array(z.object({ runId: z.string(), step: z.number(), value: z.number() })) }),
   },
   /** The model in production (RUN[:CHECKPOINT]), or null: the default baseline of test runs. */
@@ -126,17 +145,31 @@ export const methods = {
   'approvals.rules': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: ApprovalRules },
   /** The project's allowed signers (OpenSSH format), self-approval and the number of approvals needed. */
   'approvals.setRules': {
-    input: z.strictObject({ project: z.string().trim().min(1).max(200), allowedSigners: z.string().max(1024 * 1024).optional(), forbidSelfApproval: z.boolean().optional(), requiredApprovals: z.number().int().optional() }),
+    input: z.strictObject({
+      project: z.string().trim().min(1).max(200),
+      allowedSigners: z
+        .string()
+        .max(1024 * 1024)
+        .optional(),
+      forbidSelfApproval: z.boolean().optional(),
+      requiredApprovals: z.number().int().optional(),
+    }),
     output: ApprovalRules,
   },
   /** A review bundle (zip) of a finished test run, written to `out` (default: the data directory's exports/). */
-  'reviews.export': { input: ExportBundleInput.extend({ out: z.string().max(4096).optional() }), output: z.object({ bundle: ReviewBundle, file: z.string(), bytes: z.number(), manifestSha256: z.string() }) },
+  'reviews.export': {
+    input: ExportBundleInput.extend({ out: z.string().max(4096).optional() }),
+    output: z.object({ bundle: ReviewBundle, file: z.string(), bytes: z.number(), manifestSha256: z.string() }),
+  },
   /** Imports a bundle from a file this machine can read: checked against its manifest before anything is stored. */
   'reviews.importFile': { input: z.strictObject({ file: z.string().trim().min(1).max(4096) }), output: ReviewBundle },
   /** The same from the app's drop target, in parts (a message carries a few MB at most). */
   'reviews.upload': { input: ImportBundleInput, output: z.object({ uploadId: z.string(), bundle: ReviewBundle.nullable() }) },
   'reviews.list': { input: NoInput, output: z.array(ReviewBundle) },
-  'reviews.get': { input: z.strictObject({ bundle: z.string().trim().min(1).max(200) }), output: z.object({ bundle: ReviewBundle, manifest: BundleManifest, report: TestReport, allowedSigners: z.string().nullable() }) },
+  'reviews.get': {
+    input: z.strictObject({ bundle: z.string().trim().min(1).max(200) }),
+    output: z.object({ bundle: ReviewBundle, manifest: BundleManifest, report: TestReport, allowedSigners: z.string().nullable() }),
+  },
   /** The red button: signs a decision on a bundle with the reviewer's SSH key, in the engine. */
   'reviews.decide': { input: DecideInput, output: z.object({ file: DecisionFile, digest: z.string(), reviewer: z.string() }) },
   'reviews.decisionFile': { input: z.strictObject({ digest: z.string().max(200) }), output: DecisionFile },
@@ -147,7 +180,10 @@ export const methods = {
   'approvals.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: z.array(Approval) },
   'approvals.verify': { input: z.strictObject({ project: z.string().trim().min(1).max(200).optional(), id: z.string().max(200).optional(), chain: z.boolean().optional() }), output: VerifyResult },
   /** approval.json, approval.json.sig and allowed_signers for `ssh-keygen -Y verify`. */
-  'approvals.export': { input: z.strictObject({ id: z.string().trim().min(1).max(200), dir: z.string().trim().min(1).max(4096) }), output: z.object({ files: z.array(z.string()), reviewer: z.string() }) },
+  'approvals.export': {
+    input: z.strictObject({ id: z.string().trim().min(1).max(200), dir: z.string().trim().min(1).max(4096) }),
+    output: z.object({ files: z.array(z.string()), reviewer: z.string() }),
+  },
   'approvals.get': { input: z.strictObject({ id: z.string().trim().min(1).max(200) }), output: Approval },
   /** Whether a test run's candidate has the approvals and the required suites' PASSes it needs. */
   'approvals.status': { input: z.strictObject({ testRun: z.string().trim().min(1).max(64) }), output: ApprovalStatus },

@@ -38,7 +38,11 @@ beforeAll(async () => {
   // The requester: production is a trained model; the candidate barely trained, so it regresses.
   ok(['project', 'create', 'support-bot'], requester);
   ok(['host', 'set', 'local', '--python', '/usr/bin/python3'], requester);
-  const launch = (steps: number) => ok(['run', 'launch', '--project', 'support-bot', '--host', 'local', '--recipe', 'demo-lora-torch', '--param', 'pretrain_steps=150', '--param', `steps=${steps}`, '--param', 'seed=1', '--json'], requester).json().id as string;
+  const launch = (steps: number) =>
+    ok(
+      ['run', 'launch', '--project', 'support-bot', '--host', 'local', '--recipe', 'demo-lora-torch', '--param', 'pretrain_steps=150', '--param', `steps=${steps}`, '--param', 'seed=1', '--json'],
+      requester,
+    ).json().id as string;
   const strong = launch(150);
   const weak = launch(1);
   ok(['run', 'wait', strong, '--timeout', '150'], requester, 160_000);
@@ -69,7 +73,10 @@ afterAll(async () => {
 
 describe('the red button in the browser', () => {
   it('imports a dropped bundle on a machine with no hosts and shows its report', { timeout: 60_000 }, async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Reviews/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Reviews/ })
+      .click();
     await page.getByLabel('Review bundle', { exact: true }).setInputFiles(bundleZip);
     await page.locator('.page-header h1', { hasText: 'Review: support-bot' }).waitFor();
     await page.locator('.tb-report').getByText('Regressions').first().waitFor();

@@ -47,7 +47,11 @@ describe('compare with 80 runs', () => {
   it('says on the page which picked runs it cannot show', async () => {
     const unknown = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
     await page.goto(`${served.origin}/#/compare/${[...ids.slice(0, 70), unknown].join(',')}`);
-    await page.getByRole('alert').filter({ hasText: 'One picked run is not in the runs table' }).filter({ hasText: unknown.slice(-8) }).waitFor({ timeout: 10_000 });
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'One picked run is not in the runs table' })
+      .filter({ hasText: unknown.slice(-8) })
+      .waitFor({ timeout: 10_000 });
     await expect.poll(() => page.getByRole('list', { name: 'Compared runs' }).getByRole('listitem').count()).toBe(70);
   });
 });

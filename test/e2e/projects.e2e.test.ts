@@ -28,7 +28,10 @@ afterAll(async () => {
   await served?.stop();
 });
 
-const listNames = (): string[] => cli(['project', 'list', '--json'], { dataDir }).json().map((p: { name: string }) => p.name);
+const listNames = (): string[] =>
+  cli(['project', 'list', '--json'], { dataDir })
+    .json()
+    .map((p: { name: string }) => p.name);
 
 describe('projects in the browser', () => {
   it('starts on an honest empty state with the engine connected', async () => {
@@ -56,7 +59,7 @@ describe('projects in the browser', () => {
     await page.getByRole('table', { name: 'Projects' }).getByRole('link', { name: 'qwen-dpo' }).waitFor({ timeout: 5000 });
   });
 
-  it('shows the engine\'s message beside the field for a duplicate or empty name, and stores nothing', async () => {
+  it("shows the engine's message beside the field for a duplicate or empty name, and stores nothing", async () => {
     await page.getByRole('button', { name: 'New project' }).click();
     const dialog = page.getByRole('dialog', { name: 'New project' });
     await dialog.getByLabel('Name').fill('QWEN-DPO');
@@ -80,9 +83,7 @@ describe('projects in the browser', () => {
     await page.getByRole('heading', { name: 'qwen-dpo-v2' }).waitFor();
     await page.getByLabel('Description').fill('DPO on preference pairs, round two');
     await page.getByRole('button', { name: 'Save details' }).click();
-    await expect
-      .poll(() => cli(['project', 'show', 'qwen-dpo-v2', '--json'], { dataDir }).json().description)
-      .toBe('DPO on preference pairs, round two');
+    await expect.poll(() => cli(['project', 'show', 'qwen-dpo-v2', '--json'], { dataDir }).json().description).toBe('DPO on preference pairs, round two');
   });
 
   it('archives after confirmation; archived projects show only on request', async () => {
@@ -108,7 +109,10 @@ describe('projects in the browser', () => {
       await page.emulateMedia({ colorScheme: scheme });
       for (const area of ['projects', 'hosts', 'runs', 'compare', 'reviews']) {
         await page.goto(`${served.origin}/#/${area}`);
-        await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(area, 'i') }).click();
+        await page
+          .getByRole('navigation', { name: 'Main' })
+          .getByRole('link', { name: new RegExp(area, 'i') })
+          .click();
         await page.getByRole('heading', { level: 1 }).waitFor();
         expect(await page.locator('nav a[aria-current="page"]').textContent()).toMatch(new RegExp(area, 'i'));
         await page.screenshot({ path: path.join(shots, `${area}-${scheme}.png`) });

@@ -32,7 +32,10 @@ beforeAll(async () => {
   const run = ok(['run', 'launch', '--project', 'assistant', '--host', 'local', '--recipe', 'demo-lora-torch', '--param', 'pretrain_steps=40', '--param', 'steps=10', '--json']).json().id as string;
   ok(['run', 'wait', run, '--timeout', '140']);
   ok(['candidate', 'propose', run, '--reason', 'first release']);
-  fs.writeFileSync(path.join(files, 'suite.yaml'), 'name: smoke\nversion: 1\ncases:\n  - {id: pick, kind: choice, input: "Translate to French: good morning\\n", options: ["Bonjour.", "Merci."], expect: "Bonjour."}\n  - {id: ppl, kind: perplexity, input: "LoRA trains two small matrices."}\n');
+  fs.writeFileSync(
+    path.join(files, 'suite.yaml'),
+    'name: smoke\nversion: 1\ncases:\n  - {id: pick, kind: choice, input: "Translate to French: good morning\\n", options: ["Bonjour.", "Merci."], expect: "Bonjour."}\n  - {id: ppl, kind: perplexity, input: "LoRA trains two small matrices."}\n',
+  );
   ok(['suite', 'add', path.join(files, 'suite.yaml'), '--project', 'assistant']);
   // Two cases are too few to decide: INCONCLUSIVE (exit 1), approved below with an override reason.
   const test = cli(['test', 'run', '--project', 'assistant', '--candidate', run, '--suite', 'smoke', '--baseline', 'base', '--wait', '--json'], { dataDir, timeoutMs: 170_000 });
@@ -57,22 +60,32 @@ afterAll(async () => {
 
 describe('the registry in the browser', () => {
   it('pushes an approved model from the Reviews page, with progress', { timeout: 60_000 }, async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Reviews/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Reviews/ })
+      .click();
     const decisions = page.getByRole('table', { name: 'Signed decisions' });
     await decisions.getByText('✓ verified, chained').waitFor();
     await decisions.getByRole('button', { name: 'Push…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Push to a registry' });
     await expect.poll(() => dialog.getByLabel('Registry').inputValue()).toBe('team');
     await dialog.getByRole('button', { name: 'Push' }).click();
-    await dialog.getByRole('status').getByText(/done: /).waitFor({ timeout: 30_000 }).catch(async (err) => {
-      await page.screenshot({ path: path.join(shots, 'registry-push-failed.png') });
-      throw err;
-    });
+    await dialog
+      .getByRole('status')
+      .getByText(/done: /)
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err) => {
+        await page.screenshot({ path: path.join(shots, 'registry-push-failed.png') });
+        throw err;
+      });
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
   it('verifies the model and promotes it to production through the red button', { timeout: 60_000 }, async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Registry/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Registry/ })
+      .click();
     const versions = page.getByRole('table', { name: 'Versions of assistant' });
     await versions.getByRole('button', { name: 'Verify' }).click();
     await versions.getByText('✓ approved by bob@example.com').waitFor();
@@ -84,7 +97,10 @@ describe('the registry in the browser', () => {
     await move.click();
     await dialog.waitFor({ state: 'detached' });
     await versions.locator('.badge', { hasText: 'production' }).waitFor();
-    await page.getByRole('list', { name: 'Alias history of assistant' }).getByText(/moved production/).waitFor();
+    await page
+      .getByRole('list', { name: 'Alias history of assistant' })
+      .getByText(/moved production/)
+      .waitFor();
     await page.screenshot({ path: path.join(shots, 'registry-light.png'), fullPage: true });
     // The move is in the registry itself, beside the model.
     expect(fs.readFileSync(path.join(registryDir, 'assistant', 'aliases.log'), 'utf8')).toContain('"alias":"production"');

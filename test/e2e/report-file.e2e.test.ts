@@ -55,16 +55,18 @@ function tagsOf(cases: CaseComparison[]): TagSummary[] {
   const by = new Map<string, CaseComparison[]>();
   for (const c of cases) for (const t of c.tags) by.set(t, [...(by.get(t) ?? []), c]);
   const rate = (cs: CaseComparison[], m: 'candidate' | 'baseline') => cs.filter((c) => c[m]?.pass).length / cs.length;
-  return [...by].sort(([a], [b]) => a.localeCompare(b)).map(([tag, cs]) => ({
-    tag,
-    cases: cs.length,
-    candidatePassRate: rate(cs, 'candidate'),
-    baselinePassRate: rate(cs, 'baseline'),
-    candidateScore: cs.reduce((s, c) => s + (c.candidate?.score ?? 0), 0) / cs.length,
-    baselineScore: cs.reduce((s, c) => s + (c.baseline?.score ?? 0), 0) / cs.length,
-    regressions: cs.filter((c) => c.change === 'regression').length,
-    improvements: cs.filter((c) => c.change === 'improvement').length,
-  }));
+  return [...by]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([tag, cs]) => ({
+      tag,
+      cases: cs.length,
+      candidatePassRate: rate(cs, 'candidate'),
+      baselinePassRate: rate(cs, 'baseline'),
+      candidateScore: cs.reduce((s, c) => s + (c.candidate?.score ?? 0), 0) / cs.length,
+      baselineScore: cs.reduce((s, c) => s + (c.baseline?.score ?? 0), 0) / cs.length,
+      regressions: cs.filter((c) => c.change === 'regression').length,
+      improvements: cs.filter((c) => c.change === 'improvement').length,
+    }));
 }
 
 /** A FAIL report as the engine would write it; `filler` plain cases pad it to the wanted size. */
@@ -75,13 +77,41 @@ function makeReport(filler: number): TestReport {
       input: 'Greet the user politely and offer help.',
       expect: ['hello'],
     }),
-    kase('math.add-17', 'exact', ['math'], pass('42'), fail('41'), { waived: 'Known tokenizer issue with digits, tracked in #88', expect: ['42'], input: 'What is 25 + 17? Answer with the number only.' }),
-    kase('json.invoice', 'json', ['format', 'json'], pass('{"total": 12.5, "currency": "EUR"}'), { ...fail('{"total": 12.5, currency: EUR}'), error: 'output is not JSON: Expected double-quoted property name at position 15' }),
-    kase('ppl.wiki-3', 'perplexity', ['lm'], { output: '', pass: null, score: 0.412, measures: { perplexity: 2.427, tokens: 118 } }, { output: '', pass: null, score: 0.371, measures: { perplexity: 2.695, tokens: 118 } }, { expect: [] }),
+    kase('math.add-17', 'exact', ['math'], pass('42'), fail('41'), {
+      waived: 'Known tokenizer issue with digits, tracked in #88',
+      expect: ['42'],
+      input: 'What is 25 + 17? Answer with the number only.',
+    }),
+    kase('json.invoice', 'json', ['format', 'json'], pass('{"total": 12.5, "currency": "EUR"}'), {
+      ...fail('{"total": 12.5, currency: EUR}'),
+      error: 'output is not JSON: Expected double-quoted property name at position 15',
+    }),
+    kase(
+      'ppl.wiki-3',
+      'perplexity',
+      ['lm'],
+      { output: '', pass: null, score: 0.412, measures: { perplexity: 2.427, tokens: 118 } },
+      { output: '', pass: null, score: 0.371, measures: { perplexity: 2.695, tokens: 118 } },
+      { expect: [] },
+    ),
     kase('choice.capital-fr', 'choice', ['geo'], fail('Lyon'), pass('Paris'), { expect: ['Paris'], input: 'The capital of France is' }),
     kase('regex.date-iso', 'regex', ['format'], fail('Due on 3/4/2025.'), pass('Due on 2025-03-04.'), { expect: ['\\d{4}-\\d{2}-\\d{2}'] }),
-    kase('ppl.wiki-7', 'perplexity', ['lm'], { output: '', pass: null, score: 0.388, measures: { perplexity: 2.58 } }, { output: '', pass: null, score: 0.401, measures: { perplexity: 2.49 } }, { expect: [] }),
-    kase('perf.short-gen', 'perf', ['perf'], { output: 'ok', pass: null, score: null, measures: { tokens_per_second: 41.2, latency_p95_ms: 812.4 } }, { output: 'ok', pass: null, score: null, measures: { tokens_per_second: 44.9, latency_p95_ms: 760.1 } }, { expect: [] }),
+    kase(
+      'ppl.wiki-7',
+      'perplexity',
+      ['lm'],
+      { output: '', pass: null, score: 0.388, measures: { perplexity: 2.58 } },
+      { output: '', pass: null, score: 0.401, measures: { perplexity: 2.49 } },
+      { expect: [] },
+    ),
+    kase(
+      'perf.short-gen',
+      'perf',
+      ['perf'],
+      { output: 'ok', pass: null, score: null, measures: { tokens_per_second: 41.2, latency_p95_ms: 812.4 } },
+      { output: 'ok', pass: null, score: null, measures: { tokens_per_second: 44.9, latency_p95_ms: 760.1 } },
+      { expect: [] },
+    ),
     kase('contains.long-answer', 'contains', ['qa'], pass('A long and careful answer about tides and the moon.'), null),
   ];
   const tags = [['qa'], ['math'], ['safety'], ['format'], ['qa', 'geo']];
@@ -94,19 +124,60 @@ function makeReport(filler: number): TestReport {
   const rank = { regression: 0, 'score-down': 1, improvement: 2, 'score-up': 3, same: 4, missing: 4 } as const;
   const cases = [...special, ...plain].sort((a, b) => rank[a.change] - rank[b.change] || a.caseId.localeCompare(b.caseId));
   const gates: Gate[] = [
-    { id: 'critical-regressions', title: 'Critical regressions', outcome: 'fail', summary: '1 critical case(s) pass on the baseline and fail on the candidate without a waiver: greeting.polite.', numbers: { criticalCases: 1, regressions: 1, unwaived: 1, waived: 0 } },
-    { id: 'non-inferiority', title: 'Non-inferiority of the suite score', outcome: 'inconclusive', summary: 'The 95% interval [-0.061, 0.021] of candidate - baseline straddles -0.02: more cases are needed to tell.', numbers: { estimate: -0.017, lower: -0.061, upper: 0.021, delta: 0.02, n: cases.length - 2, minCases: 20, confidence: 0.95, candidateMean: 0.912, baselineMean: 0.929 } },
-    { id: 'mcnemar', title: 'McNemar test on pass/fail', outcome: 'pass', summary: 'Not significantly worse: 3 regressed, 2 improved, p=1.', numbers: { b: 3, c: 2, n: cases.length - 4, pValue: 1, alpha: 0.05 } },
-    { id: 'metric:tokens_per_second', title: 'tokens_per_second', outcome: 'pass', summary: 'tokens_per_second clears its bar (candidate 44.9, baseline 41.2).', numbers: { candidate: 44.9, baseline: 41.2, threshold: 30, minAbsoluteChange: null, minRelativeChange: null, change: 3.7, relativeChange: 0.0898, greaterIsBetter: 'yes', pValue: 3.2e-7 } },
+    {
+      id: 'critical-regressions',
+      title: 'Critical regressions',
+      outcome: 'fail',
+      summary: '1 critical case(s) pass on the baseline and fail on the candidate without a waiver: greeting.polite.',
+      numbers: { criticalCases: 1, regressions: 1, unwaived: 1, waived: 0 },
+    },
+    {
+      id: 'non-inferiority',
+      title: 'Non-inferiority of the suite score',
+      outcome: 'inconclusive',
+      summary: 'The 95% interval [-0.061, 0.021] of candidate - baseline straddles -0.02: more cases are needed to tell.',
+      numbers: { estimate: -0.017, lower: -0.061, upper: 0.021, delta: 0.02, n: cases.length - 2, minCases: 20, confidence: 0.95, candidateMean: 0.912, baselineMean: 0.929 },
+    },
+    {
+      id: 'mcnemar',
+      title: 'McNemar test on pass/fail',
+      outcome: 'pass',
+      summary: 'Not significantly worse: 3 regressed, 2 improved, p=1.',
+      numbers: { b: 3, c: 2, n: cases.length - 4, pValue: 1, alpha: 0.05 },
+    },
+    {
+      id: 'metric:tokens_per_second',
+      title: 'tokens_per_second',
+      outcome: 'pass',
+      summary: 'tokens_per_second clears its bar (candidate 44.9, baseline 41.2).',
+      numbers: { candidate: 44.9, baseline: 41.2, threshold: 30, minAbsoluteChange: null, minRelativeChange: null, change: 3.7, relativeChange: 0.0898, greaterIsBetter: 'yes', pValue: 3.2e-7 },
+    },
   ];
   const file = (p: string, size: number) => ({ path: p, size, sha256: sha(p) });
   const count = (ch: CaseComparison['change']) => cases.filter((c) => c.change === ch).length;
   return {
     format: 'tunebench.test-report',
     version: 1,
-    testRun: { id: '01JDTEST7Q5C2W8ZK3M4N6P9RA', project: { id: '01JDPROJ', name: 'Support bot', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct' }, status: 'succeeded', createdAt: 1764390000000, endedAt: 1764390742000, host: 'gpu-a10g-01', progress: { done: cases.length * 2 - 1, total: cases.length * 2 } },
+    testRun: {
+      id: '01JDTEST7Q5C2W8ZK3M4N6P9RA',
+      project: { id: '01JDPROJ', name: 'Support bot', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct' },
+      status: 'succeeded',
+      createdAt: 1764390000000,
+      endedAt: 1764390742000,
+      host: 'gpu-a10g-01',
+      progress: { done: cases.length * 2 - 1, total: cases.length * 2 },
+    },
     suite: { name: 'support-regressions', version: '3', digest: sha('suite'), cases: cases.length },
-    policy: { delta: 0.02, confidence: 0.95, minCases: 20, bootstrapResamples: 2000, bootstrapSeed: 20261129, metrics: { tokens_per_second: { threshold: 30, minAbsoluteChange: null, minRelativeChange: null, greaterIsBetter: true } }, requiredSuites: ['support-regressions'], pinnedSuite: 'support-regressions@3' },
+    policy: {
+      delta: 0.02,
+      confidence: 0.95,
+      minCases: 20,
+      bootstrapResamples: 2000,
+      bootstrapSeed: 20261129,
+      metrics: { tokens_per_second: { threshold: 30, minAbsoluteChange: null, minRelativeChange: null, greaterIsBetter: true } },
+      requiredSuites: ['support-regressions'],
+      pinnedSuite: 'support-regressions@3',
+    },
     waivers: [{ caseId: 'math.add-17', reason: 'Known tokenizer issue with digits, tracked in #88', at: 1764390800000 }],
     comparison: {
       verdict: 'FAIL',
@@ -123,15 +194,40 @@ function makeReport(filler: number): TestReport {
       counts: { cases: cases.length, answered: cases.length - 1, regressions: count('regression'), improvements: count('improvement'), waived: 1 },
     },
     models: [
-      { role: 'candidate', label: 'run 01JDRUN8 outputs/ (demo-lora-torch), checkpoint-1200', runId: '01JDRUN8XH2V', checkpoint: 'checkpoint-1200', loader: 'peft', path: '/srv/tunebench/runs/01JDRUN8XH2V/outputs/checkpoint-1200', files: [file('adapter_config.json', 712), file('adapter_model.safetensors', 8_798_480)], rootDigest: sha('candidate') },
-      { role: 'baseline', label: 'base Qwen/Qwen2.5-0.5B-Instruct', runId: null, checkpoint: null, loader: 'hf', path: '/srv/hf-cache/models--Qwen--Qwen2.5-0.5B-Instruct/snapshots/7ae5576', files: [file('config.json', 659), file('model.safetensors', 988_097_824), file('tokenizer.json', 7_031_645)], rootDigest: sha('baseline') },
+      {
+        role: 'candidate',
+        label: 'run 01JDRUN8 outputs/ (demo-lora-torch), checkpoint-1200',
+        runId: '01JDRUN8XH2V',
+        checkpoint: 'checkpoint-1200',
+        loader: 'peft',
+        path: '/srv/tunebench/runs/01JDRUN8XH2V/outputs/checkpoint-1200',
+        files: [file('adapter_config.json', 712), file('adapter_model.safetensors', 8_798_480)],
+        rootDigest: sha('candidate'),
+      },
+      {
+        role: 'baseline',
+        label: 'base Qwen/Qwen2.5-0.5B-Instruct',
+        runId: null,
+        checkpoint: null,
+        loader: 'hf',
+        path: '/srv/hf-cache/models--Qwen--Qwen2.5-0.5B-Instruct/snapshots/7ae5576',
+        files: [file('config.json', 659), file('model.safetensors', 988_097_824), file('tokenizer.json', 7_031_645)],
+        rootDigest: sha('baseline'),
+      },
     ],
     provenance: {
       runnerVersion: 'tunebench-runner 0.1.0',
       seed: 0,
       decoding: 'greedy (argmax), no sampling; the same seed and cases for both models on one host',
       environment: { python: '3.11.9', torch: '2.5.1+cu124', transformers: '4.46.3', gpu: 'NVIDIA A10G (23.7 GiB)', cuda: '12.4' },
-      lineage: { recipe: 'demo-lora-torch', params: { lr: 0.0002, rank: 16, alpha: 32 }, codeCommit: 'a59ae13f0c9b', dirtyDigest: null, datasetDigest: sha('dataset'), baseModel: 'Qwen/Qwen2.5-0.5B-Instruct@7ae5576' },
+      lineage: {
+        recipe: 'demo-lora-torch',
+        params: { lr: 0.0002, rank: 16, alpha: 32 },
+        codeCommit: 'a59ae13f0c9b',
+        dirtyDigest: null,
+        datasetDigest: sha('dataset'),
+        baseModel: 'Qwen/Qwen2.5-0.5B-Instruct@7ae5576',
+      },
     },
   };
 }
@@ -297,7 +393,10 @@ describe('the offline report file', () => {
     const filterMs = performance.now() - t2;
     console.log(`report-file: 10,000 cases open and render in ${openMs.toFixed(0)} ms with ${rows} rows drawn; a filter keystroke takes ${filterMs.toFixed(0)} ms`);
     expect(rows).toBeLessThanOrEqual(3 * 200);
-    await page.locator('[data-section="cases"] .tb-list-footer button').count().then((n) => expect(n).toBe(0));
+    await page
+      .locator('[data-section="cases"] .tb-list-footer button')
+      .count()
+      .then((n) => expect(n).toBe(0));
     await context.close();
     expect(requests).toEqual([]);
     expect(errors).toEqual([]);

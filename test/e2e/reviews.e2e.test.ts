@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 describe('testing a candidate in the browser', () => {
-  it('adds a suite from a file, and shows a bad file\'s line and case', { timeout: 60_000 }, async () => {
+  it("adds a suite from a file, and shows a bad file's line and case", { timeout: 60_000 }, async () => {
     await page.getByRole('link', { name: 'reviewed' }).click();
     const card = page.getByRole('region', { name: 'Test suites' });
     await card.getByLabel('Suite file').setInputFiles(path.join(files, 'broken.yaml'));
@@ -73,7 +73,10 @@ describe('testing a candidate in the browser', () => {
   });
 
   it('lists the test run with its verdict on Reviews', { timeout: 30_000 }, async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Reviews/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Reviews/ })
+      .click();
     const table = page.getByRole('table', { name: 'Test runs of reviewed' });
     await table.locator('.verdict').first().waitFor();
     expect(await table.locator('.verdict').first().textContent()).toMatch(/^(PASS|FAIL|INCONCLUSIVE)$/);

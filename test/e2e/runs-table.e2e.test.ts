@@ -95,7 +95,11 @@ describe('the runs table', () => {
     await page.keyboard.press('Enter');
     await page.getByLabel('Filter runs').fill('tag:golden');
     await expect.poll(async () => status().textContent(), { timeout: 5000 }).toBe('1 of 300 runs');
-    expect(cli(['run', 'list', '--filter', 'tag:golden', '--json'], { dataDir }).json().map((r: { id: string; tags: string[] }) => [r.id, r.tags])).toEqual([[id, ['golden', 'baseline']]]);
+    expect(
+      cli(['run', 'list', '--filter', 'tag:golden', '--json'], { dataDir })
+        .json()
+        .map((r: { id: string; tags: string[] }) => [r.id, r.tags]),
+    ).toEqual([[id, ['golden', 'baseline']]]);
     await firstRow.getByRole('button', { name: /Edit notes/ }).click();
     await page.getByLabel(`Notes of ${id}`).fill('diverged after warmup');
     await page.keyboard.press('Enter');
@@ -103,10 +107,17 @@ describe('the runs table', () => {
     await expect.poll(async () => status().textContent(), { timeout: 5000 }).toBe('1 of 300 runs');
     await expect.poll(async () => page.getByRole('table', { name: 'Runs' }).getByText('diverged after warmup').isVisible()).toBe(true);
     // Escape leaves the notes as they were.
-    await page.getByRole('table', { name: 'Runs' }).getByRole('button', { name: /Edit notes/ }).click();
+    await page
+      .getByRole('table', { name: 'Runs' })
+      .getByRole('button', { name: /Edit notes/ })
+      .click();
     await page.getByLabel(`Notes of ${id}`).fill('not this');
     await page.keyboard.press('Escape');
-    expect(cli(['run', 'list', '--filter', 'notes ~ "diverged"', '--json'], { dataDir }).json().map((r: { notes: string }) => r.notes)).toEqual(['diverged after warmup']);
+    expect(
+      cli(['run', 'list', '--filter', 'notes ~ "diverged"', '--json'], { dataDir })
+        .json()
+        .map((r: { notes: string }) => r.notes),
+    ).toEqual(['diverged after warmup']);
     await page.getByLabel('Filter runs').fill('');
     await expect.poll(async () => status().textContent()).toBe('300 of 300 runs');
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'runs-table-light.png') });

@@ -74,7 +74,11 @@ describe('remote runs in the browser', () => {
     await dialog.getByLabel('Recipe', { exact: true }).selectOption('demo-lora-stdlib');
     await dialog.getByLabel('steps', { exact: true }).fill('many');
     await dialog.getByRole('button', { name: 'Launch' }).click();
-    await dialog.getByRole('alert').filter({ hasText: /number/i }).first().waitFor();
+    await dialog
+      .getByRole('alert')
+      .filter({ hasText: /number/i })
+      .first()
+      .waitFor();
     await dialog.getByLabel('steps', { exact: true }).fill('150');
     await dialog.getByLabel('eval_every', { exact: true }).fill('10');
     await dialog.getByLabel('sleep_per_step', { exact: true }).fill('0.03');
@@ -104,7 +108,7 @@ describe('remote runs in the browser', () => {
     await page.screenshot({ path: path.join(shots, 'run-markers-light.png') });
   });
 
-  it('places a loss spike in the log by the supervisor\'s clock; clicking its mark on the chart jumps there', { timeout: 90_000 }, async () => {
+  it("places a loss spike in the log by the supervisor's clock; clicking its mark on the chart jumps there", { timeout: 90_000 }, async () => {
     // 80 steps over ~3 s, a spike at step 60, a log line per step.
     const program = "import tunebench, time; [(tunebench.log({'loss': 50.0 if i == 60 else 2.0 + 0.001 * (i % 5)}, step=i), print('step', i, flush=True), time.sleep(0.04)) for i in range(1, 81)]";
     await launchCustom(`/usr/bin/python3 -c "${program}"`);

@@ -105,7 +105,7 @@ describe('a SLURM cluster in the browser', () => {
     await page.screenshot({ path: path.join(shots, 'slurm-probe-light.png') });
   });
 
-  it('warns of a partition\'s limits, shows SLURM\'s refusal, then runs on two nodes: pending, running, succeeded', { timeout: 120_000 }, async () => {
+  it("warns of a partition's limits, shows SLURM's refusal, then runs on two nodes: pending, running, succeeded", { timeout: 120_000 }, async () => {
     // Long enough to be seen running: while it waits, the engine reads the queue less and less often (2, 4, 8 s...).
     const dialog = await openLaunch('echo node $SLURM_NODEID; sleep 15; echo done');
     const resources = dialog.getByRole('group', { name: 'Cluster resources' });
@@ -114,7 +114,10 @@ describe('a SLURM cluster in the browser', () => {
     await resources.getByLabel('Partition', { exact: true }).selectOption('tiny');
     await resources.getByText('Partition tiny allows at most 1 node per job; SLURM will refuse 2.').waitFor();
     await dialog.getByRole('button', { name: 'Launch' }).click();
-    await dialog.getByRole('alert').filter({ hasText: /SLURM refused the job/ }).waitFor({ timeout: 20_000 });
+    await dialog
+      .getByRole('alert')
+      .filter({ hasText: /SLURM refused the job/ })
+      .waitFor({ timeout: 20_000 });
     await page.screenshot({ path: path.join(shots, 'slurm-launch-refused-light.png') });
 
     await resources.getByLabel('Partition', { exact: true }).selectOption('');

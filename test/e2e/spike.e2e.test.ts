@@ -48,13 +48,16 @@ describe('charts of a 1,000,000-point run', () => {
     for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -300);
     await expect.poll(async () => (await chart.getAttribute('data-from')) !== '', { timeout: 10_000 }).toBe(true);
     await expect
-      .poll(async () => {
-        const from = Number(await chart.getAttribute('data-from'));
-        const to = Number(await chart.getAttribute('data-to'));
-        const max = Number(await chart.getAttribute('data-max'));
-        const inView = spike.step >= from && spike.step <= to;
-        return { narrower: to - from < 900_000, consistent: inView ? Math.abs(max - spike.value) < 1e-6 : max < spike.value };
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const from = Number(await chart.getAttribute('data-from'));
+          const to = Number(await chart.getAttribute('data-to'));
+          const max = Number(await chart.getAttribute('data-max'));
+          const inView = spike.step >= from && spike.step <= to;
+          return { narrower: to - from < 900_000, consistent: inView ? Math.abs(max - spike.value) < 1e-6 : max < spike.value };
+        },
+        { timeout: 10_000 },
+      )
       .toEqual({ narrower: true, consistent: true });
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'run-million-points-zoomed-light.png') });
   });
@@ -71,14 +74,20 @@ describe('charts of a 1,000,000-point run', () => {
 
   it('refuses to export a million-point run in the browser and names the CLI command instead', async () => {
     await page.getByRole('button', { name: 'Export CSV' }).click();
-    await page.getByRole('alert').filter({ hasText: `tunebench run metrics ${spike.runId} --format csv` }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `tunebench run metrics ${spike.runId} --format csv` })
+      .waitFor();
   });
 
   it('proposes the run as production candidate from its page; the CLI lists it', async () => {
     await page.getByRole('button', { name: 'Propose as production candidate' }).click();
     const dialog = page.getByRole('dialog', { name: 'Propose as production candidate' });
     await dialog.getByRole('button', { name: 'Propose' }).click();
-    await dialog.getByRole('alert').filter({ hasText: /Say why/ }).waitFor();
+    await dialog
+      .getByRole('alert')
+      .filter({ hasText: /Say why/ })
+      .waitFor();
     await dialog.getByLabel('Reason', { exact: true }).fill('Lowest eval loss of the sweep; the one spike recovered.');
     await dialog.getByRole('button', { name: 'Propose' }).click();
     await page.getByText(/Proposed as production candidate/).waitFor();

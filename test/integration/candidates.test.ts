@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../support/tunebench';
 
 describe('production candidates', () => {
-  it('are proposed from finished runs with a reason, listed with the objective\'s best, and the recipe saved', () => {
+  it("are proposed from finished runs with a reason, listed with the objective's best, and the recipe saved", () => {
     const dir = tempDir();
     const seeded = cli(['demo', 'seed', '--runs', '4', '--points', '400', '--json'], { dataDir: dir });
     expect(seeded.code, seeded.stderr).toBe(0);

@@ -47,7 +47,11 @@ describe('tunebench (the built command)', () => {
       expect(r.errorJson().error.code).toBe(code);
       expect(r.errorJson().error.message.length).toBeGreaterThan(10);
     }
-    expect(cli(['project', 'list', '--all', '--json'], { dataDir: dir }).json().map((p: { name: string }) => p.name)).toEqual(['taken']);
+    expect(
+      cli(['project', 'list', '--all', '--json'], { dataDir: dir })
+        .json()
+        .map((p: { name: string }) => p.name),
+    ).toEqual(['taken']);
     expect(cli(['host', 'add', 'gpu1', '--json'], { dataDir: dir }).errorJson().error.message).toBe("--hostname is required: the host's address or DNS name, e.g. --hostname 10.0.0.5.");
   });
 

@@ -40,7 +40,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof EngineError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof EngineError ? e.code : String(e)),
+  );
 
 function spec(r: TestRegistry, over: Partial<DirectPushSpec> = {}): DirectPushSpec {
   return {
@@ -105,7 +109,7 @@ describe('direct push from the GPU host', () => {
     expect(tokenReg.proxy!.totalBytes).toBe(before);
   });
 
-  it('resumes an upload cut midway from the registry\'s offset and skips the blob it finished', async () => {
+  it("resumes an upload cut midway from the registry's offset and skips the blob it finished", async () => {
     const proxy = tokenReg.proxy!;
     // Files of its own: the proxy counts uploads by digest across repositories.
     const small = makeFile('resume-config.json', crypto.randomBytes(3000));
@@ -175,7 +179,11 @@ describe('direct push from the GPU host', () => {
     } finally {
       await Promise.all([storage, registry].map((srv) => new Promise((r) => srv.close(r))));
     }
-    expect(seen.map((s) => [s.where, s.authorization?.split(' ')[0]])).toEqual([['registry', undefined], ['registry', 'Basic'], ['storage', undefined]]);
+    expect(seen.map((s) => [s.where, s.authorization?.split(' ')[0]])).toEqual([
+      ['registry', undefined],
+      ['registry', 'Basic'],
+      ['storage', undefined],
+    ]);
   });
 
   it('probes: a registry answers, a closed port or an untrusted certificate does not; the pusher names itself', async () => {

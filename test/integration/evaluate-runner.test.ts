@@ -49,19 +49,26 @@ function mainCases(): SuiteCase[] {
 }
 
 // Exits 3 for a case whose id says so: a judge that breaks must cost that case only.
-const JUDGE = [PY, '-c', [
-  'import json, sys',
-  'q = json.load(sys.stdin)',
-  'if "fail" in q["case"]: sys.stderr.write("judge refused"); sys.exit(3)',
-  'print(json.dumps({"score": 0.75, "pass": True}))',
-].join('\n')];
+const JUDGE = [
+  PY,
+  '-c',
+  ['import json, sys', 'q = json.load(sys.stdin)', 'if "fail" in q["case"]: sys.stderr.write("judge refused"); sys.exit(3)', 'print(json.dumps({"score": 0.75, "pass": True}))'].join('\n'),
+];
 
-interface ModelSpec { role: string; loader: string; dir: string; checkpoint: string | null; weights: string | null }
+interface ModelSpec {
+  role: string;
+  loader: string;
+  dir: string;
+  checkpoint: string | null;
+  weights: string | null;
+}
 
 function writeSpec(dir: string, models: ModelSpec[], cases: SuiteCase[], more: Record<string, unknown> = {}): string {
   const file = path.join(dir, 'spec.json');
-  fs.writeFileSync(file, JSON.stringify({ runner: 1, seed: 0, batchSize: 8, caseTimeoutSeconds: 120, models, cases,
-    judge: { command: JUDGE, enabled: true, timeoutSeconds: 30 }, harness: null, ...more }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ runner: 1, seed: 0, batchSize: 8, caseTimeoutSeconds: 120, models, cases, judge: { command: JUDGE, enabled: true, timeoutSeconds: 30 }, harness: null, ...more }),
+  );
   return file;
 }
 
@@ -76,7 +83,10 @@ function lines(dir: string, whole = true): Line[] {
   let text = fs.readFileSync(path.join(dir, 'cases.jsonl'), 'utf8');
   if (whole) expect(text.endsWith('\n')).toBe(true);
   else text = text.slice(0, text.lastIndexOf('\n') + 1); // a SIGKILL may land mid-line
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
 }
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -158,10 +168,17 @@ describe('test runner (evaluate.py) on demo models', () => {
     expect(all[0]!.torch).toMatch(/^\d+\.\d+/);
     expectComplete(all, ['candidate', 'baseline'], ids);
     // Order: the candidate's model line, its cases, done; then the baseline's.
-    expect(all.map((l) => `${l.type}:${l.model ?? ''}`).filter((x) => !x.startsWith('case')).join(' '))
-      .toBe('env: model:candidate done:candidate model:baseline done:baseline');
+    expect(
+      all
+        .map((l) => `${l.type}:${l.model ?? ''}`)
+        .filter((x) => !x.startsWith('case'))
+        .join(' '),
+    ).toBe('env: model:candidate done:candidate model:baseline done:baseline');
 
-    for (const [role, dir_] of [['candidate', strong], ['baseline', weak]] as const) {
+    for (const [role, dir_] of [
+      ['candidate', strong],
+      ['baseline', weak],
+    ] as const) {
       const m = all.find((l) => l.type === 'model' && l.model === role)!;
       expect(m).toMatchObject({ loader: 'demo-torch', path: path.join(dir_, 'outputs', 'merged.safetensors') });
       expect(m.files.map((f: any) => f.path)).toEqual(['outputs/merged.safetensors', 'run.json']);
@@ -254,10 +271,17 @@ describe('test runner (evaluate.py) on demo models', () => {
   it('loads a checkpoint as base + adapter (same answers as the merged model) and the base alone', { timeout: 60_000 }, () => {
     const dir = path.join(root, 'checkpoint');
     fs.mkdirSync(dir);
-    evaluate(dir, writeSpec(dir, [
-      { role: 'candidate', loader: 'demo-torch', dir: strong, checkpoint: 'checkpoints/step-150', weights: null },
-      { role: 'baseline', loader: 'demo-torch', dir: strong, checkpoint: null, weights: 'base' },
-    ], cases));
+    evaluate(
+      dir,
+      writeSpec(
+        dir,
+        [
+          { role: 'candidate', loader: 'demo-torch', dir: strong, checkpoint: 'checkpoints/step-150', weights: null },
+          { role: 'baseline', loader: 'demo-torch', dir: strong, checkpoint: null, weights: 'base' },
+        ],
+        cases,
+      ),
+    );
     const all = lines(dir);
     expectComplete(all, ['candidate', 'baseline'], ids);
     const ckpt = all.find((l) => l.type === 'model' && l.model === 'candidate')!;
@@ -316,12 +340,23 @@ describe('test runner (evaluate.py) on demo models', () => {
     fs.mkdirSync(dir);
     const log = path.join(root, 'lm_eval-argv.jsonl');
     const env = { ...ENV, PYTHONPATH: FAKE_LM_EVAL, FAKE_LM_EVAL_LOG: log };
-    const spec = writeSpec(dir, [
-      { role: 'candidate', loader: 'hf', dir: run, checkpoint: null, weights: null },
-      { role: 'baseline', loader: 'demo-torch', dir: weak, checkpoint: null, weights: 'merged' },
-    ], [FIRST], {
-      harness: { tasks: [{ task: 'arc_easy', fewShot: 0, limit: 3 }, { task: 'gsm8k', fewShot: 5, limit: null }, { task: 'no_such_task', fewShot: null, limit: null }] },
-    });
+    const spec = writeSpec(
+      dir,
+      [
+        { role: 'candidate', loader: 'hf', dir: run, checkpoint: null, weights: null },
+        { role: 'baseline', loader: 'demo-torch', dir: weak, checkpoint: null, weights: 'merged' },
+      ],
+      [FIRST],
+      {
+        harness: {
+          tasks: [
+            { task: 'arc_easy', fewShot: 0, limit: 3 },
+            { task: 'gsm8k', fewShot: 5, limit: null },
+            { task: 'no_such_task', fewShot: null, limit: null },
+          ],
+        },
+      },
+    );
     evaluate(dir, spec, env);
     const all = lines(dir);
 
@@ -333,23 +368,59 @@ describe('test runner (evaluate.py) on demo models', () => {
     expect(record(all, 'candidate', 'choice-0000').error).toMatch(/did not load: ModuleNotFoundError: No module named 'transformers'/);
     expect(record(all, 'baseline', 'choice-0000').error).toBeNull();
 
-    const argv = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
-    expect(argv[0]).toEqual(['--model', 'hf', '--model_args', `pretrained=org/tiny-base,peft=${path.join(run, 'outputs')}`, '--tasks', 'arc_easy',
-      '--log_samples', '--output_path', 'harness/candidate/arc_easy/', '--seed', '0', '--batch_size', '8', '--num_fewshot', '0', '--limit', '3']);
+    const argv = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    expect(argv[0]).toEqual([
+      '--model',
+      'hf',
+      '--model_args',
+      `pretrained=org/tiny-base,peft=${path.join(run, 'outputs')}`,
+      '--tasks',
+      'arc_easy',
+      '--log_samples',
+      '--output_path',
+      'harness/candidate/arc_easy/',
+      '--seed',
+      '0',
+      '--batch_size',
+      '8',
+      '--num_fewshot',
+      '0',
+      '--limit',
+      '3',
+    ]);
     expect(argv).toHaveLength(3);
 
     const arc = all.filter((l) => l.type === 'case' && l.case.startsWith('harness/arc_easy/'));
     expect(arc).toHaveLength(3);
     const sampleFile = fs.readdirSync(path.join(dir, 'harness', 'candidate', 'arc_easy', 'org__tiny-base')).find((f) => f.startsWith('samples_arc_easy_'))!;
-    const samples = fs.readFileSync(path.join(dir, 'harness', 'candidate', 'arc_easy', 'org__tiny-base', sampleFile), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const samples = fs
+      .readFileSync(path.join(dir, 'harness', 'candidate', 'arc_easy', 'org__tiny-base', sampleFile), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const [i, s] of samples.entries()) {
-      expect(arc[i]).toMatchObject({ model: 'candidate', case: `harness/arc_easy/${s.doc_hash}`, kind: 'harness', error: null,
-        input: s.doc.question, target: String(s.target), output: JSON.stringify(s.filtered_resps[0]) });
+      expect(arc[i]).toMatchObject({
+        model: 'candidate',
+        case: `harness/arc_easy/${s.doc_hash}`,
+        kind: 'harness',
+        error: null,
+        input: s.doc.question,
+        target: String(s.target),
+        output: JSON.stringify(s.filtered_resps[0]),
+      });
       const lls = s.filtered_resps.map((r: string[]) => Number(r[0]));
       expect(arc[i]!.measures).toEqual({ acc: s.acc, acc_norm: s.acc_norm, chosen: lls.indexOf(Math.max(...lls)) });
     }
     const gsm = all.filter((l) => l.type === 'case' && l.case.startsWith('harness/gsm8k/'));
-    expect(gsm.map((l) => [l.output, l.measures.exact_match])).toEqual([['7', 1], ['0', 0], ['15', 1]]);
+    expect(gsm.map((l) => [l.output, l.measures.exact_match])).toEqual([
+      ['7', 1],
+      ['0', 0],
+      ['15', 1],
+    ]);
     expect(all.find((l) => l.type === 'harness-task' && l.task === 'gsm8k')).toMatchObject({ model: 'candidate', samples: { gsm8k: 3 } });
     expect(all.find((l) => l.type === 'harness-error')).toMatchObject({ model: 'candidate', task: 'no_such_task', error: expect.stringMatching(/Tasks not found/) });
     expect(all.find((l) => l.type === 'harness-skipped')).toMatchObject({ model: 'baseline', reason: expect.stringMatching(/hf models/) });

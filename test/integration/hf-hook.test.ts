@@ -16,7 +16,15 @@ function runPython(script: string, extraPath: string[] = [], env: NodeJS.Process
     encoding: 'utf8',
     env: { ...process.env, PYTHONPATH: [LIB, ...extraPath, FAKE].join(':'), TUNEBENCH_METRICS_FILE: path.join(dir, 'metrics.jsonl'), TUNEBENCH_RUN_DIR: dir, ...env },
   });
-  const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  const read = (f: string) =>
+    fs.existsSync(path.join(dir, f))
+      ? fs
+          .readFileSync(path.join(dir, f), 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
   return { ...r, dir, metrics: read('metrics.jsonl'), events: read('events.jsonl') };
 }
 
@@ -30,7 +38,7 @@ describe('the Hugging Face Trainer hook', () => {
     expect(r.events).toEqual([expect.objectContaining({ event: 'checkpoint_saved', step: 3, path: 'out/checkpoint-3' })]);
   });
 
-  it('adds the callback once, to subclasses too (TRL\'s SFTTrainer is one)', () => {
+  it("adds the callback once, to subclasses too (TRL's SFTTrainer is one)", () => {
     const r = runPython('from transformers.trainer import Trainer\nclass SFT(Trainer):\n    pass\nt = SFT()\nt.__init__()\nprint(len(t.callback_handler.callbacks))\nt.train(1)');
     expect(r.stdout.trim()).toBe('1');
     expect(r.metrics.filter((m) => m.kind === 'train')).toHaveLength(1);
@@ -52,7 +60,11 @@ describe('the Hugging Face Trainer hook', () => {
       env: { ...process.env, PYTHONPATH: LIB, TUNEBENCH_METRICS_FILE: path.join(r.dir, 'metrics.jsonl') },
     });
     expect(again.status).toBe(0);
-    const lines = fs.readFileSync(path.join(r.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(path.join(r.dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.seq)).toEqual([1, 2, 3]);
     expect(lines[1].m.a).toBe('nan');
   });

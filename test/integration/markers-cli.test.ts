@@ -8,7 +8,8 @@ describe('run markers', () => {
     const dir = tempDir();
     expect(cli(['project', 'create', 'p'], { dataDir: dir }).code).toBe(0);
     // 40 steps over ~2.4 s with a spike at step 30, then a traceback.
-    const program = "import tunebench, time; [(tunebench.log({'loss': 50.0 if i == 30 else 2.0 + 0.001 * (i % 5)}, step=i), print('step', i, flush=True), time.sleep(0.06)) for i in range(1, 41)]; 1/0";
+    const program =
+      "import tunebench, time; [(tunebench.log({'loss': 50.0 if i == 30 else 2.0 + 0.001 * (i % 5)}, step=i), print('step', i, flush=True), time.sleep(0.06)) for i in range(1, 41)]; 1/0";
     const launched = cli(['run', 'launch', '--project', 'p', '--host', 'local', '--recipe', 'custom', '--param', `command=python3 -c "${program}"`, '--json'], { dataDir: dir });
     expect(launched.code, launched.stderr).toBe(0);
     const id = launched.json().id as string;

@@ -36,7 +36,11 @@ afterAll(async () => {
   await Promise.all(registries.map((r) => r.stop()));
 });
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof EngineError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof EngineError ? e.code : String(e)),
+  );
 const fromBuffer = (buf: Buffer) => async (offset: number, length: number) => buf.subarray(offset, offset + length);
 const EMPTY = Buffer.from('{}');
 
@@ -124,7 +128,7 @@ describe('OCI client on docker-registry 2.8', () => {
     await expect(codeOf(c.attachReferrer(model.digest, { ...approval, digest: sha256Digest(Buffer.from('never pushed')) }))).resolves.toBe('REGISTRY_NOT_FOUND');
   });
 
-  it('resumes a push cut after ~20 MiB from the registry\'s offset, re-sending less than a chunk, and skips a blob it has', async () => {
+  it("resumes a push cut after ~20 MiB from the registry's offset, re-sending less than a chunk, and skips a blob it has", async () => {
     const proxy = await startCountingProxy(anon.port);
     proxies.push(proxy);
     const c = client({ baseUrl: proxy.url, repository: 'team/big' });
@@ -229,7 +233,7 @@ describe('registry authentication', () => {
     ]);
   });
 
-  it('reads docker\'s config.json: auths, identity tokens and credential helpers (a missing helper is no credentials)', async () => {
+  it("reads docker's config.json: auths, identity tokens and credential helpers (a missing helper is no credentials)", async () => {
     const dir = tempDir('tb-dockercfg-');
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(
@@ -240,7 +244,11 @@ describe('registry authentication', () => {
       }),
     );
     const helper = path.join(dir, 'docker-credential-tbtest');
-    fs.writeFileSync(helper, '#!/bin/sh\nread server\n[ "$server" = helped.example ] && echo "{\\"Username\\":\\"bob\\",\\"Secret\\":\\"s3cret\\"}" && exit 0\necho "credentials not found"; exit 1\n', { mode: 0o755 });
+    fs.writeFileSync(
+      helper,
+      '#!/bin/sh\nread server\n[ "$server" = helped.example ] && echo "{\\"Username\\":\\"bob\\",\\"Secret\\":\\"s3cret\\"}" && exit 0\necho "credentials not found"; exit 1\n',
+      { mode: 0o755 },
+    );
     const oldPath = process.env.PATH;
     process.env.PATH = `${dir}:${oldPath}`;
     try {
@@ -263,7 +271,9 @@ describe('registry transport', () => {
     const trusted = client({ baseUrl: r.url, repository: 'team/tls', caFile: r.caFile! });
     await pushModel(trusted, 'v1', crypto.randomBytes(2000));
     expect(await client({ baseUrl: `https://localhost:${r.port}`, repository: 'team/tls', caFile: r.caFile! }).listTags()).toEqual(['v1']);
-    const err = await client({ baseUrl: r.url, repository: 'team/tls' }).listTags().catch((e: EngineError) => e);
+    const err = await client({ baseUrl: r.url, repository: 'team/tls' })
+      .listTags()
+      .catch((e: EngineError) => e);
     expect(err).toMatchObject({ code: 'REGISTRY_TLS_UNTRUSTED' });
     expect((err as Error).message).toContain(r.host);
     expect((err as Error).message).toContain('--ca-file');

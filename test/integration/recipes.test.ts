@@ -38,7 +38,15 @@ describe('recipes', () => {
     const dir = writeFiles(one.files);
     const parsed = spawnSync('/bin/sh', ['-c', `${one.command as string} --print-config`], { cwd: dir, encoding: 'utf8' });
     expect(parsed.stderr).toBe('');
-    expect(JSON.parse(parsed.stdout)).toMatchObject({ base_model: 'Qwen/Qwen2.5-0.5B', dataset: 'data/chat.jsonl', method: 'qlora', lora_r: 8, gradient_checkpointing: true, bf16: true, output_dir: 'outputs' });
+    expect(JSON.parse(parsed.stdout)).toMatchObject({
+      base_model: 'Qwen/Qwen2.5-0.5B',
+      dataset: 'data/chat.jsonl',
+      method: 'qlora',
+      lora_r: 8,
+      gradient_checkpointing: true,
+      bf16: true,
+      output_dir: 'outputs',
+    });
     const multi = render('hf-sft', { base_model: 'm', dataset: 'd', gpus: '0,2' });
     expect(multi.command).toMatch(/^python3 -m torch\.distributed\.run --standalone --nproc_per_node 2 'train\.py'/);
     expect(multi.env).toMatchObject({ CUDA_VISIBLE_DEVICES: '0,2' });
@@ -62,9 +70,9 @@ describe('recipes', () => {
     expect(getRecipe('torchtune').params.safeParse({ config: 'c', override: '; rm -rf ~' }).success).toBe(false);
   });
 
-  it('demo-lora-torch fine-tunes on the local host with Debian\'s torch, and its eval loss falls', { timeout: 120_000 }, async () => {
+  it("demo-lora-torch fine-tunes on the local host with Debian's torch, and its eval loss falls", { timeout: 120_000 }, async () => {
     const hasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-    expect(hasTorch, 'needs Debian\'s python3-torch: apt-get install -y python3-torch').toBe(true);
+    expect(hasTorch, "needs Debian's python3-torch: apt-get install -y python3-torch").toBe(true);
     const engine = openEngine({ dataDir: tempDir(), checkOutputs: true });
     try {
       await engine.call('projects.create', { name: 'torch' });

@@ -72,13 +72,29 @@ beforeAll(async () => {
     await e.call('projects.create', { name: 'llama-chat' });
     await e.call('hosts.add', { name: 'box', hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot });
     await e.call('hosts.trust', { ref: 'box', fingerprint: sshd.hostKeyFingerprint });
-    await e.call('hosts.add', { name: 'regbox', hostname: '127.0.0.1', port: sshd.port, user: sshd.second!.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot: `${sshd.second!.home}/runs` });
+    await e.call('hosts.add', {
+      name: 'regbox',
+      hostname: '127.0.0.1',
+      port: sshd.port,
+      user: sshd.second!.user,
+      identityFile: sshd.clientKey,
+      python: '/usr/bin/python3',
+      runRoot: `${sshd.second!.home}/runs`,
+    });
     // A model of a few MB (d_model 256), so pushes have chunks to cut between.
     const launched = await e.call('runs.launch', { project: 'llama-chat', host: 'box', recipe: 'demo-lora-torch', params: { pretrain_steps: 10, steps: 2, d_model: 256, seed: 3 } });
     run = await waitRun(e, launched.id);
     expect(run.status, run.lastError ?? '').toBe('SUCCEEDED');
     await e.call('candidates.propose', { run: run.id, reason: 'release candidate' });
-    const suite = { name: 'quick', version: 1, cases: [0, 1, 2, 3, 4, 5].map((i) => (i % 2 ? { id: `ppl-${i}`, kind: 'perplexity', input: `### Instruction:\nWhat does LoRA train? ${i}\n### Response:\nTwo small matrices.\n` } : { id: `pick-${i}`, kind: 'choice', input: '### Instruction:\nTranslate to French: good morning\n### Response:\n', options: ['Bonjour.', 'Au revoir.'], expect: 'Bonjour.' })) };
+    const suite = {
+      name: 'quick',
+      version: 1,
+      cases: [0, 1, 2, 3, 4, 5].map((i) =>
+        i % 2
+          ? { id: `ppl-${i}`, kind: 'perplexity', input: `### Instruction:\nWhat does LoRA train? ${i}\n### Response:\nTwo small matrices.\n` }
+          : { id: `pick-${i}`, kind: 'choice', input: '### Instruction:\nTranslate to French: good morning\n### Response:\n', options: ['Bonjour.', 'Au revoir.'], expect: 'Bonjour.' },
+      ),
+    };
     await e.call('suites.add', { project: 'llama-chat', fileName: 'quick.json', text: JSON.stringify(suite) });
     const t = await e.call('tests.start', { project: 'llama-chat', candidate: run.id, suite: 'quick', baseline: 'base' });
     expect((await waitRun(e, t.id)).status).toBe('SUCCEEDED');
@@ -106,7 +122,9 @@ describe('an SSH directory registry', () => {
       expect(p).toMatchObject({ status: 'done', model: 'llama-chat' });
       const v = await e.call('registries.verify', { registry: 'team-ssh', ref: `llama-chat@${p.version}`, deep: true });
       expect(v.ok, v.summary).toBe(true);
-      expect(await codeOf(e.call('registries.alias', { registry: 'team-ssh', model: 'llama-chat', version: p.version, alias: 'production', confirm: 'nope' }))).toMatchObject({ code: 'ALIAS_REFUSED' });
+      expect(await codeOf(e.call('registries.alias', { registry: 'team-ssh', model: 'llama-chat', version: p.version, alias: 'production', confirm: 'nope' }))).toMatchObject({
+        code: 'ALIAS_REFUSED',
+      });
       const moved = await e.call('registries.alias', { registry: 'team-ssh', model: 'llama-chat', version: p.version, alias: 'production', confirm: 'llama-chat' });
       expect(moved.move).toMatchObject({ alias: 'production', from: null, to: p.version });
       expect((await e.call('projects.get', { ref: 'llama-chat' })).production).toMatchObject({ runId: run.id });
@@ -221,14 +239,21 @@ describe('an OCI registry (docker-registry)', () => {
     expect(cli(['registry', 'add', 'oci', '--oci', `${basicReg.url}/team`], { dataDir: fresh }).code).toBe(0);
     const docker = tempDir('tb-docker-');
     const env = { DOCKER_CONFIG: docker };
-    const login = spawnSync(process.execPath, [BIN, 'registry', 'login', 'oci', '--username', basicReg.user, '--password-stdin', '--data-dir', fresh], { input: `${basicReg.password}\n`, encoding: 'utf8', env: { ...process.env, ...env, TUNEBENCH_HOME: '' } });
+    const login = spawnSync(process.execPath, [BIN, 'registry', 'login', 'oci', '--username', basicReg.user, '--password-stdin', '--data-dir', fresh], {
+      input: `${basicReg.password}\n`,
+      encoding: 'utf8',
+      env: { ...process.env, ...env, TUNEBENCH_HOME: '' },
+    });
     expect(login.status, login.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(docker, 'config.json'), 'utf8')).auths[basicReg.host]).toBeTruthy();
     const out = path.join(work, 'fetched');
     const v = cli(['registry', 'verify', 'oci', 'llama-chat:production', '--allowed-signers', signersFile, '--approval-out', out, '--json'], { dataDir: fresh, env });
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.json()).toMatchObject({ ok: true, reviewer: 'bob@example.com', decision: 'approve' });
-    const keygen = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', signersFile, '-I', 'bob@example.com', '-n', NS, '-s', path.join(out, 'approval.json.sig')], { input: fs.readFileSync(path.join(out, 'approval.json')), encoding: 'utf8' });
+    const keygen = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', signersFile, '-I', 'bob@example.com', '-n', NS, '-s', path.join(out, 'approval.json.sig')], {
+      input: fs.readFileSync(path.join(out, 'approval.json')),
+      encoding: 'utf8',
+    });
     expect(keygen.status, keygen.stderr).toBe(0);
   });
 
@@ -238,7 +263,11 @@ describe('an OCI registry (docker-registry)', () => {
     const env = { ...process.env, TUNEBENCH_HOME: '', TUNEBENCH_PUSH_CHUNK_BYTES: String(CHUNK), DOCKER_CONFIG: docker };
     expect(cli(['registry', 'add', 'tok', '--oci', `${proxy.url}/ml`], { dataDir }).code).toBe(0);
     // The login goes where docker keeps it, so every process (the CLI that gets killed too) finds it.
-    const login = spawnSync(process.execPath, [BIN, 'registry', 'login', 'tok', '--username', tokenReg.user, '--password-stdin', '--data-dir', dataDir], { input: tokenReg.password, encoding: 'utf8', env });
+    const login = spawnSync(process.execPath, [BIN, 'registry', 'login', 'tok', '--username', tokenReg.user, '--password-stdin', '--data-dir', dataDir], {
+      input: tokenReg.password,
+      encoding: 'utf8',
+      env,
+    });
     expect(login.status, login.stderr).toBe(0);
     const merged = sha(path.join(run.remoteDir, 'outputs/merged.safetensors'));
     const size = fs.statSync(path.join(run.remoteDir, 'outputs/merged.safetensors')).size;

@@ -106,7 +106,8 @@ beforeAll(async () => {
   const signers = path.join(work, 'allowed_signers');
   fs.writeFileSync(
     signers,
-    [`bob@example.com namespaces="${NS}" ${bob.pub}`, `carol@example.com namespaces="${NS}" ${carol.pub}`, `alice@example.com namespaces="${NS}" ${alice.pub}`, '# dave is not listed'].join('\n') + '\n',
+    [`bob@example.com namespaces="${NS}" ${bob.pub}`, `carol@example.com namespaces="${NS}" ${carol.pub}`, `alice@example.com namespaces="${NS}" ${alice.pub}`, '# dave is not listed'].join('\n') +
+      '\n',
   );
   const set = cli(['project', 'set-signers', 'chat-sft', '--file', signers, '--json'], { dataDir: requester });
   expect(set.code, set.stderr).toBe(0);
@@ -198,17 +199,36 @@ describe('review bundles and signed approvals', () => {
     const zip = await exportBundle(testRun, 'bundle-3.zip');
     const entries = await readZip(zip);
     const variants: [string, (m: Map<string, Buffer>) => void, RegExp][] = [
-      ['changed', (m) => { const b = Buffer.from(m.get('report.html')!); b.writeUInt8(b.readUInt8(100) ^ 1, 100); m.set('report.html', b); }, /changed: report\.html/],
+      [
+        'changed',
+        (m) => {
+          const b = Buffer.from(m.get('report.html')!);
+          b.writeUInt8(b.readUInt8(100) ^ 1, 100);
+          m.set('report.html', b);
+        },
+        /changed: report\.html/,
+      ],
       ['missing', (m) => m.delete('records/baseline.jsonl'), /missing: records\/baseline\.jsonl/],
       ['extra', (m) => m.set('notes.txt', Buffer.from('hi')), /not in the manifest: notes\.txt/],
-      ['manifest', (m) => { const b = Buffer.from(m.get('manifest.json')!); b.writeUInt8(b.readUInt8(20) ^ 1, 20); m.set('manifest.json', b); }, /manifest|format|not JSON/],
+      [
+        'manifest',
+        (m) => {
+          const b = Buffer.from(m.get('manifest.json')!);
+          b.writeUInt8(b.readUInt8(20) ^ 1, 20);
+          m.set('manifest.json', b);
+        },
+        /manifest|format|not JSON/,
+      ],
     ];
     const before = cli(['review', 'list', '--json'], { dataDir: reviewer }).json().length;
     for (const [name, change, message] of variants) {
       const m = new Map(entries);
       change(m);
       const file = path.join(work, `tampered-${name}.zip`);
-      await writeZip(file, [...m].map(([p, data]) => ({ path: p, data })));
+      await writeZip(
+        file,
+        [...m].map(([p, data]) => ({ path: p, data })),
+      );
       const r = cli(['review', 'import', file, '--json'], { dataDir: reviewer });
       expect(r.code, name).toBe(2);
       expect(r.errorJson().error.code, name).toMatch(/BUNDLE_INVALID|BUNDLE_TOO_NEW/);
@@ -222,7 +242,10 @@ describe('review bundles and signed approvals', () => {
     const manifest = JSON.parse(entries.get('manifest.json')!.toString());
     entries.set('manifest.json', Buffer.from(JSON.stringify({ ...manifest, version: 99 })));
     const file = path.join(work, 'future.zip');
-    await writeZip(file, [...entries].map(([p, data]) => ({ path: p, data })));
+    await writeZip(
+      file,
+      [...entries].map(([p, data]) => ({ path: p, data })),
+    );
     const r = cli(['review', 'import', file, '--json'], { dataDir: reviewer });
     expect(r.errorJson().error).toMatchObject({ code: 'BUNDLE_TOO_NEW', message: expect.stringContaining('version 99') });
   });
@@ -232,15 +255,78 @@ describe('review bundles and signed approvals', () => {
     try {
       const before = (await e.call('approvals.list', { project: 'chat-sft' })).length;
       const head = (await e.call('approvals.list', { project: 'chat-sft' })).at(-1)!.digest;
-      const current = async (change: (s: any) => void, keyFile: string) => resign(first, (s) => { s.predicate.previous = head; change(s); }, keyFile);
+      const current = async (change: (s: any) => void, keyFile: string) =>
+        resign(
+          first,
+          (s) => {
+            s.predicate.previous = head;
+            change(s);
+          },
+          keyFile,
+        );
       const cases: [string, () => Promise<string>, string, RegExp][] = [
         ['a byte of the statement', async () => JSON.stringify({ ...first, statement: first.statement.replace('Looks good', 'Looks gooD') }), 'SIGNATURE_INVALID', /signature does not verify/],
-        ['a byte of the signature', async () => { const lines = first.signature.split('\n'); lines[3] = (lines[3]!.startsWith('A') ? 'B' : 'A') + lines[3]!.slice(1); return JSON.stringify({ ...first, signature: lines.join('\n') }); }, 'SIGNATURE_INVALID', /signature/],
-        ['a key not in allowed signers', () => current((s) => { s.predicate.reviewer = { id: 'dave@example.com', keyFingerprint: signerFromKeyFile(dave.file).fingerprint, keyType: 'ssh-ed25519' }; }, dave.file), 'SIGNER_NOT_ALLOWED', /is not allowed to sign for dave@example\.com/],
-        ['a listed key signing for another principal', () => current((s) => { s.predicate.reviewer = { id: 'carol@example.com', keyFingerprint: signerFromKeyFile(bob.file).fingerprint, keyType: 'ssh-ed25519' }; }, bob.file), 'SIGNER_NOT_ALLOWED', /not allowed to sign for carol@example\.com/],
-        ['another model', () => current((s) => { s.predicate.reviewer.keyFingerprint = signerFromKeyFile(bob.file).fingerprint; s.subject[0].digest.sha256 = 'f'.repeat(64); }, bob.file), 'DECISION_REFUSED', /is about model ffffffff/],
-        ['own candidate', () => current((s) => { s.predicate.reviewer = { id: 'alice@example.com', keyFingerprint: signerFromKeyFile(alice.file).fingerprint, keyType: 'ssh-ed25519' }; s.predicate.decision = 'approve'; }, alice.file), 'DECISION_REFUSED', /alice@example\.com proposed this candidate/],
-        ['a stale chain', () => resign(first, (s) => { s.predicate.comment = 'late'; }, bob.file), 'DECISION_REFUSED', /another decision was recorded since/],
+        [
+          'a byte of the signature',
+          async () => {
+            const lines = first.signature.split('\n');
+            lines[3] = (lines[3]!.startsWith('A') ? 'B' : 'A') + lines[3]!.slice(1);
+            return JSON.stringify({ ...first, signature: lines.join('\n') });
+          },
+          'SIGNATURE_INVALID',
+          /signature/,
+        ],
+        [
+          'a key not in allowed signers',
+          () =>
+            current((s) => {
+              s.predicate.reviewer = { id: 'dave@example.com', keyFingerprint: signerFromKeyFile(dave.file).fingerprint, keyType: 'ssh-ed25519' };
+            }, dave.file),
+          'SIGNER_NOT_ALLOWED',
+          /is not allowed to sign for dave@example\.com/,
+        ],
+        [
+          'a listed key signing for another principal',
+          () =>
+            current((s) => {
+              s.predicate.reviewer = { id: 'carol@example.com', keyFingerprint: signerFromKeyFile(bob.file).fingerprint, keyType: 'ssh-ed25519' };
+            }, bob.file),
+          'SIGNER_NOT_ALLOWED',
+          /not allowed to sign for carol@example\.com/,
+        ],
+        [
+          'another model',
+          () =>
+            current((s) => {
+              s.predicate.reviewer.keyFingerprint = signerFromKeyFile(bob.file).fingerprint;
+              s.subject[0].digest.sha256 = 'f'.repeat(64);
+            }, bob.file),
+          'DECISION_REFUSED',
+          /is about model ffffffff/,
+        ],
+        [
+          'own candidate',
+          () =>
+            current((s) => {
+              s.predicate.reviewer = { id: 'alice@example.com', keyFingerprint: signerFromKeyFile(alice.file).fingerprint, keyType: 'ssh-ed25519' };
+              s.predicate.decision = 'approve';
+            }, alice.file),
+          'DECISION_REFUSED',
+          /alice@example\.com proposed this candidate/,
+        ],
+        [
+          'a stale chain',
+          () =>
+            resign(
+              first,
+              (s) => {
+                s.predicate.comment = 'late';
+              },
+              bob.file,
+            ),
+          'DECISION_REFUSED',
+          /another decision was recorded since/,
+        ],
       ];
       for (const [name, make, code, message] of cases) {
         const r = await codeOf(e.call('approvals.import', { text: await make() }));
@@ -259,7 +345,13 @@ describe('review bundles and signed approvals', () => {
       const refused = await codeOf(rv.call('reviews.decide', { bundle: b.id, decision: 'approve', comment: '', waivers: [], confirm: 'chat-sft' }));
       expect(refused).toMatchObject({ code: 'DECISION_REFUSED', message: expect.stringContaining('needs a written override reason') });
       const signed = await rv.call('reviews.decide', { bundle: b.id, decision: 'approve', comment: '', waivers: [], confirm: 'chat-sft', override: 'accepted risk' });
-      const sneaky = await resign(signed.file, (s) => { s.predicate.override = null; }, bob.file);
+      const sneaky = await resign(
+        signed.file,
+        (s) => {
+          s.predicate.override = null;
+        },
+        bob.file,
+      );
       const rq = asRequester();
       try {
         const r = await codeOf(rq.call('approvals.import', { text: sneaky }));
@@ -292,8 +384,23 @@ describe('review bundles and signed approvals', () => {
 
   it('says which link of the chain is broken when one is removed or two are reordered', () => {
     for (const [name, edit, message] of [
-      ['removed', (db: Database.Database) => { db.prepare('DELETE FROM approvals WHERE seq = 2').run(); db.prepare('UPDATE approvals SET seq = 2 WHERE seq = 3').run(); }, /#2 .*a decision was removed, added or reordered/],
-      ['reordered', (db: Database.Database) => { db.prepare('UPDATE approvals SET seq = -1 WHERE seq = 1').run(); db.prepare('UPDATE approvals SET seq = 1 WHERE seq = 2').run(); db.prepare('UPDATE approvals SET seq = 2 WHERE seq = -1').run(); }, /#1 .*a decision was removed, added or reordered/],
+      [
+        'removed',
+        (db: Database.Database) => {
+          db.prepare('DELETE FROM approvals WHERE seq = 2').run();
+          db.prepare('UPDATE approvals SET seq = 2 WHERE seq = 3').run();
+        },
+        /#2 .*a decision was removed, added or reordered/,
+      ],
+      [
+        'reordered',
+        (db: Database.Database) => {
+          db.prepare('UPDATE approvals SET seq = -1 WHERE seq = 1').run();
+          db.prepare('UPDATE approvals SET seq = 1 WHERE seq = 2').run();
+          db.prepare('UPDATE approvals SET seq = 2 WHERE seq = -1').run();
+        },
+        /#1 .*a decision was removed, added or reordered/,
+      ],
     ] as const) {
       const copy = tempDir(`tb-chain-${name}-`);
       fs.cpSync(requester, copy, { recursive: true });

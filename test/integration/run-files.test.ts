@@ -120,13 +120,24 @@ afterAll(async () => {
 
 describe('files on the host', () => {
   it('are private under a umask of 000: run, test run and dataset store, whatever the run writes', { timeout: 120_000 }, async () => {
-    const ssh = execFileSync('ssh', ['-p', String(sshd.port), '-i', sshd.clientKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${sshd.user}@127.0.0.1`, 'umask'], { encoding: 'utf8' });
+    const ssh = execFileSync(
+      'ssh',
+      ['-p', String(sshd.port), '-i', sshd.clientKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${sshd.user}@127.0.0.1`, 'umask'],
+      { encoding: 'utf8' },
+    );
     expect(ssh.trim()).toBe('0000'); // the test means something only if the host's shell is this permissive
     const dataset = path.join(tempDir('tb-data-'), 'chat.jsonl');
     fs.writeFileSync(dataset, '{"instruction": "hi", "response": "hello"}\n'.repeat(20));
     const e = open();
     try {
-      const run = await e.call('runs.launch', { project: 'p', host: 'box', recipe: 'custom', params: { command: 'sh train.sh && ./tool.sh && wc -l < ../data/chat.jsonl' }, code: codeRepo(), dataset });
+      const run = await e.call('runs.launch', {
+        project: 'p',
+        host: 'box',
+        recipe: 'custom',
+        params: { command: 'sh train.sh && ./tool.sh && wc -l < ../data/chat.jsonl' },
+        code: codeRepo(),
+        dataset,
+      });
       const done = await waitForEnd(e, run.id);
       expect(done.status, done.lastError ?? '').toBe('SUCCEEDED');
       expect((await e.call('runs.logs', { id: run.id })).map((l) => l.text)).toEqual(['trained', 'tool ran', '20']);
@@ -187,7 +198,9 @@ describe('the supervisor', () => {
     for (const sub of ['logs', 'outputs']) fs.mkdirSync(path.join(dir, sub), { mode: 0o700 });
     fs.copyFileSync(path.join(__dirname, '..', '..', 'resources', 'remote', 'supervisor.py'), path.join(dir, '.tb', 'supervisor.py'));
     fs.chmodSync(path.join(dir, '.tb', 'supervisor.py'), 0o700);
-    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ id: 'r', command: 'mkdir -p outputs/deep && echo w > outputs/deep/w.bin && echo done', env: {}, cancelGraceSeconds: 2 }), { mode: 0o400 });
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ id: 'r', command: 'mkdir -p outputs/deep && echo w > outputs/deep/w.bin && echo done', env: {}, cancelGraceSeconds: 2 }), {
+      mode: 0o400,
+    });
     execFileSync('sh', ['-c', 'umask 000; /usr/bin/python3 .tb/supervisor.py . </dev/null >/dev/null 2>&1'], { cwd: dir, timeout: 20_000 });
     expect(fs.readFileSync(path.join(dir, 'logs', 'output.log'), 'utf8')).toBe('done\n');
     expect(notPrivate(dir)).toEqual([]);

@@ -48,7 +48,16 @@ beforeAll(async () => {
   runRoot = tempDir('tb-slurm-files-');
   engine = openEngine({ dataDir: tempDir('tb-slurm-'), knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: 0, slurmQueueIntervalMs: { min: 200, max: 2000 } });
   await engine.call('projects.create', { name: 'cluster' });
-  await engine.call('hosts.add', { name: 'hpc', hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot, slurm: { setup: `. ${slurm.envFile}`, partition: 'low', time: '10' } });
+  await engine.call('hosts.add', {
+    name: 'hpc',
+    hostname: '127.0.0.1',
+    port: sshd.port,
+    user: sshd.user,
+    identityFile: sshd.clientKey,
+    python: '/usr/bin/python3',
+    runRoot,
+    slurm: { setup: `. ${slurm.envFile}`, partition: 'low', time: '10' },
+  });
   await engine.call('hosts.trust', { ref: 'hpc', fingerprint: sshd.hostKeyFingerprint });
 }, 120_000);
 

@@ -57,7 +57,10 @@ async function expectExactCopy(run: Run) {
     .filter(Boolean)
     .flatMap((l) => Object.entries(JSON.parse(l).m as Record<string, number>).map(([name, value]) => `${JSON.parse(l).seq}|${name}|${value}`))
     .sort();
-  const points = (await engine.call('runs.metrics', { id: run.id })).filter((p) => p.stream === 'metrics').map((p) => `${p.seq}|${p.name}|${p.value}`).sort();
+  const points = (await engine.call('runs.metrics', { id: run.id }))
+    .filter((p) => p.stream === 'metrics')
+    .map((p) => `${p.seq}|${p.name}|${p.value}`)
+    .sort();
   expect(points).toEqual(remote);
   expect(points.length).toBeGreaterThan(0);
 }
@@ -69,7 +72,10 @@ async function lossSteps(run: Run): Promise<number[]> {
 
 function processesOf(runId: string): string[] {
   try {
-    return execFileSync('pgrep', ['-af', runId], { encoding: 'utf8' }).trim().split('\n').filter((l) => l && !l.includes('pgrep'));
+    return execFileSync('pgrep', ['-af', runId], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((l) => l && !l.includes('pgrep'));
   } catch {
     return [];
   }
@@ -114,7 +120,9 @@ describe('a SLURM cluster', () => {
     const before = (await engine.call('runs.list', {})).length;
     const tooMany = codeOf(engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', params: { steps: 5 }, resources: { nodes: 2, partition: 'tiny' } }));
     expect(await tooMany).toBe('SLURM_SUBMIT_REFUSED');
-    const err = await engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', params: { steps: 5 }, resources: { time: '30', partition: 'tiny' } }).catch((e: CallError) => e);
+    const err = await engine
+      .call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', params: { steps: 5 }, resources: { time: '30', partition: 'tiny' } })
+      .catch((e: CallError) => e);
     expect((err as CallError).message).toMatch(/time limit.*Ask for less time/);
     expect(await codeOf(engine.call('runs.launch', { project: 'cluster', host: 'local', recipe: 'demo-lora-stdlib', resources: { nodes: 2 } }))).toBe('VALIDATION_FAILED');
     expect((await engine.call('runs.list', {})).length).toBe(before);
@@ -144,7 +152,16 @@ describe('following a queue', () => {
     const count = path.join(runRoot, 'squeue-calls');
     fs.writeFileSync(path.join(shim, 'squeue'), `#!/bin/sh\necho x >> ${count}\nexec /usr/bin/squeue "$@"\n`, { mode: 0o755 });
     const calls = () => (fs.existsSync(count) ? fs.readFileSync(count, 'utf8').split('\n').filter(Boolean).length : 0);
-    await engine.call('hosts.add', { name: 'hpc-counted', hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot, slurm: { setup: `. ${slurm.envFile}; export PATH=${shim}:$PATH` } });
+    await engine.call('hosts.add', {
+      name: 'hpc-counted',
+      hostname: '127.0.0.1',
+      port: sshd.port,
+      user: sshd.user,
+      identityFile: sshd.clientKey,
+      python: '/usr/bin/python3',
+      runRoot,
+      slurm: { setup: `. ${slurm.envFile}; export PATH=${shim}:$PATH` },
+    });
     const blocker = slurm.run('sbatch', ['--parsable', '--nodes=2', '--job-name=blocker', '--output=/dev/null', '--wrap', 'sleep 120']).trim();
     try {
       const runs = await engine.call('runs.launchArray', { project: 'cluster', host: 'hpc-counted', recipe: 'custom', params: { command: 'true' }, array: { count: 40 } });
@@ -189,7 +206,11 @@ describe('several nodes, time limits and preemption', () => {
     // Kept apart per rank as well, on the host.
     expect(fs.readFileSync(file(run, 'logs/rank-1.log'), 'utf8')).toMatch(/preflight: node n\d \(rank 1\)[\s\S]*rank \d\/2 on .* ready/);
     const events = fs.readFileSync(file(run, 'events.jsonl'), 'utf8');
-    const nodes = events.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; headAddr?: string; head?: string }).find((e) => e.event === 'nodes');
+    const nodes = events
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; headAddr?: string; head?: string })
+      .find((e) => e.event === 'nodes');
     expect(nodes).toMatchObject({ head: 'n1', headAddr: '127.0.0.1' }); // NodeAddr from scontrol: "n1" does not resolve here
     await expectExactCopy(run);
     expect(await lossSteps(run)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1)); // rank 0 alone writes metrics

@@ -43,10 +43,14 @@ function filesHolding(dataDir: string, secret: string): string[] {
   return files.filter((f) => fs.readFileSync(f).includes(Buffer.from(secret)));
 }
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: CallError) => e.info?.code ?? String(e));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: CallError) => e.info?.code ?? String(e),
+  );
 
 describe('SSH authentication', () => {
-  it('asks for an encrypted key\'s passphrase, refuses a wrong one, and keeps the right one in memory only', async () => {
+  it("asks for an encrypted key's passphrase, refuses a wrong one, and keeps the right one in memory only", async () => {
     const e = engineWith();
     try {
       await e.call('hosts.add', { name: 'locked', hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: path.join(dir, 'locked'), python: '/usr/bin/python3' });

@@ -183,10 +183,14 @@ describe('the SSH directory registry', () => {
   it('never shows a reader a staging dir or a partial version while a push is under way', async () => {
     const writer = new SshDirRegistry(await connect(), 'registry');
     const reader = new SshDirRegistry(await connect(), 'registry');
-    await writer.commitVersion('watched', 'v1', ...(await (async () => {
-      const s = await stage(writer, 'watched', { 'small.bin': Buffer.from('x') });
-      return [s.stagingDir, s.expected] as const;
-    })()));
+    await writer.commitVersion(
+      'watched',
+      'v1',
+      ...(await (async () => {
+        const s = await stage(writer, 'watched', { 'small.bin': Buffer.from('x') });
+        return [s.stagingDir, s.expected] as const;
+      })()),
+    );
     let pushing = true;
     const seen = new Set<string>();
     let polls = 0;
@@ -254,9 +258,11 @@ describe('the SSH directory registry', () => {
     const watch = (async () => {
       while (moving) readings.add(await watcher.resolveAlias('aliased', 'prod'));
     })();
-    await Promise.all(movers.map(async (m, i) => {
-      for (let k = 0; k < 8; k++) await m.setAlias('aliased', 'prod', (k + i) % 2 ? 'v1' : 'v2', { who: `mover${i}`, approval: null });
-    }));
+    await Promise.all(
+      movers.map(async (m, i) => {
+        for (let k = 0; k < 8; k++) await m.setAlias('aliased', 'prod', (k + i) % 2 ? 'v1' : 'v2', { who: `mover${i}`, approval: null });
+      }),
+    );
     moving = false;
     await watch;
     expect([...readings].every((r) => r === 'v1' || r === 'v2')).toBe(true);
@@ -268,11 +274,7 @@ describe('the SSH directory registry', () => {
   });
 
   it('keeps approvals.log whole lines under concurrent writers, over SSH and locally', async () => {
-    const writers = [
-      new SshDirRegistry(await connect(), 'registry'),
-      new SshDirRegistry(await connect(), 'registry'),
-      new SshDirRegistry(new LocalAccess(), regDir()),
-    ];
+    const writers = [new SshDirRegistry(await connect(), 'registry'), new SshDirRegistry(await connect(), 'registry'), new SshDirRegistry(new LocalAccess(), regDir())];
     const before = (await writers[0]!.approvalsLog()).length;
     const sent: string[] = [];
     await Promise.all(

@@ -63,7 +63,10 @@ async function expectExactCopy(engine: Engine, run: Run) {
       return Object.entries(o.m as Record<string, number>).map(([name, value]) => `${o.seq}|${name}|${value}`);
     })
     .sort();
-  const points = (await engine.call('runs.metrics', { id: run.id })).filter((p) => p.stream === 'metrics').map((p) => `${p.seq}|${p.name}|${p.value}`).sort();
+  const points = (await engine.call('runs.metrics', { id: run.id }))
+    .filter((p) => p.stream === 'metrics')
+    .map((p) => `${p.seq}|${p.name}|${p.value}`)
+    .sort();
   expect(points).toEqual(remoteMetrics);
   expect(points.length).toBeGreaterThan(0);
 }
@@ -304,7 +307,10 @@ describe('code and datasets', () => {
       const done = await waitForEnd(e, run.id);
       expect(done.status).toBe('SUCCEEDED');
       expect((await e.call('runs.logs', { id: run.id })).map((l) => l.text)).toEqual(['training from changed code']);
-      const uploaded = execFileSync('find', ['.', '-type', 'f'], { cwd: path.join(done.remoteDir, 'code'), encoding: 'utf8' }).trim().split('\n').sort();
+      const uploaded = execFileSync('find', ['.', '-type', 'f'], { cwd: path.join(done.remoteDir, 'code'), encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .sort();
       expect(uploaded).toEqual(['./.gitignore', './new.py', './train.sh']);
       const runJson = JSON.parse(fs.readFileSync(path.join(done.remoteDir, 'run.json'), 'utf8'));
       expect(runJson.code).toMatchObject({ files: 3, git: { commit: head, dirty: true, changesSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
@@ -340,13 +346,20 @@ describe('the run CLI over SSH', () => {
     const dir = tempDir('tb-cli-ssh-');
     const fp = sshd.hostKeyFingerprint;
     expect(cli(['project', 'create', 'p'], { dataDir: dir }).code).toBe(0);
-    expect(cli(['host', 'add', 'box', '--hostname', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--identity', sshd.clientKey, '--python', '/usr/bin/python3', '--run-root', runRoot], { dataDir: dir }).code).toBe(0);
+    expect(
+      cli(['host', 'add', 'box', '--hostname', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--identity', sshd.clientKey, '--python', '/usr/bin/python3', '--run-root', runRoot], {
+        dataDir: dir,
+      }).code,
+    ).toBe(0);
     const untrusted = cli(['host', 'probe', 'box', '--json'], { dataDir: dir, env: { SSH_AUTH_SOCK: '', HOME: dir } });
     expect(untrusted.code).toBe(1);
     expect(untrusted.errorJson().error.code).toBe('HOST_KEY_UNKNOWN');
     expect(untrusted.errorJson().error.message).toContain(fp);
     expect(cli(['host', 'trust', 'box', '--fingerprint', fp], { dataDir: dir, env: { HOME: dir } }).code).toBe(0);
-    const launched = cli(['run', 'launch', '--project', 'p', '--host', 'box', '--recipe', 'demo-lora-stdlib', '--param', 'steps=30', '--param', 'eval_every=10', '--json'], { dataDir: dir, env: { HOME: dir } });
+    const launched = cli(['run', 'launch', '--project', 'p', '--host', 'box', '--recipe', 'demo-lora-stdlib', '--param', 'steps=30', '--param', 'eval_every=10', '--json'], {
+      dataDir: dir,
+      env: { HOME: dir },
+    });
     expect(launched.code).toBe(0);
     const id = launched.json().id;
     const waited = cli(['run', 'wait', id, '--timeout', '60', '--json'], { dataDir: dir, env: { HOME: dir } });

@@ -69,7 +69,11 @@ describe('SSHSIG interop with OpenSSH', () => {
       const made = run('ssh-keygen', ['-Y', 'sign', '-f', file(k.name), '-n', NS, file(`${k.name}.msg`)]);
       expect(made.code).toBe(0);
       const theirs = fs.readFileSync(file(`${k.name}.msg.sig`), 'utf8');
-      const pub = fs.readFileSync(file(k.name) + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
+      const pub = fs
+        .readFileSync(file(k.name) + '.pub', 'utf8')
+        .split(' ')
+        .slice(0, 2)
+        .join(' ');
       const verified = verifySshsig(message, theirs, NS);
       expect(verified.keyType).toBe(k.keyType);
       expect(publicKeyLine(verified.publicKey)).toBe(pub);

@@ -133,7 +133,12 @@ describe('a test run of a candidate against production', () => {
       // Model files hashed on the host are the files' own sha256.
       const cand = report.models.find((m) => m.role === 'candidate')!;
       const merged = cand.files.find((f) => f.path.endsWith('merged.safetensors'))!;
-      expect(merged.sha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(path.join(weak.remoteDir, 'outputs', 'merged.safetensors'))).digest('hex'));
+      expect(merged.sha256).toBe(
+        crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(weak.remoteDir, 'outputs', 'merged.safetensors')))
+          .digest('hex'),
+      );
       expect(cand.rootDigest).toMatch(/^[0-9a-f]{64}$/);
       expect(report.provenance.lineage).toMatchObject({ run: weak.id, recipe: 'demo-lora-torch' });
       expect(report.provenance.environment.torch).toBeTruthy();
@@ -222,7 +227,7 @@ describe('a test run of a candidate against production', () => {
     }
   });
 
-  it('keeps the project\'s gate policy, and refuses bars on metrics that do not exist', () => {
+  it("keeps the project's gate policy, and refuses bars on metrics that do not exist", () => {
     const set = cli(['test', 'policy', 'trust', '--delta', '0.05', '--metric', 'pass_rate>=0.5', '--metric', 'perplexity:abs=0,lower', '--pin', 'demo@1', '--json'], { dataDir });
     expect(set.code, set.stderr).toBe(0);
     expect(set.json()).toMatchObject({

@@ -90,7 +90,7 @@ describe('browser mode over HTTP', () => {
     ['a token one character off', () => `/?token=${server.token.slice(0, -1)}x`, {}],
     ['a wrong cookie', '/', { cookie: 'tunebench_token_1=nope' }],
     // Another server's cookie on 127.0.0.1 (cookies ignore ports) is not ours, even with our token in it.
-    ['the token under another port\'s cookie name', '/', () => ({ cookie: `tunebench_token_${port() + 1}=${server.token}; tunebench_token=${server.token}` })],
+    ["the token under another port's cookie name", '/', () => ({ cookie: `tunebench_token_${port() + 1}=${server.token}; tunebench_token=${server.token}` })],
   ])('answers 401 with %s', async (_label, path, headers) => {
     const r = await get(typeof path === 'function' ? path() : path, typeof headers === 'function' ? headers() : headers);
     expect(r.status).toBe(401);

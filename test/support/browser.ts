@@ -9,16 +9,13 @@ export const CHROMIUM = process.env.TUNEBENCH_CHROMIUM ?? '/usr/bin/chromium';
 export function ensureChromium(): void {
   if (fs.existsSync(CHROMIUM)) return;
   if (process.getuid?.() === 0) {
-    console.log('Chromium is missing; installing Debian\'s chromium with apt-get (about a minute)…');
+    console.log("Chromium is missing; installing Debian's chromium with apt-get (about a minute)…");
     execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core'], {
       stdio: 'inherit',
     });
     if (fs.existsSync(CHROMIUM)) return;
   }
-  throw new Error(
-    `The e2e tests need Chromium at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` ` +
-      '(or set TUNEBENCH_CHROMIUM to a Chromium binary), then run the tests again.',
-  );
+  throw new Error(`The e2e tests need Chromium at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` ` + '(or set TUNEBENCH_CHROMIUM to a Chromium binary), then run the tests again.');
 }
 
 export async function launchChromium(): Promise<Browser> {

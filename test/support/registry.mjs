@@ -45,8 +45,27 @@ const b64url = (buf) => Buffer.from(buf).toString('base64url');
 function makeTlsFiles(dir) {
   const f = (n) => path.join(dir, n);
   const ossl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'),
-    '-days', '2', '-subj', '/CN=Tunebench Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ossl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Tunebench Test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost');
   fs.writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
   ossl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('server.ext'));
@@ -60,8 +79,11 @@ function makeTlsFiles(dir) {
 async function startTokenServer(dir, { user, password, service, issuer }) {
   const keyFile = path.join(dir, 'token.key');
   const certFile = path.join(dir, 'token.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile,
-    '-out', certFile, '-days', '2', '-subj', '/CN=tunebench-test-token-issuer'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=tunebench-test-token-issuer'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const key = crypto.createPrivateKey(fs.readFileSync(keyFile));
   const x5c = new crypto.X509Certificate(fs.readFileSync(certFile)).raw.toString('base64');
   const requests = [];
@@ -82,7 +104,10 @@ async function startTokenServer(dir, { user, password, service, issuer }) {
     requests.push({ scopes, account, service: url.searchParams.get('service') });
     const now = Math.floor(Date.now() / 1000);
     const access = account
-      ? scopes.map((s) => s.split(':')).filter((p) => p[0] === 'repository').map(([type, name, actions]) => ({ type, name, actions: actions.split(',') }))
+      ? scopes
+          .map((s) => s.split(':'))
+          .filter((p) => p[0] === 'repository')
+          .map(([type, name, actions]) => ({ type, name, actions: actions.split(',') }))
       : [];
     const header = { alg: 'ES256', typ: 'JWT', x5c: [x5c] };
     const claims = { iss: issuer, sub: account ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: crypto.randomUUID(), access };
@@ -126,10 +151,21 @@ export async function startRegistry({ auth = 'none', tls = false, user = 'tuner'
   let tokenServer = null;
   const config = [
     'version: 0.1',
-    'log:', '  level: warn', '  accesslog:', '    disabled: true',
-    'storage:', `  filesystem:`, `    rootdirectory: ${dataDir}`, '  delete:', '    enabled: true',
-    '  maintenance:', '    uploadpurging:', '      enabled: false',
-    'http:', `  addr: 127.0.0.1:${port}`, `  secret: ${crypto.randomBytes(16).toString('hex')}`,
+    'log:',
+    '  level: warn',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    `  filesystem:`,
+    `    rootdirectory: ${dataDir}`,
+    '  delete:',
+    '    enabled: true',
+    '  maintenance:',
+    '    uploadpurging:',
+    '      enabled: false',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    `  secret: ${crypto.randomBytes(16).toString('hex')}`,
   ];
   if (tlsFiles) config.push('  tls:', `    certificate: ${tlsFiles.cert}`, `    key: ${tlsFiles.key}`);
   if (auth === 'basic') {
@@ -243,10 +279,13 @@ export async function startCountingProxy(targetPort, { buffer = true } = {}) {
         cutAt = null;
         cuts++;
         // Give a streamed piece a moment to reach the registry, then drop both sides as a failing link would.
-        setTimeout(() => {
-          upstream?.destroy();
-          req.socket.destroy();
-        }, buffer ? 0 : 50);
+        setTimeout(
+          () => {
+            upstream?.destroy();
+            req.socket.destroy();
+          },
+          buffer ? 0 : 50,
+        );
       }
     });
     req.on('end', () => {

@@ -214,11 +214,20 @@ export async function startSlurm(opts = {}) {
     const pids = order.map((n) => daemons.find((d) => d.name === n)?.pid).filter((p) => p !== undefined);
     await killAll(pids.slice(0, 2), 5000);
     await killAll(pids.slice(2), 5000);
-    await killAll(clusterProcesses(daemons.map((d) => d.pid), conf).filter(alive), 2000);
+    await killAll(
+      clusterProcesses(
+        daemons.map((d) => d.pid),
+        conf,
+      ).filter(alive),
+      2000,
+    );
   };
   // A crashed test process must not leave daemons behind.
   const onExit = () => {
-    for (const pid of clusterProcesses(daemons.map((d) => d.pid), conf)) {
+    for (const pid of clusterProcesses(
+      daemons.map((d) => d.pid),
+      conf,
+    )) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -283,9 +292,7 @@ export async function startSlurm(opts = {}) {
     }
   } catch (e) {
     const dead = daemons.filter((d) => !alive(d.pid)).map((d) => d.name);
-    const logs = ['slurmctld.log', 'slurmd-n1.log', 'slurmd-n2.log', 'munged.out', 'slurmctld.out']
-      .map((f) => `--- ${f}\n${tail(path.join(dir, f), 8)}`)
-      .join('\n');
+    const logs = ['slurmctld.log', 'slurmd-n1.log', 'slurmd-n2.log', 'munged.out', 'slurmctld.out'].map((f) => `--- ${f}\n${tail(path.join(dir, f), 8)}`).join('\n');
     await killEverything();
     process.removeListener('exit', onExit);
     if (!opts.dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -313,7 +320,14 @@ export async function startSlurm(opts = {}) {
       if (ctld && alive(ctld.pid)) {
         try {
           // %F: an array's own job id (a plain job's id), so one scancel takes a whole array.
-          const ids = [...new Set(run('squeue', ['-h', '-o', '%F']).split('\n').map((l) => l.trim()).filter(Boolean))];
+          const ids = [
+            ...new Set(
+              run('squeue', ['-h', '-o', '%F'])
+                .split('\n')
+                .map((l) => l.trim())
+                .filter(Boolean),
+            ),
+          ];
           if (ids.length) run('scancel', ids);
           await waitForEmptyQueue(20_000);
         } catch {

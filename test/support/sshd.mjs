@@ -6,7 +6,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-
 export const SSHD = '/usr/sbin/sshd';
 
 export function ensureOpenSsh() {
@@ -127,7 +126,13 @@ export async function startSshd(options = {}) {
         'LogLevel VERBOSE',
         'Subsystem sftp internal-sftp',
         // One SetEnv line with every pair: sshd takes only the first SetEnv line it reads.
-        ...(Object.keys(options.env ?? {}).length ? [`SetEnv ${Object.entries(options.env).map(([k, v]) => `"${k}=${v}"`).join(' ')}`] : []),
+        ...(Object.keys(options.env ?? {}).length
+          ? [
+              `SetEnv ${Object.entries(options.env)
+                .map(([k, v]) => `"${k}=${v}"`)
+                .join(' ')}`,
+            ]
+          : []),
       ].join('\n') + '\n',
     );
   writeConfig(path.join(dir, 'host_ed25519'));

@@ -57,7 +57,7 @@ function rawZip(entries: Raw[]): Buffer {
     ch.writeUInt32LE(data.length, 20);
     ch.writeUInt32LE(size, 24);
     ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt32LE((e.attr ?? (0o100644 << 16)) >>> 0, 38);
+    ch.writeUInt32LE((e.attr ?? 0o100644 << 16) >>> 0, 38);
     ch.writeUInt32LE(e.offset ?? at, 42);
     parts.push(lh, localName, data);
     central.push(ch, name);
@@ -143,13 +143,7 @@ async function expectRefused(label: string, zip: Buffer, reason: string, entry: 
 }
 
 // Places a traversal could have landed: relative to the zip's folder, the cwd, the temp root, '/'.
-const escapes = () => [
-  path.join(os.tmpdir(), 'evil'),
-  path.resolve('evil'),
-  path.resolve('..', 'evil'),
-  path.resolve('C:\\evil'),
-  '/evil',
-];
+const escapes = () => [path.join(os.tmpdir(), 'evil'), path.resolve('evil'), path.resolve('..', 'evil'), path.resolve('C:\\evil'), '/evil'];
 
 beforeAll(() => {
   dir = tempDir('tb-zip-');
@@ -208,7 +202,10 @@ describe('readZip refuses links and special files', () => {
   });
 
   it('skips folder entries and reads the files in them', async () => {
-    const zip = rawZip([{ name: 'd/', attr: (0o040755 << 16) >>> 0 }, { name: 'd/f.txt', data: Buffer.from('hi') }]);
+    const zip = rawZip([
+      { name: 'd/', attr: (0o040755 << 16) >>> 0 },
+      { name: 'd/f.txt', data: Buffer.from('hi') },
+    ]);
     expect([...(await readZip(put(zip))).entries()]).toEqual([['d/f.txt', Buffer.from('hi')]]);
   });
 });
@@ -220,7 +217,10 @@ describe('readZip refuses duplicates', () => {
     ['NFC vs NFD', 'caf\u00e9.txt', 'cafe\u0301.txt'],
     ['file and folder', 'cases', 'Cases/1.json'],
   ])('%s', async (label, first, second) => {
-    const zip = rawZip([{ name: first, data: Buffer.from('1') }, { name: second, data: Buffer.from('2') }]);
+    const zip = rawZip([
+      { name: first, data: Buffer.from('1') },
+      { name: second, data: Buffer.from('2') },
+    ]);
     await expectRefused(`duplicate ${label}`, zip, 'DUPLICATE', second);
   });
 });
@@ -366,7 +366,12 @@ describe('writeZip', () => {
     // Other tools see sorted regular files with mode 644, dated 1980-01-01.
     const py = 'import sys,zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): print(i.filename, oct(i.external_attr >> 16), i.date_time[:3])';
     const listed = execFileSync('/usr/bin/python3', ['-c', py, a], { encoding: 'utf8' }).trim().split('\n');
-    expect(listed).toEqual([...data].map((e) => e.path).sort().map((p) => `${p} 0o100644 (1980, 1, 1)`));
+    expect(listed).toEqual(
+      [...data]
+        .map((e) => e.path)
+        .sort()
+        .map((p) => `${p} 0o100644 (1980, 1, 1)`),
+    );
     fs.rmSync(a);
     fs.rmSync(b);
   });
@@ -382,7 +387,13 @@ describe('writeZip', () => {
 
   it('refuses names the reader would refuse, writing nothing', async () => {
     const file = path.join(dir, 'bad.zip');
-    for (const bad of [[{ path: '../evil', data: Buffer.from('x') }], [{ path: 'A', data: Buffer.alloc(0) }, { path: 'a', data: Buffer.alloc(0) }]])
+    for (const bad of [
+      [{ path: '../evil', data: Buffer.from('x') }],
+      [
+        { path: 'A', data: Buffer.alloc(0) },
+        { path: 'a', data: Buffer.alloc(0) },
+      ],
+    ])
       await expect(writeZip(file, bad)).rejects.toMatchObject({ code: 'BUNDLE_INVALID' });
     expect(fs.existsSync(file)).toBe(false);
   });

@@ -94,7 +94,7 @@ describe('a code snapshot', () => {
     expect(snapshotCode(tree('git').dir).digest).toBe(snapshotCode(tree('plain').dir).digest);
   });
 
-  it("covers link targets: a link moved to another file, or replaced by a copy, is other code", () => {
+  it('covers link targets: a link moved to another file, or replaced by a copy, is other code', () => {
     const dir = tempDir('tb-code-');
     fs.writeFileSync(path.join(dir, 'a.py'), 'A\n');
     fs.writeFileSync(path.join(dir, 'b.py'), 'A\n'); // same bytes as a.py

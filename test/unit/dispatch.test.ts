@@ -18,13 +18,10 @@ describe('the dispatcher', () => {
     expect(r.ok && (r.data as { name: string }).name).toBe('alpha');
   });
 
-  it.each([['nope.method'], [''], [42], [null], [{ method: 'projects.list' }], ['__proto__'], ['constructor'], ['toString']])(
-    'refuses unknown method %j with UNKNOWN_METHOD',
-    async (method) => {
-      const r = await call(method, {});
-      expect(r).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
-    },
-  );
+  it.each([['nope.method'], [''], [42], [null], [{ method: 'projects.list' }], ['__proto__'], ['constructor'], ['toString']])('refuses unknown method %j with UNKNOWN_METHOD', async (method) => {
+    const r = await call(method, {});
+    expect(r).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
+  });
 
   it.each([
     ['wrong types', { name: 42 }],

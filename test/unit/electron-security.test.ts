@@ -137,7 +137,7 @@ describe('the Electron window the shell opens', () => {
     expect(isAppUrl('http://localhost:5173/')).toBe(false);
   });
 
-  it('answers IPC only from the app\'s own top-level frame', () => {
+  it("answers IPC only from the app's own top-level frame", () => {
     expect(isTrustedSender({ url: 'app://tunebench/index.html', isMainFrame: true })).toBe(true);
     expect(isTrustedSender({ url: 'app://tunebench/index.html', isMainFrame: false })).toBe(false);
     expect(isTrustedSender({ url: 'https://evil.example/', isMainFrame: true })).toBe(false);

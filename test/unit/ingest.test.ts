@@ -14,9 +14,7 @@ beforeEach(async () => {
   const project = await engine.call('projects.create', { name: 'p' });
   const host = (await engine.call('hosts.list', {}))[0]!;
   runId = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
-  engine.db
-    .prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, 'custom', '{}', 'RUNNING', '/x', 0)")
-    .run(runId, project.id, host.id);
+  engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(runId, project.id, host.id);
 });
 
 const logs = () => engine.db.prepare('SELECT n, text FROM log_lines WHERE run_id = ? ORDER BY n').all(runId) as { n: number; text: string }[];

@@ -104,7 +104,9 @@ describe('ingest of a 4 MB log line', () => {
     ingestor = new Ingestor(engine.db);
     const project = await engine.call('projects.create', { name: 'p' });
     const host = (await engine.call('hosts.list', {}))[0]!;
-    engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(runId, project.id, host.id);
+    engine.db
+      .prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, 'custom', '{}', 'RUNNING', '/x', 0)")
+      .run(runId, project.id, host.id);
     return () => engine.close();
   });
 

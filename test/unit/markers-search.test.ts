@@ -40,8 +40,29 @@ beforeAll(async () => {
     ].join('\n') + '\n',
   );
   // The supervisor's clock: lines from byte 0 written at t=1, from line 2 (byte 16) at t=100.5, from line 6 at t=151.
-  const line6 = Buffer.byteLength(['step 1 loss 2.3', 'Traceback (most recent call last):', '  File "train.py", line 3, in <module>', 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB', 'NCCL WARN Watchdog timeout: collective failed', ''].join('\n'));
-  ingest(ingestor, RUN, 'logs/output.clock', 'clock', [{ offset: 0, ts: 1 }, { offset: 16, ts: 100.5 }, { offset: line6, ts: 151 }].map((t) => JSON.stringify(t)).join('\n') + '\nnot json\n');
+  const line6 = Buffer.byteLength(
+    [
+      'step 1 loss 2.3',
+      'Traceback (most recent call last):',
+      '  File "train.py", line 3, in <module>',
+      'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB',
+      'NCCL WARN Watchdog timeout: collective failed',
+      '',
+    ].join('\n'),
+  );
+  ingest(
+    ingestor,
+    RUN,
+    'logs/output.clock',
+    'clock',
+    [
+      { offset: 0, ts: 1 },
+      { offset: 16, ts: 100.5 },
+      { offset: line6, ts: 151 },
+    ]
+      .map((t) => JSON.stringify(t))
+      .join('\n') + '\nnot json\n',
+  );
   ingest(ingestor, OTHER, 'logs/output.log', 'log', 'CUDA out of memory on the other run\n');
   // A run that fails while loading its model, before it logs any step.
   ingest(ingestor, EARLY, 'logs/output.log', 'log', 'Traceback (most recent call last):\n');
@@ -123,7 +144,7 @@ describe('markers', () => {
       }
     }
     let s = 99;
-    const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
     for (let trial = 0; trial < 20; trial++) {
       const seed = Array.from({ length: Math.floor(rand() * 100) }, () => rand());
       const watch = new LossWatch(seed);
@@ -133,7 +154,8 @@ describe('markers', () => {
       let spikes = 0;
       for (let i = 0; i < 3000; i++) {
         const r = rand();
-        if (r < 0.3) level = Math.round(level * 4) / 4; // plateaus and repeated values
+        if (r < 0.3)
+          level = Math.round(level * 4) / 4; // plateaus and repeated values
         else level += (rand() - 0.5) * 0.1;
         const v = r < 0.01 ? null : r < 0.03 ? level + rand() * 50 : level;
         const mine = watch.check('loss', v, i)?.kind === 'loss_spike';
@@ -153,7 +175,7 @@ describe('log search', () => {
     expect(await engine.call('logs.search', { query: 'nothing-like-this', run: RUN })).toEqual([]);
   });
 
-  it('quotes the user\'s words for FTS5', () => {
+  it("quotes the user's words for FTS5", () => {
     expect(ftsQuery('NCCL AND "out of" x"y')).toBe('"NCCL" "AND" "out of" "x""y"');
     expect(() => ftsQuery('""')).toThrow(/Give some words/);
   });

@@ -13,7 +13,7 @@ function rng(seed: number) {
 }
 
 type Rand = () => number;
-const pick = <T,>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 
 function numberText(rand: Rand): string {
   return pick(rand, [
@@ -70,7 +70,8 @@ function line(rand: Rand): string {
   if (rand() < 0.05) fields.push(['m', '{"loss": 1}']); // "m" twice
   let text = `{${fields.map(([k, v]) => `"${k}":${sp()}${v}`).join(`,${sp()}`)}}`;
   const r = rand();
-  if (r < 0.05) text = text.slice(0, Math.floor(rand() * text.length)); // cut short
+  if (r < 0.05)
+    text = text.slice(0, Math.floor(rand() * text.length)); // cut short
   else if (r < 0.1) text += pick(rand, [' ', '\r', 'x', '}', ',']);
   else if (r < 0.15) {
     const at = Math.floor(rand() * text.length);

@@ -15,7 +15,9 @@ const probe = (dir: string) => JSON.parse(execFileSync('python3', [PROBE, dir], 
 describe('probe_run.py', () => {
   it('a live process is alive; the same pid as a zombie is not', async () => {
     // The parent forks a child that exits at once and never reaps it: the child stays a zombie.
-    const parent = spawn('python3', ['-c', 'import os, sys, time\npid = os.fork()\nif pid == 0:\n    time.sleep(0.5)\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn('python3', ['-c', 'import os, sys, time\npid = os.fork()\nif pid == 0:\n    time.sleep(0.5)\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const child = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d).trim()))));
       const dir = tempDir();

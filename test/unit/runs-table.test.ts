@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => engine.close());
 
-const table = (filter?: string, sort?: { key: string; dir: 'asc' | 'desc' }) => engine.call('runs.table', { project: 'demo', ...(filter !== undefined ? { filter } : {}), ...(sort ? { sort } : {}), limit: 1000 });
+const table = (filter?: string, sort?: { key: string; dir: 'asc' | 'desc' }) =>
+  engine.call('runs.table', { project: 'demo', ...(filter !== undefined ? { filter } : {}), ...(sort ? { sort } : {}), limit: 1000 });
 
 async function filterError(filter: string): Promise<{ message: string; position: number }> {
   try {

@@ -4,8 +4,24 @@ import type { SuiteCase } from '../../src/shared/domain/testing';
 
 function kase(over: Partial<SuiteCase>): SuiteCase {
   return {
-    id: 'c', kind: 'contains', input: 'q', expect: [], match: 'any', ignoreCase: false, flags: '', schema: null, options: [], maxPerplexity: null,
-    perf: { repeats: 1, minTokensPerSecond: null, maxLatencyMs: null }, tags: [], critical: false, weight: 1, maxNewTokens: 16, stop: [], line: 1, ...over,
+    id: 'c',
+    kind: 'contains',
+    input: 'q',
+    expect: [],
+    match: 'any',
+    ignoreCase: false,
+    flags: '',
+    schema: null,
+    options: [],
+    maxPerplexity: null,
+    perf: { repeats: 1, minTokensPerSecond: null, maxLatencyMs: null },
+    tags: [],
+    critical: false,
+    weight: 1,
+    maxNewTokens: 16,
+    stop: [],
+    line: 1,
+    ...over,
   };
 }
 

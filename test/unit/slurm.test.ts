@@ -36,7 +36,10 @@ describe('batch script', () => {
     const r = effectiveResources({ nodes: 2, gpusPerNode: 8, time: '4:00:00' }, { partition: 'gpu', account: 'lab', time: '1:00:00', sbatchLines: ['--constraint=a100'] });
     expect(r).toEqual({ nodes: 2, gpusPerNode: 8, time: '4:00:00', partition: 'gpu', account: 'lab' });
     const script = batchScript({ jobName: 'tb-X', resources: r, settings: { sbatchLines: ['--constraint=a100'], setup: 'module load slurm' }, python: 'python3', output: '.tb/slurm-%j.out' });
-    const options = script.split('\n').filter((l) => l.startsWith('#SBATCH ')).map((l) => l.slice(8));
+    const options = script
+      .split('\n')
+      .filter((l) => l.startsWith('#SBATCH '))
+      .map((l) => l.slice(8));
     expect(options).toEqual([
       '--job-name=tb-X',
       '--nodes=2',
@@ -58,11 +61,18 @@ describe('batch script', () => {
   });
 
   it('an array runs element i in the directory on line i+1, with the throttle', () => {
-    const o = sbatchOptions({ jobName: 'tb-array-A', resources: { nodes: 1 }, settings: { signalSeconds: 60 }, python: 'python3', output: 'slurm-%A_%a.out', array: { count: 4, throttle: 2, dirsFile: 'runs.txt' } });
+    const o = sbatchOptions({
+      jobName: 'tb-array-A',
+      resources: { nodes: 1 },
+      settings: { signalSeconds: 60 },
+      python: 'python3',
+      output: 'slurm-%A_%a.out',
+      array: { count: 4, throttle: 2, dirsFile: 'runs.txt' },
+    });
     expect(o).toContain('--array=0-3%2');
     expect(o).toContain('--signal=B:USR2@60');
     const script = batchScript({ jobName: 'tb-array-A', resources: { nodes: 1 }, settings: {}, python: 'python3', output: 'x', array: { count: 4, dirsFile: 'runs.txt' } });
-    expect(script).toContain("sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" 'runs.txt'");
+    expect(script).toContain('sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" \'runs.txt\'');
   });
 
   it("reads sbatch --parsable's id, with a cluster and after warnings", () => {
@@ -77,7 +87,9 @@ describe('batch script', () => {
     expect(time.code).toBe('SLURM_SUBMIT_REFUSED');
     expect(time.message).toMatch(/^SLURM refused the job: Requested time limit is invalid .* Ask for less time/);
     expect(submitRefused('sbatch: error: Batch job submission failed: Node count specification invalid').message).toMatch(/fewer nodes/);
-    expect(submitRefused('sbatch: error: invalid partition specified: nope\nsbatch: error: Batch job submission failed: Invalid partition name specified').message).toMatch(/invalid partition specified: nope .*Choose one of the cluster's partitions/);
+    expect(submitRefused('sbatch: error: invalid partition specified: nope\nsbatch: error: Batch job submission failed: Invalid partition name specified').message).toMatch(
+      /invalid partition specified: nope .*Choose one of the cluster's partitions/,
+    );
   });
 
   it('reads every SLURM time format', () => {
@@ -158,7 +170,9 @@ describe('torchrun across nodes', () => {
   it('hf-sft and demo-lora-torch use the c10d rendezvous at the head on several nodes, torchrun --standalone on one', () => {
     const hf = getRecipe('hf-sft');
     const params = hf.params.parse({ base_model: 'm', dataset: 'd.jsonl', gpus: '0,1' });
-    expect(String(hf.render(params, { python: 'python3', nodes: 2 }).command)).toMatch(/^python3 -m torch\.distributed\.run --nnodes "\$TB_NNODES" --nproc_per_node 2 --rdzv_backend c10d --rdzv_endpoint "\$TB_RDZV_ENDPOINT"/);
+    expect(String(hf.render(params, { python: 'python3', nodes: 2 }).command)).toMatch(
+      /^python3 -m torch\.distributed\.run --nnodes "\$TB_NNODES" --nproc_per_node 2 --rdzv_backend c10d --rdzv_endpoint "\$TB_RDZV_ENDPOINT"/,
+    );
     expect(String(hf.render(params, { python: 'python3' }).command)).toMatch(/^python3 -m torch\.distributed\.run --standalone --nproc_per_node 2 /);
     const demo = getRecipe('demo-lora-torch');
     expect(String(demo.render(demo.params.parse({}), { python: 'python3', nodes: 2 }).command)).toMatch(/--nproc_per_node 1 --rdzv_backend c10d/);

@@ -40,7 +40,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true })); // throwaway k
 
 /** Re-armors a decoded signature blob after an edit, so only the edit is under test. */
 function rearmor(blob: Buffer): string {
-  const b64 = blob.toString('base64').match(/.{1,70}/g)!.join('\n');
+  const b64 = blob
+    .toString('base64')
+    .match(/.{1,70}/g)!
+    .join('\n');
   return `-----BEGIN SSH SIGNATURE-----\n${b64}\n-----END SSH SIGNATURE-----\n`;
 }
 const blobOf = (armored: string) => Buffer.from(armored.split('\n').slice(1, -2).join(''), 'base64');
@@ -51,7 +54,11 @@ describe('SSHSIG round trips with key files', () => {
       const signer = signerFromKeyFile(keyFile(k.name));
       expect(signer.keyType).toBe(k.keyType);
       expect(signer.comment).toBe(`${k.name}@test`);
-      const pubLine = fs.readFileSync(keyFile(k.name) + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
+      const pubLine = fs
+        .readFileSync(keyFile(k.name) + '.pub', 'utf8')
+        .split(' ')
+        .slice(0, 2)
+        .join(' ');
       expect(publicKeyLine(signer.publicKey)).toBe(pubLine);
       expect(signer.fingerprint).toBe(keygen(['-l', '-E', 'sha256', '-f', keyFile(k.name) + '.pub']).split(' ')[1]);
       expect(fingerprintOf(signer.publicKey)).toBe(signer.fingerprint);
@@ -137,7 +144,9 @@ describe('SSHSIG tampering is rejected with a message that says what is wrong', 
     for (const i of [0, 10, MESSAGE.length - 1]) {
       const changed = Buffer.from(MESSAGE);
       changed[i]! ^= 1;
-      expect(() => verifySshsig(changed, armored, NS)).toThrow(expect.objectContaining({ code: 'SIGNATURE_INVALID', message: expect.stringMatching(/does not match: the signed data or the signature was changed/) }));
+      expect(() => verifySshsig(changed, armored, NS)).toThrow(
+        expect.objectContaining({ code: 'SIGNATURE_INVALID', message: expect.stringMatching(/does not match: the signed data or the signature was changed/) }),
+      );
     }
   });
 
@@ -206,7 +215,14 @@ describe('allowed_signers', () => {
 
   it('reads comments, blank lines, options, quoted principals and key comments', () => {
     const signers = parseAllowedSigners(
-      ['# reviewers', '', `  alice@example.com ${line(ed)} alice's laptop`, `"bob@example.com,carol@example.com" NAMESPACES="tunebench-*",valid-after="20240101",valid-before="20250101000000Z" ${line(rsa)}`, '*@example.com cert-authority ' + line(rsa), ''].join('\n'),
+      [
+        '# reviewers',
+        '',
+        `  alice@example.com ${line(ed)} alice's laptop`,
+        `"bob@example.com,carol@example.com" NAMESPACES="tunebench-*",valid-after="20240101",valid-before="20250101000000Z" ${line(rsa)}`,
+        '*@example.com cert-authority ' + line(rsa),
+        '',
+      ].join('\n'),
     );
     expect(signers).toHaveLength(3);
     expect(signers[0]).toMatchObject({ line: 3, principals: ['alice@example.com'], certAuthority: false, keyType: 'ssh-ed25519', comment: "alice's laptop" });

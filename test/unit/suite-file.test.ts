@@ -36,15 +36,19 @@ describe('suite files', () => {
   });
 
   it('accepts JSON with camelCase fields, and gives the same digest for the same cases', () => {
-    const json = JSON.stringify({
-      name: 'instruct-basics',
-      version: 1,
-      cases: [
-        { id: 'greet', kind: 'contains', input: '### Instruction:\nSay hello.\n### Response:\n', expect: 'hello', tags: ['chat'], critical: true },
-        { id: 'heldout-1', kind: 'perplexity', input: 'some held-out text', tags: ['lm'] },
-        { id: 'pick-1', kind: 'choice', input: 'The sky is', options: [' blue', ' green'], expect: ' blue' },
-      ],
-    }, null, 2);
+    const json = JSON.stringify(
+      {
+        name: 'instruct-basics',
+        version: 1,
+        cases: [
+          { id: 'greet', kind: 'contains', input: '### Instruction:\nSay hello.\n### Response:\n', expect: 'hello', tags: ['chat'], critical: true },
+          { id: 'heldout-1', kind: 'perplexity', input: 'some held-out text', tags: ['lm'] },
+          { id: 'pick-1', kind: 'choice', input: 'The sky is', options: [' blue', ' green'], expect: ' blue' },
+        ],
+      },
+      null,
+      2,
+    );
     expect(suiteDigest(parseSuiteFile('basics.json', json))).toBe(suiteDigest(parseSuiteFile('basics.yaml', EXAMPLE)));
     const changed = EXAMPLE.replace('expect: hello', 'expect: hi');
     expect(suiteDigest(parseSuiteFile('basics.yaml', changed))).not.toBe(suiteDigest(parseSuiteFile('basics.yaml', EXAMPLE)));
@@ -89,7 +93,12 @@ describe('suite files', () => {
 
   it('keeps a harness block as tasks', () => {
     const s = parseSuiteFile('h.yaml', 'name: h\nversion: 2\nharness:\n  tasks:\n    - {task: arc_easy, few_shot: 0, limit: 50}\n    - hellaswag\n');
-    expect(s.harness).toEqual({ tasks: [{ task: 'arc_easy', fewShot: 0, limit: 50 }, { task: 'hellaswag', fewShot: null, limit: null }] });
+    expect(s.harness).toEqual({
+      tasks: [
+        { task: 'arc_easy', fewShot: 0, limit: 50 },
+        { task: 'hellaswag', fewShot: null, limit: null },
+      ],
+    });
     expect(s.cases).toEqual([]);
   });
 });

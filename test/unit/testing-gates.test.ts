@@ -8,13 +8,28 @@ import { mulberry32 } from '../../src/main/testing/stats';
 import { DEFAULT_POLICY, type CaseRecord, type Comparison, type Gate, type GatePolicy, type MetricThreshold, type ModelRole, type SuiteCase } from '../../src/shared/domain/testing';
 
 type Rand = () => number;
-const pick = <T,>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 
 function suiteCase(id: string, over: Partial<SuiteCase> = {}): SuiteCase {
   return {
-    id, kind: 'exact', input: `question ${id}`, expect: ['answer'], match: 'any', ignoreCase: false, flags: '', schema: null, options: [],
-    maxPerplexity: null, perf: { repeats: 1, minTokensPerSecond: null, maxLatencyMs: null }, tags: [], critical: false, weight: 1,
-    maxNewTokens: 32, stop: [], line: 0, ...over,
+    id,
+    kind: 'exact',
+    input: `question ${id}`,
+    expect: ['answer'],
+    match: 'any',
+    ignoreCase: false,
+    flags: '',
+    schema: null,
+    options: [],
+    maxPerplexity: null,
+    perf: { repeats: 1, minTokensPerSecond: null, maxLatencyMs: null },
+    tags: [],
+    critical: false,
+    weight: 1,
+    maxNewTokens: 32,
+    stop: [],
+    line: 0,
+    ...over,
   };
 }
 
@@ -41,7 +56,10 @@ function randomRecords(rand: Rand, model: ModelRole, cases: SuiteCase[], passRat
       const ppl = 1 + rand() * 9;
       out.set(c.id, record(model, c.id, rand() < 0.5 ? null : ppl < 6, 1 / ppl, { perplexity: ppl }));
     } else if (c.kind === 'perf') {
-      out.set(c.id, record(model, c.id, null, null, { tokens_per_second: 20 + rand() * 80, latency_p50_ms: 50 + rand() * 50, latency_p95_ms: 100 + rand() * 100, peak_memory_mb: 1000 + rand() * 500 }));
+      out.set(
+        c.id,
+        record(model, c.id, null, null, { tokens_per_second: 20 + rand() * 80, latency_p50_ms: 50 + rand() * 50, latency_p95_ms: 100 + rand() * 100, peak_memory_mb: 1000 + rand() * 500 }),
+      );
     } else {
       out.set(c.id, passFail(model, c.id, rand() < passRate));
     }
@@ -112,7 +130,13 @@ describe('compareModels: properties over random suites', () => {
     const rank = { regression: 0, 'score-down': 1, improvement: 2, 'score-up': 3, same: 4, missing: 5 } as const;
     for (let trial = 0; trial < 20; trial++) {
       const cases = randomSuite(rand, 150);
-      const cmp = compareModels({ cases, candidate: randomRecords(rand, 'candidate', cases, 0.6, 0.05), baseline: randomRecords(rand, 'baseline', cases, 0.6, 0.05), policy: policy({ bootstrapResamples: 100 }), waivers: [] });
+      const cmp = compareModels({
+        cases,
+        candidate: randomRecords(rand, 'candidate', cases, 0.6, 0.05),
+        baseline: randomRecords(rand, 'baseline', cases, 0.6, 0.05),
+        policy: policy({ bootstrapResamples: 100 }),
+        waivers: [],
+      });
       expect(cmp.cases).toHaveLength(cases.length);
       for (let i = 1; i < cmp.cases.length; i++) {
         const x = cmp.cases[i - 1]!;
@@ -196,15 +220,27 @@ describe('compareModels: the gates', () => {
 
   it('summarizes tags, with untagged cases under "(untagged)"', () => {
     const cases = [suiteCase('a', { tags: ['math'] }), suiteCase('b', { tags: ['math', 'code'], weight: 3 }), suiteCase('c')];
-    const candidate = new Map([['a', passFail('candidate', 'a', false)], ['b', passFail('candidate', 'b', true)], ['c', passFail('candidate', 'c', true)]]);
-    const baseline = new Map([['a', passFail('baseline', 'a', true)], ['b', passFail('baseline', 'b', false)], ['c', passFail('baseline', 'c', true)]]);
+    const candidate = new Map([
+      ['a', passFail('candidate', 'a', false)],
+      ['b', passFail('candidate', 'b', true)],
+      ['c', passFail('candidate', 'c', true)],
+    ]);
+    const baseline = new Map([
+      ['a', passFail('baseline', 'a', true)],
+      ['b', passFail('baseline', 'b', false)],
+      ['c', passFail('baseline', 'c', true)],
+    ]);
     const cmp = compareModels({ cases, candidate, baseline, policy: policy({ minCases: 1, bootstrapResamples: 100 }), waivers: [] });
     expect(cmp.tags).toEqual([
       { tag: '(untagged)', cases: 1, candidatePassRate: 1, baselinePassRate: 1, candidateScore: 1, baselineScore: 1, regressions: 0, improvements: 0 },
       { tag: 'code', cases: 1, candidatePassRate: 1, baselinePassRate: 0, candidateScore: 1, baselineScore: 0, regressions: 0, improvements: 1 },
       { tag: 'math', cases: 2, candidatePassRate: 0.5, baselinePassRate: 0.5, candidateScore: 0.75, baselineScore: 0.25, regressions: 1, improvements: 1 },
     ]);
-    expect(cmp.cases.map((c) => [c.caseId, c.change])).toEqual([['a', 'regression'], ['b', 'improvement'], ['c', 'same']]);
+    expect(cmp.cases.map((c) => [c.caseId, c.change])).toEqual([
+      ['a', 'regression'],
+      ['b', 'improvement'],
+      ['c', 'same'],
+    ]);
   });
 });
 
@@ -214,8 +250,10 @@ describe('compareModels: metrics and metric gates (MLflow MetricThreshold)', () 
   // mean 4) for the candidate, 4 and 4 for the baseline.
   const cases = [
     ...Array.from({ length: 10 }, (_, i) => suiteCase(`q${i}`)),
-    suiteCase('perf1', { kind: 'perf' }), suiteCase('perf2', { kind: 'perf' }),
-    suiteCase('ppl1', { kind: 'perplexity' }), suiteCase('ppl2', { kind: 'perplexity' }),
+    suiteCase('perf1', { kind: 'perf' }),
+    suiteCase('perf2', { kind: 'perf' }),
+    suiteCase('ppl1', { kind: 'perplexity' }),
+    suiteCase('ppl2', { kind: 'perplexity' }),
   ];
   const candidate = new Map<string, CaseRecord>([
     ...Array.from({ length: 10 }, (_, i) => [`q${i}`, passFail('candidate', `q${i}`, i < 8)] as const),
@@ -232,7 +270,8 @@ describe('compareModels: metrics and metric gates (MLflow MetricThreshold)', () 
     ['ppl2', record('baseline', 'ppl2', null, 0.25, { perplexity: 4 })],
   ]);
   const bar = (over: Partial<MetricThreshold>): MetricThreshold => ({ threshold: null, minAbsoluteChange: null, minRelativeChange: null, greaterIsBetter: true, ...over });
-  const run = (metrics: Record<string, MetricThreshold>, base = baseline) => compareModels({ cases, candidate, baseline: base, policy: policy({ minCases: 1, bootstrapResamples: 100, metrics }), waivers: [] });
+  const run = (metrics: Record<string, MetricThreshold>, base = baseline) =>
+    compareModels({ cases, candidate, baseline: base, policy: policy({ minCases: 1, bootstrapResamples: 100, metrics }), waivers: [] });
   const outcome = (name: string, t: MetricThreshold, base = baseline) => gate(run({ [name]: t }, base), `metric:${name}`).outcome;
 
   it('computes each metric per model and leaves out those neither has', () => {
@@ -309,7 +348,13 @@ describe('compareModels: determinism and speed', () => {
     const cand = randomRecords(rand, 'candidate', cases, 0.7);
     const base = randomRecords(rand, 'baseline', cases, 0.72);
     const t0 = performance.now();
-    const cmp = compareModels({ cases, candidate: cand, baseline: base, policy: policy({ metrics: { latency_p95_ms: { threshold: 500, minAbsoluteChange: null, minRelativeChange: null, greaterIsBetter: false } } }), waivers: [] });
+    const cmp = compareModels({
+      cases,
+      candidate: cand,
+      baseline: base,
+      policy: policy({ metrics: { latency_p95_ms: { threshold: 500, minAbsoluteChange: null, minRelativeChange: null, greaterIsBetter: false } } }),
+      waivers: [],
+    });
     const ms = performance.now() - t0;
     console.log(`compareModels 10,000 cases x 2 models (2,000 resamples): ${ms.toFixed(0)} ms, verdict ${cmp.verdict}`);
     expect(cmp.cases).toHaveLength(10_000);

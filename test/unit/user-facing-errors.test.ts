@@ -39,7 +39,9 @@ describe('log search', () => {
     engine = openEngine({ dataDir: tempDir(), checkOutputs: true });
     const project = await engine.call('projects.create', { name: 'p' });
     const host = (await engine.call('hosts.list', {}))[0]!;
-    engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, 'custom', '{}', 'SUCCEEDED', '/x', 0)").run(runId, project.id, host.id);
+    engine.db
+      .prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, ?, ?, 'custom', '{}', 'SUCCEEDED', '/x', 0)")
+      .run(runId, project.id, host.id);
     const ingestor = new Ingestor(engine.db);
     const cursor = ingestor.startEpoch(runId, 'logs/output.log', 'f', undefined);
     ingestor.store(runId, 'logs/output.log', 'log', cursor, Buffer.from('hello world\nNCCL AND * NEAR( "x\n'), false);
@@ -108,13 +110,59 @@ describe('a damaged database whose header is valid', () => {
   }
 
   it.each([
-    ['the hosts table', rootOf('hosts'), [['project', 'list'], ['run', 'list'], ['host', 'list'], ['run', 'search', 'loss']]],
-    ['the log index config ("vtable constructor failed")', rootOf('log_fts_config'), [['project', 'list'], ['run', 'list'], ['demo', 'seed', '--runs', '1', '--points', '5']]],
-    ['the projects table', rootOf('projects'), [['project', 'list'], ['demo', 'seed', '--runs', '1', '--points', '5']]],
-    ['the runs table', rootOf('runs'), [['run', 'list'], ['run', 'list', '--filter', 'lr > 0']]],
+    [
+      'the hosts table',
+      rootOf('hosts'),
+      [
+        ['project', 'list'],
+        ['run', 'list'],
+        ['host', 'list'],
+        ['run', 'search', 'loss'],
+      ],
+    ],
+    [
+      'the log index config ("vtable constructor failed")',
+      rootOf('log_fts_config'),
+      [
+        ['project', 'list'],
+        ['run', 'list'],
+        ['demo', 'seed', '--runs', '1', '--points', '5'],
+      ],
+    ],
+    [
+      'the projects table',
+      rootOf('projects'),
+      [
+        ['project', 'list'],
+        ['demo', 'seed', '--runs', '1', '--points', '5'],
+      ],
+    ],
+    [
+      'the runs table',
+      rootOf('runs'),
+      [
+        ['run', 'list'],
+        ['run', 'list', '--filter', 'lr > 0'],
+      ],
+    ],
     ['the log index data', rootOf('log_fts_data'), [['run', 'search', 'loss']]],
-    ['page 1 past the header (the schema)', () => [1], [['project', 'list'], ['host', 'list']]],
-    ['pages 2 to 20', () => Array.from({ length: 19 }, (_, i) => i + 2), [['project', 'list'], ['run', 'list'], ['host', 'list']]],
+    [
+      'page 1 past the header (the schema)',
+      () => [1],
+      [
+        ['project', 'list'],
+        ['host', 'list'],
+      ],
+    ],
+    [
+      'pages 2 to 20',
+      () => Array.from({ length: 19 }, (_, i) => i + 2),
+      [
+        ['project', 'list'],
+        ['run', 'list'],
+        ['host', 'list'],
+      ],
+    ],
   ] as const)('answers DB_CORRUPT, naming the file and how to recover, when %s is damaged', async (_what, pages, commands) => {
     let dir: string;
     if (_what.startsWith('page 1')) {

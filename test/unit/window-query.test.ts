@@ -20,9 +20,12 @@ function makeSeries(rand: () => number, n: number): (number | null)[] {
   let level = rand() * 10;
   for (let i = 0; i < n; i++) {
     const r = rand();
-    if (r < 0.02) values.push(null); // a NaN the SDK wrote as text
-    else if (r < 0.04) values.push(level + (rand() < 0.5 ? -1 : 1) * 1000 * rand()); // a one-point spike
-    else if (r < 0.3) values.push(level); // plateau
+    if (r < 0.02)
+      values.push(null); // a NaN the SDK wrote as text
+    else if (r < 0.04)
+      values.push(level + (rand() < 0.5 ? -1 : 1) * 1000 * rand()); // a one-point spike
+    else if (r < 0.3)
+      values.push(level); // plateau
     else {
       level += rand() - 0.5;
       values.push(level);
@@ -42,7 +45,9 @@ describe('the window query', () => {
     const host = engine.db.prepare("SELECT id FROM hosts WHERE kind = 'local'").get() as { id: string };
     for (let s = 0; s < 12; s++) {
       const runId = `01ARZ3NDEKTSV4RRFFQ69G5F${String(s).padStart(2, '0')}`;
-      engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(runId, host.id);
+      engine.db
+        .prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)")
+        .run(runId, host.id);
       const n = [1, 2, 15, 16, 17, 255, 256, 257, 4097, 5000, 20000, 70000][s]!;
       const values = makeSeries(rand, n);
       const text = values.map((v, i) => JSON.stringify({ seq: i + 1, ts: 1000 + i * 0.5, step: i * 2, m: { loss: v === null ? 'nan' : v } })).join('\n') + '\n';
@@ -88,7 +93,10 @@ describe('the window query', () => {
           expect(bucket.n).toBe(finite.length);
           expect(bucket.min).toBe(finite.length ? Math.min(...finite) : null);
           expect(bucket.max).toBe(finite.length ? Math.max(...finite) : null);
-          expect(bucket.sum).toBeCloseTo(finite.reduce((s2, v) => s2 + v, 0), 6);
+          expect(bucket.sum).toBeCloseTo(
+            finite.reduce((s2, v) => s2 + v, 0),
+            6,
+          );
           expect(bucket.first).toBe(covered[0]);
           expect(bucket.last).toBe(covered[covered.length - 1]);
           expect(bucket.firstStep).toBe(bucket.firstIdx * 2);
@@ -109,7 +117,9 @@ describe('the window query', () => {
     engine.db.prepare("INSERT INTO projects (id, name, created_at, updated_at) VALUES ('01ARZ3NDEKTSV4RRFFQ69G5FAV', 'p', 0, 0)").run();
     const host = engine.db.prepare("SELECT id FROM hosts WHERE kind = 'local'").get() as { id: string };
     const runId = '01ARZ3NDEKTSV4RRFFQ69G5F99';
-    engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(runId, host.id);
+    engine.db
+      .prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)")
+      .run(runId, host.id);
     // Steps that repeat, jump by 10,000 once, and grow quadratically after; time with long pauses.
     const n = 20_000;
     const steps = Array.from({ length: n }, (_, i) => (i < 5000 ? Math.floor(i / 7) : i < 12_000 ? 10_000 + i : 10_000 + 12_000 + (i - 12_000) ** 2));
@@ -132,7 +142,9 @@ describe('the window query', () => {
     }
     // Steps so far apart that the search's interpolation overflows: it bisects instead.
     const huge = '01ARZ3NDEKTSV4RRFFQ69G5F98';
-    engine.db.prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)").run(huge, host.id);
+    engine.db
+      .prepare("INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at) VALUES (?, '01ARZ3NDEKTSV4RRFFQ69G5FAV', ?, 'custom', '{}', 'RUNNING', '/x', 0)")
+      .run(huge, host.id);
     const far = [-1e308, 1e308, 1e308].map((step, i) => JSON.stringify({ seq: i + 1, ts: i, step, m: { loss: i } })).join('\n') + '\n';
     ingestor.store(huge, 'metrics.jsonl', 'metrics', ingestor.startEpoch(huge, 'metrics.jsonl', 'f', undefined), Buffer.from(far), false);
     const farId = (engine.db.prepare('SELECT id FROM metric_series WHERE run_id = ?').get(huge) as { id: number }).id;

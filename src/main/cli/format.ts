@@ -16,7 +16,10 @@ export function keyValues(pairs: [string, string][]): string {
 }
 
 export function when(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Single-line, so a description with newlines cannot break a table. */

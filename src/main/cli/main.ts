@@ -19,7 +19,17 @@ import { testingCommands } from './commands/testing';
 import { reviewCommands } from './commands/review';
 import { registryCommands } from './commands/registry';
 
-export const COMMANDS: readonly Command[] = [...projectCommands, ...candidateCommands, ...hostCommands, ...runCommands, ...testingCommands, ...reviewCommands, ...registryCommands, ...demoCommands, serveCommand];
+export const COMMANDS: readonly Command[] = [
+  ...projectCommands,
+  ...candidateCommands,
+  ...hostCommands,
+  ...runCommands,
+  ...testingCommands,
+  ...reviewCommands,
+  ...registryCommands,
+  ...demoCommands,
+  serveCommand,
+];
 
 const NOUN_SUMMARIES: Record<string, string> = {
   project: 'Create, list and change projects',

@@ -21,10 +21,7 @@ function ensureDataDir(dataDir: string): void {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     fs.accessSync(dataDir, fs.constants.W_OK);
   } catch (err) {
-    throw new EngineError(
-      'DATA_DIR_UNUSABLE',
-      `Cannot use ${dataDir} as the data directory (${(err as Error).message}). Choose a writable directory with --data-dir or TUNEBENCH_HOME.`,
-    );
+    throw new EngineError('DATA_DIR_UNUSABLE', `Cannot use ${dataDir} as the data directory (${(err as Error).message}). Choose a writable directory with --data-dir or TUNEBENCH_HOME.`);
   }
   if (!fs.statSync(dataDir).isDirectory()) {
     throw new EngineError('DATA_DIR_UNUSABLE', `${dataDir} is not a directory. Choose a directory with --data-dir or TUNEBENCH_HOME.`);
@@ -45,10 +42,7 @@ function checkIsSqlite(file: string): void {
     const n = fs.readSync(fd, header, 0, 16, 0);
     if (n === 0) return; // an empty file is a new database
     if (n < 16 || !header.equals(SQLITE_HEADER)) {
-      throw new EngineError(
-        'DB_NOT_SQLITE',
-        `${file} is not a Tunebench database (not an SQLite file). Move it aside or point --data-dir at another directory; it was left untouched.`,
-      );
+      throw new EngineError('DB_NOT_SQLITE', `${file} is not a Tunebench database (not an SQLite file). Move it aside or point --data-dir at another directory; it was left untouched.`);
     }
   } finally {
     fs.closeSync(fd);

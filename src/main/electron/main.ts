@@ -47,21 +47,24 @@ function createWindow(): void {
   void win.loadURL(devServerUrl ?? APP_INDEX_URL);
 }
 
-app.whenReady().then(() => {
-  hardenContents();
-  // No page of ours needs the camera, notifications or anything else a permission guards.
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  serveRenderer(path.join(__dirname, '..', 'renderer', MAIN_WINDOW_VITE_NAME));
-  engine = openEngine({ externalChangePollMs: 500, runSyncIntervalMs: 500 });
-  registerIpc(engine, devServerUrl);
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
-}, (err: unknown) => {
-  console.error('tunebench: could not start:', err);
-  app.exit(1);
-});
+app.whenReady().then(
+  () => {
+    hardenContents();
+    // No page of ours needs the camera, notifications or anything else a permission guards.
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    serveRenderer(path.join(__dirname, '..', 'renderer', MAIN_WINDOW_VITE_NAME));
+    engine = openEngine({ externalChangePollMs: 500, runSyncIntervalMs: 500 });
+    registerIpc(engine, devServerUrl);
+    createWindow();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    });
+  },
+  (err: unknown) => {
+    console.error('tunebench: could not start:', err);
+    app.exit(1);
+  },
+);
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

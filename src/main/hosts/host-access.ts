@@ -235,9 +235,7 @@ export class SshAccess implements HostAccess {
   async writeRange(file: string, offset: number, data: Buffer, options: { create?: boolean; mode?: number } = {}): Promise<void> {
     const sftp = await this.sftp();
     const flags = options.create && offset === 0 ? 'w' : 'r+';
-    const handle = await new Promise<Buffer>((resolve, reject) =>
-      sftp.open(file, flags, { mode: options.mode ?? 0o600 }, (err, h) => (err ? reject(err) : resolve(h))),
-    );
+    const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(file, flags, { mode: options.mode ?? 0o600 }, (err, h) => (err ? reject(err) : resolve(h))));
     try {
       // One request at a time waits a round trip per 256 KiB; a few in flight keep the link busy.
       const piece = 256 * 1024;

@@ -70,9 +70,7 @@ export class HostStore {
   ensureLocalHost(dataDir: string): void {
     const exists = this.db.prepare("SELECT 1 FROM hosts WHERE kind = 'local'").get();
     if (exists) return;
-    this.db
-      .prepare("INSERT INTO hosts (id, name, kind, python, run_root, created_at) VALUES (?, 'local', 'local', 'python3', ?, ?)")
-      .run(newUlid(), path.join(dataDir, 'local'), Date.now());
+    this.db.prepare("INSERT INTO hosts (id, name, kind, python, run_root, created_at) VALUES (?, 'local', 'local', 'python3', ?, ?)").run(newUlid(), path.join(dataDir, 'local'), Date.now());
   }
 
   list(): Host[] {
@@ -152,7 +150,9 @@ export class HostStore {
     this.db.transaction(() => {
       if (replace) this.db.prepare('DELETE FROM trusted_host_keys WHERE host = ? AND port = ?').run(host, port);
       this.db
-        .prepare('INSERT INTO trusted_host_keys (host, port, key_type, fingerprint, trusted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (host, port, key_type) DO UPDATE SET fingerprint = excluded.fingerprint, trusted_at = excluded.trusted_at')
+        .prepare(
+          'INSERT INTO trusted_host_keys (host, port, key_type, fingerprint, trusted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (host, port, key_type) DO UPDATE SET fingerprint = excluded.fingerprint, trusted_at = excluded.trusted_at',
+        )
         .run(host, port, keyType, fingerprint, Date.now());
     })();
   }

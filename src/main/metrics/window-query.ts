@@ -65,7 +65,8 @@ export class WindowQueries {
       const fraction = xLo === undefined || xHi === undefined ? NaN : (v - xLo) / (xHi - xLo);
       const guessed: boolean = !bisect && Number.isFinite(fraction);
       let mid: number;
-      if (xLo === undefined) mid = lo; // the ends first
+      if (xLo === undefined)
+        mid = lo; // the ends first
       else if (xHi === undefined) mid = hi - 1;
       else if (guessed) mid = Math.min(hi - 1, Math.max(lo, lo - 1 + Math.ceil(fraction * (hi - lo + 1))));
       else mid = (lo + hi) >>> 1;

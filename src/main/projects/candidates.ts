@@ -30,7 +30,9 @@ export class CandidateStore {
       best: db.prepare<[string, string], { min: number | null; min_step: number | null; max: number | null; max_step: number | null }>(
         "SELECT min, min_step, max, max_step FROM metric_series WHERE run_id = ? AND stream = 'metrics' AND name = ?",
       ),
-      insert: db.prepare<[string, string, string, string | null, string, number, string | null]>('INSERT INTO candidates (id, project_id, run_id, checkpoint, reason, proposed_at, proposed_by) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare<[string, string, string, string | null, string, number, string | null]>(
+        'INSERT INTO candidates (id, project_id, run_id, checkpoint, reason, proposed_at, proposed_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       proposer: db.prepare<[string, string | null], { proposed_by: string | null }>('SELECT proposed_by FROM candidates WHERE run_id = ? AND checkpoint IS ? ORDER BY proposed_at DESC LIMIT 1'),
       list: db.prepare<[string], CandidateRow>('SELECT * FROM candidates WHERE project_id = ? ORDER BY proposed_at DESC, id DESC'),
     };
@@ -44,7 +46,16 @@ export class CandidateStore {
   }
 
   private toCandidate(r: CandidateRow, project: Project): Candidate {
-    return { id: r.id, projectId: r.project_id, runId: r.run_id, checkpoint: r.checkpoint, reason: r.reason, proposedAt: r.proposed_at, proposedBy: r.proposed_by, objective: this.best(r.run_id, project) };
+    return {
+      id: r.id,
+      projectId: r.project_id,
+      runId: r.run_id,
+      checkpoint: r.checkpoint,
+      reason: r.reason,
+      proposedAt: r.proposed_at,
+      proposedBy: r.proposed_by,
+      objective: this.best(r.run_id, project),
+    };
   }
 
   /** Who proposed this run (and checkpoint) as a candidate, if anyone did. */

@@ -39,9 +39,7 @@ export class ProjectStore {
 
   constructor(private readonly db: Database.Database) {
     this.stmts = {
-      insert: db.prepare<[string, string, string, string, number, number]>(
-        'INSERT INTO projects (id, name, description, base_model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
+      insert: db.prepare<[string, string, string, string, number, number]>('INSERT INTO projects (id, name, description, base_model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
       byId: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?'),
       byName: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE name = ?'),
       listActive: db.prepare<[], ProjectRow>('SELECT * FROM projects WHERE archived_at IS NULL ORDER BY updated_at DESC, id DESC'),
@@ -70,9 +68,7 @@ export class ProjectStore {
 
   create(input: { name: string; description?: string; baseModel?: string }, now = Date.now()): Project {
     const id = newUlid(now);
-    this.withNameCheck(input.name, () =>
-      this.stmts.insert.run(id, input.name, input.description ?? '', input.baseModel ?? '', now, now),
-    );
+    this.withNameCheck(input.name, () => this.stmts.insert.run(id, input.name, input.description ?? '', input.baseModel ?? '', now, now));
     return this.get(id);
   }
 
@@ -112,9 +108,7 @@ export class ProjectStore {
   /** The model in production: what a test run's baseline is by default. Approvals will set it; until then, by hand. */
   setProduction(ref: string, production: { runId: string; checkpoint: string | null } | null, now = Date.now()): Project {
     const project = this.get(ref);
-    this.db
-      .prepare('UPDATE projects SET production_run = ?, production_checkpoint = ?, updated_at = ? WHERE id = ?')
-      .run(production?.runId ?? null, production?.checkpoint ?? null, now, project.id);
+    this.db.prepare('UPDATE projects SET production_run = ?, production_checkpoint = ?, updated_at = ? WHERE id = ?').run(production?.runId ?? null, production?.checkpoint ?? null, now, project.id);
     return this.get(project.id);
   }
 

@@ -9,7 +9,11 @@ const NO_CONTROL = /^[^\u0000-\u001f]*$/;
 const Params = z.strictObject({
   base_model: z.string().trim().min(1).max(500).regex(NO_CONTROL),
   dataset: z.string().trim().max(4096).regex(NO_CONTROL).optional(),
-  dataset_type: z.string().trim().regex(/^[\w.:-]+$/).default('alpaca'),
+  dataset_type: z
+    .string()
+    .trim()
+    .regex(/^[\w.:-]+$/)
+    .default('alpaca'),
   adapter: z.enum(['none', 'lora', 'qlora']).default('lora'),
   sequence_len: z.coerce.number().int().min(16).default(2048),
   sample_packing: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
@@ -23,7 +27,11 @@ const Params = z.strictObject({
   max_steps: z.coerce.number().int().min(-1).default(-1),
   warmup_ratio: z.coerce.number().min(0).max(1).default(0.03),
   seed: z.coerce.number().int().min(0).default(42),
-  gpus: z.string().trim().regex(/^\d+(,\d+)*$/).optional(),
+  gpus: z
+    .string()
+    .trim()
+    .regex(/^\d+(,\d+)*$/)
+    .optional(),
 });
 
 /** YAML scalars, quoted where plain YAML would misread them. */
@@ -61,7 +69,7 @@ export function axolotlConfig(p: z.output<typeof Params>, dataset: string): stri
 export const axolotl: Recipe<typeof Params> = {
   name: 'axolotl',
   summary: 'axolotl with a config rendered from these parameters (metrics through the Trainer hook)',
-  needs: 'axolotl installed in the host\'s Python; a GPU',
+  needs: "axolotl installed in the host's Python; a GPU",
   params: Params,
   help: {
     base_model: 'Hub id or path',

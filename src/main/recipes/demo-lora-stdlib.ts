@@ -4,7 +4,6 @@ import { demoFiles } from './demo-files';
 import type { Recipe } from './recipe';
 import { commandLine } from './shell';
 
-
 const Params = z.strictObject({
   steps: z.coerce.number().int().min(1).max(1_000_000).default(200),
   eval_every: z.coerce.number().int().min(1).default(20),
@@ -35,7 +34,29 @@ export const demoLoraStdlib: Recipe<typeof Params> = {
   },
   render(p, ctx) {
     const { files, dataset } = demoFiles('demo_lora_stdlib.py', ctx);
-    const args = ['train.py', '--dataset', dataset, '--steps', p.steps, '--eval-every', p.eval_every, '--save-every', p.save_every, '--lr', p.lr, '--rank', p.rank, '--alpha', p.alpha, '--batch', p.batch, '--seed', p.seed, '--sleep-per-step', p.sleep_per_step].map(String);
+    const args = [
+      'train.py',
+      '--dataset',
+      dataset,
+      '--steps',
+      p.steps,
+      '--eval-every',
+      p.eval_every,
+      '--save-every',
+      p.save_every,
+      '--lr',
+      p.lr,
+      '--rank',
+      p.rank,
+      '--alpha',
+      p.alpha,
+      '--batch',
+      p.batch,
+      '--seed',
+      p.seed,
+      '--sleep-per-step',
+      p.sleep_per_step,
+    ].map(String);
     return { command: commandLine(ctx.python, args), env: {}, files };
   },
 };

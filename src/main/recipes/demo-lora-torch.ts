@@ -48,11 +48,15 @@ export const demoLoraTorch: Recipe<typeof Params> = {
     const { files, dataset } = demoFiles('demo_lora_torch.py', ctx);
     const args = ['train.py', '--dataset', dataset];
     for (const [k, v] of Object.entries(p)) args.push(`--${k.replace(/_/g, '-')}`, String(v));
-    return { command: commandLine(
+    return {
+      command: commandLine(
         // torchrun of Debian's torch 1.13 on Python 3.11 reads its default --redirects as None and
         // crashes; explicit redirects with tee keep every line on the console (prefixed [default0]:).
         torchLauncher(ctx.python, 1, ctx.nodes, '--redirects 1 --tee 1 --monitor_interval 1'),
         args,
-      ), env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }, files };
+      ),
+      env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+      files,
+    };
   },
 };

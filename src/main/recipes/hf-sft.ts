@@ -28,14 +28,22 @@ const Params = z.strictObject({
   lora_r: z.coerce.number().int().min(1).max(1024).default(16),
   lora_alpha: z.coerce.number().int().min(1).max(4096).default(32),
   lora_dropout: z.coerce.number().min(0).max(1).default(0.05),
-  target_modules: z.string().trim().regex(/^[\w.,-]+$/, 'Module names separated by commas, or all-linear.').default('all-linear'),
+  target_modules: z
+    .string()
+    .trim()
+    .regex(/^[\w.,-]+$/, 'Module names separated by commas, or all-linear.')
+    .default('all-linear'),
   seed: z.coerce.number().int().min(0).default(42),
   bf16: bool.default(true),
   gradient_checkpointing: bool.default(false),
   eval_split: z.coerce.number().min(0).max(0.5).default(0.05),
   eval_steps: z.coerce.number().int().min(1).default(100),
   save_steps: z.coerce.number().int().min(1).default(500),
-  gpus: z.string().trim().regex(/^\d+(,\d+)*$/, 'GPU indices separated by commas, e.g. 0,1.').optional(),
+  gpus: z
+    .string()
+    .trim()
+    .regex(/^\d+(,\d+)*$/, 'GPU indices separated by commas, e.g. 0,1.')
+    .optional(),
 });
 
 export const hfSft: Recipe<typeof Params> = {
@@ -48,7 +56,7 @@ export const hfSft: Recipe<typeof Params> = {
     revision: 'Model revision (branch, tag or commit)',
     dataset: 'JSONL path on the host or hub dataset id (or upload a local file with --dataset)',
     method: 'full, lora or qlora',
-    chat_template: 'Jinja chat template (default: the tokenizer\'s)',
+    chat_template: "Jinja chat template (default: the tokenizer's)",
     max_seq_length: 'Maximum sequence length',
     packing: 'Pack short examples together (trl)',
     learning_rate: 'Peak learning rate',

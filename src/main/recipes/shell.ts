@@ -20,7 +20,10 @@ export function flags(values: Record<string, string | number | boolean | undefin
 /** GPU selection: CUDA_VISIBLE_DEVICES and how many processes to start. */
 export function gpuEnv(gpus: string | undefined): { env: Record<string, string>; count: number } {
   if (!gpus) return { env: {}, count: 1 };
-  const list = gpus.split(',').map((g) => g.trim()).filter(Boolean);
+  const list = gpus
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   return { env: { CUDA_VISIBLE_DEVICES: list.join(',') }, count: Math.max(1, list.length) };
 }
 

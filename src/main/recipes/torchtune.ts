@@ -6,16 +6,27 @@ import { commandLine, gpuEnv } from './shell';
 const Override = z.string().regex(/^[\w.]+=[^\u0000-\u001f]*$/, 'Overrides look like key.path=value.');
 
 const Params = z.strictObject({
-  recipe: z.string().trim().regex(/^[\w-]+$/, 'A torchtune recipe name, e.g. lora_finetune_single_device.').default('lora_finetune_single_device'),
-  config: z.string().trim().regex(/^[\w./-]+$/, 'A torchtune config name or a path, e.g. llama3_2/1B_lora_single_device.'),
+  recipe: z
+    .string()
+    .trim()
+    .regex(/^[\w-]+$/, 'A torchtune recipe name, e.g. lora_finetune_single_device.')
+    .default('lora_finetune_single_device'),
+  config: z
+    .string()
+    .trim()
+    .regex(/^[\w./-]+$/, 'A torchtune config name or a path, e.g. llama3_2/1B_lora_single_device.'),
   override: z.union([Override, z.array(Override).max(200)]).optional(),
-  gpus: z.string().trim().regex(/^\d+(,\d+)*$/).optional(),
+  gpus: z
+    .string()
+    .trim()
+    .regex(/^\d+(,\d+)*$/)
+    .optional(),
 });
 
 export const torchtune: Recipe<typeof Params> = {
   name: 'torchtune',
   summary: 'A torchtune recipe and config, with key=value overrides',
-  needs: 'torchtune installed in the host\'s Python (the `tune` command); a GPU',
+  needs: "torchtune installed in the host's Python (the `tune` command); a GPU",
   params: Params,
   help: {
     recipe: 'torchtune recipe (e.g. lora_finetune_single_device, full_finetune_distributed)',

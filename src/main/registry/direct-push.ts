@@ -37,15 +37,7 @@ const SCRIPT = path.join(PACKAGE_ROOT, 'resources', 'remote', 'push_blobs.py');
 const PUSH_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 const PROBE_TIMEOUT_MS = 60_000; // the probe's own connect timeout is 15 s; this only guards a stuck SSH channel
 const POLL_MS = 500;
-const SCRIPT_CODES = new Set<ErrorCode>([
-  'REGISTRY_AUTH_FAILED',
-  'REGISTRY_UNREACHABLE',
-  'REGISTRY_TLS_UNTRUSTED',
-  'REGISTRY_REFUSED',
-  'VERIFY_FAILED',
-  'VALIDATION_FAILED',
-  'REMOTE_COMMAND_FAILED',
-]);
+const SCRIPT_CODES = new Set<ErrorCode>(['REGISTRY_AUTH_FAILED', 'REGISTRY_UNREACHABLE', 'REGISTRY_TLS_UNTRUSTED', 'REGISTRY_REFUSED', 'VERIFY_FAILED', 'VALIDATION_FAILED', 'REMOTE_COMMAND_FAILED']);
 
 function pushDir(workDir: string): string {
   return path.posix.join(workDir, '.tb-push');
@@ -56,8 +48,7 @@ async function installScript(access: HostAccess, workDir: string): Promise<strin
   const dir = pushDir(workDir);
   const script = path.posix.join(dir, 'push_blobs.py');
   const made = await access.exec(`mkdir -p ${shQuote(dir)} && chmod 700 ${shQuote(dir)}`, { timeoutMs: PROBE_TIMEOUT_MS });
-  if (made.code !== 0)
-    throw new EngineError('REMOTE_COMMAND_FAILED', `Cannot create ${dir} on the GPU host: ${made.stderr.trim().slice(0, 300) || `exit ${made.code}`}.`);
+  if (made.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Cannot create ${dir} on the GPU host: ${made.stderr.trim().slice(0, 300) || `exit ${made.code}`}.`);
   await access.writeFile(script, fs.readFileSync(SCRIPT), 0o700);
   return script;
 }
@@ -79,14 +70,7 @@ function lastJson(stdout: string, stderr: string, code: number | null, what: str
 }
 
 /** Whether the GPU host can reach the registry's /v2/ (200, or 401 asking for a login, both count). */
-export async function canReachRegistry(
-  access: HostAccess,
-  python: string,
-  workDir: string,
-  baseUrl: string,
-  caPem: string | null,
-  insecureHttp: boolean,
-): Promise<boolean> {
+export async function canReachRegistry(access: HostAccess, python: string, workDir: string, baseUrl: string, caPem: string | null, insecureHttp: boolean): Promise<boolean> {
   const script = await installScript(access, workDir);
   const stdin = JSON.stringify({ probe: true, baseUrl, repository: 'probe', caPem, insecureHttp, credentials: null, files: [] });
   // `python` is the host's configured interpreter command, used as the run launcher uses it (it may carry arguments).
@@ -99,12 +83,7 @@ export async function canReachRegistry(
  * Pushes the files as blobs from the GPU host. Resumes an upload a previous call left (its state stays in
  * `.tb-push/state/`), skips blobs the registry has, and reports the bytes the registry holds of all files together.
  */
-export async function directPush(
-  access: HostAccess,
-  python: string,
-  spec: DirectPushSpec,
-  onProgress?: (bytesOfAllFiles: number) => void,
-): Promise<DirectPushResult> {
+export async function directPush(access: HostAccess, python: string, spec: DirectPushSpec, onProgress?: (bytesOfAllFiles: number) => void): Promise<DirectPushResult> {
   const script = await installScript(access, spec.workDir);
   const dir = pushDir(spec.workDir);
   const stateDir = path.posix.join(dir, 'state');

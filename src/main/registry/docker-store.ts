@@ -19,7 +19,14 @@ function runHelperStore(helper: string, server: string, username: string, passwo
     const child = spawn(`docker-credential-${helper}`, ['store'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', () => reject(new EngineError('REGISTRY_AUTH_FAILED', `docker's config names the credential helper docker-credential-${helper}, which is not installed; install it or remove "credsStore" from ${defaultDockerConfigFile()}.`)));
+    child.on('error', () =>
+      reject(
+        new EngineError(
+          'REGISTRY_AUTH_FAILED',
+          `docker's config names the credential helper docker-credential-${helper}, which is not installed; install it or remove "credsStore" from ${defaultDockerConfigFile()}.`,
+        ),
+      ),
+    );
     child.on('close', (code) => (code === 0 ? resolve() : reject(new EngineError('REGISTRY_AUTH_FAILED', `docker-credential-${helper} could not store the login: ${err.trim().slice(0, 300)}`))));
     child.stdin.end(JSON.stringify({ ServerURL: server, Username: username, Secret: password }));
   });

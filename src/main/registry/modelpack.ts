@@ -73,7 +73,5 @@ export function referrerManifest(artifactType: string, subject: Descriptor, laye
 
 /** The files a model manifest lists: path annotation, digest, size. */
 export function filesOfManifest(manifest: { layers?: Descriptor[] }): ModelFile[] {
-  return (manifest.layers ?? [])
-    .filter((l) => l.mediaType === MEDIA.weight)
-    .map((l) => ({ path: l.annotations?.[FILEPATH_ANNOTATION] ?? '', sha256: l.digest.replace(/^sha256:/, ''), size: l.size }));
+  return (manifest.layers ?? []).filter((l) => l.mediaType === MEDIA.weight).map((l) => ({ path: l.annotations?.[FILEPATH_ANNOTATION] ?? '', sha256: l.digest.replace(/^sha256:/, ''), size: l.size }));
 }

@@ -238,4 +238,3 @@ export class OciModelBackend implements ModelBackend {
     for (const c of this.clients.values()) void c.close();
   }
 }
-

@@ -82,7 +82,13 @@ export function listPushes(db: Database.Database, registry?: string): Push[] {
 
 /** The default model name: the project's, in the registry's alphabet. */
 export function modelNameFor(projectName: string): string {
-  return projectName.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|[._-]+$/g, '').replace(/[._-]{2,}/g, '-') || 'model';
+  return (
+    projectName
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[._-]+|[._-]+$/g, '')
+      .replace(/[._-]{2,}/g, '-') || 'model'
+  );
 }
 
 /** Hashes the files where they are (sha256sum on their host) and returns what differs from the approval. */
@@ -94,13 +100,19 @@ async function rehash(deps: PushDeps, hostId: string, dir: string, files: { path
     const m = /^([0-9a-f]{64}) \*(.+)$/.exec(line);
     if (m) got.set(m[2]!, m[1]!);
   }
-  return files.filter((f) => got.get(f.path) !== f.sha256).map((f) => (got.has(f.path) ? `${f.path} is sha256:${got.get(f.path)!.slice(0, 16)}… now, approved sha256:${f.sha256.slice(0, 16)}…` : `${f.path} is missing`));
+  return files
+    .filter((f) => got.get(f.path) !== f.sha256)
+    .map((f) => (got.has(f.path) ? `${f.path} is sha256:${got.get(f.path)!.slice(0, 16)}… now, approved sha256:${f.sha256.slice(0, 16)}…` : `${f.path} is missing`));
 }
 
-export async function pushApproval(deps: PushDeps, target: RegistryTarget, backend: ModelBackend, input: { approval: string; model?: string | undefined; version?: string | undefined }): Promise<Push> {
+export async function pushApproval(
+  deps: PushDeps,
+  target: RegistryTarget,
+  backend: ModelBackend,
+  input: { approval: string; model?: string | undefined; version?: string | undefined },
+): Promise<Push> {
   const approval = deps.approvals.get(input.approval);
-  if (approval.decision !== 'approve')
-    throw refused(`Decision ${approval.digest.slice(0, 23)}… is "${approval.decision}" by ${approval.reviewer}; only an approved model is pushed.`);
+  if (approval.decision !== 'approve') throw refused(`Decision ${approval.digest.slice(0, 23)}… is "${approval.decision}" by ${approval.reviewer}; only an approved model is pushed.`);
   const verified = deps.approvals.verify(approval.projectId, approval.digest, false);
   if (!verified.ok) throw refused(`The approval does not verify, so nothing is pushed: ${verified.links[0]?.problems.join('; ')}.`);
   const row = deps.approvals.row(approval.digest);
@@ -125,7 +137,11 @@ export async function pushApproval(deps: PushDeps, target: RegistryTarget, backe
   if (!NAME.test(model)) throw new EngineError('VALIDATION_FAILED', `"${model.slice(0, 100)}" is not a model name: lower-case letters and digits, separated by . _ or -.`);
   if (!TAG.test(version)) throw new EngineError('VALIDATION_FAILED', `"${version.slice(0, 100)}" is not a version: letters, digits, . _ -, up to 128, not starting with . or -.`);
 
-  const chain = deps.approvals.list(project.id).filter((a) => a.seq <= approval.seq).map((a) => deps.approvals.row(a.digest)).map((r) => ({ payload: r.payload, signature: r.signature }));
+  const chain = deps.approvals
+    .list(project.id)
+    .filter((a) => a.seq <= approval.seq)
+    .map((a) => deps.approvals.row(a.digest))
+    .map((r) => ({ payload: r.payload, signature: r.signature }));
   const lineage = JSON.stringify({ ...statement.predicate.lineage, testRun: test.id, approval: approval.digest, project: { id: project.id, name: project.name } });
   const config = modelConfig({ name: model, version, files, lineage: JSON.parse(lineage) as Record<string, unknown>, approval: approval.digest, createdAt: statement.predicate.time });
   const manifest = modelManifest(config, files, {
@@ -145,10 +161,14 @@ export async function pushApproval(deps: PushDeps, target: RegistryTarget, backe
     return { ...f, source: { hostId: candidateRun.hostId, absPath }, read: (offset, length) => access.readRange(absPath, offset, length) };
   });
   const total = files.reduce((n, f) => n + f.size, 0);
-  let pushRow = deps.db.prepare<[string, string, string, string], PushRow>('SELECT * FROM pushes WHERE registry_id = ? AND model = ? AND version = ? AND approval = ?').get(target.id, model, version, approval.digest);
+  let pushRow = deps.db
+    .prepare<[string, string, string, string], PushRow>('SELECT * FROM pushes WHERE registry_id = ? AND model = ? AND version = ? AND approval = ?')
+    .get(target.id, model, version, approval.digest);
   if (!pushRow) {
     const id = newUlid();
-    deps.db.prepare("INSERT INTO pushes (id, registry_id, approval, model, version, status, bytes_total, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)").run(id, target.id, approval.digest, model, version, total, Date.now());
+    deps.db
+      .prepare("INSERT INTO pushes (id, registry_id, approval, model, version, status, bytes_total, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)")
+      .run(id, target.id, approval.digest, model, version, total, Date.now());
     pushRow = deps.db.prepare<[string], PushRow>('SELECT * FROM pushes WHERE id = ?').get(id)!;
   } else {
     deps.db.prepare("UPDATE pushes SET status = 'running', error = NULL, ended_at = NULL, bytes_done = 0, bytes_total = ? WHERE id = ?").run(total, pushRow.id);
@@ -184,12 +204,24 @@ export async function pushApproval(deps: PushDeps, target: RegistryTarget, backe
     },
     location: (digest) => locations.get(id, digest)?.location ?? null,
     saveLocation: (digest, location) => {
-      deps.db.prepare('INSERT INTO push_blobs (push_id, digest, size, location) VALUES (?, ?, 0, ?) ON CONFLICT (push_id, digest) DO UPDATE SET location = excluded.location').run(id, digest, location);
+      deps.db
+        .prepare('INSERT INTO push_blobs (push_id, digest, size, location) VALUES (?, ?, 0, ?) ON CONFLICT (push_id, digest) DO UPDATE SET location = excluded.location')
+        .run(id, digest, location);
     },
   };
   try {
     const result = await backend.push(
-      { model, version, files: pushFiles, config, manifest, approval: { payload: row.payload, signature: row.signature, digest: approval.digest, chain }, report: { html: report.html, json: report.json }, lineage, allowedSigners: deps.rules.get(project.id).allowedSigners },
+      {
+        model,
+        version,
+        files: pushFiles,
+        config,
+        manifest,
+        approval: { payload: row.payload, signature: row.signature, digest: approval.digest, chain },
+        report: { html: report.html, json: report.json },
+        lineage,
+        allowedSigners: deps.rules.get(project.id).allowedSigners,
+      },
       progress,
     );
     deps.db.prepare("UPDATE pushes SET status = 'done', bytes_done = bytes_total, manifest_digest = ?, ended_at = ? WHERE id = ?").run(result.manifestDigest, Date.now(), id);

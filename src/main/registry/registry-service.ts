@@ -57,7 +57,12 @@ async function signersFor(deps: RegistryServiceDeps, backend: ModelBackend, stor
   return fromRegistry ? { text: fromRegistry, from: "the registry's own allowed_signers (give --allowed-signers to check against yours)" } : { text: null, from: 'none' };
 }
 
-export async function verifyInRegistry(deps: RegistryServiceDeps, backend: ModelBackend, ref: string, options: { allowedSigners?: string; deep?: boolean; needApprove?: boolean } = {}): Promise<RegistryVerify & { stored: StoredModel & { report: string | null } }> {
+export async function verifyInRegistry(
+  deps: RegistryServiceDeps,
+  backend: ModelBackend,
+  ref: string,
+  options: { allowedSigners?: string; deep?: boolean; needApprove?: boolean } = {},
+): Promise<RegistryVerify & { stored: StoredModel & { report: string | null } }> {
   const { model, version } = await resolve(backend, ref);
   const stored = await backend.read(model, version);
   const signers = await signersFor(deps, backend, stored, options.allowedSigners);
@@ -78,7 +83,11 @@ export async function verifyInRegistry(deps: RegistryServiceDeps, backend: Model
         continue;
       }
       const got = hash.digest('hex');
-      result.checks.push({ name: `bytes of ${f.path}`, ok: got === f.sha256 && size === f.size, detail: got === f.sha256 ? `sha256:${got.slice(0, 16)}…, ${size} bytes` : `the registry holds sha256:${got.slice(0, 16)}… (${size} bytes), not sha256:${f.sha256.slice(0, 16)}…` });
+      result.checks.push({
+        name: `bytes of ${f.path}`,
+        ok: got === f.sha256 && size === f.size,
+        detail: got === f.sha256 ? `sha256:${got.slice(0, 16)}…, ${size} bytes` : `the registry holds sha256:${got.slice(0, 16)}… (${size} bytes), not sha256:${f.sha256.slice(0, 16)}…`,
+      });
     }
   }
   const failed = result.checks.filter((c) => !c.ok);
@@ -92,12 +101,16 @@ export async function moveAlias(
   backend: ModelBackend,
   input: { model: string; version: string; alias: string; confirm?: string | undefined; allowedSigners?: string | undefined },
 ): Promise<{ move: AliasMove; verify: RegistryVerify }> {
-  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(input.alias) || input.alias.startsWith('sha256-')) throw new EngineError('VALIDATION_FAILED', `"${input.alias.slice(0, 60)}" cannot be an alias name.`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(input.alias) || input.alias.startsWith('sha256-'))
+    throw new EngineError('VALIDATION_FAILED', `"${input.alias.slice(0, 60)}" cannot be an alias name.`);
   const production = input.alias === 'production';
-  if (production && input.confirm !== input.model)
-    throw new EngineError('ALIAS_REFUSED', `Moving production is deliberate: type the model's name back (--confirm ${input.model}). Nothing moved.`);
+  if (production && input.confirm !== input.model) throw new EngineError('ALIAS_REFUSED', `Moving production is deliberate: type the model's name back (--confirm ${input.model}). Nothing moved.`);
   // Verify with the bytes themselves: an alias must never point at a model whose layers were changed on the registry's disk.
-  const verify = await verifyInRegistry(deps, backend, `${input.model}@${input.version}`, { deep: true, needApprove: production, ...(input.allowedSigners ? { allowedSigners: input.allowedSigners } : {}) });
+  const verify = await verifyInRegistry(deps, backend, `${input.model}@${input.version}`, {
+    deep: true,
+    needApprove: production,
+    ...(input.allowedSigners ? { allowedSigners: input.allowedSigners } : {}),
+  });
   if (!verify.ok) throw new EngineError('ALIAS_REFUSED', `${input.alias} was not moved: ${verify.summary}`, { checks: verify.checks });
   const from = await backend.resolveAlias(input.model, input.alias);
   const move: AliasMove = { alias: input.alias, from, to: input.version, who: deps.identity.get(), at: new Date().toISOString(), approval: verify.approval };

@@ -92,7 +92,8 @@ export class RegistryStore {
         .prepare('INSERT INTO registries (id, name, kind, url, host_id, path, ca_file, insecure_http, username, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(id, input.name, input.oci ? 'oci' : 'ssh', input.oci ?? null, hostId, path, input.caFile ?? null, input.insecureHttp ? 1 : 0, input.username ?? null, Date.now());
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new EngineError('VALIDATION_FAILED', `A registry named "${input.name}" exists already; choose another name or remove it first.`);
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw new EngineError('VALIDATION_FAILED', `A registry named "${input.name}" exists already; choose another name or remove it first.`);
       throw err;
     }
     return this.get(id);
@@ -105,7 +106,10 @@ export class RegistryStore {
   }
 
   list(): RegistryTarget[] {
-    return this.db.prepare<[], RegistryRow>('SELECT * FROM registries ORDER BY name').all().map((r) => this.toTarget(r));
+    return this.db
+      .prepare<[], RegistryRow>('SELECT * FROM registries ORDER BY name')
+      .all()
+      .map((r) => this.toTarget(r));
   }
 
   remove(ref: string): RegistryTarget {

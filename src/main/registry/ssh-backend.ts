@@ -91,7 +91,12 @@ export class SshModelBackend implements ModelBackend {
         await this.dir.appendApproval({ digest, payload: d.payload, signature: d.signature, model: plan.model, version: plan.version, at: new Date().toISOString() });
         logged.add(digest);
       }
-      await this.dir.commitVersion(plan.model, plan.version, stagingDir, plan.files.map((f) => ({ path: f.path, sha256: f.sha256 })));
+      await this.dir.commitVersion(
+        plan.model,
+        plan.version,
+        stagingDir,
+        plan.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+      );
     } catch (err) {
       await this.dir.abortVersion(stagingDir).catch(() => {});
       // Another push of the very same model won the race: the version is what this push meant to publish.
@@ -152,7 +157,7 @@ export class SshModelBackend implements ModelBackend {
 
   async download(model: string, version: string, file: ModelFile, write: (chunk: Buffer) => Promise<void>): Promise<void> {
     const abs = `${this.dir.root}/${model}/${version}/files/${file.path}`;
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const chunk = await this.access.readRange(abs, offset, CHUNK);
       if (chunk.length) await write(chunk);
       offset += chunk.length;

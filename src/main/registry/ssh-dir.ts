@@ -10,10 +10,29 @@ import { EngineError } from '../errors';
 import { shQuote, type ExecResult, type HostAccess } from '../hosts/host-access';
 
 /** `path` is relative to the version's files/ directory, '/'-separated. */
-export interface FileDigest { path: string; sha256: string }
-export interface FileHash extends FileDigest { size: number }
-export interface AliasRecord { alias: string; from: string | null; to: string; who: string; at: string; approval: string | null }
-export interface ApprovalLogEntry { digest: string; payload: string; signature: string; model: string; version: string; at: string }
+export interface FileDigest {
+  path: string;
+  sha256: string;
+}
+export interface FileHash extends FileDigest {
+  size: number;
+}
+export interface AliasRecord {
+  alias: string;
+  from: string | null;
+  to: string;
+  who: string;
+  at: string;
+  approval: string | null;
+}
+export interface ApprovalLogEntry {
+  digest: string;
+  payload: string;
+  signature: string;
+  model: string;
+  version: string;
+  at: string;
+}
 
 /** What copies travel in: big enough to keep the link busy, small enough for two to sit in memory. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -109,7 +128,10 @@ export class SshDirRegistry {
   /** Whole lines of a JSON-lines log; a last line without its newline is not whole yet and is left out. */
   private async logLines(file: string): Promise<string[]> {
     const text = (await this.readWhole(file, 1024 * 1024 * 1024))?.toString('utf8') ?? '';
-    return text.split('\n').slice(0, -1).filter((l) => l !== '');
+    return text
+      .split('\n')
+      .slice(0, -1)
+      .filter((l) => l !== '');
   }
 
   /** Creates the registry (or updates its allowed signers); never touches an existing approvals.log. */
@@ -181,7 +203,8 @@ export class SshDirRegistry {
       const length = Math.min(CHUNK_BYTES, size - offset);
       const buf = await read(offset, length);
       // A short read means the source shrank under us; the digest check would catch it, later.
-      if (buf.length !== length) throw new EngineError('VALIDATION_FAILED', `The source of ${relPath} gave ${buf.length} bytes at offset ${offset} where ${length} were expected: did it change during the push?`);
+      if (buf.length !== length)
+        throw new EngineError('VALIDATION_FAILED', `The source of ${relPath} gave ${buf.length} bytes at offset ${offset} where ${length} were expected: did it change during the push?`);
       return buf;
     };
     if (size === 0) return this.access.writeRange(dest, 0, Buffer.alloc(0), { create: true, mode: 0o644 });
@@ -229,12 +252,16 @@ export class SshDirRegistry {
     }
     const target = this.at(model, version);
     const refuse = (sameContent: boolean, during: 'check' | 'rename') =>
-      new EngineError('REGISTRY_REFUSED', `${model}@${version} exists already${sameContent ? ' (with the same files)' : ', with other content'}: a version is written once. Push under a new version.`, {
-        model,
-        version,
-        sameContent,
-        during,
-      });
+      new EngineError(
+        'REGISTRY_REFUSED',
+        `${model}@${version} exists already${sameContent ? ' (with the same files)' : ', with other content'}: a version is written once. Push under a new version.`,
+        {
+          model,
+          version,
+          sameContent,
+          during,
+        },
+      );
     try {
       const S = shQuote(stagingDir);
       const hashed = await this.sh(
@@ -327,7 +354,9 @@ export class SshDirRegistry {
   }
 
   async listAliases(model: string): Promise<{ alias: string; version: string }[]> {
-    const r = await this.sh(`cd -- ${shQuote(this.at(checkName('model', model), 'aliases'))} 2>/dev/null || exit 0\nfor a in *; do [ -f "$a" ] && printf '%s %s\\n' "$a" "$(head -n 1 -- "$a")"; done; exit 0`);
+    const r = await this.sh(
+      `cd -- ${shQuote(this.at(checkName('model', model), 'aliases'))} 2>/dev/null || exit 0\nfor a in *; do [ -f "$a" ] && printf '%s %s\\n' "$a" "$(head -n 1 -- "$a")"; done; exit 0`,
+    );
     if (r.code !== 0) throw this.failed('Listing aliases', r);
     return r.stdout
       .split('\n')
@@ -399,7 +428,8 @@ export class SshDirRegistry {
     } catch {
       parsed = undefined;
     }
-    if (/[\r\n]/.test(line) || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new EngineError('VALIDATION_FAILED', 'An approvals.log line is one JSON object on one line.');
+    if (/[\r\n]/.test(line) || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new EngineError('VALIDATION_FAILED', 'An approvals.log line is one JSON object on one line.');
     const data = Buffer.from(line + '\n', 'utf8');
     if (data.length > MAX_LOG_LINE) throw new EngineError('VALIDATION_FAILED', `An approvals.log line is at most ${MAX_LOG_LINE} bytes.`);
     const log = shQuote(this.at('approvals.log'));

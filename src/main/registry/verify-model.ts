@@ -56,7 +56,7 @@ export function verifyStoredModel(m: StoredModel, allowedSigners: string | null,
   } catch (err) {
     add('allowed signers', false, (err as Error).message);
   }
-  if (!signers) add('allowed signers', false, 'no allowed signers to check the signer against: give the project\'s allowed_signers file');
+  if (!signers) add('allowed signers', false, "no allowed signers to check the signer against: give the project's allowed_signers file");
   const digest = `sha256:${sha256(m.approval.payload)}`;
   const own = checkSigned(m.approval, signers);
   add('signature', own.problem === null, own.problem ?? `signed by ${own.statement?.predicate.reviewer.id} (${own.statement?.predicate.reviewer.keyFingerprint}), allowed`);
@@ -64,12 +64,20 @@ export function verifyStoredModel(m: StoredModel, allowedSigners: string | null,
   if (statement) {
     const root = rootDigest(m.files);
     const subject = statement.subject[0]?.digest.sha256 ?? '';
-    add('model bytes', root === subject, root === subject ? `the layers are the approved files (root sha256:${root.slice(0, 16)}…)` : `the layers make sha256:${root.slice(0, 16)}…, the approval is for sha256:${subject.slice(0, 16)}…`);
+    add(
+      'model bytes',
+      root === subject,
+      root === subject ? `the layers are the approved files (root sha256:${root.slice(0, 16)}…)` : `the layers make sha256:${root.slice(0, 16)}…, the approval is for sha256:${subject.slice(0, 16)}…`,
+    );
     const byPath = new Map(m.files.map((f) => [f.path, f]));
     const differ = statement.predicate.files.filter((f) => byPath.get(f.path)?.sha256 !== f.sha256 || byPath.get(f.path)?.size !== f.size).map((f) => f.path);
     add('files', differ.length === 0 && statement.predicate.files.length === m.files.length, differ.length ? `not as approved: ${differ.join(', ')}` : `${m.files.length} file(s), each as approved`);
     if (options.needApprove || statement.predicate.decision !== 'approve')
-      add('decision', statement.predicate.decision === 'approve', `${statement.predicate.decision} by ${statement.predicate.reviewer.id}${statement.predicate.override ? ` (override: ${statement.predicate.override})` : ''}`);
+      add(
+        'decision',
+        statement.predicate.decision === 'approve',
+        `${statement.predicate.decision} by ${statement.predicate.reviewer.id}${statement.predicate.override ? ` (override: ${statement.predicate.override})` : ''}`,
+      );
     // The chain: every decision up to this one verifies and follows the one before.
     const chain = m.approval.chain;
     let previous: string | null = null;
@@ -78,7 +86,8 @@ export function verifyStoredModel(m: StoredModel, allowedSigners: string | null,
       if (chainProblem) return;
       const r = checkSigned(link, signers);
       if (r.problem) chainProblem = `decision #${i + 1} fails: ${r.problem}`;
-      else if (r.statement!.predicate.previous !== previous) chainProblem = `decision #${i + 1} follows ${r.statement!.predicate.previous ?? 'nothing'}, not ${previous ?? 'nothing'}: a link is missing or out of order`;
+      else if (r.statement!.predicate.previous !== previous)
+        chainProblem = `decision #${i + 1} follows ${r.statement!.predicate.previous ?? 'nothing'}, not ${previous ?? 'nothing'}: a link is missing or out of order`;
       previous = `sha256:${sha256(link.payload)}`;
     });
     if (!chainProblem && chain.length && previous !== digest) chainProblem = 'the chain does not end at this approval';
@@ -93,6 +102,8 @@ export function verifyStoredModel(m: StoredModel, allowedSigners: string | null,
     reviewer: statement?.predicate.reviewer.id ?? null,
     decision: statement?.predicate.decision ?? null,
     checks,
-    summary: failed.length ? `${m.model}@${m.version} does not verify: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}.` : `${m.model}@${m.version} verifies: approved by ${statement?.predicate.reviewer.id}, ${m.files.length} file(s), chain whole.`,
+    summary: failed.length
+      ? `${m.model}@${m.version} does not verify: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}.`
+      : `${m.model}@${m.version} verifies: approved by ${statement?.predicate.reviewer.id}, ${m.files.length} file(s), chain whole.`,
   };
 }

@@ -35,7 +35,10 @@ export class ApprovalRulesStore {
       try {
         if (parseAllowedSigners(text).length === 0) throw new Error('it lists no key');
       } catch (err) {
-        throw new EngineError('VALIDATION_FAILED', `The allowed signers file cannot be used: ${(err as Error).message}. Write it as ssh-keygen expects: \`alice@example.com namespaces="tunebench-approval" ssh-ed25519 AAAA...\`, one key a line.`);
+        throw new EngineError(
+          'VALIDATION_FAILED',
+          `The allowed signers file cannot be used: ${(err as Error).message}. Write it as ssh-keygen expects: \`alice@example.com namespaces="tunebench-approval" ssh-ed25519 AAAA...\`, one key a line.`,
+        );
       }
     }
     const required = changes.requiredApprovals ?? current.requiredApprovals;

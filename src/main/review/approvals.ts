@@ -109,9 +109,12 @@ function checkLink(deps: ApprovalDeps, payload: string, signature: string, state
   if (test.projectId !== p.project.id) problems.push(`test run ${p.testRun} belongs to another project`);
   const models = deps.tests.models(test.id).recorded;
   const root = models.get('candidate')?.rootDigest;
-  if (test.candidate.runId !== p.candidate.runId || test.candidate.checkpoint !== p.candidate.checkpoint) problems.push(`it names candidate ${p.candidate.runId}, but test run ${test.id} tested ${test.candidate.runId}`);
-  if (!root || statement.subject[0]?.digest.sha256 !== root) problems.push(`it is about model ${statement.subject[0]?.digest.sha256?.slice(0, 16) ?? '?'}…, but the candidate of test run ${test.id} is ${root?.slice(0, 16) ?? 'unhashed'}…`);
-  if (p.evidence.reportSha256 !== test.reportSha256) problems.push(`its report digest ${p.evidence.reportSha256.slice(0, 16)}… is not the test run's report (${test.reportSha256?.slice(0, 16) ?? 'none'}…)`);
+  if (test.candidate.runId !== p.candidate.runId || test.candidate.checkpoint !== p.candidate.checkpoint)
+    problems.push(`it names candidate ${p.candidate.runId}, but test run ${test.id} tested ${test.candidate.runId}`);
+  if (!root || statement.subject[0]?.digest.sha256 !== root)
+    problems.push(`it is about model ${statement.subject[0]?.digest.sha256?.slice(0, 16) ?? '?'}…, but the candidate of test run ${test.id} is ${root?.slice(0, 16) ?? 'unhashed'}…`);
+  if (p.evidence.reportSha256 !== test.reportSha256)
+    problems.push(`its report digest ${p.evidence.reportSha256.slice(0, 16)}… is not the test run's report (${test.reportSha256?.slice(0, 16) ?? 'none'}…)`);
   return problems;
 }
 
@@ -129,7 +132,11 @@ export class ApprovalStore {
   row(ref: string): ApprovalRow {
     const r = ref.trim().replace(/^sha256:/, '');
     const rows = this.deps.db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE digest LIKE 'sha256:' || ? || '%'").all(r.length >= 8 ? r : '\u0000');
-    if (rows.length !== 1) throw new EngineError('APPROVAL_NOT_FOUND', rows.length ? `"${ref.slice(0, 80)}" names several approvals; give more of its digest.` : `No approval "${ref.slice(0, 80)}". List them with \`tunebench approval list --project P\`.`);
+    if (rows.length !== 1)
+      throw new EngineError(
+        'APPROVAL_NOT_FOUND',
+        rows.length ? `"${ref.slice(0, 80)}" names several approvals; give more of its digest.` : `No approval "${ref.slice(0, 80)}". List them with \`tunebench approval list --project P\`.`,
+      );
     return rows[0]!;
   }
 
@@ -145,7 +152,11 @@ export class ApprovalStore {
     const problems = checkLink(this.deps, file.statement, file.signature, statement);
     if (problems.length) {
       const signatureBad = problems[0]!.startsWith('the signature');
-      throw new EngineError(signatureBad ? 'SIGNATURE_INVALID' : problems.some((x) => x.includes('allowed')) ? 'SIGNER_NOT_ALLOWED' : 'DECISION_REFUSED', `The decision was not recorded: ${problems.join('; ')}.`, { problems });
+      throw new EngineError(
+        signatureBad ? 'SIGNATURE_INVALID' : problems.some((x) => x.includes('allowed')) ? 'SIGNER_NOT_ALLOWED' : 'DECISION_REFUSED',
+        `The decision was not recorded: ${problems.join('; ')}.`,
+        { problems },
+      );
     }
     const rules = this.deps.rules.get(project.id);
     const proposer = this.deps.candidates.proposerOf(p.candidate.runId, p.candidate.checkpoint);
@@ -157,7 +168,9 @@ export class ApprovalStore {
     if (existing) return toApproval(existing);
     const head = this.rows(project.id).at(-1);
     if ((head?.digest ?? null) !== p.previous)
-      throw refused(`The decision follows ${p.previous ?? 'no earlier decision'}, but ${project.name}'s last decision is ${head?.digest ?? 'none'}: another decision was recorded since the bundle was made. Export a new bundle for the reviewer.`);
+      throw refused(
+        `The decision follows ${p.previous ?? 'no earlier decision'}, but ${project.name}'s last decision is ${head?.digest ?? 'none'}: another decision was recorded since the bundle was made. Export a new bundle for the reviewer.`,
+      );
     this.deps.db
       .prepare('INSERT INTO approvals (digest, project_id, seq, previous, test_run_id, decision, reviewer, fingerprint, payload, signature, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(digest, project.id, (head?.seq ?? 0) + 1, p.previous, p.testRun, p.decision, p.reviewer.id, p.reviewer.keyFingerprint, file.statement, file.signature, Date.now());
@@ -185,9 +198,7 @@ export class ApprovalStore {
           const before = rows[i - 1];
           const expected = before?.digest ?? null;
           if (statement && statement.predicate.previous !== expected)
-            problems.push(
-              `it follows ${statement.predicate.previous ?? 'nothing'}, but the link before it is ${expected ?? 'nothing'}: a decision was removed, added or reordered here`,
-            );
+            problems.push(`it follows ${statement.predicate.previous ?? 'nothing'}, but the link before it is ${expected ?? 'nothing'}: a decision was removed, added or reordered here`);
           if (r.seq !== i + 1) problems.push(`it is number ${r.seq} in a chain where it stands at ${i + 1}`);
         }
         return { digest: r.digest, seq: r.seq, ok: problems.length === 0, problems };
@@ -195,7 +206,12 @@ export class ApprovalStore {
       .filter((l): l is NonNullable<typeof l> => l !== null);
     if (ref && !target) throw new EngineError('APPROVAL_NOT_FOUND', `No approval "${ref}".`);
     const broken = links.filter((l) => !l.ok);
-    const summary = links.length === 0 ? `${project.name} has no decisions yet.` : broken.length === 0 ? `${links.length} decision(s) verified${chain || !target ? ', the chain is whole' : ''}.` : `${broken.length} of ${links.length} decision(s) fail: first at #${broken[0]!.seq} (${broken[0]!.digest.slice(0, 19)}…): ${broken[0]!.problems[0]}.`;
+    const summary =
+      links.length === 0
+        ? `${project.name} has no decisions yet.`
+        : broken.length === 0
+          ? `${links.length} decision(s) verified${chain || !target ? ', the chain is whole' : ''}.`
+          : `${broken.length} of ${links.length} decision(s) fail: first at #${broken[0]!.seq} (${broken[0]!.digest.slice(0, 19)}…): ${broken[0]!.problems[0]}.`;
     return { ok: broken.length === 0, links, summary };
   }
 
@@ -221,14 +237,22 @@ export class ApprovalStore {
     const test = this.deps.tests.summary(testRunId);
     const sameCandidate = this.deps.tests.list(test.projectId).filter((t) => t.candidate.runId === test.candidate.runId && t.candidate.checkpoint === test.candidate.checkpoint);
     const ids = new Set(sameCandidate.map((t) => t.id));
-    const approvers = [...new Set(this.rows(test.projectId).filter((r) => ids.has(r.test_run_id) && r.decision === 'approve').map((r) => r.reviewer))];
+    const approvers = [
+      ...new Set(
+        this.rows(test.projectId)
+          .filter((r) => ids.has(r.test_run_id) && r.decision === 'approve')
+          .map((r) => r.reviewer),
+      ),
+    ];
     const required = this.deps.rules.get(test.projectId).requiredApprovals;
     const policy = this.deps.tests.projectPolicy(test.projectId);
     const missingSuites = policy.requiredSuites.filter((name) => !sameCandidate.some((t) => t.suite.name === name && t.verdict === 'PASS'));
     const approved = approvers.length >= required && missingSuites.length === 0;
     const summary = approved
       ? `Approved by ${approvers.join(', ')}.`
-      : [approvers.length < required ? `${approvers.length} of ${required} approval(s)` : '', missingSuites.length ? `no PASS yet on required suite(s) ${missingSuites.join(', ')}` : ''].filter(Boolean).join('; ') + '.';
+      : [approvers.length < required ? `${approvers.length} of ${required} approval(s)` : '', missingSuites.length ? `no PASS yet on required suite(s) ${missingSuites.join(', ')}` : '']
+          .filter(Boolean)
+          .join('; ') + '.';
     return { testRun: test.id, approvers, required, missingSuites, approved, summary };
   }
 }

@@ -79,8 +79,7 @@ function nameProblem(name: string): NameProblem | null {
   const segments = name.split(/[\\/]/); // '\' separates on Windows, so `a\..\x` climbs there
   if (segments.includes('..')) return { reason: 'PATH_TRAVERSAL', why: 'climbs out of the bundle with ".."' };
   // C0/C1 controls (NUL included) and bidi overrides, which can disguise a name shown to a reviewer.
-  if (/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(name))
-    return { reason: 'BAD_NAME', why: 'contains control or text-direction characters' };
+  if (/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(name)) return { reason: 'BAD_NAME', why: 'contains control or text-direction characters' };
   if (name.includes('\\')) return { reason: 'BAD_NAME', why: 'contains a backslash' };
   if (name.includes(':')) return { reason: 'BAD_NAME', why: 'contains ":" (a drive or stream name on Windows)' };
   const body = name.endsWith('/') ? segments.slice(0, -1) : segments;
@@ -119,10 +118,8 @@ function asRefusal(err: unknown, file: string, entry: string | null): EngineErro
   if (err instanceof EngineError) return err;
   const msg = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && 'syscall' in (err as object))
-    return refuse(file, 'UNREADABLE', null, `cannot be read (${msg})`);
-  if (/End of central directory record signature not found/.test(msg))
-    return refuse(file, 'NOT_ZIP', null, 'is not a zip file, or it is truncated (no end-of-archive record)');
+  if (typeof code === 'string' && 'syscall' in (err as object)) return refuse(file, 'UNREADABLE', null, `cannot be read (${msg})`);
+  if (/End of central directory record signature not found/.test(msg)) return refuse(file, 'NOT_ZIP', null, 'is not a zip file, or it is truncated (no end-of-archive record)');
   // yauzl checks names itself (decodeStrings) and fails before handing us the entry: re-check the name
   // it quotes with our rules, so the reason is as precise as if we had seen it first.
   const named = /^(invalid characters in fileName|absolute path|invalid relative path): (.*)$/s.exec(msg);
@@ -132,8 +129,7 @@ function asRefusal(err: unknown, file: string, entry: string | null): EngineErro
   }
   if (/strong encryption/.test(msg)) return refuse(file, 'ENCRYPTED', entry, 'is encrypted');
   if (/unsupported compression method/.test(msg)) return refuse(file, 'UNSUPPORTED', entry, `uses an ${msg}`);
-  if (/too many bytes in the stream|not enough bytes in the stream|size mismatch/.test(msg))
-    return refuse(file, 'SIZE_MISMATCH', entry, `does not inflate to its declared size (${msg})`);
+  if (/too many bytes in the stream|not enough bytes in the stream|size mismatch/.test(msg)) return refuse(file, 'SIZE_MISMATCH', entry, `does not inflate to its declared size (${msg})`);
   return refuse(file, 'CORRUPT', entry, `is not a valid zip file: it is damaged or truncated (${msg})`);
 }
 
@@ -154,8 +150,7 @@ export async function readZip(file: string, limits: Partial<ZipLimits> = {}): Pr
       validateEntrySizes: true,
       strictFileNames: true, // keep backslashes so they are refused, not silently turned into '/'
     });
-    if (zip.entryCount > lim.maxEntries)
-      throw refuse(file, 'TOO_MANY_ENTRIES', null, `has ${zip.entryCount} entries; the limit is ${lim.maxEntries}`);
+    if (zip.entryCount > lim.maxEntries) throw refuse(file, 'TOO_MANY_ENTRIES', null, `has ${zip.entryCount} entries; the limit is ${lim.maxEntries}`);
 
     // Pass 1: the central directory only. Everything knowable without inflating is refused here,
     // so a bomb costs us a few kilobytes of reading, not gigabytes of inflating.
@@ -177,8 +172,7 @@ export async function readZip(file: string, limits: Partial<ZipLimits> = {}): Pr
       if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) throw refuse(file, 'NOT_REGULAR', name, 'is not a regular file');
       const isFolder = name.endsWith('/');
       if (type === S_IFDIR && !isFolder) throw refuse(file, 'NOT_REGULAR', name, 'is marked as a folder but named as a file');
-      if (isFolder && (type === S_IFREG || entry.uncompressedSize !== 0 || entry.compressedSize > 2))
-        throw refuse(file, 'NOT_REGULAR', name, 'is named as a folder but holds data');
+      if (isFolder && (type === S_IFREG || entry.uncompressedSize !== 0 || entry.compressedSize > 2)) throw refuse(file, 'NOT_REGULAR', name, 'is named as a folder but holds data');
       const clash = names.add(name, isFolder);
       if (clash) throw refuse(file, 'DUPLICATE', name, clash);
       spans.push({ start: entry.relativeOffsetOfLocalHeader, end: entry.relativeOffsetOfLocalHeader + 30 + entry.compressedSize, name });
@@ -186,11 +180,9 @@ export async function readZip(file: string, limits: Partial<ZipLimits> = {}): Pr
       if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
         throw refuse(file, 'UNSUPPORTED', name, `uses compression method ${entry.compressionMethod}; only stored and deflate are read`);
       const size = entry.uncompressedSize;
-      if (size > lim.maxEntryBytes)
-        throw refuse(file, 'TOO_LARGE', name, `declares ${size} bytes; the limit for one file is ${lim.maxEntryBytes}`);
+      if (size > lim.maxEntryBytes) throw refuse(file, 'TOO_LARGE', name, `declares ${size} bytes; the limit for one file is ${lim.maxEntryBytes}`);
       total += size;
-      if (total > lim.maxTotalBytes)
-        throw refuse(file, 'TOO_LARGE', name, `brings the bundle past ${lim.maxTotalBytes} bytes uncompressed`);
+      if (total > lim.maxTotalBytes) throw refuse(file, 'TOO_LARGE', name, `brings the bundle past ${lim.maxTotalBytes} bytes uncompressed`);
       if (size > RATIO_FLOOR && size > entry.compressedSize * lim.maxRatio)
         throw refuse(file, 'RATIO', name, `inflates ${size} bytes from ${entry.compressedSize} (more than ${lim.maxRatio}:1): a zip bomb`);
       files.push(entry);
@@ -199,9 +191,7 @@ export async function readZip(file: string, limits: Partial<ZipLimits> = {}): Pr
     // Entries sharing compressed bytes multiply output without a high per-entry ratio (Fifield's
     // overlapping bomb). Each local header is at least 30 bytes followed by its data; none may overlap.
     spans.sort((a, b) => a.start - b.start);
-    for (let i = 1; i < spans.length; i++)
-      if (spans[i - 1]!.end > spans[i]!.start)
-        throw refuse(file, 'OVERLAP', spans[i]!.name, `shares bytes with entry ${JSON.stringify(spans[i - 1]!.name)}`);
+    for (let i = 1; i < spans.length; i++) if (spans[i - 1]!.end > spans[i]!.start) throw refuse(file, 'OVERLAP', spans[i]!.name, `shares bytes with entry ${JSON.stringify(spans[i - 1]!.name)}`);
 
     // Pass 2: inflate, each entry into a buffer of exactly its declared size.
     const out = new Map<string, Buffer>();
@@ -239,8 +229,7 @@ function inflate(file: string, entry: yauzl.Entry, stream: Readable): Promise<Bu
       reject(asRefusal(err, file, name));
     };
     stream.on('data', (chunk: Buffer) => {
-      if (got + chunk.length > size)
-        return fail(refuse(file, 'SIZE_MISMATCH', name, `inflates past its declared ${size} bytes`));
+      if (got + chunk.length > size) return fail(refuse(file, 'SIZE_MISMATCH', name, `inflates past its declared ${size} bytes`));
       chunk.copy(buf, got);
       got += chunk.length;
       crc = zlib.crc32(chunk, crc);
@@ -276,8 +265,7 @@ export async function writeZip(file: string, entries: { path: string; data: Buff
   }
   const zip = new (yazlLib().ZipFile)();
   const mtime = fixedMtime();
-  for (const e of sorted)
-    zip.addBuffer(e.data, e.path, { mtime, mode: S_IFREG | 0o644, compress: true, compressionLevel: 6, forceDosTimestamp: true });
+  for (const e of sorted) zip.addBuffer(e.data, e.path, { mtime, mode: S_IFREG | 0o644, compress: true, compressionLevel: 6, forceDosTimestamp: true });
   zip.end();
 
   const tmp = `${file}.tmp-${randomBytes(8).toString('hex')}`;

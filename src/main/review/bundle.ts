@@ -3,12 +3,7 @@
 // manifest, then the manifest against what the files say) on a machine with no hosts and no network.
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
-import {
-  BUNDLE_FORMAT,
-  BUNDLE_VERSION,
-  BundleManifest,
-  type ReviewBundle,
-} from '../../shared/domain/review';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, BundleManifest, type ReviewBundle } from '../../shared/domain/review';
 import { TestReport } from '../../shared/domain/testing';
 import { FINAL_STATUSES } from '../../shared/domain/run';
 import { EngineError } from '../errors';
@@ -55,7 +50,9 @@ const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n')
 function lineageOf(deps: BundleDeps, report: TestReport, runId: string): Record<string, unknown> {
   const run = deps.runs.get(runId);
   const summaries = deps.db
-    .prepare<[string], { name: string; min: number | null; max: number | null; last: number | null; points: number }>("SELECT name, min, max, last, points FROM metric_series WHERE run_id = ? AND stream = 'metrics' ORDER BY name")
+    .prepare<[string], { name: string; min: number | null; max: number | null; last: number | null; points: number }>(
+      "SELECT name, min, max, last, points FROM metric_series WHERE run_id = ? AND stream = 'metrics' ORDER BY name",
+    )
     .all(runId);
   return { ...report.provenance.lineage, status: run.status, metrics: Object.fromEntries(summaries.map((s) => [s.name, { min: s.min, max: s.max, last: s.last, points: s.points }])) };
 }
@@ -64,7 +61,10 @@ function lineageOf(deps: BundleDeps, report: TestReport, runId: string): Record<
 export function bundleFiles(deps: BundleDeps, testRunId: string): { manifest: BundleManifest; files: Map<string, Buffer> } {
   const summary = deps.tests.summary(testRunId);
   if (!(FINAL_STATUSES as readonly string[]).includes(summary.status) || summary.status !== 'SUCCEEDED')
-    throw new EngineError('VALIDATION_FAILED', `Test run ${summary.id} is ${summary.status}; a review bundle is made from a test run that finished with every case answered. Wait for it, or resume it.`);
+    throw new EngineError(
+      'VALIDATION_FAILED',
+      `Test run ${summary.id} is ${summary.status}; a review bundle is made from a test run that finished with every case answered. Wait for it, or resume it.`,
+    );
   const report = buildReport(deps, summary.id);
   const rendered = renderReportFiles(report);
   const project = deps.projects.get(summary.projectId);
@@ -119,7 +119,9 @@ export class BundleStore {
   private toBundle(r: BundleRow): ReviewBundle {
     const m = JSON.parse(r.manifest) as BundleManifest;
     const decisions = this.db
-      .prepare<[string], { digest: string; decision: string; reviewer: string; signed_at: number; payload: string; signature: string }>('SELECT * FROM signed_decisions WHERE bundle_id = ? ORDER BY signed_at')
+      .prepare<[string], { digest: string; decision: string; reviewer: string; signed_at: number; payload: string; signature: string }>(
+        'SELECT * FROM signed_decisions WHERE bundle_id = ? ORDER BY signed_at',
+      )
       .all(r.id)
       .map((d) => {
         const problem = decisionProblem(d.payload, d.signature, d.reviewer, r.allowed_signers);
@@ -141,7 +143,9 @@ export class BundleStore {
 
   save(origin: 'exported' | 'imported', id: string, manifest: BundleManifest, reportJson: string, reportHtml: string, allowedSigners: string | null): ReviewBundle {
     this.db
-      .prepare('INSERT OR IGNORE INTO review_bundles (id, origin, project_id, project_name, test_run_id, manifest, report_json, report_html, allowed_signers, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR IGNORE INTO review_bundles (id, origin, project_id, project_name, test_run_id, manifest, report_json, report_html, allowed_signers, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(id, origin, manifest.project.id, manifest.project.name, manifest.testRun.id, JSON.stringify(manifest), reportJson, reportHtml, allowedSigners, Date.now());
     return this.get(id);
   }
@@ -149,8 +153,10 @@ export class BundleStore {
   row(ref: string): BundleRow {
     const r = ref.trim().replace(/^sha256:/, '');
     const rows = this.db.prepare<[string, string], BundleRow>("SELECT * FROM review_bundles WHERE id LIKE ? || '%' OR test_run_id = ? ORDER BY created_at DESC").all(r.length >= 8 ? r : '\u0000', r);
-    if (rows.length === 0) throw new EngineError('BUNDLE_NOT_FOUND', `No review bundle "${ref.slice(0, 80)}". Import one with \`tunebench review import FILE.zip\`, or list them with \`tunebench review list\`.`);
-    if (new Set(rows.map((x) => x.id)).size > 1 && !rows.some((x) => x.test_run_id === r)) throw new EngineError('VALIDATION_FAILED', `"${ref.slice(0, 80)}" names several bundles; give more of its id.`);
+    if (rows.length === 0)
+      throw new EngineError('BUNDLE_NOT_FOUND', `No review bundle "${ref.slice(0, 80)}". Import one with \`tunebench review import FILE.zip\`, or list them with \`tunebench review list\`.`);
+    if (new Set(rows.map((x) => x.id)).size > 1 && !rows.some((x) => x.test_run_id === r))
+      throw new EngineError('VALIDATION_FAILED', `"${ref.slice(0, 80)}" names several bundles; give more of its id.`);
     return rows[0]!;
   }
 
@@ -171,7 +177,10 @@ export class BundleStore {
   }
 
   list(): ReviewBundle[] {
-    return this.db.prepare<[], BundleRow>('SELECT * FROM review_bundles ORDER BY created_at DESC').all().map((r) => this.toBundle(r));
+    return this.db
+      .prepare<[], BundleRow>('SELECT * FROM review_bundles ORDER BY created_at DESC')
+      .all()
+      .map((r) => this.toBundle(r));
   }
 }
 
@@ -211,7 +220,11 @@ export function checkBundle(entries: Map<string, Buffer>): { id: string; manifes
   }
   const extra = [...entries.keys()].filter((p) => p !== 'manifest.json' && !listed.has(p));
   if (changed.length || missing.length || extra.length) {
-    const parts = [changed.length ? `changed: ${changed.join(', ')}` : '', missing.length ? `missing: ${missing.join(', ')}` : '', extra.length ? `not in the manifest: ${extra.slice(0, 20).join(', ')}` : ''].filter(Boolean);
+    const parts = [
+      changed.length ? `changed: ${changed.join(', ')}` : '',
+      missing.length ? `missing: ${missing.join(', ')}` : '',
+      extra.length ? `not in the manifest: ${extra.slice(0, 20).join(', ')}` : '',
+    ].filter(Boolean);
     throw bad(`The bundle does not match its manifest (${parts.join('; ')}). It was changed after it was made; ask for the bundle again.`, { changed, missing, extra });
   }
   const reportJson = entries.get('report.json');

@@ -24,12 +24,16 @@ export interface DecideDeps {
 /** The key to sign with: a key file when named, else the agent's key with this fingerprint, or its only one. */
 export async function chooseSigner(deps: Pick<DecideDeps, 'passphrases' | 'agentSocket'>, keyFile?: string, fingerprint?: string): Promise<SshSigner> {
   if (keyFile) return signerFromKeyFile(keyFile, deps.passphrases.get(keyFile));
-  if (!deps.agentSocket) throw new EngineError('KEY_NOT_FOUND', 'No SSH agent is running (SSH_AUTH_SOCK is not set), and no key file was given. Start ssh-agent and ssh-add your key, or give --key FILE.');
+  if (!deps.agentSocket)
+    throw new EngineError('KEY_NOT_FOUND', 'No SSH agent is running (SSH_AUTH_SOCK is not set), and no key file was given. Start ssh-agent and ssh-add your key, or give --key FILE.');
   const keys = await agentSigners(deps.agentSocket);
   const match = fingerprint ? keys.filter((k) => k.fingerprint === fingerprint) : keys;
   if (match.length === 1) return match[0]!;
   if (match.length === 0)
-    throw new EngineError('KEY_NOT_FOUND', fingerprint ? `The SSH agent has no key ${fingerprint}. Its keys: ${keys.map((k) => k.fingerprint).join(', ') || 'none'}.` : 'The SSH agent holds no key. ssh-add your key, or give --key FILE.');
+    throw new EngineError(
+      'KEY_NOT_FOUND',
+      fingerprint ? `The SSH agent has no key ${fingerprint}. Its keys: ${keys.map((k) => k.fingerprint).join(', ') || 'none'}.` : 'The SSH agent holds no key. ssh-add your key, or give --key FILE.',
+    );
   throw new EngineError('KEY_NOT_FOUND', `The SSH agent holds ${match.length} keys; say which one signs (--fingerprint): ${match.map((k) => `${k.fingerprint} (${k.keyType})`).join(', ')}.`);
 }
 
@@ -49,7 +53,10 @@ export async function decide(deps: DecideDeps, input: z.output<typeof DecideInpu
   const plain = listed.filter((p) => !/[*?!,]/.test(p));
   const reviewer = input.reviewer?.trim() || (plain.length === 1 ? plain[0]! : deps.identity.get());
   if (signersText && listed.length === 0)
-    throw new EngineError('SIGNER_NOT_ALLOWED', `The key ${signer.fingerprint} is not in the project's allowed signers (as the bundle carries them), so the requester would refuse this decision. Sign with a listed key, or ask for yours to be added.`);
+    throw new EngineError(
+      'SIGNER_NOT_ALLOWED',
+      `The key ${signer.fingerprint} is not in the project's allowed signers (as the bundle carries them), so the requester would refuse this decision. Sign with a listed key, or ask for yours to be added.`,
+    );
   if (manifest.rules.forbidSelfApproval && input.decision === 'approve' && manifest.candidate.proposedBy && manifest.candidate.proposedBy === reviewer)
     throw new EngineError('DECISION_REFUSED', `${reviewer} proposed this candidate, and ${manifest.project.name} forbids approving one's own candidate. Another reviewer must approve it.`);
 

@@ -23,7 +23,11 @@ export class Identity {
 
   set(principal: string): string {
     const p = principal.trim();
-    if (!PRINCIPAL.test(p)) throw new EngineError('VALIDATION_FAILED', `"${p.slice(0, 60)}" is not a principal: use the name your key has in allowed_signers, such as alice@example.com (no spaces, commas, quotes or wildcards).`);
+    if (!PRINCIPAL.test(p))
+      throw new EngineError(
+        'VALIDATION_FAILED',
+        `"${p.slice(0, 60)}" is not a principal: use the name your key has in allowed_signers, such as alice@example.com (no spaces, commas, quotes or wildcards).`,
+      );
     this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run('identity', p);
     return p;
   }

@@ -10,7 +10,12 @@ import { EngineError } from '../errors';
 export function stableJson(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
   return `${JSON.stringify(sort(value), null, 2)}\n`;
@@ -43,10 +48,23 @@ export interface DecisionRequest {
 export function checkDecision(report: TestReport, request: DecisionRequest): Verdict {
   const ids = new Set(report.comparison.cases.map((c) => c.caseId));
   const unknown = request.waivers.filter((w) => !ids.has(w.caseId)).map((w) => w.caseId);
-  if (unknown.length) throw new EngineError('DECISION_REFUSED', `The report has no case ${unknown.slice(0, 5).map((c) => `"${c.slice(0, 60)}"`).join(', ')}: waive case ids from its report.`);
-  const verdict = effectiveVerdict(report.comparison, request.waivers.map((w) => w.caseId));
+  if (unknown.length)
+    throw new EngineError(
+      'DECISION_REFUSED',
+      `The report has no case ${unknown
+        .slice(0, 5)
+        .map((c) => `"${c.slice(0, 60)}"`)
+        .join(', ')}: waive case ids from its report.`,
+    );
+  const verdict = effectiveVerdict(
+    report.comparison,
+    request.waivers.map((w) => w.caseId),
+  );
   if (request.decision === 'approve' && verdict !== 'PASS' && !request.override?.trim())
-    throw new EngineError('DECISION_REFUSED', `The verdict is ${verdict}; approving it needs a written override reason (--override "..."), which is signed with the decision and shown wherever it is.`);
+    throw new EngineError(
+      'DECISION_REFUSED',
+      `The verdict is ${verdict}; approving it needs a written override reason (--override "..."), which is signed with the decision and shown wherever it is.`,
+    );
   return verdict;
 }
 
@@ -60,7 +78,8 @@ export function buildStatement(args: {
 }): ApprovalStatement {
   const { manifest, report, request } = args;
   const candidate = manifest.models.find((m) => m.role === 'candidate');
-  if (!candidate?.rootDigest) throw new EngineError('DECISION_REFUSED', "The bundle does not name the candidate model's digest (the runner never hashed it); test the candidate again and export a new bundle.");
+  if (!candidate?.rootDigest)
+    throw new EngineError('DECISION_REFUSED', "The bundle does not name the candidate model's digest (the runner never hashed it); test the candidate again and export a new bundle.");
   const name = `${manifest.project.name}/${manifest.candidate.runId}${manifest.candidate.checkpoint ? `:${manifest.candidate.checkpoint}` : ''}`;
   return {
     _type: STATEMENT_TYPE,

@@ -21,7 +21,19 @@ export class BundleUploads {
     const id = uploadId ?? crypto.randomBytes(16).toString('hex');
     if (!upload) {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      upload = { file: path.join(this.dir, `${id}-${path.basename(fileName).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || 'bundle.zip'}`), bytes: 0, at: Date.now() };
+      upload = {
+        file: path.join(
+          this.dir,
+          `${id}-${
+            path
+              .basename(fileName)
+              .replace(/[^A-Za-z0-9._-]/g, '_')
+              .slice(0, 100) || 'bundle.zip'
+          }`,
+        ),
+        bytes: 0,
+        at: Date.now(),
+      };
       fs.writeFileSync(upload.file, Buffer.alloc(0), { mode: 0o600 });
       this.open.set(id, upload);
     }

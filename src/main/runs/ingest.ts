@@ -79,7 +79,9 @@ export class Ingestor {
   ) {
     this.points = new MetricPoints(db);
     this.stmts = {
-      cursor: db.prepare<[string, string], { file_id: string; offset: number; epoch: number; skipping: number }>('SELECT file_id, offset, epoch, skipping FROM run_cursors WHERE run_id = ? AND file = ?'),
+      cursor: db.prepare<[string, string], { file_id: string; offset: number; epoch: number; skipping: number }>(
+        'SELECT file_id, offset, epoch, skipping FROM run_cursors WHERE run_id = ? AND file = ?',
+      ),
       saveCursor: db.prepare<[string, string, string, number, number, number]>(
         'INSERT INTO run_cursors (run_id, file, file_id, offset, epoch, skipping) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, file) DO UPDATE SET file_id = excluded.file_id, offset = excluded.offset, epoch = excluded.epoch, skipping = excluded.skipping',
       ),

@@ -92,7 +92,10 @@ async function readDataset(given: string): Promise<Dataset> {
 }
 
 const datasetChanged = (dataset: Dataset) =>
-  new EngineError('DATASET_CHANGED', `The dataset ${dataset.file} changed while it was uploaded (it is no longer the ${dataset.size} bytes with sha256 ${dataset.digest.slice(0, 12)}… that were read first). Launch again once nothing writes to it.`);
+  new EngineError(
+    'DATASET_CHANGED',
+    `The dataset ${dataset.file} changed while it was uploaded (it is no longer the ${dataset.size} bytes with sha256 ${dataset.digest.slice(0, 12)}… that were read first). Launch again once nothing writes to it.`,
+  );
 
 /**
  * Streams a dataset to `remote` in chunks, the next one read while the last one is written (two
@@ -139,7 +142,9 @@ async function placeDataset(access: HostAccess, root: string, remoteDir: string,
   const file = `${dir}/${dataset.name}`;
   const have = await run(
     access,
-    privately(`mkdir -p ${shQuote(dir)} && { chmod go-rwx ${shQuote(store)} ${shQuote(dir)} 2>/dev/null; if test -f ${shQuote(file)}; then chmod 400 ${shQuote(file)} 2>/dev/null; wc -c < ${shQuote(file)}; fi; }`),
+    privately(
+      `mkdir -p ${shQuote(dir)} && { chmod go-rwx ${shQuote(store)} ${shQuote(dir)} 2>/dev/null; if test -f ${shQuote(file)}; then chmod 400 ${shQuote(file)} 2>/dev/null; wc -c < ${shQuote(file)}; fi; }`,
+    ),
     'Creating the dataset folder',
   );
   const size = have.trim().split('\n').pop() ?? ''; // the last line: a chatty ~/.bashrc may print first
@@ -194,7 +199,11 @@ export async function uploadRunFiles(access: HostAccess, remoteDir: string, uplo
  * run has, all 0700 (umask 077: `mkdir -p` gives the parents it creates the umask's mode, not -m's).
  */
 export async function claimRunDir(access: HostAccess, root: string, remoteDir: string): Promise<void> {
-  await run(access, privately(`mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`), 'Creating the run directory');
+  await run(
+    access,
+    privately(`mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`),
+    'Creating the run directory',
+  );
 }
 
 /** Starts a run's supervisor through its host's backend; on a cluster, records the job it was submitted as. */

@@ -12,7 +12,10 @@ export function ftsQuery(q: string): string {
   // FTS5 reads its query as a C string: a NUL ends it inside a quoted phrase ("unterminated string").
   if (q.includes('\0')) throw new EngineError('LOG_QUERY_INVALID', 'A log search cannot contain a NUL character (\\0). Remove it and search again.');
   const words = q.match(/"[^"]*"|\S+/g) ?? [];
-  const phrases = words.map((w) => w.replace(/^"|"$/g, '')).filter((w) => w.length > 0).map((w) => `"${w.replace(/"/g, '""')}"`);
+  const phrases = words
+    .map((w) => w.replace(/^"|"$/g, ''))
+    .filter((w) => w.length > 0)
+    .map((w) => `"${w.replace(/"/g, '""')}"`);
   if (phrases.length === 0) throw new EngineError('LOG_QUERY_INVALID', 'Give some words to search for: quotes alone match nothing.');
   return phrases.join(' ');
 }

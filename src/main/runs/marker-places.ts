@@ -16,9 +16,7 @@ export class MarkerPlaces {
   ) {
     this.stmts = {
       // The curve markers are drawn on: loss, else eval_loss, else the longest series.
-      series: db.prepare<[string], { id: number }>(
-        "SELECT id FROM metric_series WHERE run_id = ? AND stream = 'metrics' ORDER BY name = 'loss' DESC, name = 'eval_loss' DESC, points DESC LIMIT 1",
-      ),
+      series: db.prepare<[string], { id: number }>("SELECT id FROM metric_series WHERE run_id = ? AND stream = 'metrics' ORDER BY name = 'loss' DESC, name = 'eval_loss' DESC, points DESC LIMIT 1"),
       line: db.prepare<[string, number], { offset: number; epoch: number }>('SELECT offset, epoch FROM log_lines WHERE run_id = ? AND n = ?'),
       lastLine: db.prepare<[string], { n: number; epoch: number }>('SELECT n, epoch FROM log_lines WHERE run_id = ? ORDER BY n DESC LIMIT 1'),
       // Uses the (run_id, epoch, offset) index.

@@ -55,10 +55,7 @@ const NAME = String.raw`"([^"\\\x00-\x1f]*)"`;
 const VALUE = String.raw`(${NUMBER}|"[^"\\\x00-\x1f]*"|null|true|false)`;
 /** Further pairs of "m" (after the first), each with its comma. */
 const PAIR = new RegExp(String.raw`, ?${NAME}: ?${VALUE}`, 'y');
-const LINE = new RegExp(
-  String.raw`\{"seq": ?(${NUMBER}), ?"ts": ?(${NUMBER}), ?"step": ?(${NUMBER}|null), ?"kind": ?"([^"\\\x00-\x1f]*)", ?"m": ?\{${NAME}: ?${VALUE}((?:${PAIR.source})*)\}\}`,
-  'y',
-);
+const LINE = new RegExp(String.raw`\{"seq": ?(${NUMBER}), ?"ts": ?(${NUMBER}), ?"step": ?(${NUMBER}|null), ?"kind": ?"([^"\\\x00-\x1f]*)", ?"m": ?\{${NAME}: ?${VALUE}((?:${PAIR.source})*)\}\}`, 'y');
 
 /** Lines handed to the reference parser: tests use it to check the fast path is taken. */
 export const scanStats = { referenceLines: 0 };

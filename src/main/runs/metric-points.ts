@@ -67,7 +67,7 @@ export class MetricPoints {
     let lastSeries: Open | undefined;
     let added = 0;
     let malformed = 0;
-    for (let start = from; start < text.length; ) {
+    for (let start = from; start < text.length;) {
       let end = text.indexOf('\n', start);
       if (end === -1) end = text.length;
       const next = end + 1;

@@ -128,7 +128,8 @@ async function decideJob(deps: SyncDeps, access: HostAccess, host: Host, run: Ru
   if (finished) {
     const d = decideFromState(run, finished.state, '', time);
     if (d && d.status !== 'PENDING' && d.status !== 'REQUEUED') return d;
-    if (finished.state === 'COMPLETED') return { status: 'LOST', why: `SLURM says job ${run.job!.jobId} completed (exit ${finished.exitCode}), but the run left no exit code: see .tb/slurm-*.out in the run directory.` };
+    if (finished.state === 'COMPLETED')
+      return { status: 'LOST', why: `SLURM says job ${run.job!.jobId} completed (exit ${finished.exitCode}), but the run left no exit code: see .tb/slurm-*.out in the run directory.` };
   }
   return decideGone(run, await deps.slurm.accounting(host, access));
 }
@@ -203,7 +204,10 @@ export async function cancelRun(deps: SyncDeps, runId: string): Promise<Run> {
   const host = deps.hosts.get(run.hostId);
   const access = await deps.hosts.access(host, { now: true });
   const { stopped } = await backendFor(host).requestCancel(access, host, run);
-  if (stopped) deps.runs.setStatus(run.id, 'CANCELLED', { lastError: `Cancelled while job ${run.job?.jobId ?? ''} waited in the queue; nothing of it ran${run.status === 'REQUEUED' ? ' since its last attempt' : ''}.` });
+  if (stopped)
+    deps.runs.setStatus(run.id, 'CANCELLED', {
+      lastError: `Cancelled while job ${run.job?.jobId ?? ''} waited in the queue; nothing of it ran${run.status === 'REQUEUED' ? ' since its last attempt' : ''}.`,
+    });
   else deps.runs.setStatus(run.id, 'CANCELLING');
   if (host.slurm) deps.slurm.nudge(host.id);
   deps.onChanged(run.id);

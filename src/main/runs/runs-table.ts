@@ -74,7 +74,9 @@ export class RunsTable {
     const where = projectId ? "WHERE r.project_id = ? AND r.kind = 'train'" : "WHERE r.kind = 'train'";
     const args = projectId ? [projectId] : [];
     const rows = this.db
-      .prepare(`SELECT r.id, r.status, r.recipe, h.name AS host_name, r.created_at, r.ended_at, r.exit_code, r.disconnected, r.params, r.tags, r.notes FROM runs r JOIN hosts h ON h.id = r.host_id ${where}`)
+      .prepare(
+        `SELECT r.id, r.status, r.recipe, h.name AS host_name, r.created_at, r.ended_at, r.exit_code, r.disconnected, r.params, r.tags, r.notes FROM runs r JOIN hosts h ON h.id = r.host_id ${where}`,
+      )
       .all(...args) as Row[];
     const summaries = new Map<string, TableRow['summaries']>();
     const series = this.db

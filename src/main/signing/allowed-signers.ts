@@ -78,8 +78,7 @@ export function parseSignerTime(text: string): Date | undefined {
 
 /** Option values must be double-quoted, as ssh-keygen requires; \" inside stands for a quote. */
 function dequote(name: string, value: string | undefined): string {
-  if (value === undefined || value.length < 2 || !value.startsWith('"') || !value.endsWith('"'))
-    throw new LineError(`the ${name} option needs a double-quoted value, e.g. ${name}="…"`);
+  if (value === undefined || value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) throw new LineError(`the ${name} option needs a double-quoted value, e.g. ${name}="…"`);
   const inner = value.slice(1, -1);
   if (/(^|[^\\])"/.test(inner)) throw new LineError(`the ${name} value has a stray quote; write \\" for a quote inside it`);
   return inner.replace(/\\"/g, '"');

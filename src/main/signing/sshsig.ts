@@ -239,14 +239,17 @@ function armor(blob: Buffer): string {
 }
 
 function dearmor(armored: string): Buffer {
-  const lines = armored.replace(/\r\n/g, '\n').replace(/^\n+|\n+$/g, '').split('\n');
+  const lines = armored
+    .replace(/\r\n/g, '\n')
+    .replace(/^\n+|\n+$/g, '')
+    .split('\n');
   if (lines[0] !== BEGIN) throw badSignature(`This is not an SSH signature: it does not start with "${BEGIN}".`);
   const end = lines.indexOf(END);
   if (end < 0) throw badSignature(`The SSH signature is truncated: its "${END}" line is missing.`);
   if (end !== lines.length - 1) throw badSignature(`The SSH signature has text after its "${END}" line.`);
   const b64 = lines.slice(1, end).join('');
   // Buffer.from(…, 'base64') skips bad characters silently; a signature must be exact.
-  if (!b64 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw badSignature('The SSH signature\'s body is not valid base64 (changed or cut short?).');
+  if (!b64 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw badSignature("The SSH signature's body is not valid base64 (changed or cut short?).");
   return Buffer.from(b64, 'base64');
 }
 

@@ -22,7 +22,10 @@ export function clusterSettings(host: Host): SlurmSettings {
 export async function precheck(access: HostAccess, host: Host, script: string): Promise<void> {
   const r = await access.exec(slurmCommand(clusterSettings(host), 'sbatch --test-only'), { stdin: script, timeoutMs: 60_000 });
   if (r.code === 127 || /sbatch: (command )?not found/.test(r.stderr)) {
-    throw new EngineError('SLURM_NOT_FOUND', `sbatch is not found on ${host.name}'s login node. Set the cluster's setup line (e.g. \`module load slurm\`) with \`tunebench host configure ${host.name} --slurm-setup ...\`.`);
+    throw new EngineError(
+      'SLURM_NOT_FOUND',
+      `sbatch is not found on ${host.name}'s login node. Set the cluster's setup line (e.g. \`module load slurm\`) with \`tunebench host configure ${host.name} --slurm-setup ...\`.`,
+    );
   }
   if (r.code !== 0) throw submitRefused(r.stderr || r.stdout);
 }

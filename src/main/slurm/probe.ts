@@ -121,7 +121,9 @@ export function parseClusterProbe(stdout: string, token: string): SlurmProbe {
     partitions: parsePartitions(s.get('partitions') ?? ''),
     jobs,
     accounting,
-    accountingDetail: accounting ? 'sacct answers: jobs that left the queue are read from accounting.' : `Accounting is off (${acct.split('\n')[0]?.slice(0, 200) || 'no answer'}): runs rely on squeue and their own exit codes.`,
+    accountingDetail: accounting
+      ? 'sacct answers: jobs that left the queue are read from accounting.'
+      : `Accounting is off (${acct.split('\n')[0]?.slice(0, 200) || 'no answer'}): runs rely on squeue and their own exit codes.`,
     sharedRunRoot,
     sharedRunRootDetail,
   };

@@ -26,7 +26,14 @@ export function parseSqueue(stdout: string): Map<string, QueueLine> {
     if (f.length < 6) continue;
     const [jobId, state, reason, submittedAt, nodes, ...name] = f.map((x) => x.trim());
     // A state may carry a suffix on some versions (e.g. "CANCELLED by 0"); the first word is the state.
-    jobs.set(jobId!, { jobId: jobId!, state: state!.split(/[\s+]/)[0]!.toUpperCase(), reason: reason === 'None' ? '' : reason!, submittedAt: submittedAt!, nodes: nodes === '(null)' ? '' : nodes!, name: name.join(SEP) });
+    jobs.set(jobId!, {
+      jobId: jobId!,
+      state: state!.split(/[\s+]/)[0]!.toUpperCase(),
+      reason: reason === 'None' ? '' : reason!,
+      submittedAt: submittedAt!,
+      nodes: nodes === '(null)' ? '' : nodes!,
+      name: name.join(SEP),
+    });
   }
   return jobs;
 }
@@ -71,7 +78,10 @@ export function decideFromState(run: Run, state: string, reason: string, timeLim
     case 'CANCELLED':
       return { status: 'CANCELLED', why: `SLURM cancelled the job${reason ? ` (${reason})` : ''}${run.status === 'CANCELLING' ? '' : ': scancel from outside Tunebench, or an administrator'}.` };
     case 'TIMEOUT':
-      return { status: 'FAILED', why: `The job reached its time limit${timeLimit ? ` (${timeLimit})` : ''} before it could checkpoint and requeue. Give it more time (--time), or let the recipe save checkpoints more often.` };
+      return {
+        status: 'FAILED',
+        why: `The job reached its time limit${timeLimit ? ` (${timeLimit})` : ''} before it could checkpoint and requeue. Give it more time (--time), or let the recipe save checkpoints more often.`,
+      };
     case 'OUT_OF_MEMORY':
       return { status: 'FAILED', why: 'SLURM stopped the job for using more memory than it asked for. Ask for more (--mem).' };
     case 'NODE_FAIL':

@@ -82,7 +82,10 @@ export function batchScript(s: BatchScript): string {
 
 /** `sbatch --parsable` prints `id` or `id;cluster`, possibly after warnings on other lines. */
 export function parseSbatchId(stdout: string): string {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (let i = lines.length - 1; i >= 0; i--) {
     const m = /^(\d+)(;[\w.-]+)?$/.exec(lines[i]!);
     if (m) return m[1]!;

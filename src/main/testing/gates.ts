@@ -127,7 +127,9 @@ function nonInferiorityGate(rows: CaseComparison[], policy: GatePolicy): Gate {
   const title = `Non-inferiority of the score (margin ${delta})`;
   if (n < policy.minCases) {
     return {
-      id: 'non-inferiority', title, outcome: 'inconclusive',
+      id: 'non-inferiority',
+      title,
+      outcome: 'inconclusive',
       summary: `Only ${n} case(s) have a score from both models; ${policy.minCases} are needed to decide.`,
       numbers: { estimate: null, lower: null, upper: null, delta, n, minCases: policy.minCases, confidence, candidateMean: null, baselineMean: null },
     };
@@ -167,16 +169,22 @@ function mcnemarGate(rows: CaseComparison[], policy: GatePolicy): Gate {
 
 const METRICS: { name: string; greaterIsBetter: boolean; of: (recs: { rec: CaseRecord; c: SuiteCase }[]) => number | null }[] = [
   {
-    name: 'score', greaterIsBetter: true,
+    name: 'score',
+    greaterIsBetter: true,
     of: (recs) => {
       let sw = 0;
       let sx = 0;
-      for (const { rec, c } of recs) if (isNumber(rec.score) && c.weight > 0) { sw += c.weight; sx += c.weight * rec.score; }
+      for (const { rec, c } of recs)
+        if (isNumber(rec.score) && c.weight > 0) {
+          sw += c.weight;
+          sx += c.weight * rec.score;
+        }
       return sw > 0 ? sx / sw : null;
     },
   },
   {
-    name: 'pass_rate', greaterIsBetter: true,
+    name: 'pass_rate',
+    greaterIsBetter: true,
     of: (recs) => {
       const known = recs.filter(({ rec }) => typeof rec.pass === 'boolean');
       return known.length ? known.filter(({ rec }) => rec.pass).length / known.length : null;
@@ -196,11 +204,14 @@ function measure(recs: { rec: CaseRecord; c: SuiteCase }[], kind: SuiteCase['kin
 }
 
 function computeMetrics(cases: SuiteCase[], candidate: Map<string, CaseRecord>, baseline: Map<string, CaseRecord>): MetricPair[] {
-  const recsOf = (m: Map<string, CaseRecord>) => cases.flatMap((c) => { const rec = m.get(c.id); return rec ? [{ rec, c }] : []; });
+  const recsOf = (m: Map<string, CaseRecord>) =>
+    cases.flatMap((c) => {
+      const rec = m.get(c.id);
+      return rec ? [{ rec, c }] : [];
+    });
   const cand = recsOf(candidate);
   const base = recsOf(baseline);
-  return METRICS.map((m) => ({ name: m.name, candidate: m.of(cand), baseline: m.of(base), greaterIsBetter: m.greaterIsBetter }))
-    .filter((p) => p.candidate !== null || p.baseline !== null);
+  return METRICS.map((m) => ({ name: m.name, candidate: m.of(cand), baseline: m.of(base), greaterIsBetter: m.greaterIsBetter })).filter((p) => p.candidate !== null || p.baseline !== null);
 }
 
 function metricGate(name: string, bar: MetricThreshold, pair: MetricPair | undefined): Gate {
@@ -228,7 +239,16 @@ function metricGate(name: string, bar: MetricThreshold, pair: MetricPair | undef
       if (relativeChange < bar.minRelativeChange) failed.push(`relative change ${fmt(relativeChange)} < min relative change ${bar.minRelativeChange}`);
     }
   }
-  const numbers = { candidate: cand, baseline: base, threshold: bar.threshold, minAbsoluteChange: bar.minAbsoluteChange, minRelativeChange: bar.minRelativeChange, change, relativeChange, greaterIsBetter: gib ? 'yes' : 'no' };
+  const numbers = {
+    candidate: cand,
+    baseline: base,
+    threshold: bar.threshold,
+    minAbsoluteChange: bar.minAbsoluteChange,
+    minRelativeChange: bar.minRelativeChange,
+    change,
+    relativeChange,
+    greaterIsBetter: gib ? 'yes' : 'no',
+  };
   const title = `Metric ${name} (${gib ? 'higher' : 'lower'} is better)`;
   const values = `candidate ${fmt(cand)}, baseline ${fmt(base)}`;
   const tail = notes.length ? `; ${notes.join('; ')}` : '';
@@ -256,7 +276,13 @@ function tagSummaries(rows: CaseComparison[]): TagSummary[] {
   const score = (list: CaseComparison[], pick: (r: CaseComparison) => CaseRecord | null) => {
     let sw = 0;
     let sx = 0;
-    for (const r of list) { const s = pick(r)?.score; if (isNumber(s) && r.weight > 0) { sw += r.weight; sx += r.weight * s; } }
+    for (const r of list) {
+      const s = pick(r)?.score;
+      if (isNumber(s) && r.weight > 0) {
+        sw += r.weight;
+        sx += r.weight * s;
+      }
+    }
     return sw > 0 ? sx / sw : null;
   };
   return [...byTag.keys()].sort(byId).map((tag) => {
@@ -293,8 +319,17 @@ export function compareModels(input: CompareInput): Comparison {
     const cand = candidate.get(c.id) ?? null;
     const base = baseline.get(c.id) ?? null;
     return {
-      caseId: c.id, kind: c.kind, tags: c.tags, critical: c.critical, weight: c.weight, input: c.input, expect: c.expect,
-      candidate: cand, baseline: base, ...changeOf(cand, base), waived: reasons.get(c.id) ?? null,
+      caseId: c.id,
+      kind: c.kind,
+      tags: c.tags,
+      critical: c.critical,
+      weight: c.weight,
+      input: c.input,
+      expect: c.expect,
+      candidate: cand,
+      baseline: base,
+      ...changeOf(cand, base),
+      waived: reasons.get(c.id) ?? null,
     };
   });
 
@@ -304,7 +339,9 @@ export function compareModels(input: CompareInput): Comparison {
     criticalGate(rows),
     nonInferiorityGate(rows, policy), // suite order, so the bootstrap draws line up with the suite file
     mcnemarGate(rows, policy),
-    ...Object.keys(policy.metrics).sort(byId).map((name) => metricGate(name, policy.metrics[name]!, metricByName.get(name))),
+    ...Object.keys(policy.metrics)
+      .sort(byId)
+      .map((name) => metricGate(name, policy.metrics[name]!, metricByName.get(name))),
   ];
 
   const counts = {

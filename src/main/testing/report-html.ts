@@ -14,19 +14,14 @@ export const REPORT_RENDERER_PATH = path.join(PACKAGE_ROOT, 'dist', 'report', 'r
 
 // Only the standalone page needs these: the app supplies its own page background and margins.
 const PAGE_CSS =
-  'html { background: #f6f7f9; } body { margin: 0; } .tb-report { min-height: 100vh; } .tb-report:empty { display: none; }' +
-  ' @media (prefers-color-scheme: dark) { html { background: #14171c; } }';
+  'html { background: #f6f7f9; } body { margin: 0; } .tb-report { min-height: 100vh; } .tb-report:empty { display: none; }' + ' @media (prefers-color-scheme: dark) { html { background: #14171c; } }';
 
 export function loadReportRenderer(file: string = REPORT_RENDERER_PATH): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new EngineError(
-      'REPORT_RENDERER_MISSING',
-      `The report renderer ${file} is missing, so no report file can be written. Run \`npm run build\` in ${PACKAGE_ROOT}, then try again.`,
-      { file },
-    );
+    throw new EngineError('REPORT_RENDERER_MISSING', `The report renderer ${file} is missing, so no report file can be written. Run \`npm run build\` in ${PACKAGE_ROOT}, then try again.`, { file });
   }
 }
 
@@ -50,23 +45,13 @@ function scriptSafeJs(js: string): string {
 
 export function cspFor(inlineScript: string): string {
   const hash = crypto.createHash('sha256').update(inlineScript, 'utf8').digest('base64');
-  return [
-    "default-src 'none'",
-    "style-src 'unsafe-inline'",
-    `script-src 'sha256-${hash}'`,
-    'img-src data:',
-    "connect-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  return ["default-src 'none'", "style-src 'unsafe-inline'", `script-src 'sha256-${hash}'`, 'img-src data:', "connect-src 'none'", "base-uri 'none'", "form-action 'none'"].join('; ');
 }
 
 /** What a reader without JavaScript still gets: the verdict, its reason and every gate, as static text. */
 function noscriptFallback(report: TestReport): string {
   const { comparison: c, testRun, suite } = report;
-  const gates = c.gates
-    .map((g) => `<li><strong>${escapeHtml(g.title)}</strong>: ${escapeHtml(g.outcome)}. ${escapeHtml(g.summary)}</li>`)
-    .join('\n');
+  const gates = c.gates.map((g) => `<li><strong>${escapeHtml(g.title)}</strong>: ${escapeHtml(g.outcome)}. ${escapeHtml(g.summary)}</li>`).join('\n');
   return [
     '<noscript><div class="tb-report">',
     '<header class="tb-header">',

@@ -15,19 +15,38 @@ const REGEX_FLAGS = /^[imsu]*$/;
 
 /** Fields a case may carry, snake_case as in YAML, with the camelCase spellings JSON writers use. */
 const CASE_FIELDS: Record<string, string> = {
-  id: 'id', kind: 'kind', input: 'input', expect: 'expect', match: 'match',
-  ignore_case: 'ignoreCase', ignoreCase: 'ignoreCase', case_insensitive: 'ignoreCase',
-  flags: 'flags', schema: 'schema', options: 'options',
-  max_perplexity: 'maxPerplexity', maxPerplexity: 'maxPerplexity', perf: 'perf',
-  tags: 'tags', critical: 'critical', weight: 'weight',
-  max_new_tokens: 'maxNewTokens', maxNewTokens: 'maxNewTokens', stop: 'stop', description: 'description',
+  id: 'id',
+  kind: 'kind',
+  input: 'input',
+  expect: 'expect',
+  match: 'match',
+  ignore_case: 'ignoreCase',
+  ignoreCase: 'ignoreCase',
+  case_insensitive: 'ignoreCase',
+  flags: 'flags',
+  schema: 'schema',
+  options: 'options',
+  max_perplexity: 'maxPerplexity',
+  maxPerplexity: 'maxPerplexity',
+  perf: 'perf',
+  tags: 'tags',
+  critical: 'critical',
+  weight: 'weight',
+  max_new_tokens: 'maxNewTokens',
+  maxNewTokens: 'maxNewTokens',
+  stop: 'stop',
+  description: 'description',
 };
 const SUITE_FIELDS = new Set(['name', 'version', 'description', 'defaults', 'judge', 'harness', 'cases']);
 
 type Raw = Record<string, unknown>;
 
 class SuiteProblem extends Error {
-  constructor(message: string, readonly line: number, readonly caseId: string | null) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly caseId: string | null,
+  ) {
     super(message);
   }
 }
@@ -120,8 +139,7 @@ function readCase(raw: unknown, line: number, defaults: Defaults, judgeEnabled: 
     if (new Set(options).size !== options.length) throw new SuiteProblem('choice options must differ.', line, caseId);
     if (!options.includes(expect[0]!)) throw new SuiteProblem(`expect ${JSON.stringify(expect[0]).slice(0, 60)} is not one of the options.`, line, caseId);
   }
-  if (kind === 'judge' && !judgeEnabled)
-    throw new SuiteProblem('a judge case needs the suite to enable a judge: add `judge: {command: [...], enabled: true}` at the top of the suite.', line, caseId);
+  if (kind === 'judge' && !judgeEnabled) throw new SuiteProblem('a judge case needs the suite to enable a judge: add `judge: {command: [...], enabled: true}` at the top of the suite.', line, caseId);
   const positive = (n: number) => n > 0;
   const maxNewTokens = num(fields.maxNewTokens, 'max_new_tokens', line, caseId, (n) => Number.isInteger(n) && n >= 1 && n <= 8192, 'a whole number from 1 to 8192') ?? defaults.maxNewTokens;
   return {
@@ -201,12 +219,18 @@ export function parseSuiteFile(fileName: string, text: string): SuiteSpec {
     if (doc.errors.length) {
       const e = doc.errors[0]!;
       const line = e.linePos?.[0]?.line ?? 0;
-      throw new SuiteProblem(`syntax error: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`, line, null);
+      throw new SuiteProblem(`syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, line, null);
     }
     const lineOf = (node: YamlNode | null | undefined) => (node?.range ? lines.linePos(node.range[0]).line : 0);
     const root = doc.toJS({ maxAliasCount: 100 }) as unknown;
     if (!isObject(root)) throw new SuiteProblem('a suite is a mapping with name, version and cases.', 1, null);
-    for (const key of Object.keys(root)) if (!SUITE_FIELDS.has(key)) throw new SuiteProblem(`unknown top-level field "${key.slice(0, 50)}". Known: ${[...SUITE_FIELDS].join(', ')}.`, lineOf(isMap(doc.contents) ? (doc.contents.items.find((p) => String((p.key as { value?: unknown })?.value) === key)?.key as YamlNode) : null), null);
+    for (const key of Object.keys(root))
+      if (!SUITE_FIELDS.has(key))
+        throw new SuiteProblem(
+          `unknown top-level field "${key.slice(0, 50)}". Known: ${[...SUITE_FIELDS].join(', ')}.`,
+          lineOf(isMap(doc.contents) ? (doc.contents.items.find((p) => String((p.key as { value?: unknown })?.value) === key)?.key as YamlNode) : null),
+          null,
+        );
     const name = typeof root.name === 'string' ? root.name.trim() : '';
     if (!NAME.test(name)) throw new SuiteProblem('name must be 1-100 letters, digits, dots, dashes or underscores.', 1, null);
     const versionRaw = own(root, 'version');
@@ -214,7 +238,8 @@ export function parseSuiteFile(fileName: string, text: string): SuiteSpec {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/.test(version)) throw new SuiteProblem('version must be given: a number or a short string such as 1 or 2026-11.', 1, null);
     const defaultsRaw = isObject(root.defaults) ? root.defaults : {};
     const defaults: Defaults = {
-      maxNewTokens: num(own(defaultsRaw, 'max_new_tokens') ?? own(defaultsRaw, 'maxNewTokens'), 'defaults.max_new_tokens', 0, null, (n) => Number.isInteger(n) && n >= 1 && n <= 8192, 'from 1 to 8192') ?? 64,
+      maxNewTokens:
+        num(own(defaultsRaw, 'max_new_tokens') ?? own(defaultsRaw, 'maxNewTokens'), 'defaults.max_new_tokens', 0, null, (n) => Number.isInteger(n) && n >= 1 && n <= 8192, 'from 1 to 8192') ?? 64,
       stop: own(defaultsRaw, 'stop') === undefined ? [] : stringList(own(defaultsRaw, 'stop'), 'defaults.stop', 0, null),
     };
     const judge = readJudge(own(root, 'judge'));

@@ -63,7 +63,16 @@ export class SuiteStore {
         { name: spec.name, version: spec.version, existing: existing.digest, now: digest },
       );
     }
-    const row: SuiteRow = { id: newUlid(), project_id: project.id, name: spec.name, version: spec.version, digest, spec: JSON.stringify(spec), file_name: fileName.slice(0, 500), created_at: Date.now() };
+    const row: SuiteRow = {
+      id: newUlid(),
+      project_id: project.id,
+      name: spec.name,
+      version: spec.version,
+      digest,
+      spec: JSON.stringify(spec),
+      file_name: fileName.slice(0, 500),
+      created_at: Date.now(),
+    };
     this.db
       .prepare('INSERT INTO suites (id, project_id, name, version, digest, spec, source, file_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(row.id, row.project_id, row.name, row.version, row.digest, row.spec, text, row.file_name, row.created_at);
@@ -72,7 +81,10 @@ export class SuiteStore {
 
   list(projectRef: string): Suite[] {
     const project = this.projects.get(projectRef);
-    return this.db.prepare<[string], SuiteRow>('SELECT * FROM suites WHERE project_id = ? ORDER BY name, created_at DESC').all(project.id).map((r) => this.toSuite(r));
+    return this.db
+      .prepare<[string], SuiteRow>('SELECT * FROM suites WHERE project_id = ? ORDER BY name, created_at DESC')
+      .all(project.id)
+      .map((r) => this.toSuite(r));
   }
 
   byId(id: string): Suite {
@@ -91,13 +103,17 @@ export class SuiteStore {
       const p = pinned.lastIndexOf('@');
       if (p > 0 && pinned.slice(0, p) === name) version = pinned.slice(p + 1);
     }
-    const row = version !== null
-      ? this.db.prepare<[string, string, string], SuiteRow>('SELECT * FROM suites WHERE project_id = ? AND name = ? AND version = ?').get(project.id, name, version)
-      : this.db.prepare<[string, string], SuiteRow>('SELECT * FROM suites WHERE project_id = ? AND name = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(project.id, name);
+    const row =
+      version !== null
+        ? this.db.prepare<[string, string, string], SuiteRow>('SELECT * FROM suites WHERE project_id = ? AND name = ? AND version = ?').get(project.id, name, version)
+        : this.db.prepare<[string, string], SuiteRow>('SELECT * FROM suites WHERE project_id = ? AND name = ? ORDER BY created_at DESC, id DESC LIMIT 1').get(project.id, name);
     if (!row) {
       name = name.slice(0, 100);
       const known = this.list(project.id).map((s) => `${s.name}@${s.version}`);
-      throw new EngineError('SUITE_NOT_FOUND', `No suite ${name}${version !== null ? `@${version.slice(0, 50)}` : ''} in ${project.name}. ${known.length ? `Known: ${known.slice(0, 20).join(', ')}.` : 'Add one with `tunebench suite add FILE --project P`.'}`);
+      throw new EngineError(
+        'SUITE_NOT_FOUND',
+        `No suite ${name}${version !== null ? `@${version.slice(0, 50)}` : ''} in ${project.name}. ${known.length ? `Known: ${known.slice(0, 20).join(', ')}.` : 'Add one with `tunebench suite add FILE --project P`.'}`,
+      );
     }
     return this.toSuite(row);
   }

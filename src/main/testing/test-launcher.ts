@@ -37,7 +37,13 @@ export interface TestDeps {
 export function parseModelRef(ref: string): { runId: string; checkpoint: string | null } {
   const i = ref.indexOf(':');
   const runId = (i < 0 ? ref : ref.slice(0, i)).trim();
-  const checkpoint = i < 0 ? null : ref.slice(i + 1).trim().replace(/\/+$/, '') || null;
+  const checkpoint =
+    i < 0
+      ? null
+      : ref
+          .slice(i + 1)
+          .trim()
+          .replace(/\/+$/, '') || null;
   if (checkpoint !== null && (checkpoint.startsWith('/') || checkpoint.split('/').includes('..') || /[\u0000-\u001f]/.test(checkpoint)))
     throw new EngineError('VALIDATION_FAILED', `"${checkpoint.slice(0, 100)}" is not a checkpoint: give a path inside the run directory, e.g. checkpoints/step-400.`);
   return { runId, checkpoint };
@@ -54,21 +60,41 @@ function trainedModel(run: Run, checkpoint: string | null, role: PlannedModel['r
     return { role, label: `run ${where} (${run.recipe})`, runId: run.id, checkpoint, loader: 'demo-torch', dir: run.remoteDir, weights: checkpoint ?? 'merged', model: null };
   if (HF_RECIPES.includes(run.recipe))
     return { role, label: `run ${where} (${run.recipe})`, runId: run.id, checkpoint, loader: 'hf', dir: `${run.remoteDir}/${checkpoint ?? 'outputs'}`, weights: null, model: null };
-  throw new EngineError('MODEL_NOT_TESTABLE', `The test runner cannot load models of the ${run.recipe} recipe (its bigram tables are no causal LM). Test a run of demo-lora-torch, hf-sft, axolotl, torchtune or custom (Hugging Face files in outputs/).`);
+  throw new EngineError(
+    'MODEL_NOT_TESTABLE',
+    `The test runner cannot load models of the ${run.recipe} recipe (its bigram tables are no causal LM). Test a run of demo-lora-torch, hf-sft, axolotl, torchtune or custom (Hugging Face files in outputs/).`,
+  );
 }
 
 /** The base model the candidate was trained from: demo runs keep theirs; HF runs name it. */
 function baseModel(project: Project, candidate: Run): PlannedModel {
   if (candidate.recipe === DEMO_TORCH)
-    return { role: 'baseline', label: `base model (the pretrained weights of run ${candidate.id})`, runId: candidate.id, checkpoint: null, loader: 'demo-torch', dir: candidate.remoteDir, weights: 'base', model: null };
+    return {
+      role: 'baseline',
+      label: `base model (the pretrained weights of run ${candidate.id})`,
+      runId: candidate.id,
+      checkpoint: null,
+      loader: 'demo-torch',
+      dir: candidate.remoteDir,
+      weights: 'base',
+      model: null,
+    };
   const name = String(candidate.params.base_model ?? candidate.params.model ?? project.baseModel ?? '').trim();
-  if (!name) throw new EngineError('MODEL_NOT_TESTABLE', `Neither run ${candidate.id} nor project ${project.name} names a base model. Set one with \`tunebench project describe ${project.name} --base-model ID\`, or give --baseline RUN.`);
+  if (!name)
+    throw new EngineError(
+      'MODEL_NOT_TESTABLE',
+      `Neither run ${candidate.id} nor project ${project.name} names a base model. Set one with \`tunebench project describe ${project.name} --base-model ID\`, or give --baseline RUN.`,
+    );
   return { role: 'baseline', label: `base model ${name}`, runId: null, checkpoint: null, loader: 'hf', dir: '', weights: null, model: name };
 }
 
 async function readRunJson(access: HostAccess, run: Run): Promise<Record<string, unknown>> {
   const r = await access.exec(`cat ${shQuote(`${run.remoteDir}/run.json`)}`, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new EngineError('MODEL_NOT_TESTABLE', `Cannot read run ${run.id}'s run.json on ${run.hostName} (${r.stderr.trim().slice(-200) || `exit ${r.code}`}); its files must be on the host that tests it.`);
+  if (r.code !== 0)
+    throw new EngineError(
+      'MODEL_NOT_TESTABLE',
+      `Cannot read run ${run.id}'s run.json on ${run.hostName} (${r.stderr.trim().slice(-200) || `exit ${r.code}`}); its files must be on the host that tests it.`,
+    );
   try {
     return JSON.parse(r.stdout) as Record<string, unknown>;
   } catch {
@@ -119,7 +145,10 @@ export async function startTest(deps: TestDeps, input: z.output<typeof StartTest
   for (const m of [candidate, baseline]) {
     const run = m.runId ? deps.runs.get(m.runId) : null;
     if (run && run.hostId !== host.id)
-      throw new EngineError('MODEL_NOT_TESTABLE', `The ${m.role}'s files are on host ${run.hostName}, and the test would run on ${host.name}. Both models are evaluated where their files are: test on ${run.hostName}, or give a ${m.role} trained there.`);
+      throw new EngineError(
+        'MODEL_NOT_TESTABLE',
+        `The ${m.role}'s files are on host ${run.hostName}, and the test would run on ${host.name}. Both models are evaluated where their files are: test on ${run.hostName}, or give a ${m.role} trained there.`,
+      );
   }
 
   const access = await deps.hosts.access(host, { now: true });
@@ -134,10 +163,7 @@ export async function startTest(deps: TestDeps, input: z.output<typeof StartTest
     suiteId: suite.id,
     candidate: cand,
     baseline: { kind: baselineKind, runId: baseline.runId, checkpoint: baseline.checkpoint },
-    models: [
-      { ...candidate, lineage: lineage(candidateRun, runJson, project) },
-      baseline,
-    ],
+    models: [{ ...candidate, lineage: lineage(candidateRun, runJson, project) }, baseline],
     policy,
   });
   deps.onChanged(id);

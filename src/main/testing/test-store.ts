@@ -1,18 +1,7 @@
 // Test runs in SQLite: what each compares, the per-case records of both models (stored exactly once
 // by (run, model, case)), the models' file digests, waivers, and each project's gate policy.
 import type Database from 'better-sqlite3';
-import {
-  DEFAULT_POLICY,
-  GatePolicy,
-  MODEL_ROLES,
-  type CaseRecord,
-  type ModelInfo,
-  type ModelRole,
-  type SuiteCase,
-  type TestRunSummary,
-  type Verdict,
-  type Waiver,
-} from '../../shared/domain/testing';
+import { DEFAULT_POLICY, GatePolicy, MODEL_ROLES, type CaseRecord, type ModelInfo, type ModelRole, type SuiteCase, type TestRunSummary, type Verdict, type Waiver } from '../../shared/domain/testing';
 import { EngineError } from '../errors';
 import type { SuiteStore } from './suite-store';
 import { harnessCase, recordFromLine, type RawCaseLine } from './scoring';
@@ -71,7 +60,9 @@ export class TestStore {
     this.stmts = {
       get: db.prepare<[string], TestRow>(`${SELECT} WHERE t.run_id = ?`),
       suiteOf: db.prepare<[string], { suite_id: string }>('SELECT suite_id FROM test_runs WHERE run_id = ?'),
-      insertRecord: db.prepare<[string, string, string, number, string, string | null]>('INSERT OR IGNORE INTO test_records (run_id, model, case_id, seq, record, harness_case) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertRecord: db.prepare<[string, string, string, number, string, string | null]>(
+        'INSERT OR IGNORE INTO test_records (run_id, model, case_id, seq, record, harness_case) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       insertModel: db.prepare<[string, string, string]>('INSERT OR IGNORE INTO test_models (run_id, model, info) VALUES (?, ?, ?)'),
       setEnvironment: db.prepare<[string, string]>('UPDATE test_runs SET environment = ? WHERE run_id = ?'),
       environment: db.prepare<[string], { environment: string | null }>('SELECT environment FROM test_runs WHERE run_id = ?'),
@@ -87,10 +78,27 @@ export class TestStore {
     return cases;
   }
 
-  create(row: { runId: string; suiteId: string; candidate: { runId: string; checkpoint: string | null }; baseline: { kind: 'production' | 'base' | 'run'; runId: string | null; checkpoint: string | null }; models: PlannedModel[]; policy: GatePolicy }): void {
+  create(row: {
+    runId: string;
+    suiteId: string;
+    candidate: { runId: string; checkpoint: string | null };
+    baseline: { kind: 'production' | 'base' | 'run'; runId: string | null; checkpoint: string | null };
+    models: PlannedModel[];
+    policy: GatePolicy;
+  }): void {
     this.db
       .prepare('INSERT INTO test_runs (run_id, suite_id, candidate_run, candidate_checkpoint, baseline_kind, baseline_run, baseline_checkpoint, models, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(row.runId, row.suiteId, row.candidate.runId, row.candidate.checkpoint, row.baseline.kind, row.baseline.runId, row.baseline.checkpoint, JSON.stringify(row.models), JSON.stringify(row.policy));
+      .run(
+        row.runId,
+        row.suiteId,
+        row.candidate.runId,
+        row.candidate.checkpoint,
+        row.baseline.kind,
+        row.baseline.runId,
+        row.baseline.checkpoint,
+        JSON.stringify(row.models),
+        JSON.stringify(row.policy),
+      );
   }
 
   /**
@@ -130,11 +138,20 @@ export class TestStore {
         const r = this.stmts.insertRecord.run(runId, model, c.id, seq, JSON.stringify(record), isHarness ? JSON.stringify(c) : null);
         added += r.changes;
       } else if (o.type === 'model' && role) {
-        const files = Array.isArray(o.files) ? (o.files as { path?: unknown; size?: unknown; sha256?: unknown }[]).filter((f) => typeof f.path === 'string' && typeof f.sha256 === 'string').map((f) => ({ path: f.path as string, size: Number(f.size) || 0, sha256: f.sha256 as string })) : [];
-        this.stmts.insertModel.run(runId, model, JSON.stringify({ loader: String(o.loader ?? ''), path: String(o.path ?? ''), files, rootDigest: typeof o.rootDigest === 'string' ? o.rootDigest : null }));
+        const files = Array.isArray(o.files)
+          ? (o.files as { path?: unknown; size?: unknown; sha256?: unknown }[])
+              .filter((f) => typeof f.path === 'string' && typeof f.sha256 === 'string')
+              .map((f) => ({ path: f.path as string, size: Number(f.size) || 0, sha256: f.sha256 as string }))
+          : [];
+        this.stmts.insertModel.run(
+          runId,
+          model,
+          JSON.stringify({ loader: String(o.loader ?? ''), path: String(o.path ?? ''), files, rootDigest: typeof o.rootDigest === 'string' ? o.rootDigest : null }),
+        );
       } else if (o.type === 'env' || o.type === 'harness-skipped') {
         const env = this.environment(runId);
-        if (o.type === 'env') for (const [k, v] of Object.entries(o)) if (!['seq', 'type', 'ts'].includes(k) && !(k in Object.prototype) && v !== null && v !== undefined) env[k.slice(0, 100)] = String(v).slice(0, 500);
+        if (o.type === 'env')
+          for (const [k, v] of Object.entries(o)) if (!['seq', 'type', 'ts'].includes(k) && !(k in Object.prototype) && v !== null && v !== undefined) env[k.slice(0, 100)] = String(v).slice(0, 500);
         if (o.type === 'harness-skipped') env.harness = `skipped: ${String(o.reason ?? '').slice(0, 300)}`;
         this.stmts.setEnvironment.run(JSON.stringify(env), runId);
       } else if (o.type === 'model-error' || o.type === 'harness-error' || o.type === 'error') {
@@ -169,7 +186,9 @@ export class TestStore {
     const candidate = new Map<string, CaseRecord>();
     const baseline = new Map<string, CaseRecord>();
     const harness = new Map<string, SuiteCase>();
-    const rows = this.db.prepare<[string], { model: string; case_id: string; record: string; harness_case: string | null }>('SELECT model, case_id, record, harness_case FROM test_records WHERE run_id = ?').all(row.run_id);
+    const rows = this.db
+      .prepare<[string], { model: string; case_id: string; record: string; harness_case: string | null }>('SELECT model, case_id, record, harness_case FROM test_records WHERE run_id = ?')
+      .all(row.run_id);
     for (const r of rows) {
       (r.model === 'candidate' ? candidate : baseline).set(r.case_id, JSON.parse(r.record) as CaseRecord);
       if (r.harness_case && !harness.has(r.case_id)) harness.set(r.case_id, JSON.parse(r.harness_case) as SuiteCase);
@@ -179,7 +198,12 @@ export class TestStore {
 
   models(id: string): { planned: PlannedModel[]; recorded: Map<string, Pick<ModelInfo, 'loader' | 'path' | 'files' | 'rootDigest'>> } {
     const row = this.row(id);
-    const recorded = new Map(this.db.prepare<[string], { model: string; info: string }>('SELECT model, info FROM test_models WHERE run_id = ?').all(row.run_id).map((m) => [m.model, JSON.parse(m.info)]));
+    const recorded = new Map(
+      this.db
+        .prepare<[string], { model: string; info: string }>('SELECT model, info FROM test_models WHERE run_id = ?')
+        .all(row.run_id)
+        .map((m) => [m.model, JSON.parse(m.info)]),
+    );
     return { planned: JSON.parse(row.models) as PlannedModel[], recorded };
   }
 
@@ -234,9 +258,13 @@ export class TestStore {
   waive(id: string, caseId: string, reason: string): void {
     const row = this.row(id);
     // A suite case, or a harness sample the runner made a case of: no need to load every record to know.
-    const known = this.casesOf(row.suite_id).has(caseId) || this.db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM test_records WHERE run_id = ? AND case_id = ?').get(row.run_id, caseId)!.n > 0;
+    const known =
+      this.casesOf(row.suite_id).has(caseId) ||
+      this.db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM test_records WHERE run_id = ? AND case_id = ?').get(row.run_id, caseId)!.n > 0;
     if (!known) throw new EngineError('VALIDATION_FAILED', `Test run ${row.run_id} has no case "${caseId.slice(0, 200)}". Give a case id from its report.`);
-    this.db.prepare('INSERT INTO test_waivers (run_id, case_id, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, case_id) DO UPDATE SET reason = excluded.reason, at = excluded.at').run(row.run_id, caseId, reason, Date.now());
+    this.db
+      .prepare('INSERT INTO test_waivers (run_id, case_id, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, case_id) DO UPDATE SET reason = excluded.reason, at = excluded.at')
+      .run(row.run_id, caseId, reason, Date.now());
   }
 
   projectPolicy(projectId: string): GatePolicy {
@@ -246,7 +274,9 @@ export class TestStore {
 
   setProjectPolicy(projectId: string, changes: Partial<GatePolicy>): GatePolicy {
     const next = GatePolicy.parse({ ...this.projectPolicy(projectId), ...changes });
-    this.db.prepare('INSERT INTO test_policies (project_id, policy, updated_at) VALUES (?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at').run(projectId, JSON.stringify(next), Date.now());
+    this.db
+      .prepare('INSERT INTO test_policies (project_id, policy, updated_at) VALUES (?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at')
+      .run(projectId, JSON.stringify(next), Date.now());
     return next;
   }
 }

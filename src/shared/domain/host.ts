@@ -45,7 +45,13 @@ export const AddHostInput = z.strictObject({
   name: HostName,
   hostname: z.string().trim().min(1).max(255).regex(NO_CONTROL),
   port: z.number().int().min(1).max(65535).optional(),
-  user: z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'User names use letters, digits, ".", "_", "-" and "@".').optional(),
+  user: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[\w.@-]+$/, 'User names use letters, digits, ".", "_", "-" and "@".')
+    .optional(),
   identityFile: z.string().trim().min(1).max(4096).regex(NO_CONTROL).optional(),
   proxyJump: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
   python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
@@ -57,7 +63,10 @@ export const AddHostInput = z.strictObject({
 export const HostRefInput = z.strictObject({ ref: z.string().trim().min(1).max(200) });
 export const TrustHostInput = z.strictObject({
   ref: z.string().trim().min(1).max(200),
-  fingerprint: z.string().trim().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'A fingerprint looks like SHA256: followed by 43 base64 characters.'),
+  fingerprint: z
+    .string()
+    .trim()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'A fingerprint looks like SHA256: followed by 43 base64 characters.'),
 });
 
 export const HostProbe = z.object({

@@ -58,7 +58,11 @@ export const Project = z.object({
 export type Project = z.infer<typeof Project>;
 
 /** A project named by id or by name, as users type it on the CLI. */
-export const ProjectRef = z.string().trim().min(1, 'Give a project id or name.').max(PROJECT_NAME_MAX * 2);
+export const ProjectRef = z
+  .string()
+  .trim()
+  .min(1, 'Give a project id or name.')
+  .max(PROJECT_NAME_MAX * 2);
 
 export const CreateProjectInput = z.strictObject({
   name: ProjectName,

@@ -91,7 +91,10 @@ export const ModelRefInput = z.strictObject({
   registry: z.string().trim().min(1).max(100),
   /** MODEL@VERSION, MODEL:ALIAS, or MODEL (its production alias) */
   ref: z.string().trim().min(1).max(300),
-  allowedSigners: z.string().max(1024 * 1024).optional(),
+  allowedSigners: z
+    .string()
+    .max(1024 * 1024)
+    .optional(),
   deep: z.boolean().optional(),
 });
 
@@ -116,7 +119,10 @@ export const AliasInput = z.strictObject({
   alias: z.string().trim().min(1).max(128),
   /** The red button for production: the model's name typed back. */
   confirm: z.string().max(200).optional(),
-  allowedSigners: z.string().max(1024 * 1024).optional(),
+  allowedSigners: z
+    .string()
+    .max(1024 * 1024)
+    .optional(),
 });
 
 export const AliasMove = z.object({ alias: z.string(), from: z.string().nullable(), to: z.string(), who: z.string(), at: z.string(), approval: z.string().nullable() });

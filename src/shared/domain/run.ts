@@ -47,10 +47,13 @@ export const LaunchInput = z.strictObject({
   recipe: z.string().trim().min(1).max(100),
   // zod's record drops a "__proto__" key without a word: refuse it, so no parameter vanishes.
   params: z
-    .preprocess((v, ctx) => {
-      if (v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__')) ctx.addIssue({ code: 'custom', message: '"__proto__" cannot be a parameter name.' });
-      return v;
-    }, z.record(z.string().max(100), ParamValue))
+    .preprocess(
+      (v, ctx) => {
+        if (v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__')) ctx.addIssue({ code: 'custom', message: '"__proto__" cannot be a parameter name.' });
+        return v;
+      },
+      z.record(z.string().max(100), ParamValue),
+    )
     .optional(),
   dataset: z.string().max(4096).optional(),
   code: z.string().max(4096).optional(),
@@ -69,7 +72,12 @@ export const MetricPoint = z.object({ seq: z.number().int(), stream: z.string(),
 export type MetricPoint = z.infer<typeof MetricPoint>;
 export const RunMetricsInput = z.strictObject({ id: z.string().trim().min(1).max(64), name: z.string().max(200).optional() });
 
-export const RecipeInfo = z.object({ name: z.string(), summary: z.string(), needs: z.string(), params: z.array(z.object({ name: z.string(), type: z.string(), default: z.unknown(), help: z.string() })) });
+export const RecipeInfo = z.object({
+  name: z.string(),
+  summary: z.string(),
+  needs: z.string(),
+  params: z.array(z.object({ name: z.string(), type: z.string(), default: z.unknown(), help: z.string() })),
+});
 export type RecipeInfo = z.infer<typeof RecipeInfo>;
 
 export const MarkerOut = z.object({

@@ -34,6 +34,16 @@ export type RunsTableResult = z.infer<typeof RunsTableResult>;
 
 export const AnnotateRunInput = z.strictObject({
   id: z.string().trim().min(1).max(64),
-  tags: z.array(z.string().trim().min(1).max(50).regex(/^[\w.:-]+$/, 'Tags use letters, digits, ".", ":", "_" and "-".')).max(20).optional(),
+  tags: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .max(50)
+        .regex(/^[\w.:-]+$/, 'Tags use letters, digits, ".", ":", "_" and "-".'),
+    )
+    .max(20)
+    .optional(),
   notes: z.string().max(10_000).optional(),
 });

@@ -3,7 +3,12 @@
 import { z } from 'zod';
 
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-const Word = z.string().trim().min(1).max(200).regex(/^[\w.,:@%+=-]+$/, 'Use letters, digits and . , : @ % + = - only.');
+const Word = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\w.,:@%+=-]+$/, 'Use letters, digits and . , : @ % + = - only.');
 
 /**
  * SLURM's time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. Stored as the user wrote
@@ -35,7 +40,18 @@ export const SlurmSettings = z.strictObject({
   qos: Word.optional(),
   time: SlurmTime.optional(),
   /** Extra `#SBATCH` lines, written as given after ours (e.g. `--constraint=a100`). */
-  sbatchLines: z.array(z.string().trim().min(1).max(500).regex(NO_CONTROL).regex(/^--?[A-Za-z]/, 'Each extra line is an sbatch option, e.g. --constraint=a100.')).max(50).optional(),
+  sbatchLines: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .max(500)
+        .regex(NO_CONTROL)
+        .regex(/^--?[A-Za-z]/, 'Each extra line is an sbatch option, e.g. --constraint=a100.'),
+    )
+    .max(50)
+    .optional(),
   /** A shell line run before every SLURM command and in the job (e.g. `module load slurm`). */
   setup: z.string().trim().min(1).max(2000).regex(NO_CONTROL).optional(),
   /** Seconds before the time limit when SLURM sends USR2, so the run checkpoints and is requeued. */
@@ -50,7 +66,11 @@ export const RunResources = z.strictObject({
   nodes: z.number().int().min(1, 'A run needs at least one node.').max(1024).optional(),
   gpusPerNode: z.number().int().min(0).max(64).optional(),
   cpusPerTask: z.number().int().min(1).max(1024).optional(),
-  mem: z.string().trim().regex(/^\d+[KMGT]?$/i, 'Memory looks like 32G or 64000M.').optional(),
+  mem: z
+    .string()
+    .trim()
+    .regex(/^\d+[KMGT]?$/i, 'Memory looks like 32G or 64000M.')
+    .optional(),
   time: SlurmTime.optional(),
   partition: Word.optional(),
   account: Word.optional(),

@@ -287,7 +287,11 @@ export const StartTestInput = z.strictObject({
   host: Ref.optional(),
 });
 export const TestRefInput = z.strictObject({ id: z.string().trim().min(1).max(64) });
-export const WaiveInput = z.strictObject({ id: z.string().trim().min(1).max(64), caseId: z.string().trim().min(1).max(200), reason: z.string().trim().min(1, 'Say why this regression is acceptable.').max(5000) });
+export const WaiveInput = z.strictObject({
+  id: z.string().trim().min(1).max(64),
+  caseId: z.string().trim().min(1).max(200),
+  reason: z.string().trim().min(1, 'Say why this regression is acceptable.').max(5000),
+});
 export const SetPolicyInput = z.strictObject({ project: Ref, policy: GatePolicy.partial() });
 export const SetProductionInput = z.strictObject({ project: Ref, model: Ref.nullable() });
 export const ReportHtml = z.object({ html: z.string(), sha256: z.string() });

@@ -144,7 +144,12 @@ function recordPane(title: string, rec: CaseRecord | null, parts: DiffPart[] | n
       textBlock(rec.output, parts, keep),
       rec.detail ? h('p', 'tb-detail', rec.detail) : null,
       rec.error !== null ? h('p', 'tb-error', h('strong', null, 'Error: '), rec.error) : null,
-      measures.length ? keyValues(measures.map(([k, v]) => [k, fmtNumber(v)] as const), 'tb-kv-compact') : null,
+      measures.length
+        ? keyValues(
+            measures.map(([k, v]) => [k, fmtNumber(v)] as const),
+            'tb-kv-compact',
+          )
+        : null,
     ),
     `tb-pane-${keep === 'del' ? 'baseline' : 'candidate'}`,
   );
@@ -168,7 +173,12 @@ function caseBody(c: CaseComparison): HTMLElement {
   return h(
     'div',
     'tb-case-body',
-    h('div', 'tb-pair', pane('Input', textBlock(c.input)), pane(EXPECT_LABEL[c.kind] ?? 'Expected', expected ? textBlock(expected) : h('p', 'tb-empty', 'Nothing to match; scored by the model’s own numbers.'))),
+    h(
+      'div',
+      'tb-pair',
+      pane('Input', textBlock(c.input)),
+      pane(EXPECT_LABEL[c.kind] ?? 'Expected', expected ? textBlock(expected) : h('p', 'tb-empty', 'Nothing to match; scored by the model’s own numbers.')),
+    ),
     note,
     h('div', 'tb-pair', recordPane('Baseline output', c.baseline, parts, 'del'), recordPane('Candidate output', c.candidate, parts, 'ins')),
   );

@@ -21,11 +21,7 @@ export function renderTags(report: TestReport): HTMLElement {
     t.regressions ? h('span', 'tb-fail', fmtInt(t.regressions)) : '0',
     t.improvements ? h('span', 'tb-pass', fmtInt(t.improvements)) : '0',
   ]);
-  return section(
-    'tags',
-    'By tag',
-    table(['Tag', 'Cases', 'Baseline pass', 'Candidate pass', 'Baseline score', 'Candidate score', 'Regressions', 'Improvements'], rows, [1, 2, 3, 4, 5, 6, 7]),
-  );
+  return section('tags', 'By tag', table(['Tag', 'Cases', 'Baseline pass', 'Candidate pass', 'Baseline score', 'Candidate score', 'Regressions', 'Improvements'], rows, [1, 2, 3, 4, 5, 6, 7]));
 }
 
 function change(candidate: number | null, baseline: number | null, greaterIsBetter: boolean | null): Child {
@@ -34,7 +30,7 @@ function change(candidate: number | null, baseline: number | null, greaterIsBett
   const rel = baseline !== 0 ? ` (${d >= 0 ? '+' : '−'}${Math.abs((d / baseline) * 100).toFixed(1)}%)` : '';
   const text = `${d > 0 ? '+' : d < 0 ? '−' : '±'}${fmtNumber(Math.abs(d))}${rel}`;
   if (greaterIsBetter === null || d === 0) return text;
-  return h('span', (d > 0) === greaterIsBetter ? 'tb-pass' : 'tb-fail', text);
+  return h('span', d > 0 === greaterIsBetter ? 'tb-pass' : 'tb-fail', text);
 }
 
 export function renderPerf(report: TestReport): HTMLElement {
@@ -54,7 +50,13 @@ export function renderPerf(report: TestReport): HTMLElement {
   const rows: Child[][] = [];
   for (const c of perfCases) {
     for (const name of measureNames(c)) {
-      rows.push([mono(c.caseId), mono(name), fmtNumber(c.baseline?.measures[name] ?? null), fmtNumber(c.candidate?.measures[name] ?? null), change(c.candidate?.measures[name] ?? null, c.baseline?.measures[name] ?? null, betterWhen(name))]);
+      rows.push([
+        mono(c.caseId),
+        mono(name),
+        fmtNumber(c.baseline?.measures[name] ?? null),
+        fmtNumber(c.candidate?.measures[name] ?? null),
+        change(c.candidate?.measures[name] ?? null, c.baseline?.measures[name] ?? null, betterWhen(name)),
+      ]);
     }
   }
   if (rows.length) {
@@ -78,7 +80,7 @@ function betterWhen(name: string): boolean | null {
 
 function json(v: unknown): Child {
   if (v !== null && typeof v === 'object') return h('pre', 'tb-text tb-json', JSON.stringify(v, null, 2));
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
 }
 
 function digest(d: string | null): Child {
@@ -141,7 +143,10 @@ export function renderProvenance(report: TestReport): HTMLElement {
   parts.push(
     h('h3', null, 'Waivers'),
     report.waivers.length
-      ? table(['Case', 'Reason', 'Waived at'], report.waivers.map((w) => [mono(w.caseId), w.reason, fmtTime(w.at)]))
+      ? table(
+          ['Case', 'Reason', 'Waived at'],
+          report.waivers.map((w) => [mono(w.caseId), w.reason, fmtTime(w.at)]),
+        )
       : h('p', 'tb-empty', 'No waivers.'),
   );
   return section('provenance', 'Provenance', ...parts);

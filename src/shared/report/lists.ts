@@ -19,11 +19,7 @@ export function improvementsOf(cases: readonly CaseComparison[]): CaseComparison
 
 export function renderRegressions(report: TestReport, state: ViewState): HTMLElement {
   const list = regressionsOf(report.comparison.cases);
-  return section(
-    'regressions',
-    `Regressions (${fmtInt(list.length)})`,
-    pagedCaseList('regressions', list, state, 'No case got worse: nothing the baseline passed fails, and no score dropped.'),
-  );
+  return section('regressions', `Regressions (${fmtInt(list.length)})`, pagedCaseList('regressions', list, state, 'No case got worse: nothing the baseline passed fails, and no score dropped.'));
 }
 
 export function renderImprovements(report: TestReport, state: ViewState): HTMLElement {

@@ -28,13 +28,7 @@ export function renderHeader(report: TestReport): HTMLElement {
     'header',
     'tb-header',
     h('div', 'tb-verdict-row', verdict, h('p', 'tb-reason', comparison.reason)),
-    h(
-      'h1',
-      'tb-title',
-      h('span', null, testRun.project.name),
-      h('span', 'tb-sep', ' · '),
-      h('span', 'tb-suite', `${suite.name}@${suite.version}`),
-    ),
+    h('h1', 'tb-title', h('span', null, testRun.project.name), h('span', 'tb-sep', ' · '), h('span', 'tb-suite', `${suite.name}@${suite.version}`)),
     h(
       'p',
       'tb-versus',
@@ -137,9 +131,7 @@ export function intervalSvg(gate: Gate, policy: GatePolicy): SVGSVGElement | nul
   };
   attrs(svg, { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'tb-interval', role: 'img' });
   const desc =
-    `${Math.round(conf * 100)}% interval of candidate − baseline: [${fmtScore(lo)}, ${fmtScore(hi)}]` +
-    (est !== null ? `, estimate ${fmtScore(est)}` : '') +
-    `; margin −δ = ${fmtScore(-delta)}`;
+    `${Math.round(conf * 100)}% interval of candidate − baseline: [${fmtScore(lo)}, ${fmtScore(hi)}]` + (est !== null ? `, estimate ${fmtScore(est)}` : '') + `; margin −δ = ${fmtScore(-delta)}`;
   svg.setAttribute('aria-label', desc);
   add('title', {}, desc);
   const axisY = 18;

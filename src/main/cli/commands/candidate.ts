@@ -15,9 +15,7 @@ export const candidateCommands: Command[] = [
     },
     async run(ctx, args) {
       const reason = requiredStr(args.flags.reason, 'reason', 'say why this run should go to production');
-      const c = await withEngine(ctx, (call) =>
-        call('candidates.propose', { run: args.positionals[0]!, reason, checkpoint: str(args.flags.checkpoint) }),
-      );
+      const c = await withEngine(ctx, (call) => call('candidates.propose', { run: args.positionals[0]!, reason, checkpoint: str(args.flags.checkpoint) }));
       ctx.print(c, () => `Proposed ${c.runId}${c.checkpoint ? ` (${c.checkpoint})` : ''}: ${c.objective.metric} best ${c.objective.best ?? '—'}\n`);
       return 0;
     },
@@ -33,7 +31,13 @@ export const candidateCommands: Command[] = [
       ctx.print(list, () =>
         table(
           ['RUN', 'CHECKPOINT', 'OBJECTIVE', 'PROPOSED', 'REASON'],
-          list.map((c) => [c.runId, c.checkpoint ?? '—', `${c.objective.metric} ${c.objective.best ?? '—'}${c.objective.step !== null ? ` @${c.objective.step}` : ''}`, when(c.proposedAt), oneLine(c.reason, 60)]),
+          list.map((c) => [
+            c.runId,
+            c.checkpoint ?? '—',
+            `${c.objective.metric} ${c.objective.best ?? '—'}${c.objective.step !== null ? ` @${c.objective.step}` : ''}`,
+            when(c.proposedAt),
+            oneLine(c.reason, 60),
+          ]),
         ),
       );
       return 0;

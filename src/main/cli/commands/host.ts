@@ -9,7 +9,7 @@ import { keyValues, table } from '../format';
 const HOST = [{ name: 'NAME', required: true, help: 'The host' }];
 
 const SLURM_FLAGS = {
-  slurm: { kind: 'boolean', help: 'The host is a SLURM cluster\'s login node: runs are submitted with sbatch' },
+  slurm: { kind: 'boolean', help: "The host is a SLURM cluster's login node: runs are submitted with sbatch" },
   partition: { kind: 'string', value: 'P', help: 'Cluster: default partition' },
   account: { kind: 'string', value: 'A', help: 'Cluster: default account' },
   qos: { kind: 'string', value: 'Q', help: 'Cluster: default QOS' },
@@ -102,12 +102,14 @@ export const hostCommands: Command[] = [
       const r = await withEngine(ctx, (call) => call('hosts.import', str(args.flags.config) ? { configFile: str(args.flags.config)! } : {}));
       // Notes (a ProxyCommand, the fallback parser) are in the engine's answer beyond the contract's fields.
       const notes = r.notes;
-      ctx.print(r, () =>
-        [
-          ...r.added.map((h) => `added    ${h.name} (${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''})`),
-          ...r.skipped.map((s) => `skipped  ${s.name}: ${s.reason}`),
-          ...notes.filter((n) => r.added.some((h) => h.name === n.name)).map((n) => `note     ${n.name}: ${n.note}`),
-        ].join('\n') + '\n',
+      ctx.print(
+        r,
+        () =>
+          [
+            ...r.added.map((h) => `added    ${h.name} (${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''})`),
+            ...r.skipped.map((s) => `skipped  ${s.name}: ${s.reason}`),
+            ...notes.filter((n) => r.added.some((h) => h.name === n.name)).map((n) => `note     ${n.name}: ${n.note}`),
+          ].join('\n') + '\n',
       );
       return 0;
     },
@@ -134,7 +136,12 @@ export const hostCommands: Command[] = [
     positionals: HOST,
     flags: { fingerprint: { kind: 'string', value: 'SHA256:...', help: 'The fingerprint you checked (required)' } },
     async run(ctx, args) {
-      const r = await withEngine(ctx, (call) => call('hosts.trust', { ref: args.positionals[0]!, fingerprint: requiredStr(args.flags.fingerprint, 'fingerprint', 'the SHA256:... fingerprint you checked with the server\'s administrator (`host probe` shows it)') }));
+      const r = await withEngine(ctx, (call) =>
+        call('hosts.trust', {
+          ref: args.positionals[0]!,
+          fingerprint: requiredStr(args.flags.fingerprint, 'fingerprint', "the SHA256:... fingerprint you checked with the server's administrator (`host probe` shows it)"),
+        }),
+      );
       // jumpHost: the key was a jump host's, which must be trusted before the host's own.
       const jump = r.jumpHost;
       const whose = jump ? `the jump host ${jump} of ${r.host.name}` : r.host.name;
@@ -155,7 +162,9 @@ export const hostCommands: Command[] = [
       const p = await withEngine(ctx, (call) => call('hosts.probe', { ref: args.positionals[0]! }));
       ctx.print(p, () => {
         const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-        const pkgs = Object.entries(p.python.packages).map(([k, v]) => `${k} ${v ?? '—'}`).join(', ');
+        const pkgs = Object.entries(p.python.packages)
+          .map(([k, v]) => `${k} ${v ?? '—'}`)
+          .join(', ');
         return (
           keyValues([
             ['os', `${p.os} (kernel ${p.kernel})`],
@@ -166,7 +175,12 @@ export const hostCommands: Command[] = [
             ['driver / CUDA', `${p.driverVersion ?? '—'} / ${p.cudaVersion ?? '—'}`],
             ['sbatch', p.hasSbatch ? 'yes' : 'no'],
           ]) +
-          (p.gpus.length ? table(['GPU', 'NAME', 'MEMORY', 'UTIL'], p.gpus.map((g) => [String(g.index), g.name, `${g.memoryUsedMiB}/${g.memoryTotalMiB} MiB`, `${g.utilization}%`])) : 'gpus:          none\n') +
+          (p.gpus.length
+            ? table(
+                ['GPU', 'NAME', 'MEMORY', 'UTIL'],
+                p.gpus.map((g) => [String(g.index), g.name, `${g.memoryUsedMiB}/${g.memoryTotalMiB} MiB`, `${g.utilization}%`]),
+              )
+            : 'gpus:          none\n') +
           (p.slurm ? slurmProbeText(p.slurm) : '')
         );
       });

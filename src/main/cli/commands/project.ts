@@ -17,7 +17,6 @@ function showProject(p: Project): string {
   ]);
 }
 
-
 export const projectCommands: Command[] = [
   {
     path: ['project', 'create'],
@@ -51,13 +50,7 @@ export const projectCommands: Command[] = [
           ? 'No projects yet. Create one with `tunebench project create NAME`.\n'
           : table(
               ['ID', 'NAME', 'BASE MODEL', 'UPDATED', ...(args.flags.all ? ['ARCHIVED'] : [])],
-              projects.map((p) => [
-                p.id,
-                oneLine(p.name, 100),
-                oneLine(p.baseModel, 40) || '—',
-                when(p.updatedAt),
-                ...(args.flags.all ? [p.archived ? 'yes' : ''] : []),
-              ]),
+              projects.map((p) => [p.id, oneLine(p.name, 100), oneLine(p.baseModel, 40) || '—', when(p.updatedAt), ...(args.flags.all ? [p.archived ? 'yes' : ''] : [])]),
             ),
       );
       return 0;
@@ -105,19 +98,15 @@ export const projectCommands: Command[] = [
       return 0;
     },
   },
-  ...(['archive', 'unarchive'] as const).map(
-    (verb): Command => ({
-      path: ['project', verb],
-      summary: verb === 'archive' ? 'Archive a project (hidden from lists, kept with all its data)' : 'Bring an archived project back',
-      positionals: [{ name: 'ID|NAME', required: true, help: 'The project' }],
-      flags: {},
-      async run(ctx, args) {
-        const project = await withEngine(ctx, (call) =>
-          call('projects.archive', { ref: args.positionals[0]!, archived: verb === 'archive' }),
-        );
-        ctx.print(project, () => `${verb === 'archive' ? 'Archived' : 'Unarchived'} ${project.name}\n`);
-        return 0;
-      },
-    }),
-  ),
+  ...(['archive', 'unarchive'] as const).map((verb): Command => ({
+    path: ['project', verb],
+    summary: verb === 'archive' ? 'Archive a project (hidden from lists, kept with all its data)' : 'Bring an archived project back',
+    positionals: [{ name: 'ID|NAME', required: true, help: 'The project' }],
+    flags: {},
+    async run(ctx, args) {
+      const project = await withEngine(ctx, (call) => call('projects.archive', { ref: args.positionals[0]!, archived: verb === 'archive' }));
+      ctx.print(project, () => `${verb === 'archive' ? 'Archived' : 'Unarchived'} ${project.name}\n`);
+      return 0;
+    },
+  })),
 ];

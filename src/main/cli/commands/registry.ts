@@ -68,7 +68,14 @@ export const registryCommands: Command[] = [
     flags: {},
     async run(ctx) {
       const list = await withEngine(ctx, (call) => call('registries.list', {}));
-      ctx.print(list, () => (list.length ? table(['NAME', 'KIND', 'LOCATION', 'USER'], list.map((r) => [r.name, r.kind, r.location, r.username ?? '—'])) : 'No registries. Add one with `tunebench registry add NAME --oci URL` or `--ssh HOST:/path`.\n'));
+      ctx.print(list, () =>
+        list.length
+          ? table(
+              ['NAME', 'KIND', 'LOCATION', 'USER'],
+              list.map((r) => [r.name, r.kind, r.location, r.username ?? '—']),
+            )
+          : 'No registries. Add one with `tunebench registry add NAME --oci URL` or `--ssh HOST:/path`.\n',
+      );
       return 0;
     },
   },
@@ -121,7 +128,12 @@ export const registryCommands: Command[] = [
         ctx.io.stderr(`${progressLine(p)}\n`);
       });
       try {
-        const p = await engine.call('registries.push', { approval: args.positionals[0]!, to, ...(str(args.flags.model) ? { model: str(args.flags.model)! } : {}), ...(str(args.flags.version) ? { version: str(args.flags.version)! } : {}) });
+        const p = await engine.call('registries.push', {
+          approval: args.positionals[0]!,
+          to,
+          ...(str(args.flags.model) ? { model: str(args.flags.model)! } : {}),
+          ...(str(args.flags.version) ? { version: str(args.flags.version)! } : {}),
+        });
         ctx.print(p, () => `Pushed ${p.model}@${p.version} to ${p.registry}: ${p.manifestDigest}\n${progressLine(p)}\n`);
         return 0;
       } finally {
@@ -137,7 +149,14 @@ export const registryCommands: Command[] = [
     flags: {},
     async run(ctx, args) {
       const list = await withEngine(ctx, (call) => call('registries.pushes', args.positionals[0] ? { registry: args.positionals[0] } : {}));
-      ctx.print(list, () => (list.length ? table(['REGISTRY', 'MODEL', 'STATUS', 'BYTES', 'STARTED', 'ERROR'], list.map((p) => [p.registry, `${p.model}@${p.version}`, p.status, `${mib(p.bytesDone)}/${mib(p.bytesTotal)}`, when(p.startedAt), p.error ?? ''])) : 'No pushes.\n'));
+      ctx.print(list, () =>
+        list.length
+          ? table(
+              ['REGISTRY', 'MODEL', 'STATUS', 'BYTES', 'STARTED', 'ERROR'],
+              list.map((p) => [p.registry, `${p.model}@${p.version}`, p.status, `${mib(p.bytesDone)}/${mib(p.bytesTotal)}`, when(p.startedAt), p.error ?? '']),
+            )
+          : 'No pushes.\n',
+      );
       return 0;
     },
   },
@@ -151,7 +170,10 @@ export const registryCommands: Command[] = [
       ctx.print(models, () =>
         models.length
           ? models
-              .map((m) => `${m.name}\n  versions: ${m.versions.map((v) => v.version).join(', ') || '—'}\n  aliases: ${m.aliases.map((a) => `${a.alias} -> ${a.version ?? '?'}`).join(', ') || '—'}\n${m.history.map((h) => `  ${h.at} ${h.who} moved ${h.alias}: ${h.from ?? '(none)'} -> ${h.to}`).join('\n')}`)
+              .map(
+                (m) =>
+                  `${m.name}\n  versions: ${m.versions.map((v) => v.version).join(', ') || '—'}\n  aliases: ${m.aliases.map((a) => `${a.alias} -> ${a.version ?? '?'}`).join(', ') || '—'}\n${m.history.map((h) => `  ${h.at} ${h.who} moved ${h.alias}: ${h.from ?? '(none)'} -> ${h.to}`).join('\n')}`,
+              )
               .join('\n') + '\n'
           : 'No models.\n',
       );
@@ -171,7 +193,14 @@ export const registryCommands: Command[] = [
       const alias = requiredStr(args.flags.set, 'set', 'the alias to move, e.g. production');
       const signers = readSigners(str(args.flags['allowed-signers']));
       const r = await withEngine(ctx, (call) =>
-        call('registries.alias', { registry: args.positionals[0]!, model: args.positionals[1]!, version: args.positionals[2]!, alias, ...(str(args.flags.confirm) ? { confirm: str(args.flags.confirm)! } : {}), ...(signers ? { allowedSigners: signers } : {}) }),
+        call('registries.alias', {
+          registry: args.positionals[0]!,
+          model: args.positionals[1]!,
+          version: args.positionals[2]!,
+          alias,
+          ...(str(args.flags.confirm) ? { confirm: str(args.flags.confirm)! } : {}),
+          ...(signers ? { allowedSigners: signers } : {}),
+        }),
       );
       ctx.print(r, () => `${r.move.alias}: ${r.move.from ?? '(none)'} -> ${r.move.to} (verified; recorded in the registry)\n`);
       return 0;
@@ -189,7 +218,15 @@ export const registryCommands: Command[] = [
     async run(ctx, args) {
       const signers = readSigners(str(args.flags['allowed-signers']));
       const out = str(args.flags['approval-out']);
-      const v = await withEngine(ctx, (call) => call('registries.verify', { registry: args.positionals[0]!, ref: args.positionals[1]!, deep: Boolean(args.flags.deep), ...(signers ? { allowedSigners: signers } : {}), ...(out ? { approvalOut: path.resolve(out) } : {}) }));
+      const v = await withEngine(ctx, (call) =>
+        call('registries.verify', {
+          registry: args.positionals[0]!,
+          ref: args.positionals[1]!,
+          deep: Boolean(args.flags.deep),
+          ...(signers ? { allowedSigners: signers } : {}),
+          ...(out ? { approvalOut: path.resolve(out) } : {}),
+        }),
+      );
       const { report: _report, ...shown } = v;
       ctx.print(shown, () => showVerify(v) + (out ? `Wrote ${path.join(out, 'approval.json')} and its .sig\n` : ''));
       return v.ok ? 0 : 1;
@@ -206,8 +243,16 @@ export const registryCommands: Command[] = [
     async run(ctx, args) {
       const to = requiredStr(args.flags.to, 'to', 'the folder to download into');
       const signers = readSigners(str(args.flags['allowed-signers']));
-      const r = await withEngine(ctx, (call) => call('registries.pull', { registry: args.positionals[0]!, ref: args.positionals[1]!, to: path.resolve(to), ...(signers ? { allowedSigners: signers } : {}) }));
-      ctx.print(r, () => keyValues([['model', `${r.verify.model}@${r.verify.version}`], ['approved by', r.verify.reviewer ?? '—'], ['files', r.files.join('\n       ')]]));
+      const r = await withEngine(ctx, (call) =>
+        call('registries.pull', { registry: args.positionals[0]!, ref: args.positionals[1]!, to: path.resolve(to), ...(signers ? { allowedSigners: signers } : {}) }),
+      );
+      ctx.print(r, () =>
+        keyValues([
+          ['model', `${r.verify.model}@${r.verify.version}`],
+          ['approved by', r.verify.reviewer ?? '—'],
+          ['files', r.files.join('\n       ')],
+        ]),
+      );
       return 0;
     },
   },

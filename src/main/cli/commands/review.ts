@@ -62,7 +62,14 @@ export const reviewCommands: Command[] = [
     flags: {},
     async run(ctx) {
       const list = await withEngine(ctx, (call) => call('reviews.list', {}));
-      ctx.print(list, () => (list.length ? table(['BUNDLE', 'ORIGIN', 'PROJECT', 'SUITE', 'VERDICT', 'DECISIONS'], list.map((b) => [b.id.slice(0, 16), b.origin, b.projectName, b.suite, b.verdict ?? '—', b.decisions.map((d) => `${d.decision} by ${d.reviewer}`).join(', ') || '—'])) : 'No review bundles.\n'));
+      ctx.print(list, () =>
+        list.length
+          ? table(
+              ['BUNDLE', 'ORIGIN', 'PROJECT', 'SUITE', 'VERDICT', 'DECISIONS'],
+              list.map((b) => [b.id.slice(0, 16), b.origin, b.projectName, b.suite, b.verdict ?? '—', b.decisions.map((d) => `${d.decision} by ${d.reviewer}`).join(', ') || '—']),
+            )
+          : 'No review bundles.\n',
+      );
       return 0;
     },
   },
@@ -131,7 +138,10 @@ export const reviewCommands: Command[] = [
         }),
       );
       fs.writeFileSync(out, `${JSON.stringify(r.file, null, 2)}\n`);
-      ctx.print({ digest: r.digest, reviewer: r.reviewer, file: path.resolve(out) }, () => `Signed ${chosen[0]} as ${r.reviewer}: ${r.digest}\nSend ${out} to the requester: \`tunebench approval import ${out}\`.\n`);
+      ctx.print(
+        { digest: r.digest, reviewer: r.reviewer, file: path.resolve(out) },
+        () => `Signed ${chosen[0]} as ${r.reviewer}: ${r.digest}\nSend ${out} to the requester: \`tunebench approval import ${out}\`.\n`,
+      );
       return 0;
     },
   },
@@ -160,7 +170,14 @@ export const reviewCommands: Command[] = [
     async run(ctx, args) {
       const project = requiredStr(args.flags.project, 'project', 'the project');
       const list = await withEngine(ctx, (call) => call('approvals.list', { project }));
-      ctx.print(list, () => (list.length ? table(['#', 'DECISION', 'REVIEWER', 'TEST RUN', 'TIME', 'APPROVAL'], list.map((a) => [String(a.seq), a.decision + (a.override ? ' (override)' : ''), a.reviewer, a.testRunId, a.time, a.digest.slice(0, 23)])) : 'No decisions yet.\n'));
+      ctx.print(list, () =>
+        list.length
+          ? table(
+              ['#', 'DECISION', 'REVIEWER', 'TEST RUN', 'TIME', 'APPROVAL'],
+              list.map((a) => [String(a.seq), a.decision + (a.override ? ' (override)' : ''), a.reviewer, a.testRunId, a.time, a.digest.slice(0, 23)]),
+            )
+          : 'No decisions yet.\n',
+      );
       return 0;
     },
   },
@@ -186,7 +203,9 @@ export const reviewCommands: Command[] = [
     async run(ctx, args) {
       const project = str(args.flags.project);
       if (!project && !args.positionals[0]) throw usageError('Give --project P (every decision of the project), or an approval ID.');
-      const v = await withEngine(ctx, (call) => call('approvals.verify', { ...(project ? { project } : {}), chain: Boolean(args.flags.chain), ...(args.positionals[0] ? { id: args.positionals[0] } : {}) }));
+      const v = await withEngine(ctx, (call) =>
+        call('approvals.verify', { ...(project ? { project } : {}), chain: Boolean(args.flags.chain), ...(args.positionals[0] ? { id: args.positionals[0] } : {}) }),
+      );
       ctx.print(v, () => showVerify(v));
       return v.ok ? 0 : 1;
     },
@@ -199,7 +218,11 @@ export const reviewCommands: Command[] = [
     async run(ctx, args) {
       const dir = requiredStr(args.flags.out, 'out', 'the folder to write the files in');
       const r = await withEngine(ctx, (call) => call('approvals.export', { id: args.positionals[0]!, dir: path.resolve(dir) }));
-      ctx.print(r, () => `Wrote ${r.files.join(', ')}\nVerify with: ssh-keygen -Y verify -f ${path.join(dir, 'allowed_signers')} -I ${r.reviewer} -n tunebench-approval -s ${path.join(dir, 'approval.json.sig')} < ${path.join(dir, 'approval.json')}\n`);
+      ctx.print(
+        r,
+        () =>
+          `Wrote ${r.files.join(', ')}\nVerify with: ssh-keygen -Y verify -f ${path.join(dir, 'allowed_signers')} -I ${r.reviewer} -n tunebench-approval -s ${path.join(dir, 'approval.json.sig')} < ${path.join(dir, 'approval.json')}\n`,
+      );
       return 0;
     },
   },
@@ -210,7 +233,7 @@ export const reviewCommands: Command[] = [
     flags: {
       file: { kind: 'string', value: 'FILE', help: 'allowed_signers (OpenSSH format)' },
       'allow-self-approval': { kind: 'boolean', help: 'Let the proposer of a candidate approve it' },
-      'forbid-self-approval': { kind: 'boolean', help: 'Refuse approvals by the candidate\'s proposer (the default)' },
+      'forbid-self-approval': { kind: 'boolean', help: "Refuse approvals by the candidate's proposer (the default)" },
       'required-approvals': { kind: 'number', value: 'N', help: 'Distinct reviewers a candidate needs (default 1)' },
     },
     async run(ctx, args) {
@@ -256,4 +279,3 @@ export const reviewCommands: Command[] = [
     },
   },
 ];
-

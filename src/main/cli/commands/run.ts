@@ -24,7 +24,12 @@ function showRun(r: Run): string {
       ? ([
           ['job', `${r.job.jobId}${r.job.state ? ` ${r.job.state}` : ''}${r.job.reason ? ` (${r.job.reason})` : ''}${r.job.nodes ? ` on ${r.job.nodes}` : ''}`],
           ['attempt', String(r.job.attempt + 1)],
-          ['resources', Object.entries(r.job.resources).map(([k, v]) => `${k}=${String(v)}`).join(' ')],
+          [
+            'resources',
+            Object.entries(r.job.resources)
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(' '),
+          ],
         ] as [string, string][])
       : []),
     ['exit code', r.exitCode === null ? '—' : String(r.exitCode)],
@@ -71,8 +76,8 @@ export const runCommands: Command[] = [
       'gpus-per-node': { kind: 'number', value: 'G', help: 'Cluster: GPUs per node' },
       'cpus-per-task': { kind: 'number', value: 'C', help: 'Cluster: CPUs per node' },
       mem: { kind: 'string', value: 'M', help: 'Cluster: memory per node, e.g. 64G' },
-      time: { kind: 'string', value: 'T', help: 'Cluster: time limit, e.g. 4:00:00 (default: the cluster\'s)' },
-      partition: { kind: 'string', value: 'P', help: 'Cluster: partition (default: the cluster\'s)' },
+      time: { kind: 'string', value: 'T', help: "Cluster: time limit, e.g. 4:00:00 (default: the cluster's)" },
+      partition: { kind: 'string', value: 'P', help: "Cluster: partition (default: the cluster's)" },
       account: { kind: 'string', value: 'A', help: 'Cluster: account' },
       qos: { kind: 'string', value: 'Q', help: 'Cluster: QOS' },
       array: { kind: 'number', value: 'N', help: 'Cluster: launch N runs as one job array' },
@@ -84,7 +89,16 @@ export const runCommands: Command[] = [
       const num = (k: string) => (typeof f[k] === 'number' ? (f[k] as number) : undefined);
       const text = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
       const resources = Object.fromEntries(
-        Object.entries({ nodes: num('nodes'), gpusPerNode: num('gpus-per-node'), cpusPerTask: num('cpus-per-task'), mem: text('mem'), time: text('time'), partition: text('partition'), account: text('account'), qos: text('qos') }).filter(([, v]) => v !== undefined),
+        Object.entries({
+          nodes: num('nodes'),
+          gpusPerNode: num('gpus-per-node'),
+          cpusPerTask: num('cpus-per-task'),
+          mem: text('mem'),
+          time: text('time'),
+          partition: text('partition'),
+          account: text('account'),
+          qos: text('qos'),
+        }).filter(([, v]) => v !== undefined),
       );
       if (num('throttle') !== undefined && num('array') === undefined) throw usageError('--throttle limits a job array: give --array N too.');
       const input = {
@@ -99,7 +113,11 @@ export const runCommands: Command[] = [
       };
       if (input.array) {
         const runs = await withEngine(ctx, (call) => call('runs.launchArray', input));
-        ctx.print(runs, () => `Submitted ${runs.length} runs as job array ${runs[0]?.job?.jobId.replace(/_\d+$/, '') ?? ''} on ${runs[0]?.hostName ?? ''}:\n${runs.map((r) => `  ${r.id}  job ${r.job?.jobId ?? '—'}`).join('\n')}\n`);
+        ctx.print(
+          runs,
+          () =>
+            `Submitted ${runs.length} runs as job array ${runs[0]?.job?.jobId.replace(/_\d+$/, '') ?? ''} on ${runs[0]?.hostName ?? ''}:\n${runs.map((r) => `  ${r.id}  job ${r.job?.jobId ?? '—'}`).join('\n')}\n`,
+        );
         return 0;
       }
       const run = await withEngine(ctx, (call) => call('runs.launch', input));
@@ -113,7 +131,7 @@ export const runCommands: Command[] = [
     positionals: [],
     flags: {
       project: { kind: 'string', value: 'P', help: 'Only this project' },
-      filter: { kind: 'string', value: 'EXPR', help: 'e.g. \'status = succeeded and lr < 3e-4 and eval_loss.min < 1.2 and tag:baseline\'' },
+      filter: { kind: 'string', value: 'EXPR', help: "e.g. 'status = succeeded and lr < 3e-4 and eval_loss.min < 1.2 and tag:baseline'" },
       sort: { kind: 'string', value: '[-]KEY', help: 'Sort key (a field, parameter or metric.min|max|last); "-" for descending' },
     },
     async run(ctx, args) {
@@ -127,24 +145,42 @@ export const runCommands: Command[] = [
             limit: 1000,
           }),
         );
-        ctx.print(result.rows, () => table(['ID', 'STATUS', 'RECIPE', 'TAGS', 'CREATED'], result.rows.map((r) => [r.id, r.status, r.recipe, r.tags.join(','), when(r.createdAt)])) + `${result.matched} of ${result.total} runs\n`);
+        ctx.print(
+          result.rows,
+          () =>
+            table(
+              ['ID', 'STATUS', 'RECIPE', 'TAGS', 'CREATED'],
+              result.rows.map((r) => [r.id, r.status, r.recipe, r.tags.join(','), when(r.createdAt)]),
+            ) + `${result.matched} of ${result.total} runs\n`,
+        );
         return 0;
       }
       const runs = await withEngine(ctx, (call) => call('runs.list', typeof args.flags.project === 'string' ? { project: args.flags.project } : {}));
-      ctx.print(runs, () => table(['ID', 'STATUS', 'RECIPE', 'HOST', 'CREATED', 'POINTS'], runs.map((r) => [r.id, r.status, r.recipe, r.hostName, when(r.createdAt), String(r.metricPoints)])));
+      ctx.print(runs, () =>
+        table(
+          ['ID', 'STATUS', 'RECIPE', 'HOST', 'CREATED', 'POINTS'],
+          runs.map((r) => [r.id, r.status, r.recipe, r.hostName, when(r.createdAt), String(r.metricPoints)]),
+        ),
+      );
       return 0;
     },
   },
   {
     path: ['run', 'annotate'],
-    summary: 'Set a run\'s tags and notes (what the runs table edits inline)',
+    summary: "Set a run's tags and notes (what the runs table edits inline)",
     positionals: RUN,
     flags: {
       tags: { kind: 'string', value: 'A,B', help: 'The run\'s tags, comma-separated (replaces them; "" clears them)' },
       notes: { kind: 'string', value: 'TEXT', help: 'The run\'s notes (replaces them; "" clears them)' },
     },
     async run(ctx, args) {
-      const tags = typeof args.flags.tags === 'string' ? args.flags.tags.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
+      const tags =
+        typeof args.flags.tags === 'string'
+          ? args.flags.tags
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : undefined;
       const notes = typeof args.flags.notes === 'string' ? args.flags.notes.trim() : undefined;
       if (tags === undefined && notes === undefined) throw usageError('Say what to set: --tags A,B and/or --notes TEXT.');
       const run = await withEngine(ctx, (call) => call('runs.annotate', { id: args.positionals[0]!, ...(tags ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }));
@@ -175,7 +211,12 @@ export const runCommands: Command[] = [
         for (const id of ids) out.push(await call('runs.sync', { id }));
         return out;
       });
-      ctx.print(synced, () => table(['ID', 'STATUS', 'LOG LINES', 'POINTS'], synced.map((r) => [r.id, r.status + (r.disconnected ? ' (unreachable)' : ''), String(r.logLines), String(r.metricPoints)])));
+      ctx.print(synced, () =>
+        table(
+          ['ID', 'STATUS', 'LOG LINES', 'POINTS'],
+          synced.map((r) => [r.id, r.status + (r.disconnected ? ' (unreachable)' : ''), String(r.logLines), String(r.metricPoints)]),
+        ),
+      );
       return 0;
     },
   },
@@ -219,12 +260,19 @@ export const runCommands: Command[] = [
   },
   {
     path: ['run', 'markers'],
-    summary: 'What a run ran into: NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts (~ marks a place worked out from the log\'s clock)',
+    summary: "What a run ran into: NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts (~ marks a place worked out from the log's clock)",
     positionals: RUN,
     flags: {},
     async run(ctx, args) {
       const markers = await withEngine(ctx, (call) => call('runs.markers', { id: args.positionals[0]! }));
-      ctx.print(markers, () => (markers.length ? table(['KIND', 'LINE', 'STEP', 'DETAIL'], markers.map((m) => [m.kind, place(m.line, m.from === 'log'), place(m.step, m.from === 'metrics'), oneLine(m.detail, 100)])) : 'No markers.\n'));
+      ctx.print(markers, () =>
+        markers.length
+          ? table(
+              ['KIND', 'LINE', 'STEP', 'DETAIL'],
+              markers.map((m) => [m.kind, place(m.line, m.from === 'log'), place(m.step, m.from === 'metrics'), oneLine(m.detail, 100)]),
+            )
+          : 'No markers.\n',
+      );
       return 0;
     },
   },
@@ -276,7 +324,10 @@ export const runCommands: Command[] = [
       });
       ctx.print(run, () => showRun(run));
       if (!FINAL_STATUSES.includes(run.status)) {
-        throw new EngineError('RUN_WAIT_TIMEOUT', `${run.id} is still ${run.status} after ${args.flags.timeout} s; it keeps running. Wait longer with --timeout, or follow it with \`tunebench run logs ${run.id} --follow\`.`);
+        throw new EngineError(
+          'RUN_WAIT_TIMEOUT',
+          `${run.id} is still ${run.status} after ${args.flags.timeout} s; it keeps running. Wait longer with --timeout, or follow it with \`tunebench run logs ${run.id} --follow\`.`,
+        );
       }
       return run.status === 'SUCCEEDED' ? 0 : 1;
     },

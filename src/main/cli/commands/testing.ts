@@ -89,7 +89,13 @@ export const testingCommands: Command[] = [
         throw new EngineError('SUITE_INVALID', `Cannot read ${file}: ${(err as Error).message}. Give a readable YAML or JSON file.`);
       }
       const r = await withEngine(ctx, (call) => call('suites.add', { project, fileName: path.basename(file), text }));
-      ctx.print(r, () => `${r.added ? 'Added' : 'Already there:'} ${r.suite.name}@${r.suite.version}: ${r.suite.cases} cases (${Object.entries(r.suite.kinds).map(([k, n]) => `${n} ${k}`).join(', ')}), ${r.suite.digest}\n`);
+      ctx.print(
+        r,
+        () =>
+          `${r.added ? 'Added' : 'Already there:'} ${r.suite.name}@${r.suite.version}: ${r.suite.cases} cases (${Object.entries(r.suite.kinds)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ')}), ${r.suite.digest}\n`,
+      );
       return 0;
     },
   },
@@ -101,7 +107,22 @@ export const testingCommands: Command[] = [
     async run(ctx, args) {
       const project = requiredStr(args.flags.project, 'project', 'the project');
       const list = await withEngine(ctx, (call) => call('suites.list', { project }));
-      ctx.print(list, () => (list.length ? table(['SUITE', 'CASES', 'KINDS', 'DIGEST', 'ADDED'], list.map((s) => [`${s.name}@${s.version}`, String(s.cases), Object.entries(s.kinds).map(([k, n]) => `${k}:${n}`).join(' '), `${s.digest.slice(0, 19)}…`, when(s.createdAt)])) : 'No suites. Add one with `tunebench suite add FILE --project P`.\n'));
+      ctx.print(list, () =>
+        list.length
+          ? table(
+              ['SUITE', 'CASES', 'KINDS', 'DIGEST', 'ADDED'],
+              list.map((s) => [
+                `${s.name}@${s.version}`,
+                String(s.cases),
+                Object.entries(s.kinds)
+                  .map(([k, n]) => `${k}:${n}`)
+                  .join(' '),
+                `${s.digest.slice(0, 19)}…`,
+                when(s.createdAt),
+              ]),
+            )
+          : 'No suites. Add one with `tunebench suite add FILE --project P`.\n',
+      );
       return 0;
     },
   },
@@ -113,14 +134,20 @@ export const testingCommands: Command[] = [
     async run(ctx, args) {
       const project = requiredStr(args.flags.project, 'project', 'the project');
       const r = await withEngine(ctx, (call) => call('suites.get', { project, suite: args.positionals[0]! }));
-      ctx.print(r, () =>
-        keyValues([
-          ['suite', `${r.suite.name}@${r.suite.version}`],
-          ['digest', r.suite.digest],
-          ['file', r.fileName],
-          ['judge', r.spec.judge ? `${r.spec.judge.command.join(' ')} (${r.spec.judge.enabled ? 'enabled' : 'off'})` : 'none'],
-          ['harness', r.spec.harness ? r.spec.harness.tasks.map((t) => t.task).join(', ') : 'none'],
-        ]) + table(['CASE', 'KIND', 'TAGS', 'CRITICAL', 'INPUT'], r.spec.cases.map((c) => [c.id, c.kind, c.tags.join(','), c.critical ? 'yes' : '', oneLine(c.input, 60)])),
+      ctx.print(
+        r,
+        () =>
+          keyValues([
+            ['suite', `${r.suite.name}@${r.suite.version}`],
+            ['digest', r.suite.digest],
+            ['file', r.fileName],
+            ['judge', r.spec.judge ? `${r.spec.judge.command.join(' ')} (${r.spec.judge.enabled ? 'enabled' : 'off'})` : 'none'],
+            ['harness', r.spec.harness ? r.spec.harness.tasks.map((t) => t.task).join(', ') : 'none'],
+          ]) +
+          table(
+            ['CASE', 'KIND', 'TAGS', 'CRITICAL', 'INPUT'],
+            r.spec.cases.map((c) => [c.id, c.kind, c.tags.join(','), c.critical ? 'yes' : '', oneLine(c.input, 60)]),
+          ),
       );
       return 0;
     },
@@ -143,7 +170,13 @@ export const testingCommands: Command[] = [
       const candidate = requiredStr(args.flags.candidate, 'candidate', 'the candidate run, RUN or RUN:CHECKPOINT');
       const suite = requiredStr(args.flags.suite, 'suite', 'the suite, NAME or NAME@VERSION');
       const t = await withEngine(ctx, async (call) => {
-        const started = await call('tests.start', { project, candidate, suite, ...(str(args.flags.baseline) ? { baseline: str(args.flags.baseline)! } : {}), ...(str(args.flags.host) ? { host: str(args.flags.host)! } : {}) });
+        const started = await call('tests.start', {
+          project,
+          candidate,
+          suite,
+          ...(str(args.flags.baseline) ? { baseline: str(args.flags.baseline)! } : {}),
+          ...(str(args.flags.host) ? { host: str(args.flags.host)! } : {}),
+        });
         if (!args.flags.wait) return started;
         if (!ctx.json) ctx.io.stderr(`test run ${started.id} started; waiting for its verdict…\n`);
         return waitForTest(call, started.id, typeof args.flags.timeout === 'number' ? args.flags.timeout : undefined);
@@ -170,7 +203,22 @@ export const testingCommands: Command[] = [
     flags: { project: { kind: 'string', value: 'P', help: 'Only this project' } },
     async run(ctx, args) {
       const list = await withEngine(ctx, (call) => call('tests.list', str(args.flags.project) ? { project: str(args.flags.project)! } : {}));
-      ctx.print(list, () => (list.length ? table(['TEST', 'VERDICT', 'STATUS', 'SUITE', 'CANDIDATE', 'BASELINE', 'CASES'], list.map((t) => [t.id, t.verdict ?? '—', t.status, `${t.suite.name}@${t.suite.version}`, t.candidate.runId + (t.candidate.checkpoint ? `:${t.candidate.checkpoint}` : ''), oneLine(t.baseline.label, 40), `${t.progress.done}/${t.progress.total}`])) : 'No test runs.\n'));
+      ctx.print(list, () =>
+        list.length
+          ? table(
+              ['TEST', 'VERDICT', 'STATUS', 'SUITE', 'CANDIDATE', 'BASELINE', 'CASES'],
+              list.map((t) => [
+                t.id,
+                t.verdict ?? '—',
+                t.status,
+                `${t.suite.name}@${t.suite.version}`,
+                t.candidate.runId + (t.candidate.checkpoint ? `:${t.candidate.checkpoint}` : ''),
+                oneLine(t.baseline.label, 40),
+                `${t.progress.done}/${t.progress.total}`,
+              ]),
+            )
+          : 'No test runs.\n',
+      );
       return 0;
     },
   },
@@ -190,8 +238,17 @@ export const testingCommands: Command[] = [
         return (
           showTest(t) +
           `\n${report.comparison.verdict}: ${report.comparison.reason}\n\n` +
-          table(['GATE', 'OUTCOME', 'SUMMARY'], report.comparison.gates.map((g) => [g.id, g.outcome.toUpperCase(), oneLine(g.summary, 120)])) +
-          (regressions.length ? `\nRegressions (${regressions.length}):\n` + table(['CASE', 'KIND', 'CRITICAL', 'WAIVED', 'CANDIDATE'], regressions.slice(0, 50).map((c) => [c.caseId, c.kind, c.critical ? 'yes' : '', c.waived ? oneLine(c.waived, 30) : '', oneLine(c.candidate?.detail ?? '', 60)])) : '')
+          table(
+            ['GATE', 'OUTCOME', 'SUMMARY'],
+            report.comparison.gates.map((g) => [g.id, g.outcome.toUpperCase(), oneLine(g.summary, 120)]),
+          ) +
+          (regressions.length
+            ? `\nRegressions (${regressions.length}):\n` +
+              table(
+                ['CASE', 'KIND', 'CRITICAL', 'WAIVED', 'CANDIDATE'],
+                regressions.slice(0, 50).map((c) => [c.caseId, c.kind, c.critical ? 'yes' : '', c.waived ? oneLine(c.waived, 30) : '', oneLine(c.candidate?.detail ?? '', 60)]),
+              )
+            : '')
         );
       });
       return 0;
@@ -297,10 +354,21 @@ export const testingCommands: Command[] = [
       });
       ctx.print(policy, () =>
         keyValues([
-          ['non-inferiority', `candidate - baseline >= -${policy.delta} (lower bound of a paired-bootstrap ${policy.confidence * 100}% interval, ${policy.bootstrapResamples} resamples, seed ${policy.bootstrapSeed})`],
+          [
+            'non-inferiority',
+            `candidate - baseline >= -${policy.delta} (lower bound of a paired-bootstrap ${policy.confidence * 100}% interval, ${policy.bootstrapResamples} resamples, seed ${policy.bootstrapSeed})`,
+          ],
           ['McNemar', `fails when significantly worse at alpha ${Number((1 - policy.confidence).toFixed(4))}`],
           ['minimum cases', String(policy.minCases)],
-          ['metric bars', Object.entries(policy.metrics).map(([k, b]) => `${k} (${b.greaterIsBetter ? 'higher' : 'lower'} is better${b.threshold !== null ? `, floor ${b.threshold}` : ''}${b.minAbsoluteChange !== null ? `, abs change >= ${b.minAbsoluteChange}` : ''}${b.minRelativeChange !== null ? `, rel change >= ${b.minRelativeChange}` : ''})`).join('; ') || 'none'],
+          [
+            'metric bars',
+            Object.entries(policy.metrics)
+              .map(
+                ([k, b]) =>
+                  `${k} (${b.greaterIsBetter ? 'higher' : 'lower'} is better${b.threshold !== null ? `, floor ${b.threshold}` : ''}${b.minAbsoluteChange !== null ? `, abs change >= ${b.minAbsoluteChange}` : ''}${b.minRelativeChange !== null ? `, rel change >= ${b.minRelativeChange}` : ''})`,
+              )
+              .join('; ') || 'none',
+          ],
           ['required suites', policy.requiredSuites.join(', ') || 'none'],
           ['pinned suite', policy.pinnedSuite ?? 'none'],
         ]),
@@ -316,7 +384,10 @@ export const testingCommands: Command[] = [
     async run(ctx, args) {
       const model = requiredStr(args.flags.model, 'model', 'the run in production, RUN or RUN:CHECKPOINT');
       const p = await withEngine(ctx, (call) => call('projects.setProduction', { project: args.positionals[0]!, model: model === 'none' ? null : model }));
-      ctx.print(p, () => `${p.name}: production is ${p.production ? `${p.production.runId}${p.production.checkpoint ? `:${p.production.checkpoint}` : ''}` : 'not set (tests compare with the base model)'}\n`);
+      ctx.print(
+        p,
+        () => `${p.name}: production is ${p.production ? `${p.production.runId}${p.production.checkpoint ? `:${p.production.checkpoint}` : ''}` : 'not set (tests compare with the base model)'}\n`,
+      );
       return 0;
     },
   },

@@ -118,10 +118,7 @@ export class RegistryAuth {
       this.scheme = 'basic';
       return;
     }
-    throw new EngineError(
-      'REGISTRY_AUTH_FAILED',
-      `${this.host} refused the request and asks for an authentication Tunebench does not speak (${wwwAuthenticate ?? 'no WWW-Authenticate header'}).`,
-    );
+    throw new EngineError('REGISTRY_AUTH_FAILED', `${this.host} refused the request and asks for an authentication Tunebench does not speak (${wwwAuthenticate ?? 'no WWW-Authenticate header'}).`);
   }
 
   private wrongPassword(): EngineError {
@@ -131,7 +128,10 @@ export class RegistryAuth {
   private denied(scope: string, hadCredentials: boolean): EngineError {
     const repo = scope.split(':')[1] ?? '';
     return hadCredentials
-      ? new EngineError('REGISTRY_AUTH_FAILED', `${this.host} accepted the login but gives it no ${scope.split(':')[2]} rights on ${repo}; ask its administrator, or ${this.loginHint()} with another account.`)
+      ? new EngineError(
+          'REGISTRY_AUTH_FAILED',
+          `${this.host} accepted the login but gives it no ${scope.split(':')[2]} rights on ${repo}; ask its administrator, or ${this.loginHint()} with another account.`,
+        )
       : new EngineError('REGISTRY_AUTH_FAILED', `${this.host} needs a login for ${repo}; ${this.loginHint()}.`);
   }
 
@@ -258,8 +258,7 @@ export function runCredentialHelper(name: string, server: string, timeoutMs = 15
       if (code !== 0) return resolve(null); // "credentials not found in native keychain"
       try {
         const doc = JSON.parse(Buffer.concat(out).toString('utf8')) as { Username?: unknown; Secret?: unknown };
-        if (typeof doc.Username === 'string' && typeof doc.Secret === 'string' && doc.Secret)
-          return resolve({ username: doc.Username, password: doc.Secret });
+        if (typeof doc.Username === 'string' && typeof doc.Secret === 'string' && doc.Secret) return resolve({ username: doc.Username, password: doc.Secret });
       } catch {
         // a helper that prints something else knows nothing useful
       }

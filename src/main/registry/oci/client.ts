@@ -74,8 +74,7 @@ export class OciClient {
   private referrersApi: boolean | undefined;
 
   constructor(opts: OciClientOptions) {
-    if (!REPOSITORY.test(opts.repository))
-      throw new EngineError('VALIDATION_FAILED', `"${opts.repository.slice(0, 100)}" is not a repository name (lower-case words joined by / . _ -).`);
+    if (!REPOSITORY.test(opts.repository)) throw new EngineError('VALIDATION_FAILED', `"${opts.repository.slice(0, 100)}" is not a repository name (lower-case words joined by / . _ -).`);
     this.repository = opts.repository;
     this.http = new RegistryHttp({ baseUrl: opts.baseUrl, caFile: opts.caFile ?? null, allowHttp: opts.allowHttp ?? false });
     this.auth = new RegistryAuth({ http: this.http, displayName: opts.name ?? this.http.host, credentials: opts.credentials });
@@ -136,7 +135,7 @@ export class OciClient {
     let { location, offset } = session;
     if (location !== opts.resumeLocation) opts.onLocation?.(location);
 
-    for (let outOfOrder = 0; offset < size; ) {
+    for (let outOfOrder = 0; offset < size;) {
       const length = Math.min(chunkBytes, size - offset);
       const res = await this.sendChunk(location, offset, length, read);
       if (res.status === 416 && outOfOrder++ < 3) {
@@ -160,8 +159,7 @@ export class OciClient {
     const put = await this.send('push', { method: 'PUT', url: withQuery(location, 'digest', digest), headers: { 'content-length': '0' } });
     if (put.status !== 201 && put.status !== 204) {
       const said = await errorText(put);
-      if (/DIGEST_INVALID|SIZE_INVALID/.test(said))
-        throw new EngineError('VERIFY_FAILED', `The bytes pushed do not hash to ${digest} (${said}); the file changed while it was read. Push again.`);
+      if (/DIGEST_INVALID|SIZE_INVALID/.test(said)) throw new EngineError('VERIFY_FAILED', `The bytes pushed do not hash to ${digest} (${said}); the file changed while it was read. Push again.`);
       throw new EngineError('REGISTRY_REFUSED', `Finishing the upload of ${digest.slice(0, 19)}: ${this.host} answered HTTP ${put.status}: ${said}`, { status: put.status });
     }
     await discard(put);
@@ -205,7 +203,7 @@ export class OciClient {
         return p;
       };
       let pending = next(offset);
-      for (let at = offset; at < end; ) {
+      for (let at = offset; at < end;) {
         const buf = await pending;
         at += buf.length;
         if (at < end) pending = next(at);

@@ -48,10 +48,8 @@ export function parseRegistryUrl(baseUrl: string, allowHttp = false): URL {
   } catch {
     throw new EngineError('VALIDATION_FAILED', `"${baseUrl}" is not a registry URL; write it like https://registry.example.com:5000.`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new EngineError('VALIDATION_FAILED', `"${baseUrl}" is not an http(s) URL; write it like https://registry.example.com:5000.`);
-  if (url.username || url.password)
-    throw new EngineError('VALIDATION_FAILED', `Put registry credentials in \`tunebench registry login\`, not in the URL "${url.host}".`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EngineError('VALIDATION_FAILED', `"${baseUrl}" is not an http(s) URL; write it like https://registry.example.com:5000.`);
+  if (url.username || url.password) throw new EngineError('VALIDATION_FAILED', `Put registry credentials in \`tunebench registry login\`, not in the URL "${url.host}".`);
   if (url.protocol === 'http:' && !allowHttp && !isLoopbackHost(url.hostname))
     throw new EngineError(
       'VALIDATION_FAILED',
@@ -60,18 +58,25 @@ export function parseRegistryUrl(baseUrl: string, allowHttp = false): URL {
   return url;
 }
 
-const UNKNOWN_CA = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-]);
+const UNKNOWN_CA = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
 const BAD_CERT = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_REVOKED', 'CERT_UNTRUSTED']);
 const NETWORK = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN',
-  'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_ABORTED',
 ]);
 
 function errorCodes(err: unknown): string[] {
@@ -89,17 +94,11 @@ export function networkError(err: unknown, host: string): unknown {
   const codes = errorCodes(err);
   const text = err instanceof Error ? err.message : String(err);
   if (codes.some((c) => UNKNOWN_CA.has(c)))
-    return new EngineError(
-      'REGISTRY_TLS_UNTRUSTED',
-      `The registry ${host} presents a certificate signed by a CA this machine does not trust. Give its CA certificate with --ca-file (PEM).`,
-      { cause: codes[0] },
-    );
+    return new EngineError('REGISTRY_TLS_UNTRUSTED', `The registry ${host} presents a certificate signed by a CA this machine does not trust. Give its CA certificate with --ca-file (PEM).`, {
+      cause: codes[0],
+    });
   if (codes.some((c) => BAD_CERT.has(c)))
-    return new EngineError(
-      'REGISTRY_TLS_UNTRUSTED',
-      `The registry ${host} presents a certificate that does not fit (${text}). Check the address and the server's certificate.`,
-      { cause: codes[0] },
-    );
+    return new EngineError('REGISTRY_TLS_UNTRUSTED', `The registry ${host} presents a certificate that does not fit (${text}). Check the address and the server's certificate.`, { cause: codes[0] });
   if (codes.some((c) => c === 'ERR_SSL_WRONG_VERSION_NUMBER' || c === 'EPROTO'))
     return new EngineError('REGISTRY_UNREACHABLE', `${host} does not speak TLS on this port. Check the port, or whether the registry is plain http://.`, {
       cause: codes[0],
@@ -169,8 +168,7 @@ export class RegistryHttp {
   async request(req: RegistryRequest): Promise<RegistryResponse> {
     const url = this.resolve(req.url);
     if (!this.sameOrigin(url)) this.checkUrl(url);
-    const body =
-      req.body == null ? null : Buffer.isBuffer(req.body) ? req.body : Readable.from(req.body(), { objectMode: false, highWaterMark: 1 });
+    const body = req.body == null ? null : Buffer.isBuffer(req.body) ? req.body : Readable.from(req.body(), { objectMode: false, highWaterMark: 1 });
     try {
       const res = await this.agent.request({
         origin: url.origin,
@@ -238,8 +236,7 @@ export async function errorText(res: RegistryResponse): Promise<string> {
   const text = raw?.toString('utf8').trim() ?? '';
   try {
     const doc = JSON.parse(text) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
-    if (Array.isArray(doc.errors) && doc.errors.length > 0)
-      return doc.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+    if (Array.isArray(doc.errors) && doc.errors.length > 0) return doc.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
   } catch {
     // not JSON: quote the text
   }
@@ -251,7 +248,6 @@ export async function refusal(res: RegistryResponse, what: string): Promise<Engi
   const said = await errorText(res);
   const where = res.url.host;
   if (res.status === 404) return new EngineError('REGISTRY_NOT_FOUND', `${what}: ${where} has no such thing (${said}).`, { status: 404 });
-  if (res.status === 403)
-    return new EngineError('REGISTRY_AUTH_FAILED', `${what}: ${where} refused access (${said}). The account may lack rights on this repository.`, { status: 403 });
+  if (res.status === 403) return new EngineError('REGISTRY_AUTH_FAILED', `${what}: ${where} refused access (${said}). The account may lack rights on this repository.`, { status: 403 });
   return new EngineError('REGISTRY_REFUSED', `${what}: ${where} answered HTTP ${res.status}: ${said}`, { status: res.status });
 }

@@ -78,23 +78,35 @@ function compare(a: unknown, op: string, b: string | number): boolean {
   const an = typeof a === 'number' ? a : typeof a === 'string' && a.trim() !== '' && !Number.isNaN(Number(a)) ? Number(a) : undefined;
   if (typeof b === 'number' && an !== undefined) {
     switch (op) {
-      case '=': return an === b;
-      case '!=': return an !== b;
-      case '<': return an < b;
-      case '<=': return an <= b;
-      case '>': return an > b;
-      case '>=': return an >= b;
+      case '=':
+        return an === b;
+      case '!=':
+        return an !== b;
+      case '<':
+        return an < b;
+      case '<=':
+        return an <= b;
+      case '>':
+        return an > b;
+      case '>=':
+        return an >= b;
     }
   }
   const as = String(a).toLowerCase();
   const bs = String(b).toLowerCase();
   switch (op) {
-    case '=': return as === bs;
-    case '!=': return as !== bs;
-    case '<': return as < bs;
-    case '<=': return as <= bs;
-    case '>': return as > bs;
-    case '>=': return as >= bs;
+    case '=':
+      return as === bs;
+    case '!=':
+      return as !== bs;
+    case '<':
+      return as < bs;
+    case '<=':
+      return as <= bs;
+    case '>':
+      return as > bs;
+    case '>=':
+      return as >= bs;
   }
   return false;
 }

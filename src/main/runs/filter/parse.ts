@@ -119,7 +119,7 @@ export function parseFilter(source: string): Filter | null {
     const v = peek();
     if (v.type !== 'word' && v.type !== 'number' && v.type !== 'string') fail(source, v.at, `expected a value after "${op.text}".`);
     next();
-    if ((op.text === '~') && v.type === 'number') {
+    if (op.text === '~' && v.type === 'number') {
       return { kind: 'compare', field: t.text.split('.'), op: '~', value: v.text, at: t.at };
     }
     return { kind: 'compare', field: t.text.split('.'), op: op.text as Op, value: v.type === 'number' ? (v.value as number) : String(v.value ?? v.text), at: t.at };

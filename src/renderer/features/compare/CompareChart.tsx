@@ -61,8 +61,7 @@ export class TokenScale {
 }
 
 function toSeries(runId: string, r: WindowResult, axis: Axis, start: number, tokens?: TokenScale): RunSeries {
-  const x = (step: number | null, idx: number, ts: number) =>
-    axis === 'step' ? (step ?? idx) : axis === 'tokens' ? tokens!.tokensAt(step ?? idx) : axis === 'time' ? ts * 1000 : (ts - start) / 60;
+  const x = (step: number | null, idx: number, ts: number) => (axis === 'step' ? (step ?? idx) : axis === 'tokens' ? tokens!.tokensAt(step ?? idx) : axis === 'time' ? ts * 1000 : (ts - start) / 60);
   if (r.kind === 'points') return { runId, raw: r.points.map((p) => [x(p.step, p.idx, p.ts), p.value]), band: null };
   const mid = (b: (typeof r.buckets)[number]) => {
     const a = x(b.firstStep, b.firstIdx, b.firstTs);
@@ -72,7 +71,21 @@ function toSeries(runId: string, r: WindowResult, axis: Axis, start: number, tok
   return { runId, raw: r.buckets.map((b) => [mid(b), b.n ? b.sum / b.n : null]), band: r.buckets.map((b) => [mid(b), b.min, b.max]) };
 }
 
-export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups }: { runIds: string[]; metric: string; axis: Axis; smoothing: number; logScale: boolean; groups?: string[][] | undefined }) {
+export function CompareChart({
+  runIds,
+  metric,
+  axis,
+  smoothing,
+  logScale,
+  groups,
+}: {
+  runIds: string[];
+  metric: string;
+  axis: Axis;
+  smoothing: number;
+  logScale: boolean;
+  groups?: string[][] | undefined;
+}) {
   const client = useClient();
   const [series, setSeries] = useState<RunSeries[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
@@ -109,19 +122,33 @@ export function CompareChart({ runIds, metric, axis, smoothing, logScale, groups
       };
       const runIds = ids.current;
       void Promise.all(
-        runIds.map(async (runId) => {
-          if (axis === 'tokens' && !scales.current.has(runId)) {
-            scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
-          }
-          const from = toQuery(range.from, runId);
-          const to = toQuery(range.to, runId);
-          const r = await client.call('metrics.window', { runId, name: metric, x: axis === 'step' || axis === 'tokens' ? 'step' : 'time', maxBuckets: bucketsFor(runIds.length), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
-          if (range.from === undefined) {
-            const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
-            if (first !== undefined) starts.current.set(runId, first);
-          }
-          return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
-        }).map((p, i) => p.then((s) => ({ ok: true as const, s }), (e: Error) => ({ ok: false as const, e, runId: runIds[i]! }))),
+        runIds
+          .map(async (runId) => {
+            if (axis === 'tokens' && !scales.current.has(runId)) {
+              scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
+            }
+            const from = toQuery(range.from, runId);
+            const to = toQuery(range.to, runId);
+            const r = await client.call('metrics.window', {
+              runId,
+              name: metric,
+              x: axis === 'step' || axis === 'tokens' ? 'step' : 'time',
+              maxBuckets: bucketsFor(runIds.length),
+              ...(from !== undefined ? { from } : {}),
+              ...(to !== undefined ? { to } : {}),
+            });
+            if (range.from === undefined) {
+              const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
+              if (first !== undefined) starts.current.set(runId, first);
+            }
+            return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
+          })
+          .map((p, i) =>
+            p.then(
+              (s) => ({ ok: true as const, s }),
+              (e: Error) => ({ ok: false as const, e, runId: runIds[i]! }),
+            ),
+          ),
       ).then((results) => {
         if (mine !== generation.current) return; // a newer zoom is on its way
         setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));

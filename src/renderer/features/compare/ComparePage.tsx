@@ -126,7 +126,15 @@ export function ComparePage() {
       <ul className="run-chips" aria-label="Compared runs">
         {runs.map((r) => (
           <li key={r.id}>
-            <span className="swatch" style={{ background: runColor(r.id, runs.map((x) => x.id)) }} />
+            <span
+              className="swatch"
+              style={{
+                background: runColor(
+                  r.id,
+                  runs.map((x) => x.id),
+                ),
+              }}
+            />
             <span className="mono">{r.id.slice(-8)}</span>
             <button
               type="button"

@@ -41,7 +41,16 @@ export function ConfigDiff({ runs }: { runs: TableRowOut[] }) {
               <th scope="col">Key</th>
               {runs.map((r) => (
                 <th scope="col" key={r.id}>
-                  <span className="swatch" style={{ background: runColor(r.id, runs.map((x) => x.id)) }} /> {r.id.slice(-8)}
+                  <span
+                    className="swatch"
+                    style={{
+                      background: runColor(
+                        r.id,
+                        runs.map((x) => x.id),
+                      ),
+                    }}
+                  />{' '}
+                  {r.id.slice(-8)}
                   {r.id === baseline ? ' (baseline)' : ''}
                 </th>
               ))}

@@ -21,7 +21,14 @@ export function ParallelCoordinates({ runs }: { runs: TableRowOut[] }) {
       series: runs.map((r) => ({
         type: 'parallel',
         name: r.id.slice(-8),
-        lineStyle: { color: runColor(r.id, runs.map((x) => x.id)), width: 2, opacity: 0.9 },
+        lineStyle: {
+          color: runColor(
+            r.id,
+            runs.map((x) => x.id),
+          ),
+          width: 2,
+          opacity: 0.9,
+        },
         data: [[...params.map((p) => own(r.params, p) as number), ...(objective ? [own(r.summaries, objective)?.min ?? null] : [])]],
       })),
     };

@@ -143,7 +143,11 @@ export function HostsPage() {
       )}
       {keyProblem && (
         <Modal title={keyProblem.code === 'HOST_KEY_MISMATCH' ? `${keyProblem.hostName}: host key changed` : `Trust ${keyProblem.hostName}?`} onClose={() => setKeyProblem(null)}>
-          <p>{keyProblem.code === 'HOST_KEY_MISMATCH' ? keyProblem.message : 'This server presents a key Tunebench has not seen. Compare its fingerprint with the one the server\'s administrator gives you (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server).'}</p>
+          <p>
+            {keyProblem.code === 'HOST_KEY_MISMATCH'
+              ? keyProblem.message
+              : "This server presents a key Tunebench has not seen. Compare its fingerprint with the one the server's administrator gives you (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server)."}
+          </p>
           <p>
             <span className="muted">{keyProblem.keyType ?? 'key'} fingerprint</span>
             <br />

@@ -6,9 +6,9 @@ import { Field } from '../../components/Field';
 import { wholeNumber } from '../../components/whole-number';
 
 const TEXT_FIELDS = [
-  ['partition', 'Default partition', 'Empty: the cluster\'s own default'],
+  ['partition', 'Default partition', "Empty: the cluster's own default"],
   ['account', 'Account', 'Empty: your default account'],
-  ['qos', 'QOS', 'Empty: the account\'s default'],
+  ['qos', 'QOS', "Empty: the account's default"],
   ['time', 'Time limit', 'e.g. 4:00:00 or 1-12:00:00'],
 ] as const;
 
@@ -19,7 +19,10 @@ export function slurmSettings(values: SlurmValues): { settings: SlurmSettings; e
   const settings: SlurmSettings = {};
   const errors: Record<string, string> = {};
   for (const [key] of TEXT_FIELDS) if (values[key]?.trim()) settings[key] = values[key].trim();
-  const lines = (values.sbatchLines ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = (values.sbatchLines ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length) settings.sbatchLines = lines;
   if (values.setup?.trim()) settings.setup = values.setup.trim();
   const signal = wholeNumber(values.signalSeconds ?? '', 'The checkpoint warning', 10, 3600, 'seconds');
@@ -57,11 +60,7 @@ export function SlurmFields({ values, errors, onChange }: { values: SlurmValues;
       <Field label="Setup line" hint="Run before every SLURM command and in the job, e.g. module load slurm" error={errors['slurm.setup']}>
         <input type="text" value={values.setup ?? ''} onChange={(e) => set('setup', e.target.value)} spellCheck={false} autoComplete="off" />
       </Field>
-      <Field
-        label="Checkpoint warning (seconds)"
-        hint="How long before the time limit SLURM tells the run to checkpoint; it is then requeued"
-        error={errors['slurm.signalSeconds']}
-      >
+      <Field label="Checkpoint warning (seconds)" hint="How long before the time limit SLURM tells the run to checkpoint; it is then requeued" error={errors['slurm.signalSeconds']}>
         <input type="text" inputMode="numeric" value={values.signalSeconds ?? ''} placeholder={String(DEFAULT_SIGNAL_SECONDS)} onChange={(e) => set('signalSeconds', e.target.value)} />
       </Field>
     </fieldset>

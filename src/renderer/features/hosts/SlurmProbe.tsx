@@ -28,12 +28,24 @@ export function SlurmProbe({ name, slurm }: { name: string; slurm: Probe }) {
           <tr>
             <th scope="col">Partition</th>
             <th scope="col">State</th>
-            <th scope="col" className="num">Nodes</th>
-            <th scope="col" className="num">CPUs/node</th>
-            <th scope="col" className="num">Memory/node</th>
-            <th scope="col" className="num">GPUs/node</th>
-            <th scope="col" className="num">Max time</th>
-            <th scope="col" className="num">Max nodes</th>
+            <th scope="col" className="num">
+              Nodes
+            </th>
+            <th scope="col" className="num">
+              CPUs/node
+            </th>
+            <th scope="col" className="num">
+              Memory/node
+            </th>
+            <th scope="col" className="num">
+              GPUs/node
+            </th>
+            <th scope="col" className="num">
+              Max time
+            </th>
+            <th scope="col" className="num">
+              Max nodes
+            </th>
           </tr>
         </thead>
         <tbody>

@@ -18,10 +18,13 @@ export function TestCandidateDialog({ project, candidate, onClose }: { project: 
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    client.call('suites.list', { project: project.id }).then((list) => {
-      setSuites(list);
-      if (list[0]) setSuite(`${list[0].name}@${list[0].version}`);
-    }, (err: unknown) => setError(`Could not list the suites: ${err instanceof Error ? err.message : String(err)}`));
+    client.call('suites.list', { project: project.id }).then(
+      (list) => {
+        setSuites(list);
+        if (list[0]) setSuite(`${list[0].name}@${list[0].version}`);
+      },
+      (err: unknown) => setError(`Could not list the suites: ${err instanceof Error ? err.message : String(err)}`),
+    );
   }, [client, project.id]);
 
   const submit = async (e: FormEvent) => {

@@ -29,7 +29,9 @@ export function PromoteDialog({ registry, model, version, onClose, onMoved }: { 
   return (
     <Modal title={`Promote ${model}@${version}`} onClose={onClose}>
       <form onSubmit={submit} noValidate>
-        <p className="muted">The alias moves only after the version verifies here: its approval's signature, the signer's rights, the chain of decisions, and every file's bytes. The move is recorded in the registry.</p>
+        <p className="muted">
+          The alias moves only after the version verifies here: its approval's signature, the signer's rights, the chain of decisions, and every file's bytes. The move is recorded in the registry.
+        </p>
         <Field label="Alias">
           <input type="text" value={alias} onChange={(e) => setAlias(e.target.value)} spellCheck={false} autoComplete="off" />
         </Field>

@@ -33,11 +33,19 @@ export function RegistryModels({ registry, tick }: { registry: string; tick: num
       const v = await client.call('registries.verify', { registry, ref: key });
       setChecked((c) => ({ ...c, [key]: v }));
     } catch (err) {
-      setChecked((c) => ({ ...c, [key]: { ok: false, model, version, manifestDigest: null, approval: null, reviewer: null, decision: null, checks: [], summary: err instanceof Error ? err.message : String(err), report: null } }));
+      setChecked((c) => ({
+        ...c,
+        [key]: { ok: false, model, version, manifestDigest: null, approval: null, reviewer: null, decision: null, checks: [], summary: err instanceof Error ? err.message : String(err), report: null },
+      }));
     }
   };
 
-  if (error) return <p className="form-error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p className="form-error" role="alert">
+        {error}
+      </p>
+    );
   if (!models) return <p className="muted">Loading…</p>;
   if (models.length === 0) return <p className="muted">No models yet. Push an approved model from the Reviews page or with `tunebench registry push`.</p>;
   return (
@@ -64,7 +72,15 @@ export function RegistryModels({ registry, tick }: { registry: string; tick: num
                     <td className="mono" title={v.manifestDigest ?? undefined}>
                       {v.version}
                     </td>
-                    <td>{m.aliases.filter((a) => a.version === v.version).map((a) => <span key={a.alias} className="badge">{a.alias}</span>)}</td>
+                    <td>
+                      {m.aliases
+                        .filter((a) => a.version === v.version)
+                        .map((a) => (
+                          <span key={a.alias} className="badge">
+                            {a.alias}
+                          </span>
+                        ))}
+                    </td>
                     <td>
                       {!c ? (
                         <span className="muted">not checked</span>

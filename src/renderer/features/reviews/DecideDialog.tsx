@@ -52,7 +52,9 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
 
   const regressions = report.comparison.cases.filter((c) => c.change === 'regression' && !c.waived);
   const candidate = manifest.models.find((m) => m.role === 'candidate');
-  const waivers = Object.entries(waive).filter(([, reason]) => reason.trim()).map(([caseId, reason]) => ({ caseId, reason: reason.trim() }));
+  const waivers = Object.entries(waive)
+    .filter(([, reason]) => reason.trim())
+    .map(([caseId, reason]) => ({ caseId, reason: reason.trim() }));
   const needsOverride = decision === 'approve' && report.comparison.verdict !== 'PASS';
 
   const sign = async (e: FormEvent) => {
@@ -139,7 +141,13 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
                   {c.caseId}
                   {c.critical ? ' (critical)' : ''}
                 </span>
-                <input type="text" aria-label={`Waiver reason for ${c.caseId}`} placeholder="reason (leave empty to not waive)" value={waive[c.caseId] ?? ''} onChange={(e) => setWaive({ ...waive, [c.caseId]: e.target.value })} />
+                <input
+                  type="text"
+                  aria-label={`Waiver reason for ${c.caseId}`}
+                  placeholder="reason (leave empty to not waive)"
+                  value={waive[c.caseId] ?? ''}
+                  onChange={(e) => setWaive({ ...waive, [c.caseId]: e.target.value })}
+                />
               </div>
             ))}
           </fieldset>

@@ -6,8 +6,28 @@ import { InlineEdit } from './InlineEdit';
 export function TagsCell({ run }: { run: TableRowOut }) {
   const client = useClient();
   return (
-    <InlineEdit label={`Tags of ${run.id}`} text={run.tags.join(', ')} onSave={(text) => client.call('runs.annotate', { id: run.id, tags: text.split(',').map((t) => t.trim()).filter(Boolean) })}>
-      {run.tags.length ? run.tags.map((t) => <span key={t} className="badge">{t}</span>) : <span className="muted">+ tag</span>}
+    <InlineEdit
+      label={`Tags of ${run.id}`}
+      text={run.tags.join(', ')}
+      onSave={(text) =>
+        client.call('runs.annotate', {
+          id: run.id,
+          tags: text
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+        })
+      }
+    >
+      {run.tags.length ? (
+        run.tags.map((t) => (
+          <span key={t} className="badge">
+            {t}
+          </span>
+        ))
+      ) : (
+        <span className="muted">+ tag</span>
+      )}
     </InlineEdit>
   );
 }

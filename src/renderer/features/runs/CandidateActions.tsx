@@ -76,7 +76,11 @@ export function CandidateActions({ run }: { run: Run }) {
           <form onSubmit={propose} noValidate>
             <Field
               label="Checkpoint (optional)"
-              hint={best ? `Best by ${best.metric}: ${best.path}${best.value !== null ? ` (${best.value.toPrecision(4)})` : ''}. Empty: the final outputs.` : 'A path inside the run directory, e.g. checkpoints/step-400. Empty: the final outputs.'}
+              hint={
+                best
+                  ? `Best by ${best.metric}: ${best.path}${best.value !== null ? ` (${best.value.toPrecision(4)})` : ''}. Empty: the final outputs.`
+                  : 'A path inside the run directory, e.g. checkpoints/step-400. Empty: the final outputs.'
+              }
               error={errors.fields.checkpoint}
             >
               <input type="text" value={checkpoint} onChange={(e) => setCheckpoint(e.target.value)} spellCheck={false} />

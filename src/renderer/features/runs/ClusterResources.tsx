@@ -56,7 +56,8 @@ export function limitWarnings(resources: RunResources, defaults: SlurmSettings, 
   if (time && SlurmTime.safeParse(time).success && p.maxTimeSeconds !== null && slurmTimeSeconds(time) > p.maxTimeSeconds) {
     out.push(`Partition ${p.name} allows at most ${formatLimit(p.maxTimeSeconds)}; the time limit ${formatLimit(slurmTimeSeconds(time))} is more, so SLURM will refuse it.`);
   }
-  if (resources.gpusPerNode && resources.gpusPerNode > p.gpusPerNode) out.push(`Nodes of partition ${p.name} have ${p.gpusPerNode} GPU${p.gpusPerNode === 1 ? '' : 's'}; a job asking for ${resources.gpusPerNode} per node cannot start.`);
+  if (resources.gpusPerNode && resources.gpusPerNode > p.gpusPerNode)
+    out.push(`Nodes of partition ${p.name} have ${p.gpusPerNode} GPU${p.gpusPerNode === 1 ? '' : 's'}; a job asking for ${resources.gpusPerNode} per node cannot start.`);
   return out;
 }
 

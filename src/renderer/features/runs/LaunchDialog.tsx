@@ -94,8 +94,19 @@ export function LaunchDialog({ onClose, onLaunched }: { onClose: () => void; onL
         <fieldset className="params">
           <legend>Parameters</legend>
           {recipe?.params.map((p) => (
-            <Field key={`${recipeName}-${p.name}`} label={p.name} hint={`${p.help}${p.default !== null && p.default !== undefined ? ` (default ${String(p.default)})` : ''}`} error={errors.fields[`params.${p.name}`]}>
-              <input type="text" value={params[p.name] ?? ''} placeholder={p.default === null || p.default === undefined ? '' : String(p.default)} onChange={(e) => setParams({ ...params, [p.name]: e.target.value })} spellCheck={false} />
+            <Field
+              key={`${recipeName}-${p.name}`}
+              label={p.name}
+              hint={`${p.help}${p.default !== null && p.default !== undefined ? ` (default ${String(p.default)})` : ''}`}
+              error={errors.fields[`params.${p.name}`]}
+            >
+              <input
+                type="text"
+                value={params[p.name] ?? ''}
+                placeholder={p.default === null || p.default === undefined ? '' : String(p.default)}
+                onChange={(e) => setParams({ ...params, [p.name]: e.target.value })}
+                spellCheck={false}
+              />
             </Field>
           ))}
         </fieldset>

@@ -52,7 +52,21 @@ function toLine(name: string, r: WindowResult, rate: boolean): Line {
   };
 }
 
-function Chart({ title, lines, onZoom, zoom, marks, onMark }: { title: string; lines: Line[]; onZoom: (from?: number, to?: number) => void; zoom: { from?: number; to?: number }; marks?: ChartMark[] | undefined; onMark?: ((mark: ChartMark) => void) | undefined }) {
+function Chart({
+  title,
+  lines,
+  onZoom,
+  zoom,
+  marks,
+  onMark,
+}: {
+  title: string;
+  lines: Line[];
+  onZoom: (from?: number, to?: number) => void;
+  zoom: { from?: number; to?: number };
+  marks?: ChartMark[] | undefined;
+  onMark?: ((mark: ChartMark) => void) | undefined;
+}) {
   // Curves switched off in the legend: their bands (one series, outside the legend) hide with them.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const option = useMemo(() => {
@@ -115,12 +129,38 @@ function Chart({ title, lines, onZoom, zoom, marks, onMark }: { title: string; l
   return (
     <figure className="chart" aria-label={`${title} chart`}>
       <figcaption>{title}</figcaption>
-      <div ref={ref} className="chart-canvas" data-points={lines.reduce((n, l) => n + l.points.length, 0)} data-max={ys.length ? Math.max(...ys) : ''} data-from={zoom.from ?? ''} data-to={zoom.to ?? ''} data-marks={marks?.length ?? 0} />
+      <div
+        ref={ref}
+        className="chart-canvas"
+        data-points={lines.reduce((n, l) => n + l.points.length, 0)}
+        data-max={ys.length ? Math.max(...ys) : ''}
+        data-from={zoom.from ?? ''}
+        data-to={zoom.to ?? ''}
+        data-marks={marks?.length ?? 0}
+      />
     </figure>
   );
 }
 
-function Panel({ run, title, names, stream, available, focusStep, marks, onMark }: { run: Run; title: string; names: string[]; stream?: 'sys'; available: SeriesSummary[]; focusStep?: { step: number; at: number } | undefined; marks?: ChartMark[] | undefined; onMark?: ((mark: ChartMark) => void) | undefined }) {
+function Panel({
+  run,
+  title,
+  names,
+  stream,
+  available,
+  focusStep,
+  marks,
+  onMark,
+}: {
+  run: Run;
+  title: string;
+  names: string[];
+  stream?: 'sys';
+  available: SeriesSummary[];
+  focusStep?: { step: number; at: number } | undefined;
+  marks?: ChartMark[] | undefined;
+  onMark?: ((mark: ChartMark) => void) | undefined;
+}) {
   const client = useClient();
   // The lines with the run they are of: another run's lines are never drawn as this one's.
   const [drawn, setDrawn] = useState<{ runId: string; lines: Line[] }>({ runId: run.id, lines: [] });
@@ -137,7 +177,15 @@ function Panel({ run, title, names, stream, available, focusStep, marks, onMark 
     Promise.all(
       present.map((name) =>
         client
-          .call('metrics.window', { runId: run.id, name, ...(stream ? { stream } : {}), x: 'step', maxBuckets: BUCKETS, ...(zoom.from !== undefined ? { from: zoom.from } : {}), ...(zoom.to !== undefined ? { to: zoom.to } : {}) })
+          .call('metrics.window', {
+            runId: run.id,
+            name,
+            ...(stream ? { stream } : {}),
+            x: 'step',
+            maxBuckets: BUCKETS,
+            ...(zoom.from !== undefined ? { from: zoom.from } : {}),
+            ...(zoom.to !== undefined ? { to: zoom.to } : {}),
+          })
           .then((r) => toLine(name, r, name === 'tokens')),
       ),
     ).then(
@@ -164,7 +212,14 @@ function Panel({ run, title, names, stream, available, focusStep, marks, onMark 
           Could not load the {title} chart: {error}
         </p>
       )}
-      <Chart title={title} lines={lines} zoom={zoom} marks={names.includes('loss') ? marks : undefined} onMark={onMark} onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })} />
+      <Chart
+        title={title}
+        lines={lines}
+        zoom={zoom}
+        marks={names.includes('loss') ? marks : undefined}
+        onMark={onMark}
+        onZoom={(from, to) => setZoom({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })}
+      />
     </>
   );
 }

@@ -42,7 +42,11 @@ export function RunsPage() {
         </p>
       ) : runs.length === 0 ? (
         <EmptyState title="No runs yet">
-          <p>{projects.length === 0 ? 'Create a project first; then launch a run of a recipe on a host.' : 'Launch a run of a recipe on this machine or an SSH host. The demo recipes fine-tune a tiny model in seconds on a CPU.'}</p>
+          <p>
+            {projects.length === 0
+              ? 'Create a project first; then launch a run of a recipe on a host.'
+              : 'Launch a run of a recipe on this machine or an SSH host. The demo recipes fine-tune a tiny model in seconds on a CPU.'}
+          </p>
         </EmptyState>
       ) : (
         <RunsTable projectId={projectFilter || undefined} />

@@ -62,7 +62,8 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
         setVersion((v) => v + 1);
       } catch (err) {
         if (currentQuery.current !== query) return;
-        if (err instanceof ClientError) setError({ message: err.message, ...(typeof (err.info.details as { position?: number })?.position === 'number' ? { position: (err.info.details as { position: number }).position } : {}) });
+        if (err instanceof ClientError)
+          setError({ message: err.message, ...(typeof (err.info.details as { position?: number })?.position === 'number' ? { position: (err.info.details as { position: number }).position } : {}) });
         else setError({ message: err instanceof Error ? err.message : String(err) }); // not the engine's: still said
       } finally {
         loading.current.delete(page);
@@ -102,9 +103,7 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
       { key: 'created', label: 'Started', value: (r) => formatShortTime(r.createdAt) },
       ...chosen.map((c): Column => {
         const [name, stat] = c.includes('.') && meta.metrics.includes(c.slice(0, c.lastIndexOf('.'))) ? [c.slice(0, c.lastIndexOf('.')), c.slice(c.lastIndexOf('.') + 1)] : [c, undefined];
-        return stat
-          ? { key: c, label: c, numeric: true, value: (r) => fmt(own(r.summaries, name)?.[stat as 'min']) }
-          : { key: c, label: c, numeric: true, value: (r) => fmt(own(r.params, c)) };
+        return stat ? { key: c, label: c, numeric: true, value: (r) => fmt(own(r.summaries, name)?.[stat as 'min']) } : { key: c, label: c, numeric: true, value: (r) => fmt(own(r.params, c)) };
       }),
     ],
     [chosen.join('|'), meta.metrics.join('|')], // eslint-disable-line react-hooks/exhaustive-deps
@@ -129,7 +128,13 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
         <span className="muted nowrap" role="status">
           {meta.matched} of {meta.total} runs
         </span>
-        <button type="button" className="primary" disabled={selected.length < 2} onClick={() => navigate({ area: 'compare', runIds: selected })} title={selected.length < 2 ? 'Select two or more runs' : undefined}>
+        <button
+          type="button"
+          className="primary"
+          disabled={selected.length < 2}
+          onClick={() => navigate({ area: 'compare', runIds: selected })}
+          title={selected.length < 2 ? 'Select two or more runs' : undefined}
+        >
           Compare{selected.length ? ` (${selected.length})` : ''}
         </button>
         <ColumnPicker all={[...meta.metrics.flatMap((m) => [`${m}.min`, `${m}.max`, `${m}.last`]), ...meta.params]} chosen={chosen} onChange={setExtra} />
@@ -146,7 +151,11 @@ export function RunsTable({ projectId }: { projectId: string | undefined }) {
           {error.message}
         </div>
       )}
-      <div className="table-scroll" style={{ height: Math.min(VIEW_ROWS, Math.max(meta.matched, 1)) * ROW_PX + ROW_PX + 2 }} onScroll={(e: UIEvent<HTMLDivElement>) => setScrollTop(e.currentTarget.scrollTop)}>
+      <div
+        className="table-scroll"
+        style={{ height: Math.min(VIEW_ROWS, Math.max(meta.matched, 1)) * ROW_PX + ROW_PX + 2 }}
+        onScroll={(e: UIEvent<HTMLDivElement>) => setScrollTop(e.currentTarget.scrollTop)}
+      >
         <table className="data-table virtual" aria-label="Runs" aria-rowcount={meta.matched + 1}>
           <thead>
             <tr>
