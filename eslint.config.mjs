@@ -23,7 +23,16 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: [{ regex: '^(?!zod$|\\.)', message: 'src/shared imports only zod (and itself): it is the contract every layer reads.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ELECTRON],
+          patterns: [
+            { regex: '^(?!zod$|\\.)', message: 'src/shared imports only zod (and itself): it is the contract every layer reads.' },
+            { regex: '(^|/)(main|renderer|preload)(/|$)', message: 'src/shared imports only zod (and itself): never the engine or the UI.' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -34,7 +34,9 @@ export async function buildSnapshot() {
     // path, size and mtime) with the node it finds, and runs the plain CLI when they differ.
     const node = fs.realpathSync(process.execPath);
     const st = fs.statSync(node);
-    fs.writeFileSync(path.join(out, 'node-stamp'), `${node} ${st.size} ${Math.floor(st.mtimeMs / 1000)}\n`);
+    // The folder too: the snapshot holds the package's path (resources are found from it), so a moved
+    // checkout runs the plain CLI until it is built again.
+    fs.writeFileSync(path.join(out, 'node-stamp'), `${fs.realpathSync(root)} ${node} ${st.size} ${Math.floor(st.mtimeMs / 1000)}\n`);
   } catch (err) {
     fs.rmSync(blob, { force: true });
     process.stderr.write(

@@ -78,6 +78,15 @@ export function toErrorInfo(err: unknown): ErrorInfo {
       message: `Cannot write the database${databaseFile ? ` ${databaseFile}` : ''} (SQLite: ${err instanceof Error ? err.message : String(err)}). Make the data directory and its files writable by you, or choose another with --data-dir or TUNEBENCH_HOME.`,
     };
   }
+  // The data directory or its database is not a place we can use: a folder where the file should be,
+  // no permission, a read-only file system, a file SQLite cannot open.
+  if (typeof code === 'string' && (/^(EISDIR|ENOTDIR|EACCES|EPERM|EROFS)$/.test(code) || /^SQLITE_(CANTOPEN|PERM|AUTH)(_|$)/.test(code))) {
+    const file = (err as { path?: unknown }).path;
+    return {
+      code: 'DATA_DIR_UNUSABLE',
+      message: `Cannot use ${typeof file === 'string' ? file : (databaseFile ?? 'the data directory')} (${err instanceof Error ? err.message : String(err)}). Make the data directory a folder you can write, holding tunebench.db as a file, or choose another with --data-dir or TUNEBENCH_HOME.`,
+    };
+  }
   const text = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message: `Unexpected error: ${text}. This is a bug; please report it with the steps that led here.` };
 }

@@ -46,11 +46,25 @@ describe('the CLI startup snapshot', () => {
     expect(fs.existsSync(path.join(dir, 'tunebench.db'))).toBe(true);
   });
 
+  it('NODE_OPTIONS (V8 flags make a snapshot unloadable) and a link to the command: both still work', () => {
+    const dir = tempDir();
+    const withFlags = run(['project', 'list', '--json', '--data-dir', dir], { NODE_OPTIONS: '--max-old-space-size=4096' });
+    expect(withFlags.status, withFlags.stderr).toBe(0);
+    expect(JSON.parse(withFlags.stdout)).toEqual([]);
+    // Through a relative symlink, as npm links it into node_modules/.bin.
+    const links = tempDir();
+    fs.mkdirSync(path.join(links, 'bin'));
+    fs.symlinkSync(path.relative(path.join(links, 'bin'), COMMAND), path.join(links, 'bin', 'tunebench'));
+    const linked = spawnSync(path.join(links, 'bin', 'tunebench'), ['--version'], { encoding: 'utf8' });
+    expect(linked.status, linked.stderr).toBe(0);
+    expect(linked.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it('a stamp for another Node runs the plain CLI instead', () => {
     const stamp = path.join(SNAP, 'node-stamp');
     const saved = fs.readFileSync(stamp, 'utf8');
     try {
-      fs.writeFileSync(stamp, '/nowhere/node 1 1\n');
+      fs.writeFileSync(stamp, `${ROOT} /nowhere/node 1 1\n`);
       const dir = tempDir();
       const r = run(['project', 'list', '--json', '--data-dir', dir]);
       expect(r.status).toBe(0);

@@ -111,3 +111,27 @@ describe.each(shells)('a login shell of $shell', ({ shell, run }) => {
     }
   });
 });
+
+describe('a bash login shell', () => {
+  it("keeps what ~/.bashrc defines for commands (conda activate, Lmod's module): commands are not moved to /bin/sh", async () => {
+    const sshd = await startSshd({ secondUser: true, secondUserShell: '/bin/bash' });
+    try {
+      // A function from .bashrc, as `conda init` writes one; the Python setting of a host may call it.
+      fs.writeFileSync(path.join(sshd.second!.home, '.bashrc'), 'tb_activate() { export TB_ACTIVATED=yes; }\n', { mode: 0o644 });
+      fs.chownSync(path.join(sshd.second!.home, '.bashrc'), sshd.second!.uid, sshd.second!.gid);
+      const client = await connectSsh({ hostname: '127.0.0.1', port: sshd.port, user: sshd.second!.user, identityFile: sshd.clientKey }, [], {
+        trust: { knownHostsFiles: [], trustedKeys: () => [{ keyType: 'ssh-ed25519', fingerprint: sshd.hostKeyFingerprint, revoked: false }] },
+        agentSocket: '',
+      });
+      const access = new SshAccess(client);
+      try {
+        const got = await access.exec('tb_activate && echo "activated=$TB_ACTIVATED"', { timeoutMs: 30_000 });
+        expect(got.stdout.trim()).toBe('activated=yes');
+      } finally {
+        access.close();
+      }
+    } finally {
+      await sshd.stop();
+    }
+  });
+});

@@ -241,7 +241,9 @@ describe('demo seed', () => {
   it('says so from the CLI too, with exit code 2', async () => {
     const r = await cli(['demo', 'seed', '--runs', '1', '--points', '10000000', '--data-dir', tempDir()]);
     expect(r.code).toBe(2);
-    expect(r.error?.code).toBe('VALIDATION_FAILED');
+    // The CLI checks its flags against the engine's limit before asking the engine.
+    expect(r.error?.code).toBe('BAD_USAGE');
+    expect(r.error?.message).toMatch(/--points is an integer from 1 to 2,000,000/);
   });
 
   it('streams a run larger than one chunk of lines, every point kept', async () => {
@@ -300,7 +302,9 @@ describe('project names', () => {
     const id = (JSON.parse(created.stdout) as { id: string }).id;
     const r = await cli(['project', 'create', id, '--data-dir', dir]);
     expect(r.code).toBe(2);
-    expect(r.error?.code).toBe('VALIDATION_FAILED');
+    // The CLI checks its flags against the engine's limit before asking the engine.
+    expect(r.error?.code).toBe('BAD_USAGE');
+    expect(r.error?.message).toMatch(/--points is an integer from 1 to 2,000,000/);
   });
 });
 

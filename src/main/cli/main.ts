@@ -180,7 +180,7 @@ function splitGlobalFlags(argv: readonly string[]): { globals: string[]; rest: s
       break;
     }
     const name = token.startsWith('--') ? token.slice(2).split('=')[0]! : token === '-h' ? 'help' : '';
-    const spec = GLOBAL_FLAGS[name];
+    const spec = Object.hasOwn(GLOBAL_FLAGS, name) ? GLOBAL_FLAGS[name] : undefined;
     if (!spec) {
       rest.push(token);
       continue;

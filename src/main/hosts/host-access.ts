@@ -52,9 +52,11 @@ export const privately = (command: string): string => `umask 077 && ${command}`;
  * reads `\` as an escape. A command without those is quoted as it is (readable in `ps`); any other
  * travels as base64, which has no special character in any shell.
  */
+// `source` (a host's Python may be "source venv/bin/activate && python") is bash's; dash has only `.`.
+export const SOURCE_SHIM = 'command -v source >/dev/null 2>&1 || source() { . "$@"; }; ';
+
 export function posixShellCommand(command: string): string {
-  // `source` (a host's Python may be "source venv/bin/activate && python") is bash's; dash has only `.`.
-  const script = `command -v source >/dev/null 2>&1 || source() { . "$@"; }; ${command}`;
+  const script = `${SOURCE_SHIM}${command}`;
   if (!/[\\!\x00-\x08\x0a-\x1f\x7f]/.test(script)) return `exec /bin/sh -c ${shQuote(script)}`;
   return `exec /bin/sh -c 'eval "$(printf %s ${Buffer.from(script).toString('base64')} | base64 -d)"'`;
 }
@@ -145,9 +147,29 @@ export class SshAccess implements HostAccess {
     client.on('error', () => (this.closed = true));
   }
 
-  exec(command: string, options: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
+  /**
+   * Whether the account's login shell reads POSIX sh: sshd runs every command through it. bash, zsh, dash
+   * and ksh do, and then commands go as they are, so what ~/.bashrc defines (`conda activate`, Lmod's
+   * `module`) still works; csh, tcsh and fish do not, and then commands run under /bin/sh.
+   */
+  private posixLogin: Promise<boolean> | undefined;
+
+  private loginShellIsPosix(): Promise<boolean> {
+    // Asked of the shell itself, not guessed from its name: only a POSIX shell expands $((6*7)).
+    this.posixLogin ??= this.run('echo $((6*7))', {}).then(
+      (r) => r.code === 0 && /(^|\n)42\s*$/.test(r.stdout),
+      () => true,
+    );
+    return this.posixLogin;
+  }
+
+  async exec(command: string, options: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return this.run((await this.loginShellIsPosix()) ? `${SOURCE_SHIM}${command}` : posixShellCommand(command), options);
+  }
+
+  private run(command: string, options: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      this.client.exec(posixShellCommand(command), (err, stream) => {
+      this.client.exec(command, (err, stream) => {
         if (err) return reject(new EngineError('HOST_UNREACHABLE', `Lost the SSH connection: ${err.message}.`));
         let stdout = '';
         let stderr = '';

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { isRunRootAllowed, RUN_ROOT_RULE, type Host } from '../../shared/domain/host';
+import { HostName, isRunRootAllowed, RUN_ROOT_RULE, type Host } from '../../shared/domain/host';
 import { SlurmSettings } from '../../shared/domain/slurm';
 import { newUlid, ULID_PATTERN } from '../../shared/ids';
 import { EngineError } from '../errors';
@@ -88,6 +88,9 @@ export class HostStore {
     input: { name: string; hostname: string; port?: number; user?: string; identityFile?: string; proxyJump?: string; python?: string; runRoot?: string; slurm?: SlurmSettings },
     defaultUser: string,
   ): Host {
+    // Every way in (the dialog, the CLI, an SSH config import) is held to the same name rules.
+    const named = HostName.safeParse(input.name);
+    if (!named.success) throw new EngineError('VALIDATION_FAILED', `"${input.name.slice(0, 100)}" cannot be a host name: ${named.error.issues[0]?.message ?? 'not a valid name'}`);
     const id = newUlid();
     try {
       this.db

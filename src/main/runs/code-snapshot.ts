@@ -83,11 +83,21 @@ function readEntry(root: string, rel: string, realFolder: (rel: string) => strin
     return { kind: 'link', target: path.relative(folder, real).split(path.sep).join('/') || '.' };
   }
   if (!st.isFile()) return null; // a submodule's folder, a socket
-  // O_NOFOLLOW: a file swapped for a link since the lstat above is refused, not followed.
-  const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  // A hard link is the same file under another name, which may be outside the directory (a key).
+  if (st.nlink > 1) return { kind: 'skipped', why: 'a hard link (its other names may be outside the code directory)' };
+  // O_NOFOLLOW: a file swapped for a link since the lstat above is refused, not followed; O_NONBLOCK: one
+  // swapped for a FIFO does not hold the engine waiting for a writer.
+  const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   try {
     const opened = fs.fstatSync(fd);
-    if (!opened.isFile()) return null;
+    if (!opened.isFile() || opened.nlink > 1) return null;
+    // Checked before reading: a file over the whole budget (or over Node's 2 GiB read limit) is never read.
+    if (opened.size > MAX_CODE_BYTES) {
+      throw new EngineError(
+        'VALIDATION_FAILED',
+        `${rel} is ${(opened.size / 2 ** 20).toFixed(0)} MiB: over the ${MAX_CODE_BYTES / 2 ** 20} MiB a code directory may hold. Keep data and checkpoints out of the code directory (or in .gitignore).`,
+      );
+    }
     return { kind: 'file', data: fs.readFileSync(fd), executable: (opened.mode & 0o100) !== 0 };
   } finally {
     fs.closeSync(fd);

@@ -89,10 +89,10 @@ const fold = (s: string, ignoreCase: boolean) => (ignoreCase ? s.toLowerCase() :
 const show = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
 
 function measuresOf(raw: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
+  // No prototype: a measure named '__proto__', 'constructor' or 'toString' is kept like any other.
+  const out = Object.create(null) as Record<string, number>;
   if (typeof raw !== 'object' || raw === null) return out;
-  // '__proto__' and friends from a runner line must not reach an object's prototype slot.
-  for (const [k, v] of Object.entries(raw)) if (finite(v) && k.length <= 100 && !(k in Object.prototype)) out[k] = v;
+  for (const [k, v] of Object.entries(raw)) if (finite(v) && k.length <= 100) out[k] = v;
   return out;
 }
 
