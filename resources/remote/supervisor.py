@@ -90,13 +90,17 @@ class Supervisor:
         self.cancel_requested = False
         self.state = "STARTING"
         self.started_at = now()
-        self.lock = threading.Lock()
+        # Re-entrant: SLURM's TERM reaches this process twice (directly and through the batch shell's
+        # trap), and a second handler can run inside the first one's critical section.
+        self.lock = threading.RLock()
+        self.preempt_pending = None
         self.events = open(os.path.join(self.dir, "events.jsonl"), "a", buffering=1)
         self.sys_seq = self._last_seq(os.path.join(self.dir, "sys.jsonl"))
         self.job_id = slurm_env()
         self.attempt = int(os.environ.get("SLURM_RESTART_COUNT") or 0) if self.job_id else 0
         self.nodes = int(os.environ.get("SLURM_JOB_NUM_NODES") or os.environ.get("SLURM_NNODES") or 1) if self.job_id else 1
         self.preempting = None
+        self.preempt_at = 0.0
         self.rank_logs = {}
 
     @staticmethod
@@ -182,9 +186,14 @@ class Supervisor:
     def preempt(self, why):
         """SLURM is about to stop the job (time limit or preemption): checkpoint, stop, requeue."""
         with self.lock:
-            if self.preempting or self.cancel_requested or self.child is None:
+            if self.preempting or self.cancel_requested:
+                return
+            if self.child is None:
+                # Before the command started (a multi-node job asks scontrol first): keep it for then.
+                self.preempt_pending = why
                 return
             self.preempting = why
+            self.preempt_at = now()
             self.state = "PREEMPTING"
             write_atomic(os.path.join(self.tb, "checkpoint_request"), "%f\n" % now())
             self.event("preempt_requested", reason=why, attempt=self.attempt)
@@ -210,6 +219,24 @@ class Supervisor:
             os.killpg(self.child.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+    def checkpointed_since(self, ts):
+        """Whether the trainer recorded a checkpoint (checkpoint_saved) after `ts`: its answer to the request."""
+        try:
+            with open(os.path.join(self.dir, "events.jsonl"), "rb") as f:
+                f.seek(0, 2)
+                f.seek(max(0, f.tell() - 262144))
+                lines = f.read().splitlines()
+        except OSError:
+            return False
+        for line in reversed(lines):
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if e.get("event") == "checkpoint_saved" and float(e.get("ts", 0)) >= ts:
+                return True
+        return False
 
     def on_term(self):
         if self.job_id and not os.path.exists(os.path.join(self.tb, "cancel")):
@@ -361,6 +388,9 @@ class Supervisor:
 
     def run(self):
         os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
+        if self.job_id:
+            # The batch shell passes SLURM's signals to this pid (the Python setting may be a command line).
+            write_atomic(os.path.join(self.tb, "supervisor.pid"), "%d\n" % os.getpid())
         if os.path.exists(os.path.join(self.tb, "exit_code")):
             # A job requeued after its run had finished (a node failure in the epilogue): nothing to redo.
             self.event("already_finished", attempt=self.attempt)
@@ -390,7 +420,8 @@ class Supervisor:
         cwd = os.path.join(self.dir, self.spec.get("cwd", "."))
         if self.job_id and self.nodes > 1:
             head, addr = head_address()
-            port = 20000 + int(re.sub(r"\D", "", self.job_id) or 0) % 20000
+            # Two ports per job (rendezvous, preflight), so consecutive job ids on one head never share one.
+            port = 20000 + (int(re.sub(r"\D", "", self.job_id) or 0) % 10000) * 2
             env.update({"TB_HEAD_NODE": head, "TB_HEAD_ADDR": addr, "TB_RDZV_PORT": str(port), "TB_RDZV_ENDPOINT": "%s:%d" % (addr, port),
                         "TB_NNODES": str(self.nodes), "MASTER_ADDR": addr, "MASTER_PORT": str(port)})
             self.start_head_listener(port + 1)
@@ -410,6 +441,8 @@ class Supervisor:
             return 127
         write_atomic(os.path.join(self.tb, "pid"), "%d %s\n" % (self.child.pid, process_start_time(self.child.pid)))
         self.state = "RUNNING"
+        if self.preempt_pending:
+            self.preempt(self.preempt_pending)
         if self.job_id:
             self.event("started", pid=self.child.pid, attempt=self.attempt, jobId=self.job_id, node=os.environ.get("SLURMD_NODENAME"))
         else:
@@ -428,6 +461,11 @@ class Supervisor:
             except ProcessLookupError:
                 pass
         exit_code = code if code >= 0 else 128 - code
+        if self.preempting and not self.cancel_requested and exit_code == 0 and not self.checkpointed_since(self.preempt_at):
+            # The command finished on its own while the checkpoint was asked for: the run is done, not
+            # interrupted (requeueing it would run it again from an older checkpoint).
+            self.event("finished_before_checkpoint", attempt=self.attempt)
+            self.preempting = None
         if self.preempting and not self.cancel_requested:
             self.event("stopped_for_requeue", exitCode=exit_code, attempt=self.attempt)
             outcome = self.requeue()

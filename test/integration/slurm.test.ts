@@ -94,7 +94,9 @@ beforeAll(async () => {
   const common = { hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot };
   await engine.call('hosts.add', { name: 'hpc', ...common, slurm: { setup: `. ${slurm.envFile}`, partition: 'low', time: '10' } });
   // The same login node, with a short warning before the time limit: what a test can wait for.
-  await engine.call('hosts.add', { name: 'hpc-short', ...common, slurm: { setup: `. ${slurm.envFile}`, partition: 'low', signalSeconds: 30 } });
+  // Its Python setting is a command line, as an activation would be: SLURM's USR2 must still reach the
+  // supervisor (the batch shell's $! is then a subshell).
+  await engine.call('hosts.add', { name: 'hpc-short', ...common, python: '. /dev/null && /usr/bin/python3', slurm: { setup: `. ${slurm.envFile}`, partition: 'low', signalSeconds: 30 } });
   await engine.call('hosts.trust', { ref: 'hpc', fingerprint: sshd.hostKeyFingerprint });
 }, 60_000);
 
@@ -118,7 +120,7 @@ describe('a SLURM cluster', () => {
 
   it('a submission over the partition limits is refused with what to change, and no run is recorded', async () => {
     const before = (await engine.call('runs.list', {})).length;
-    const tooMany = codeOf(engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', params: { steps: 5 }, resources: { nodes: 2, partition: 'tiny' } }));
+    const tooMany = codeOf(engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'custom', params: { command: 'true' }, resources: { nodes: 2, partition: 'tiny' } }));
     expect(await tooMany).toBe('SLURM_SUBMIT_REFUSED');
     const err = await engine
       .call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', params: { steps: 5 }, resources: { time: '30', partition: 'tiny' } })
@@ -303,4 +305,16 @@ describe('cancel on a cluster', () => {
     expect(ended.status).toBe('CANCELLED');
     expect(ended.lastError).toMatch(/outside Tunebench/);
   }, 120_000);
+});
+
+describe('launches SLURM refuses before anything is recorded', () => {
+  it('a time limit inside the checkpoint warning, and several nodes for a one-node recipe', async () => {
+    const before = (await engine.call('runs.list', {})).length;
+    const tooShort = await engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', resources: { time: '2' } }).catch((e: CallError) => e);
+    expect((tooShort as CallError).info?.code).toBe('VALIDATION_FAILED');
+    expect((tooShort as CallError).message).toMatch(/warns the run 120 s before its limit/);
+    const oneNode = await engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'demo-lora-stdlib', resources: { nodes: 2 } }).catch((e: CallError) => e);
+    expect((oneNode as CallError).message).toMatch(/runs on one node/);
+    expect((await engine.call('runs.list', {})).length).toBe(before);
+  });
 });

@@ -54,8 +54,10 @@ describe('batch script', () => {
       '--output=.tb/slurm-%j.out',
       '--constraint=a100',
     ]);
-    expect(script).toContain('module load slurm\npython3 .tb/supervisor.py .');
-    expect(script).toContain("trap 'kill -USR2 $child 2>/dev/null' USR2");
+    expect(script).toContain('module load slurm\nrm -f .tb/supervisor.pid\npython3 .tb/supervisor.py .');
+    // Signals go to the supervisor's own pid, not to $! (a subshell when the Python setting is a command line).
+    expect(script).toContain("trap 'kill -USR2 $(target) 2>/dev/null' USR2");
+    expect(script).toContain('target() { cat .tb/supervisor.pid 2>/dev/null || echo "$child"; }');
     // #SBATCH lines must come before the first command, or sbatch ignores them.
     expect(script.indexOf('module load')).toBeGreaterThan(script.lastIndexOf('#SBATCH'));
   });
@@ -235,5 +237,35 @@ describe('queue reads', () => {
       await new Promise((r) => setTimeout(r, 260));
     }
     expect(m.intervalMs('h')).toBe(2000);
+  });
+});
+
+describe('a job missing from the queue', () => {
+  const host = { id: 'h2', name: 'hpc', slurm: {} } as unknown as import('../../src/shared/domain/host').Host;
+  it('is gone only after two reads that started after the last submit, never from a read under way during the submit', async () => {
+    const { ClusterMonitor } = await import('../../src/main/slurm/cluster-monitor');
+    let release: () => void = () => {};
+    const access = {
+      exec: () =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          release = () => resolve({ code: 0, stdout: '', stderr: '' });
+        }),
+    } as unknown as import('../../src/main/hosts/host-access').HostAccess;
+    const m = new ClusterMonitor({ minIntervalMs: 1, maxIntervalMs: 4 });
+    const slow = m.queue(host, access); // a read under way...
+    m.nudge('h2'); // ...while sbatch answers with a new job
+    release();
+    await slow;
+    expect(m.gone('h2', '99')).toBe(false); // that read could not have seen it
+    await new Promise((r) => setTimeout(r, 5));
+    const next = m.queue(host, access);
+    release();
+    await next;
+    expect(m.gone('h2', '99')).toBe(false); // missing once
+    await new Promise((r) => setTimeout(r, 5));
+    const third = m.queue(host, access);
+    release();
+    await third;
+    expect(m.gone('h2', '99')).toBe(true); // missing twice: gone
   });
 });

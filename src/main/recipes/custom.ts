@@ -15,6 +15,7 @@ export const custom: Recipe<typeof Params> = {
   needs: 'Whatever the command needs',
   params: Params,
   help: { command: 'The command line (the shell runs it)', env: 'NAME=value, repeatable' },
+  multiNode: true,
   render(p) {
     const pairs = p.env === undefined ? [] : Array.isArray(p.env) ? p.env : [p.env];
     const env = Object.fromEntries(pairs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));

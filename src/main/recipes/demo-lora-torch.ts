@@ -44,6 +44,7 @@ export const demoLoraTorch: Recipe<typeof Params> = {
     seed: 'Random seed',
     sleep_per_step: 'Seconds to wait after each step',
   },
+  multiNode: true,
   render(p, ctx) {
     const { files, dataset } = demoFiles('demo_lora_torch.py', ctx);
     const args = ['train.py', '--dataset', dataset];

@@ -78,6 +78,7 @@ export const hfSft: Recipe<typeof Params> = {
     save_steps: 'Checkpoint every N steps',
     gpus: 'GPU indices to use, e.g. 0,1 (default: all visible; several start torchrun)',
   },
+  multiNode: true,
   render(p, ctx) {
     const dataset = ctx.dataset ?? p.dataset;
     if (!dataset) throw new EngineError('VALIDATION_FAILED', 'hf-sft needs a dataset: a path on the host, a hub id, or a local file to upload.');

@@ -25,5 +25,7 @@ export interface Recipe<S extends z.ZodType = z.ZodType> {
   needs: string;
   params: S;
   help: Record<string, string>;
+  /** Runs on several nodes of a SLURM job (torchrun across them, or the user's own command per node). */
+  multiNode?: boolean;
   render(params: z.output<S>, ctx: RenderContext): RenderedRun;
 }

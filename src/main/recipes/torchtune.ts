@@ -34,6 +34,7 @@ export const torchtune: Recipe<typeof Params> = {
     override: 'key=value override, repeatable (e.g. epochs=1, output_dir=outputs)',
     gpus: 'GPU indices, e.g. 0,1 (several use --nproc_per_node)',
   },
+  multiNode: true,
   render(p, ctx) {
     const overrides = p.override === undefined ? [] : Array.isArray(p.override) ? p.override : [p.override];
     const { env, count } = gpuEnv(p.gpus);

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { Host } from '../../shared/domain/host';
 import type { Project } from '../../shared/domain/project';
 import type { Run } from '../../shared/domain/run';
-import type { RunResources } from '../../shared/domain/slurm';
+import { DEFAULT_SIGNAL_SECONDS, slurmTimeSeconds, type RunResources } from '../../shared/domain/slurm';
 import { LaunchInput } from '../../shared/domain/run';
 import { newUlid } from '../../shared/ids';
 import { EngineError } from '../errors';
@@ -237,6 +237,19 @@ async function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): P
   }
   const resources = host.slurm ? effectiveResources(input.resources, host.slurm) : undefined;
   const recipe = getRecipe(input.recipe);
+  if (resources && (resources.nodes ?? 1) > 1 && !recipe.multiNode) {
+    throw new EngineError(
+      'VALIDATION_FAILED',
+      `${recipe.name} runs on one node: its command has no way to share the work between nodes. Ask for --nodes 1, or use a recipe that runs torchrun (hf-sft, torchtune, demo-lora-torch) or your own command (custom).`,
+    );
+  }
+  const warning = host.slurm?.signalSeconds ?? DEFAULT_SIGNAL_SECONDS;
+  if (resources?.time && slurmTimeSeconds(resources.time) <= warning + 20) {
+    throw new EngineError(
+      'VALIDATION_FAILED',
+      `A time limit of ${resources.time} leaves no room: SLURM warns the run ${warning} s before its limit so it can checkpoint and be requeued. Ask for more time (--time), or a shorter warning on the cluster (host set --signal-seconds).`,
+    );
+  }
   const parsed = recipe.params.safeParse(input.params ?? {});
   if (!parsed.success) throw validationError(`parameters for ${recipe.name}`, parsed.error);
   // Streamed: a dataset of any size is hashed without holding it in memory.

@@ -124,10 +124,15 @@ async function decideJob(deps: SyncDeps, access: HostAccess, host: Host, run: Ru
     if (job.state === 'COMPLETED') return { status: run.status }; // the exit code is on its way
     return { status: run.status === 'CANCELLING' || probe?.status?.state === 'CANCELLING' ? 'CANCELLING' : 'RUNNING' };
   }
+  // Not in this read: only gone once two reads made after the submit miss it.
+  if (!deps.slurm.gone(host.id, run.job!.jobId)) return { status: run.status };
   const finished = await deps.slurm.finished(host, access, run.job!.jobId);
   if (finished) {
     const d = decideFromState(run, finished.state, '', time);
-    if (d && d.status !== 'PENDING' && d.status !== 'REQUEUED') return d;
+    // Accounting still sees it queued or running (squeue missed it): keep following.
+    if (d && (d.status === 'PENDING' || d.status === 'REQUEUED' || d.status === 'PREEMPTED')) return { status: run.status };
+    if (!d && finished.state !== 'COMPLETED') return { status: run.status };
+    if (d) return d;
     if (finished.state === 'COMPLETED')
       return { status: 'LOST', why: `SLURM says job ${run.job!.jobId} completed (exit ${finished.exitCode}), but the run left no exit code: see .tb/slurm-*.out in the run directory.` };
   }

@@ -18,6 +18,12 @@ export interface MonitorOptions {
 
 interface ClusterState {
   at: number;
+  /** When the last read still being answered (or the last one) started. */
+  readStartedAt: number;
+  /** The last submit or cancel: a read that started before it cannot have seen that job. */
+  nudgedAt: number;
+  /** Jobs of ours missing from reads made after they were submitted, and how many times. */
+  missing: Map<string, number>;
   /** Until then, the queue is read every FAST_MS (after a submit or a cancel). */
   fastUntil: number;
   intervalMs: number;
@@ -42,7 +48,7 @@ export class ClusterMonitor {
   private state(hostId: string): ClusterState {
     let s = this.clusters.get(hostId);
     if (!s) {
-      s = { at: 0, fastUntil: 0, intervalMs: this.minMs, jobs: new Map(), signature: '', inflight: undefined, accounting: undefined };
+      s = { at: 0, readStartedAt: 0, nudgedAt: 0, missing: new Map(), fastUntil: 0, intervalMs: this.minMs, jobs: new Map(), signature: '', inflight: undefined, accounting: undefined };
       this.clusters.set(hostId, s);
     }
     return s;
@@ -53,6 +59,7 @@ export class ClusterMonitor {
     const s = this.state(hostId);
     s.at = 0;
     s.intervalMs = this.minMs;
+    s.nudgedAt = Date.now();
     s.fastUntil = Date.now() + FAST_FOR_MS;
   }
 
@@ -62,11 +69,17 @@ export class ClusterMonitor {
     if (s.inflight) return s.inflight;
     const wait = Date.now() < s.fastUntil ? Math.min(FAST_MS, s.intervalMs) : s.intervalMs;
     if (Date.now() - s.at < wait) return Promise.resolve(s.jobs);
+    const startedAt = Date.now();
     s.inflight = (async () => {
       try {
         this.calls.set(host.id, (this.calls.get(host.id) ?? 0) + 1);
         const r = await access.exec(slurmCommand(clusterSettings(host), squeueCommand()), { timeoutMs: 30_000 });
-        if (r.code !== 0) throw new Error(`squeue failed on ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-300) || 'no output'}`);
+        if (r.code !== 0) {
+          // A controller that does not answer is not asked again at every sync: back off as if unchanged.
+          s.at = Date.now();
+          s.intervalMs = Math.min(this.maxMs, s.intervalMs * 2);
+          throw new Error(`squeue failed on ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-300) || 'no output'}`);
+        }
         const jobs = parseSqueue(r.stdout);
         // Only our jobs count for the backoff: other users' jobs of the same account change all the time.
         const signature = [...jobs.values()]
@@ -80,13 +93,32 @@ export class ClusterMonitor {
         s.intervalMs = !same ? this.minMs : Date.now() < s.fastUntil ? s.intervalMs : Math.min(this.maxMs, s.intervalMs * 2);
         s.signature = signature;
         s.jobs = jobs;
-        s.at = Date.now();
+        // A job seen again (squeue missed it once) starts its count of misses over.
+        for (const key of s.missing.keys()) if (jobs.has(key.slice(0, key.indexOf('@')))) s.missing.delete(key);
+        s.readStartedAt = startedAt;
+        // A read that started before the last submit may miss that job: ask again at the next sync.
+        s.at = startedAt < s.nudgedAt ? 0 : Date.now();
         return jobs;
       } finally {
         s.inflight = undefined;
       }
     })();
     return s.inflight;
+  }
+
+  /**
+   * Whether a job missing from the queue has really left it: missing from two reads, both started after
+   * the last submit or cancel on this cluster (a read under way while sbatch answered cannot show the job).
+   */
+  gone(hostId: string, jobId: string): boolean {
+    const s = this.state(hostId);
+    if (s.readStartedAt <= s.nudgedAt) return false;
+    const key = `${jobId}@${s.readStartedAt}`;
+    if (s.missing.has(key)) return (s.missing.get(key) ?? 0) >= 2;
+    const before = [...s.missing.keys()].filter((k) => k.startsWith(`${jobId}@`)).length;
+    s.missing.set(key, before + 1);
+    if (s.missing.size > 10_000) s.missing.clear();
+    return before + 1 >= 2;
   }
 
   /** Whether `sacct` answers on this cluster (checked once per engine). */

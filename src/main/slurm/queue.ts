@@ -98,6 +98,8 @@ export function decideFromState(run: Run, state: string, reason: string, timeLim
 
 /** A job gone from the queue without an exit code from its supervisor, where accounting cannot say more. */
 export function decideGone(run: Run, accounting: boolean): JobDecision {
+  // Cancelled by the user, and gone: that is what was asked for.
+  if (run.status === 'CANCELLING') return { status: 'CANCELLED', why: `Cancelled; job ${run.job?.jobId ?? ''} left the queue.` };
   const started = ranBefore(run);
   return {
     status: 'LOST',

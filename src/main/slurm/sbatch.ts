@@ -68,10 +68,14 @@ export function batchScript(s: BatchScript): string {
   // The supervisor runs in the background so this shell can pass SLURM's signals on to it (B: signals
   // reach only the batch shell); the host's Python may be a command line, so no exec.
   lines.push(
+    'rm -f .tb/supervisor.pid', // a previous attempt's: signals must not reach a pid that is no longer ours
     `${s.python} .tb/supervisor.py . </dev/null >>.tb/supervisor.log 2>&1 &`,
     'child=$!',
-    "trap 'kill -USR2 $child 2>/dev/null' USR2",
-    "trap 'kill -TERM $child 2>/dev/null' TERM",
+    // The supervisor's own pid (it writes .tb/supervisor.pid): with a Python setting that is a command
+    // line (`source venv/bin/activate && python`), $! is a subshell that would die of USR2 unheard.
+    'target() { cat .tb/supervisor.pid 2>/dev/null || echo "$child"; }',
+    "trap 'kill -USR2 $(target) 2>/dev/null' USR2",
+    "trap 'kill -TERM $(target) 2>/dev/null' TERM",
     'code=0',
     // wait returns early when a trapped signal arrives: wait again until the supervisor is gone.
     'while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done',
