@@ -1,7 +1,7 @@
 // A reviewer with no hosts drops a review bundle on the app, reads its report, waives a regression,
 // and approves through the red button with the project's name typed back and an override reason
 // (the verdict is FAIL); the Reviews page then shows the signed decision as verified.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDemoSuite } from '../fixtures/testing/make-suite.mjs';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
 import { cli, ROOT, serve, tempDir, type Served } from '../support/tunebench';
+import { startAgent } from '../support/agent';
 
 const requester = tempDir('tb-e2e-req-');
 const reviewer = tempDir('tb-e2e-rev-');
@@ -31,8 +32,7 @@ beforeAll(async () => {
   const key = path.join(files, 'bob');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bob', '-f', key]);
   const sock = path.join(files, 'agent.sock');
-  agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
-  for (let i = 0; i < 50 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+  agent = await startAgent(sock);
   execFileSync('ssh-add', [key], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
 
   // The requester: production is a trained model; the candidate barely trained, so it regresses.

@@ -2,7 +2,7 @@
 // exported, imported offline, approved with a real ed25519 key through a real ssh-agent and with an
 // encrypted key file, imported back, verified as a chain and by OpenSSH's own ssh-keygen; and every
 // tampering refused with an error that names what failed, with nothing recorded.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,6 +15,7 @@ import { signerFromKeyFile, signSshsig } from '../../src/main/signing/sshsig';
 import type { DecisionFile } from '../../src/shared/domain/review';
 import { makeDemoSuite } from '../fixtures/testing/make-suite.mjs';
 import { cli, tempDir } from '../support/tunebench';
+import { startAgent } from '../support/agent';
 
 const requester = tempDir('tb-requester-');
 const reviewer = tempDir('tb-reviewer-');
@@ -75,8 +76,7 @@ async function resign(file: DecisionFile, change: (s: any) => void, keyFile: str
 
 beforeAll(async () => {
   agentSock = path.join(keys, 'agent.sock');
-  agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
-  for (let i = 0; i < 50 && !fs.existsSync(agentSock); i++) await new Promise((r) => setTimeout(r, 50));
+  agent = await startAgent(agentSock);
   execFileSync('ssh-add', [bob.file], { env: { ...process.env, SSH_AUTH_SOCK: agentSock }, stdio: 'ignore' });
 
   // The requester trains a candidate, proposes it as alice, and tests it against its base model.

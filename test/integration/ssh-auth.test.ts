@@ -1,6 +1,6 @@
 // Authentication against a real sshd: an encrypted key (passphrase in memory only), the SSH agent,
 // and a jump host chained through forwardOut.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { openEngine, type Engine } from '../../src/main/app';
 import type { CallError } from '../../src/main/rpc/dispatch';
 import { startSshd, type TestSshd } from '../support/sshd.mjs';
 import { tempDir } from '../support/tunebench';
+import { startAgent } from '../support/agent';
 
 let sshd: TestSshd;
 let dir: string;
@@ -72,9 +73,8 @@ describe('SSH authentication', () => {
 
   it('uses the SSH agent first when there is one', async () => {
     const sock = path.join(dir, 'agent.sock');
-    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    const agent = await startAgent(sock);
     agentPids.push(agent.pid!);
-    for (let i = 0; i < 50 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
     execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
     const dataDir = tempDir();
     const withAgent = openEngine({ dataDir, knownHostsFiles: [], agentSocket: sock });

@@ -1,13 +1,14 @@
 // Interop with OpenSSH's own binaries, both ways: what Tunebench signs, `ssh-keygen -Y verify`
 // accepts (the command the design tells reviewers to run), and what `ssh-keygen -Y sign` makes,
 // verifySshsig accepts. Also a real ssh-agent, and allowed_signers read the same by both.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSigners, parseSshsig, publicKeyLine, signerFromKeyFile, signSshsig, verifySshsig } from '../../src/main/signing/sshsig';
 import { findPrincipals, parseAllowedSigners, principalAllowed } from '../../src/main/signing/allowed-signers';
 import { tempDir } from '../support/tunebench';
+import { startAgent } from '../support/agent';
 
 const NS = 'tunebench-approval';
 const WHO = 'alice@example.com';
@@ -95,9 +96,7 @@ describe('SSHSIG interop with OpenSSH', () => {
 
   it('signs through a real ssh-agent (RSA with rsa-sha2-512), verified by ssh-keygen', async () => {
     const sock = file('agent.sock');
-    agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore', env: ENV });
-    for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(fs.existsSync(sock)).toBe(true);
+    agent = await startAgent(sock, ENV);
     const agentEnv = { ...process.env, SSH_AUTH_SOCK: sock };
     for (const k of KEYS) expect(run('ssh-add', ['-q', file(k.name)], undefined, agentEnv).code).toBe(0);
 
