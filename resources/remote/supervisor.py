@@ -246,15 +246,20 @@ class Supervisor:
         else:
             self.cancel("SIGTERM to supervisor")
 
+    def slurm_ending(self):
+        """SLURM's state of this job when SLURM is ending it (scancel, preemption, time limit), else None."""
+        code, show = scontrol("show", "job", "-o", self.job_id)
+        state = re.search(r"\bJobState=(\S+)", show)
+        state = state.group(1) if state else ""
+        return state if state.split("+")[0] in ("CANCELLED", "COMPLETING", "COMPLETED", "TIMEOUT", "FAILED", "NODE_FAIL", "PREEMPTED") else None
+
     def requeue(self):
         """After a checkpoint: put the job back in the queue. No exit code: the run is not over.
 
         Returns "requeued", "ending" (SLURM ends the job itself: scancel, or a preemption it requeues on
         its own) or "failed"."""
-        code, show = scontrol("show", "job", "-o", self.job_id)
-        state = re.search(r"\bJobState=(\S+)", show)
-        state = state.group(1) if state else ""
-        if state.split("+")[0] in ("CANCELLED", "COMPLETING", "COMPLETED", "TIMEOUT", "FAILED", "NODE_FAIL", "PREEMPTED"):
+        state = self.slurm_ending()
+        if state:
             # SLURM is ending the job already: scancel (never requeue that), or a preemption that SLURM
             # requeues itself. Leave no exit code: the queue says which it was.
             self.event("ending_without_requeue", attempt=self.attempt, jobState=state, reason=self.preempting)
@@ -461,6 +466,19 @@ class Supervisor:
             except ProcessLookupError:
                 pass
         exit_code = code if code >= 0 else 128 - code
+        # A cancel asked through the cancel file counts even when the command died first (scancel's TERM
+        # can reach it before this process runs its handler).
+        if not self.cancel_requested and os.path.exists(os.path.join(self.tb, "cancel")):
+            self.cancel_requested = True
+        if self.job_id and not self.cancel_requested and not self.preempting and code < 0:
+            # Killed by a signal while SLURM ends the job (scancel outside Tunebench, preemption, the time
+            # limit): SLURM's TERM reached the command first. Leave no exit code; the queue says which.
+            ending = self.slurm_ending()
+            if ending:
+                self.event("ending_without_requeue", attempt=self.attempt, jobState=ending, reason="the command was stopped by SLURM")
+                self.state = "STOPPED_BY_SLURM"
+                self.write_status()
+                return 0
         if self.preempting and not self.cancel_requested and exit_code == 0 and not self.checkpointed_since(self.preempt_at):
             # The command finished on its own while the checkpoint was asked for: the run is done, not
             # interrupted (requeueing it would run it again from an older checkpoint).
