@@ -32,7 +32,9 @@ export async function buildSnapshot() {
     execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { cwd: out, stdio: ['ignore', 'ignore', 'pipe'] });
     // The blob runs only on the Node that built it: bin/tunebench compares this stamp (the binary's
     // path, size and mtime) with the node it finds, and runs the plain CLI when they differ.
-    const node = fs.realpathSync(process.execPath);
+    // The node on PATH, as bin/tunebench finds it (`command -v node`); the one running this build when
+    // none is (the launcher then runs the plain CLI).
+    const node = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'node')).find((f) => fs.existsSync(f)) ?? process.execPath;
     const st = fs.statSync(node);
     // The folder too: the snapshot holds the package's path (resources are found from it), so a moved
     // checkout runs the plain CLI until it is built again.
