@@ -30,15 +30,18 @@ export async function buildSnapshot() {
   });
   try {
     execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { cwd: out, stdio: ['ignore', 'ignore', 'pipe'] });
-    // The blob runs only on the Node that built it: bin/tunebench compares this stamp (the binary's
-    // path, size and mtime) with the node it finds, and runs the plain CLI when they differ.
+    // The blob runs only on the Node that built it: bin/tunebench compares this stamp with the node it
+    // finds, and runs the plain CLI when they differ.
     // The node on PATH, as bin/tunebench finds it (`command -v node`); the one running this build when
     // none is (the launcher then runs the plain CLI).
-    const node = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'node')).find((f) => fs.existsSync(f)) ?? process.execPath;
-    const st = fs.statSync(node);
+    const node =
+      (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .map((d) => path.join(d, 'node'))
+        .find((f) => fs.existsSync(f)) ?? process.execPath;
     // The folder too: the snapshot holds the package's path (resources are found from it), so a moved
-    // checkout runs the plain CLI until it is built again.
-    fs.writeFileSync(path.join(out, 'node-stamp'), `${fs.realpathSync(root)} ${node} ${st.size} ${Math.floor(st.mtimeMs / 1000)}\n`);
+    // checkout runs the plain CLI until it is built again. A node upgraded in place is newer than the blob.
+    fs.writeFileSync(path.join(out, 'node-stamp'), `${fs.realpathSync(root)} ${node}\n`);
   } catch (err) {
     fs.rmSync(blob, { force: true });
     process.stderr.write(

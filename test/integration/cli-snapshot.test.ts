@@ -40,6 +40,24 @@ describe('the CLI startup snapshot', () => {
     }
   });
 
+  it('a node binary newer than the snapshot (upgraded in place) runs the plain CLI', async () => {
+    const blob = path.join(SNAP, 'tunebench.blob');
+    const { atime, mtime } = fs.statSync(blob);
+    try {
+      fs.utimesSync(blob, new Date('2000-01-01'), new Date('2000-01-01'));
+      const served = await serve(tempDir());
+      try {
+        const cmdline = fs.readFileSync(`/proc/${served.process.pid}/cmdline`, 'utf8').split('\0');
+        expect(cmdline).not.toContain('--snapshot-blob');
+        expect(cmdline.some((a) => a.endsWith(path.join('bin', 'tunebench.js')))).toBe(true);
+      } finally {
+        await served.stop();
+      }
+    } finally {
+      fs.utimesSync(blob, atime, mtime);
+    }
+  });
+
   it('reads the environment when a command runs, not when the snapshot was built', () => {
     const dir = tempDir();
     expect(run(['project', 'create', 'from-env'], { TUNEBENCH_HOME: dir }).status).toBe(0);
@@ -64,7 +82,7 @@ describe('the CLI startup snapshot', () => {
     const stamp = path.join(SNAP, 'node-stamp');
     const saved = fs.readFileSync(stamp, 'utf8');
     try {
-      fs.writeFileSync(stamp, `${ROOT} /nowhere/node 1 1\n`);
+      fs.writeFileSync(stamp, `${ROOT} /nowhere/node\n`);
       const dir = tempDir();
       const r = run(['project', 'list', '--json', '--data-dir', dir]);
       expect(r.status).toBe(0);
