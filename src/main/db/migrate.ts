@@ -33,11 +33,12 @@ export function migrate(db: Database.Database, migrations: readonly Migration[],
   // IMMEDIATE takes the write lock first, so two processes starting together cannot both migrate.
   const apply = db.transaction(() => {
     const again = currentVersion(db);
-    for (const m of pending) {
-      if (m.version <= again) continue;
-      db.exec(m.up);
-      db.pragma(`user_version = ${m.version}`);
-    }
+    const todo = pending.filter((m) => m.version > again);
+    if (todo.length === 0) return;
+    // One statement list and one version bump: a new data directory runs every migration, and each
+    // exec and pragma is a round through SQLite's parser (this is on every new data directory's start).
+    db.exec(todo.map((m) => m.up).join(';\n'));
+    db.pragma(`user_version = ${todo[todo.length - 1]!.version}`);
   });
   apply.immediate();
   return pending.map((m) => m.version);
