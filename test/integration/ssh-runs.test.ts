@@ -128,7 +128,9 @@ describe('an SSH host', () => {
 
   it('shows a run disconnected while its link is down, then loses and repeats nothing, through an app restart too', async () => {
     let e = open(150);
-    const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'demo-lora-stdlib', params: { steps: 600, eval_every: 25, sleep_per_step: 0.02 } });
+    // Long enough (about 30 s) to outlast three cuts on a loaded machine: a run that ends before the third
+    // cut is final, and a final run is never synced again, so it could not show the link down.
+    const run = await e.call('runs.launch', { project: 'remote', host: 'box', recipe: 'demo-lora-stdlib', params: { steps: 600, eval_every: 25, sleep_per_step: 0.05 } });
     const accepted = () => (fs.readFileSync(sshd.log, 'utf8').match(/Accepted publickey/g) ?? []).length;
     const acceptedBefore = accepted();
     let storedLines = 0;
