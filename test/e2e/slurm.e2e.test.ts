@@ -53,6 +53,15 @@ async function openLaunch(command: string) {
   return dialog;
 }
 
+/** A screenshot of the page as it is, in the light and the dark theme (each looked at). */
+async function shoot(name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: path.join(shots, `${name}-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 describe('a SLURM cluster in the browser', () => {
   it('adds the cluster with its defaults, trusts its key, and shows its partitions in the probe', { timeout: 90_000 }, async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Hosts/ }).click();
@@ -79,7 +88,7 @@ describe('a SLURM cluster in the browser', () => {
     await dialog.getByRole('button', { name: 'Add host' }).click();
     await dialog.getByText(/A time limit looks like 90 \(minutes\), 4:00:00/).waitFor();
     await dialog.getByRole('group', { name: 'Cluster defaults' }).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(shots, 'slurm-add-host-light.png') });
+    await shoot('slurm-add-host');
     await dialog.getByLabel('Time limit', { exact: true }).fill('0:10:00');
     await dialog.getByRole('button', { name: 'Add host' }).click();
 
@@ -102,7 +111,7 @@ describe('a SLURM cluster in the browser', () => {
     await probe.getByText(/^yes$/).waitFor(); // the shared run root
     await page.getByRole('button', { name: 'Dismiss notification' }).click(); // "Trusted hpc." would cover the table
     await partitions.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(shots, 'slurm-probe-light.png') });
+    await shoot('slurm-probe');
   });
 
   it("warns of a partition's limits, shows SLURM's refusal, then runs on two nodes: pending, running, succeeded", { timeout: 120_000 }, async () => {
@@ -118,12 +127,12 @@ describe('a SLURM cluster in the browser', () => {
       .getByRole('alert')
       .filter({ hasText: /SLURM refused the job/ })
       .waitFor({ timeout: 20_000 });
-    await page.screenshot({ path: path.join(shots, 'slurm-launch-refused-light.png') });
+    await shoot('slurm-launch-refused');
 
     await resources.getByLabel('Partition', { exact: true }).selectOption('');
     await resources.getByLabel('Time limit', { exact: true }).fill('5:00');
     await expect.poll(() => resources.locator('.form-warning').count()).toBe(0);
-    await page.screenshot({ path: path.join(shots, 'slurm-launch-light.png') });
+    await shoot('slurm-launch');
     const blocker = blockBothNodes(8);
     await dialog.getByRole('button', { name: 'Launch' }).click();
 
@@ -137,11 +146,11 @@ describe('a SLURM cluster in the browser', () => {
     expect(Number(jobId)).toBeGreaterThan(Number(blocker));
     await details.getByText('attempt 1', { exact: true }).waitFor();
     await details.getByText('2 nodes · time 5:00 · partition low', { exact: true }).waitFor();
-    await page.screenshot({ path: path.join(shots, 'slurm-run-pending-light.png') });
+    await shoot('slurm-run-pending');
 
     await header.getByText('running', { exact: true }).waitFor({ timeout: 40_000 });
     await details.getByText(/^n\[1-2\]$|^n1,n2$/).waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: path.join(shots, 'slurm-run-running-light.png') });
+    await shoot('slurm-run-running');
     await header.getByText('succeeded', { exact: true }).waitFor({ timeout: 60_000 });
     // Without accounting the job's last state is whatever squeue said before it left: not shown as current.
     await details.getByText(/COMPLETED|left the queue/).waitFor({ timeout: 10_000 });
@@ -149,7 +158,7 @@ describe('a SLURM cluster in the browser', () => {
     await log.locator('.log-line', { hasText: '[rank 0] node 0' }).waitFor({ timeout: 10_000 });
     await log.locator('.log-line', { hasText: '[rank 1] node 1' }).waitFor();
     expect(await log.locator('.log-line', { hasText: '] done' }).count()).toBe(2);
-    await page.screenshot({ path: path.join(shots, 'slurm-run-done-light.png') });
+    await shoot('slurm-run-done');
   });
 
   it('cancels a run that waits in the queue', { timeout: 90_000 }, async () => {
@@ -163,7 +172,7 @@ describe('a SLURM cluster in the browser', () => {
       await header.getByText('cancelled', { exact: true }).waitFor({ timeout: 30_000 });
       await page.getByRole('link', { name: '← Runs' }).click();
       await page.getByRole('table', { name: 'Runs' }).waitFor();
-      await page.screenshot({ path: path.join(shots, 'slurm-runs-list-light.png') });
+      await shoot('slurm-runs-list');
     } finally {
       slurm.run('scancel', [blocker]);
     }
