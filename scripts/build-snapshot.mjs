@@ -24,7 +24,8 @@ export async function buildSnapshot() {
     input: path.join(root, 'src', 'main', 'cli', 'snapshot-entry.ts'),
     platform: 'node',
     // Required on use through nodeRequire (src/main/lazy.ts): native addons cannot be in a snapshot.
-    external: ['better-sqlite3', 'ssh2', 'ws', 'undici', 'yaml', 'ajv', 'yazl', 'yauzl'],
+    // better-sqlite3's JavaScript is in it; its addon is loaded at run time (src/main/db/sqlite.ts).
+    external: ['ssh2', 'ws', 'undici', 'yaml', 'ajv', 'yazl', 'yauzl'],
     logLevel: 'warn',
     output: { file: bundle, format: 'cjs' },
   });

@@ -12,6 +12,12 @@ export function nodeRequire<T>(id: string): T {
   return (runtime ?? require)(id) as T;
 }
 
+/** require.resolve() of a package at run time (see nodeRequire). */
+export function nodeResolve(id: string): string {
+  const runtime = (globalThis as { __tunebenchRequire?: NodeJS.Require }).__tunebenchRequire;
+  return (runtime ?? require).resolve(id);
+}
+
 /** A module loaded the first time it is asked for. */
 export function lazy<T>(load: () => T): () => T {
   let loaded: T | undefined;
@@ -23,5 +29,4 @@ export const ajvLib = lazy(() => nodeRequire<typeof import('ajv')>('ajv'));
 export const undiciLib = lazy(() => nodeRequire<typeof import('undici')>('undici'));
 export const yazlLib = lazy(() => nodeRequire<typeof import('yazl')>('yazl'));
 export const yauzlLib = lazy(() => nodeRequire<typeof import('yauzl')>('yauzl'));
-export const sqliteLib = lazy(() => nodeRequire<typeof import('better-sqlite3')>('better-sqlite3'));
 export const wsLib = lazy(() => nodeRequire<typeof import('ws')>('ws'));
