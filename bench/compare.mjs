@@ -1,5 +1,6 @@
-/* global document, MutationObserver, WebSocket, location -- code that page.evaluate runs in the page */
+/* global document, window, MutationObserver, WebSocket, location -- code that page.evaluate runs in the page */
 // The compare view in Chromium: 50 runs x 4 metrics x 100,000 points, first render and a zoom.
+// The first chart must be in view for the zoom; charts further down load when scrolled to.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -27,12 +28,16 @@ async function compareFigure() {
   await page.goto(server.url);
   await page.getByRole('heading', { name: 'Projects' }).waitFor();
   const charts = page.locator('.compare-chart .chart-canvas');
+  // Drawn: every chart in the window (2 of the 4 at 1400x1000) with its 50 runs. Charts out of view
+  // load when scrolled to (no work for hidden charts), as the issue asks.
   const allLoaded = () =>
     until(
-      '4 compare charts drawn with 50 runs each',
+      'the compare charts in view drawn with 50 runs each',
       async () => {
-        const states = await charts.evaluateAll((els) => els.map((e) => [e.getAttribute('data-runs'), e.getAttribute('data-rendered')]));
-        return states.length === 4 && states.every(([runs, rendered]) => runs === '50' && Number(rendered) >= 1);
+        const states = await charts.evaluateAll((els) =>
+          els.filter((e) => e.getBoundingClientRect().top < window.innerHeight).map((e) => [e.getAttribute('data-runs'), e.getAttribute('data-rendered')]),
+        );
+        return states.length >= 1 && states.every(([runs, rendered]) => runs === '50' && Number(rendered) >= 1);
       },
       120_000,
       10,
@@ -52,6 +57,9 @@ async function compareFigure() {
     first.push(performance.now() - t);
     const chart = charts.first();
     const box = await chart.boundingBox();
+    // A focused chart takes the plain wheel (unfocused, the wheel scrolls the page): click it first.
+    await page.mouse.click(box.x + box.width * 0.2, box.y + box.height / 2);
+    await until('the chart to take focus', () => chart.evaluate((el) => document.activeElement === el), 10_000, 10);
     // Three zooms in a row on each visit, each a new window. Timed in the page: from the
     // wheel event reaching the page to the chart having drawn the re-queried data (data-rendered is
     // set on ECharts' 'rendered' after the new option), so this harness's DevTools round trips are
@@ -129,14 +137,14 @@ async function compareFigure() {
   process.stderr.write(`  zooms (ms, 3 visits x 3): ${zooms.map((z) => z.toFixed(0)).join(' ')}\n`);
   return [
     {
-      name: 'compare 50 runs x 4 metrics x 100k points: a #/compare link in a fresh page, 4 charts drawn',
+      name: 'compare 50 runs x 4 metrics x 100k points: a #/compare link in a fresh page, the charts in view drawn',
       ours: ms(median(cold)),
       baseline: ms(median(coldBaseline)),
       baselineName: 'a #/projects link in a fresh page',
       ratio: ratio(median(cold), median(coldBaseline)),
     },
     {
-      name: 'compare: open it in the app, 4 charts drawn',
+      name: 'compare: open it in the app, the charts in view drawn',
       ours: ms(median(first)),
       baseline: ms(median(baseline)),
       baselineName: 'opening the Projects page the same way (in-app)',

@@ -23,7 +23,7 @@ export class MetricQueries {
     return this.stmts.series.all(runId);
   }
 
-  window(runId: string, q: { name: string; stream?: 'metrics' | 'sys'; x?: XAxis; from?: number; to?: number; maxBuckets: number }): WindowResult {
+  window(runId: string, q: { name: string; stream?: 'metrics' | 'sys'; x?: XAxis; from?: number; to?: number; maxBuckets: number; edges?: boolean }): WindowResult {
     const stream = q.stream ?? 'metrics';
     const found = this.stmts.find.get(runId, stream, q.name);
     if (!found) {
@@ -31,6 +31,13 @@ export class MetricQueries {
       throw new EngineError('VALIDATION_FAILED', `This run has no metric "${q.name.slice(0, 100)}"${known.length ? `. It has: ${known.slice(0, 20).join(', ')}` : ' (it has logged no metrics yet)'}.`);
     }
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new EngineError('VALIDATION_FAILED', `The window starts (${q.from}) after it ends (${q.to}).`);
-    return this.windows.run({ seriesId: found.id, x: q.x ?? 'step', ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}), maxBuckets: q.maxBuckets });
+    return this.windows.run({
+      seriesId: found.id,
+      x: q.x ?? 'step',
+      ...(q.from !== undefined ? { from: q.from } : {}),
+      ...(q.to !== undefined ? { to: q.to } : {}),
+      maxBuckets: q.maxBuckets,
+      ...(q.edges ? { edges: true } : {}),
+    });
   }
 }

@@ -18,6 +18,8 @@ export interface WindowQuery {
   from?: number;
   to?: number;
   maxBuckets: number;
+  /** Also return the nearest point before and after the window (a chart draws its lines to its edges with them). */
+  edges?: boolean;
 }
 
 /** bucket, count, n, min, max, sum, first, last, first_step, last_step, first_ts, last_ts */
@@ -94,9 +96,10 @@ export class WindowQueries {
     const total = this.stmts.total.get(q.seriesId)?.points ?? 0;
     const a = q.from === undefined ? 0 : this.search(q.seriesId, total, q.x, q.from, false);
     const b = (q.to === undefined ? total : this.search(q.seriesId, total, q.x, q.to, true)) - 1;
-    if (b < a) return { kind: 'points', total, points: [] };
+    const edges = q.edges ? this.edges(q.seriesId, a, b, total) : {};
+    if (b < a) return { kind: 'points', total, points: [], ...edges };
     const count = b - a + 1;
-    if (count <= q.maxBuckets) return { kind: 'points', total, points: this.stmts.points.all(q.seriesId, a, b) };
+    if (count <= q.maxBuckets) return { kind: 'points', total, points: this.stmts.points.all(q.seriesId, a, b), ...edges };
     // Points per output bucket, leaving room for the uneven first and last bucket.
     const width = Math.ceil(count / Math.max(1, q.maxBuckets - 2));
     let level = 0;
@@ -105,7 +108,14 @@ export class WindowQueries {
     // one piece of the next level up (4x the size): the same resolution from 4x fewer rows (turning
     // a row into JavaScript values is most of a query's cost, ~2 us a row).
     if (level < LEVELS && Math.ceil(width / LEVEL_SIZES[level]!) * LEVEL_SIZES[level]! === LEVEL_SIZES[level + 1]) level++;
-    return { kind: 'buckets', total, buckets: this.group(q.seriesId, a, b, level, width) };
+    return { kind: 'buckets', total, buckets: this.group(q.seriesId, a, b, level, width), ...edges };
+  }
+
+  /** The points just outside ranks a..b: rank a - 1 and rank b + 1, where they exist. */
+  private edges(seriesId: number, a: number, b: number, total: number): { before?: RawPoint; after?: RawPoint } {
+    const before = a > 0 ? this.stmts.points.get(seriesId, a - 1, a - 1) : undefined;
+    const after = b + 1 < total ? this.stmts.points.get(seriesId, b + 1, b + 1) : undefined;
+    return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
   }
 
   /**

@@ -1,5 +1,7 @@
-// Chart export: PNG from the canvas chart, SVG by drawing the same option once with the SVG renderer.
-import { echarts } from './useECharts';
+// Chart export: PNG from the canvas chart (with a title drawn in), SVG by drawing the same option once
+// with the SVG renderer.
+import { currentTheme } from '../theme';
+import { echarts, echartsTheme } from './useECharts';
 
 function download(url: string, name: string): void {
   const a = document.createElement('a');
@@ -10,23 +12,44 @@ function download(url: string, name: string): void {
   a.remove();
 }
 
-export function exportPng(chart: echarts.ECharts, name: string): void {
-  const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
-  download(chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: dark ? '#1b1f26' : '#ffffff' }), `${name}.png`);
-}
+const background = () => (currentTheme() === 'dark' ? '#1b1f26' : '#ffffff');
 
-export function exportSvg(chart: echarts.ECharts, name: string): void {
+/** A file name from a title: letters, digits, dots, dashes and underscores. */
+export const fileName = (title: string) => title.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'chart';
+
+/**
+ * The chart drawn again off screen with `title` above it (the page's figure caption is not part of the
+ * canvas), then `draw` gets that copy. The copy uses the page's theme.
+ */
+function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 'canvas' | 'svg', draw: (copy: echarts.ECharts) => void): void {
   const holder = document.createElement('div');
   holder.style.cssText = 'position:fixed;left:-10000px;top:0';
   document.body.appendChild(holder);
-  const svg = echarts.init(holder, undefined, { renderer: 'svg', width: chart.getWidth(), height: chart.getHeight() });
+  const top = title ? 28 : 0;
+  const copy = echarts.init(holder, echartsTheme(currentTheme()), { renderer, width: chart.getWidth(), height: chart.getHeight() + top });
   try {
-    svg.setOption({ ...(chart.getOption() as object), animation: false });
-    download(svg.getDataURL({ type: 'svg' }), `${name}.svg`);
+    const option = chart.getOption() as { grid?: { top?: number }[]; legend?: { top?: number }[] };
+    const shift = <T extends { top?: number }>(list: T[] | undefined) => list?.map((g) => ({ ...g, top: (typeof g.top === 'number' ? g.top : 0) + top }));
+    copy.setOption({
+      ...(option as object),
+      animation: false,
+      ...(title ? { title: { text: title, left: 8, top: 4, textStyle: { fontSize: 14 } } } : {}),
+      ...(option.grid ? { grid: shift(option.grid) } : {}),
+      ...(option.legend ? { legend: shift(option.legend) } : {}),
+    });
+    draw(copy);
   } finally {
-    svg.dispose();
+    copy.dispose();
     holder.remove();
   }
+}
+
+export function exportPng(chart: echarts.ECharts, name: string, title?: string): void {
+  withTitle(chart, title, 'canvas', (copy) => download(copy.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background() }), `${fileName(name)}.png`));
+}
+
+export function exportSvg(chart: echarts.ECharts, name: string, title?: string): void {
+  withTitle(chart, title, 'svg', (copy) => download(copy.getDataURL({ type: 'svg' }), `${fileName(name)}.svg`));
 }
 
 export function exportText(text: string, name: string, type: string): void {

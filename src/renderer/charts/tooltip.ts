@@ -20,8 +20,11 @@ function el(tag: string, className: string, text?: string): HTMLElement {
   return e;
 }
 
-/** Rows sorted by value (lowest first), one per curve name; several columns when there are many. */
-export function axisTooltip(raw: unknown): HTMLElement {
+/**
+ * Rows sorted by value (lowest first), one per curve name; several columns when there are many.
+ * `heading` makes the first row's title from its data item (whole steps, not "12,416.50").
+ */
+export function axisTooltip(raw: unknown, heading?: (item: unknown) => string): HTMLElement {
   const params = (Array.isArray(raw) ? raw : [raw]) as AxisParam[];
   const rows = new Map<string, { color: string; value: number | null }>();
   for (const p of params) {
@@ -30,7 +33,7 @@ export function axisTooltip(raw: unknown): HTMLElement {
     rows.set(p.seriesName, { color: typeof p.color === 'string' ? p.color : '#888', value: typeof y === 'number' && Number.isFinite(y) ? y : null });
   }
   const box = el('div', 'chart-tip');
-  box.append(el('div', 'chart-tip-x', params[0]?.axisValueLabel ?? ''));
+  box.append(el('div', 'chart-tip-x', heading ? heading(params[0]?.value) : (params[0]?.axisValueLabel ?? '')));
   const list = el('div', rows.size > 12 ? 'chart-tip-rows many' : 'chart-tip-rows');
   const sorted = [...rows].sort(([, a], [, b]) => (a.value ?? Infinity) - (b.value ?? Infinity));
   for (const [name, { color, value }] of sorted) {

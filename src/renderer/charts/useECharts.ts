@@ -1,17 +1,25 @@
-// A thin hook: the chart is created once per element and given new options with setOption.
+// A thin hook: the chart is created once per element and given new options with setOption. It follows
+// the page's theme, and (with `zoom`) wires the wheel, drag, keys and double-click to the owner's window.
 import { CustomChart, LineChart, ParallelChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
+import { currentTheme, onThemeChange, type Theme } from '../theme';
+import { readDrawnState } from './chart-state';
+import { installZoom, type ZoomTarget } from './zoom';
+import './charts.css';
 
-echarts.use([CustomChart, LineChart, ParallelChart, ParallelComponent, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkLineComponent, CanvasRenderer, SVGRenderer]);
+echarts.use([CustomChart, LineChart, ParallelChart, ParallelComponent, GridComponent, TooltipComponent, LegendComponent, MarkLineComponent, TitleComponent, CanvasRenderer, SVGRenderer]);
 
 export { echarts };
 
+/** ECharts' theme for ours: its built-in dark one, or its default. */
+export const echartsTheme = (theme: Theme): string | object => (theme === 'dark' ? 'dark' : {});
+
 export interface ChartHooks {
-  /** The x range the user zoomed to (undefined ends: fully zoomed out on that side). */
-  onZoom?: (from: number | undefined, to: number | undefined) => void;
+  /** Zooming by wheel, drag and keys: the owner keeps the window and queries it (see charts/zoom.ts). */
+  zoom?: Omit<ZoomTarget, 'plot' | 'preview'>;
   /** Curve names switched off in the legend (for drawings outside the legend, like bands). */
   onHiddenCurves?: (hidden: ReadonlySet<string>) => void;
   /** A click on a mark, a point or a line of the chart. */
@@ -23,6 +31,17 @@ export interface ChartHooks {
    * tests and the benchmark wait for the drawing, not for the data.
    */
   renderedTag?: string;
+  /** Called after each option is drawn (the theme's colours may have changed too). */
+  onDrawn?: (chart: echarts.ECharts) => void;
+}
+
+/** The plot area of grid 0, from the instance. */
+function plotOf(chart: echarts.ECharts | null): { left: number; width: number } | null {
+  const rect = (chart as unknown as { getModel(): { getComponent(m: string, i: number): { coordinateSystem?: { getRect(): { x: number; width: number } } } | undefined } | undefined } | null)
+    ?.getModel()
+    ?.getComponent('grid', 0)
+    ?.coordinateSystem?.getRect();
+  return rect ? { left: rect.x, width: rect.width } : null;
 }
 
 export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks = {}) {
@@ -31,53 +50,100 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
   hooksRef.current = hooks;
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const zoomable = hooks.zoom !== undefined;
   useEffect(() => {
     if (!ref.current) return;
-    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
-    chart.current = echarts.init(ref.current, dark ? 'dark' : undefined, { renderer: 'canvas' });
+    const element = ref.current;
+    chart.current = echarts.init(element, echartsTheme(currentTheme()), { renderer: 'canvas' });
     if (instance) instance.current = chart.current;
-    chart.current.on('datazoom', () => {
-      const zoom = (chart.current?.getOption() as { dataZoom?: { start?: number; end?: number; startValue?: number; endValue?: number }[] }).dataZoom?.[0];
-      const onZoom = hooksRef.current.onZoom;
-      if (!zoom || !onZoom) return;
-      const full = (zoom.start ?? 0) <= 0 && (zoom.end ?? 100) >= 100;
-      onZoom(full ? undefined : zoom.startValue, full ? undefined : zoom.endValue);
-    });
     chart.current.on('click', (e: unknown) => hooksRef.current.onClick?.(e as { componentType: string; dataIndex: number }));
     chart.current.on('legendselectchanged', (e: unknown) => {
       const selected = (e as { selected: Record<string, boolean> }).selected;
       hooksRef.current.onHiddenCurves?.(new Set(Object.keys(selected).filter((name) => !selected[name])));
     });
-    // The hover box lists every curve (50 rows with 50 runs): hide it before ECharts handles a wheel
-    // zoom, or it is rebuilt for each redraw of the zoom. It comes back on the next mouse move.
-    const element = ref.current;
+    // Open charts restyle when the theme changes, without a reload.
+    const offTheme = onThemeChange((theme) => {
+      chart.current?.setTheme(echartsTheme(theme));
+      if (chart.current) hooksRef.current.onDrawn?.(chart.current);
+    });
+    // The hover box lists every curve (50 rows with 50 runs): hide it before a wheel zoom, or it is
+    // rebuilt for each redraw of the zoom. It comes back on the next mouse move.
     const hideTip = () => chart.current?.dispatchAction({ type: 'hideTip' });
     element.addEventListener('wheel', hideTip, { capture: true, passive: true });
+    let removeZoom = () => {};
+    if (zoomable) {
+      element.tabIndex = 0; // focus (a click gives it) lets the plain wheel zoom; keys zoom and pan
+      const hint = document.createElement('div');
+      hint.className = 'chart-zoom-hint';
+      hint.textContent = 'Click the chart (or hold Ctrl) to zoom with the wheel';
+      hint.hidden = true;
+      element.parentElement?.append(hint);
+      removeZoom = installZoom(
+        element,
+        {
+          getWindow: () => hooksRef.current.zoom?.getWindow() ?? null,
+          getFull: () => hooksRef.current.zoom?.getFull() ?? null,
+          setWindow: (w) => hooksRef.current.zoom?.setWindow(w),
+          plot: () => plotOf(chart.current),
+          preview: (w) => chart.current?.setOption({ xAxis: { min: w.from, max: w.to } }),
+        },
+        (show) => (hint.hidden = !show),
+      );
+      const oldRemove = removeZoom;
+      removeZoom = () => {
+        oldRemove();
+        hint.remove();
+      };
+    }
     const resize = new ResizeObserver(() => chart.current?.resize());
-    resize.observe(ref.current);
+    resize.observe(element);
     return () => {
       resize.disconnect();
+      offTheme();
+      removeZoom();
       element.removeEventListener('wheel', hideTip, { capture: true });
       chart.current?.dispose();
       chart.current = null;
     };
-  }, []);
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
-    // Series replaced wholesale (a merge would keep series the new option no longer has, e.g. the
-    // faint raw curves after smoothing is turned off); the zoom window and legend choices are kept.
-    c.setOption(option, { replaceMerge: ['series'], lazyUpdate: true });
-    if (renderedTag === undefined) return;
-    // 'rendered' follows the frame that drew the pending option onto the canvas ('finished' waits one more frame).
+    // 'rendered' follows the frame that drew the option onto the canvas ('finished' waits one more
+    // frame). Listened for before setOption, which may draw at once.
     const done = () => {
       c.off('rendered', done);
-      if (ref.current) ref.current.dataset.rendered = renderedTag;
+      hooksRef.current.onDrawn?.(c);
+      if (ref.current && renderedTag !== undefined) ref.current.dataset.rendered = renderedTag;
     };
     c.on('rendered', done);
+    // Series replaced wholesale (a merge would keep series the new option no longer has, e.g. the
+    // faint raw curves after smoothing is turned off); the legend choices are kept. Not lazily: a
+    // hover box or a hideTip handled between a lazy setOption and its frame met series without data
+    // ("Cannot read properties of undefined (reading 'getRawIndex')").
+    c.setOption(option, { replaceMerge: ['series'] });
     return () => {
       c.off('rendered', done);
     };
   }, [option, renderedTag]);
   return ref;
+}
+
+/** Writes what the chart drew (read from the instance, see chart-state.ts) on its element, for tests. */
+export function writeDrawnState(chart: echarts.ECharts, el: HTMLElement | null): void {
+  const s = el && readDrawnState(chart);
+  if (!el || !s) return;
+  el.dataset.axisFrom = String(s.axisFrom);
+  el.dataset.axisTo = String(s.axisTo);
+  el.dataset.yMin = String(s.yMin);
+  el.dataset.yMax = String(s.yMax);
+  el.dataset.plotLeft = String(s.plotLeft);
+  el.dataset.plotWidth = String(s.plotWidth);
+  el.dataset.drawnFrom = Number.isFinite(s.drawnFrom) ? String(s.drawnFrom) : '';
+  el.dataset.drawnTo = Number.isFinite(s.drawnTo) ? String(s.drawnTo) : '';
+  el.dataset.drawnItems = String(s.items);
+  el.dataset.covered = JSON.stringify(s.covered);
+  el.dataset.drawnMax = Number.isFinite(s.highest) ? String(s.highest) : '';
+  el.dataset.offScale = s.offScale.join(',');
+  el.dataset.chartTheme = s.theme;
 }

@@ -2,24 +2,29 @@
 // the smoothed curve; step, wall-time or relative-time axis; log scale; zoom re-queries every run.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { WindowResult } from '../../../shared/domain/metrics';
+import { ChartControls, type ChartSettings } from '../../charts/ChartControls';
 import { exportPng, exportSvg } from '../../charts/export';
-import { bandsSeries, type Band } from '../../charts/band';
-import { axisTooltip } from '../../charts/tooltip';
-import { useECharts, type echarts } from '../../charts/useECharts';
+import { bandsByDefault, fromWindow, lineChartOption, type BandPoint, type Curve, type Item } from '../../charts/line-chart';
+import { useTheme } from '../../charts/use-theme';
+import { useECharts, writeDrawnState, type echarts } from '../../charts/useECharts';
+import type { DataExtent, XWindow } from '../../charts/zoom';
 import { useClient } from '../../store/context';
+import { curveStyles } from './colors';
 import { meanStd } from './seed-groups';
-import { runColor } from './colors';
 import { smoothEma } from './smoothing';
 
 export type Axis = 'step' | 'tokens' | 'time' | 'relative';
 
-type Zoom = { from?: number; to?: number };
-
 interface RunSeries {
   runId: string;
-  raw: [number, number | null][];
-  band: [number, number | null, number | null][] | null;
+  items: Item[];
+  band: BandPoint[] | null;
+  /** The x extent its points cover, and their spacing. */
+  xs: DataExtent | null;
 }
+
+/** How long answers may keep coming before those already here are drawn. */
+const PARTIAL_MS = 150;
 
 /** Buckets per run: fewer when many runs share the chart, so the payload stays near 10,000 buckets. */
 const bucketsFor = (runs: number) => Math.max(150, Math.min(600, Math.floor(10_000 / Math.max(1, runs))));
@@ -62,13 +67,30 @@ export class TokenScale {
 
 function toSeries(runId: string, r: WindowResult, axis: Axis, start: number, tokens?: TokenScale): RunSeries {
   const x = (step: number | null, idx: number, ts: number) => (axis === 'step' ? (step ?? idx) : axis === 'tokens' ? tokens!.tokensAt(step ?? idx) : axis === 'time' ? ts * 1000 : (ts - start) / 60);
-  if (r.kind === 'points') return { runId, raw: r.points.map((p) => [x(p.step, p.idx, p.ts), p.value]), band: null };
-  const mid = (b: (typeof r.buckets)[number]) => {
-    const a = x(b.firstStep, b.firstIdx, b.firstTs);
-    const z = x(b.lastStep, b.lastIdx, b.lastTs);
-    return (a + z) / 2;
-  };
-  return { runId, raw: r.buckets.map((b) => [mid(b), b.n ? b.sum / b.n : null]), band: r.buckets.map((b) => [mid(b), b.min, b.max]) };
+  const drawn = fromWindow(r, x);
+  const xs = drawn.xs && r.total > 1 ? { ...drawn.xs, spacing: (drawn.xs.to - drawn.xs.from) / (r.total - 1) } : drawn.xs;
+  return { runId, ...drawn, xs };
+}
+
+/** The curve drawn for a run (smoothed when asked): items keep their counts and spans, only y changes. */
+function smoothed(items: Item[], smoothing: number): Item[] {
+  if (smoothing <= 0) return items;
+  const ys = smoothEma(
+    items.map((it) => [it[0], it[1]]),
+    smoothing,
+  );
+  return items.map((it, i) => [it[0], ys[i]?.[1] ?? null, it[2], it[3], it[4]]);
+}
+
+function extentOf(xs: (DataExtent | null)[]): DataExtent | null {
+  let [from, to, spacing] = [Infinity, -Infinity, Infinity];
+  for (const x of xs) {
+    if (!x) continue;
+    if (x.from < from) from = x.from;
+    if (x.to > to) to = x.to;
+    if (x.spacing && x.spacing < spacing) spacing = x.spacing;
+  }
+  return from <= to ? { from, to, ...(spacing < Infinity ? { spacing } : {}) } : null;
 }
 
 export function CompareChart({
@@ -87,16 +109,21 @@ export function CompareChart({
   groups?: string[][] | undefined;
 }) {
   const client = useClient();
-  const [series, setSeries] = useState<RunSeries[]>([]);
+  const theme = useTheme();
+  // Each run's answer with the window it answers: the axis shows that window.
+  const [drawn, setDrawn] = useState<{ window: XWindow | null; series: RunSeries[] }>({ window: null, series: [] });
+  const [full, setFull] = useState<DataExtent | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
-  const [loads, setLoads] = useState(0); // completed queries, for tests and the benchmark
+  const [loads, setLoads] = useState(0); // loads whose every answer is drawn, for tests and the benchmark
   // Loads started, and the one whose answers are shown: tests wait until they agree.
   const started = useRef(0);
   const [shown, setShown] = useState(0);
-  const [zoom, setZoom] = useState<Zoom>({});
+  const [settings, setSettings] = useState<ChartSettings>({ robust: true, bands: null });
   const starts = useRef(new Map<string, number>());
   const scales = useRef(new Map<string, TokenScale>());
   const instance = useRef<echarts.ECharts | null>(null);
+  // The window asked for last (null: all the data): the next wheel step zooms from it, not from an older drawn one.
+  const requested = useRef<XWindow | null>(null);
 
   const generation = useRef(0);
   // The page hands a new array of the same ids on every render: key the loading on the ids
@@ -106,153 +133,199 @@ export function CompareChart({
   ids.current = runIds;
 
   /**
-   * Queries every run for the window and shows the answers together. Called straight from the zoom
+   * Queries every run for exactly the window and draws each answer as it comes (a frame's worth at a
+   * time), over the last window's curves of the runs still to answer. Called straight from the zoom
    * handler (not through a state change and an effect, which waited for a render and a paint).
    */
   const load = useCallback(
-    (range: Zoom) => {
+    (win: XWindow | null) => {
       const mine = ++generation.current;
       const number = ++started.current;
-      const toQuery = (v: number | undefined, runId: string) => {
-        if (v === undefined) return undefined;
+      requested.current = win;
+      const toQuery = (v: number, runId: string) => {
         if (axis === 'time') return v / 1000;
         if (axis === 'relative') return (starts.current.get(runId) ?? 0) + v * 60;
         if (axis === 'tokens') return scales.current.get(runId)?.stepAt(v);
         return v;
       };
       const runIds = ids.current;
-      void Promise.all(
-        runIds
-          .map(async (runId) => {
-            if (axis === 'tokens' && !scales.current.has(runId)) {
-              scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
-            }
-            const from = toQuery(range.from, runId);
-            const to = toQuery(range.to, runId);
-            const r = await client.call('metrics.window', {
-              runId,
-              name: metric,
-              x: axis === 'step' || axis === 'tokens' ? 'step' : 'time',
-              maxBuckets: bucketsFor(runIds.length),
-              ...(from !== undefined ? { from } : {}),
-              ...(to !== undefined ? { to } : {}),
-            });
-            if (range.from === undefined) {
-              const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
-              if (first !== undefined) starts.current.set(runId, first);
-            }
-            return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
-          })
-          .map((p, i) =>
-            p.then(
-              (s) => ({ ok: true as const, s }),
-              (e: Error) => ({ ok: false as const, e, runId: runIds[i]! }),
-            ),
-          ),
-      ).then((results) => {
+      const arrived = new Map<string, RunSeries>();
+      const failed: string[] = [];
+      let answered = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const flush = () => {
+        timer = undefined;
         if (mine !== generation.current) return; // a newer zoom is on its way
-        setSeries(results.flatMap((r) => (r.ok ? [r.s] : [])));
+        const complete = answered === runIds.length;
+        setDrawn((old) => {
+          const byRun = new Map(old.series.map((s) => [s.runId, s]));
+          for (const [id, s] of arrived) byRun.set(id, s);
+          // In the order of the runs; a run that failed this time draws nothing rather than an old window.
+          return { window: win, series: runIds.flatMap((id) => (complete && !arrived.has(id) ? [] : (byRun.get(id) ?? []))) };
+        });
+        if (!complete) return;
+        if (!win) setFull(extentOf([...arrived.values()].map((s) => s.xs)));
         // Each problem names its run: with 50 runs on a chart, "this run has no metric" says nothing.
-        setProblems(results.flatMap((r) => (r.ok ? [] : [`Run ${r.runId.slice(-8)}: ${r.e.message}`])));
+        setProblems(failed);
         setLoads((n) => n + 1);
         setShown(number);
-      });
+      };
+      // Answers are drawn together when they come quickly (each redraw of 50 curves costs more than
+      // the wait); when they take longer, what has come is drawn every PARTIAL_MS meanwhile.
+      const arrive = () => {
+        answered++;
+        if (answered === runIds.length) {
+          clearTimeout(timer);
+          flush();
+        } else if (!timer) timer = setTimeout(flush, PARTIAL_MS);
+      };
+      for (const runId of runIds) {
+        void (async () => {
+          if (axis === 'tokens' && !scales.current.has(runId)) {
+            scales.current.set(runId, TokenScale.from(await client.call('metrics.window', { runId, name: 'tokens', x: 'step', maxBuckets: 2000 })));
+          }
+          const from = win ? toQuery(win.from, runId) : undefined;
+          const to = win ? toQuery(win.to, runId) : undefined;
+          // Only finite numbers go to the engine (a token axis without the run's tokens has none).
+          const r = await client.call('metrics.window', {
+            runId,
+            name: metric,
+            x: axis === 'step' || axis === 'tokens' ? 'step' : 'time',
+            maxBuckets: bucketsFor(runIds.length),
+            ...(from !== undefined && Number.isFinite(from) ? { from } : {}),
+            ...(to !== undefined && Number.isFinite(to) ? { to } : {}),
+            ...(win ? { edges: true } : {}),
+          });
+          if (!win) {
+            const first = r.kind === 'points' ? r.points[0]?.ts : r.buckets[0]?.firstTs;
+            if (first !== undefined) starts.current.set(runId, first);
+          }
+          return toSeries(runId, r, axis, starts.current.get(runId) ?? 0, scales.current.get(runId));
+        })().then(
+          (s) => {
+            arrived.set(runId, s);
+            arrive();
+          },
+          (e: Error) => {
+            failed.push(`Run ${runId.slice(-8)}: ${e.message}`);
+            arrive();
+          },
+        );
+      }
     },
     [client, runKey, metric, axis], // eslint-disable-line react-hooks/exhaustive-deps
   );
 
-  // A new metric, axis or set of runs starts zoomed out, the chart's own zoom window included (its
-  // old window is in the old axis' units); that reset is not a zoom of the user's to load for.
-  const resetting = useRef(false);
+  // A chart out of view does no work: it loads when it first comes near the viewport.
+  const figure = useRef<HTMLElement>(null);
+  const [seen, setSeen] = useState(false);
   useEffect(() => {
-    setZoom({});
-    resetting.current = true;
-    instance.current?.dispatchAction({ type: 'dataZoom', start: 0, end: 100 });
+    const el = figure.current;
+    if (!el || seen) return;
+    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true), { rootMargin: '200px' });
+    watch.observe(el);
+    return () => watch.disconnect();
+  }, [seen]);
+
+  // A new metric, axis or set of runs starts zoomed out (the old window is in the old axis' units).
+  useEffect(() => {
+    setDrawn({ window: null, series: [] });
+    setFull(null);
     instance.current?.dispatchAction({ type: 'hideTip' }); // it would show the old axis' value until the pointer moves
-    resetting.current = false;
-    load({});
+    if (seen) load(null);
     return () => {
       generation.current++;
     };
-  }, [load]);
-
-  const onZoom = useCallback(
-    (from: number | undefined, to: number | undefined) => {
-      if (resetting.current) return;
-      const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-      setZoom(range);
-      load(range);
-    },
-    [load],
-  );
+  }, [load, seen]);
 
   // Curves switched off in the legend: their bands (one series, outside the legend) hide with them.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
 
-  const option = useMemo(() => {
-    const out: object[] = [];
-    const bands: Band[] = [];
-    const names: string[] = [];
+  const styles = useMemo(() => curveStyles(runIds, groups), [runKey, groups]); // eslint-disable-line react-hooks/exhaustive-deps
+  const curves = useMemo(() => {
+    const out: Curve[] = [];
     const grouped = new Set<string>();
+    const { series } = drawn;
     for (const group of groups ?? []) {
       const members = group.map((id) => series.find((s) => s.runId === id)).filter((s): s is RunSeries => !!s);
       if (members.length < 2) continue;
       members.forEach((m) => grouped.add(m.runId));
-      const curves = members.map((m) => (smoothing > 0 ? smoothEma(m.raw, smoothing) : m.raw));
-      const { mean, lower, upper } = meanStd(curves);
-      const name = `${members[0]!.runId.slice(-8)} +${members.length - 1} seeds`;
-      const color = runColor(members[0]!.runId, runIds);
-      names.push(name);
-      out.push({ name, type: 'line', data: mean, lineStyle: { width: 2, color }, itemStyle: { color }, showSymbol: false });
-      bands.push({ name, lower, upper, color, edgeWidth: 0, edgeOpacity: 0, fillOpacity: 0.18 });
+      const { mean, lower, upper } = meanStd(members.map((m) => smoothed(m.items, smoothing).map((it): [number, number | null] => [it[0], it[1]])));
+      const first = members[0]!;
+      const style = styles.get(first.runId) ?? { color: '#0072B2', lineType: 'solid' as const };
+      // The mean of this many runs (the first and every other seed): counted from the curves averaged.
+      out.push({
+        name: `${first.runId.slice(-8)} · mean of ${members.length} seeds`,
+        color: style.color,
+        lineType: style.lineType,
+        width: 2,
+        items: mean.map(([x, y], i) => [x, y, first.items[i]?.[2] ?? 1, first.items[i]?.[3] ?? x, first.items[i]?.[4] ?? x]),
+        band: mean.map(([x], i) => [x, lower[i]?.[1] ?? null, upper[i]?.[1] ?? null]),
+      });
     }
     for (const s of series) {
       if (grouped.has(s.runId)) continue;
       const name = s.runId.slice(-8);
-      const color = runColor(s.runId, runIds);
-      names.push(name);
-      out.push({ name, type: 'line', data: smoothing > 0 ? smoothEma(s.raw, smoothing) : s.raw, lineStyle: { width: 1.6, color }, itemStyle: { color }, showSymbol: s.raw.length < 40, symbolSize: 4 });
-      if (smoothing > 0) out.push({ name, type: 'line', data: s.raw, lineStyle: { width: 1, opacity: 0.25, color }, itemStyle: { color }, symbol: 'none', silent: true, tooltip: { show: false } });
-      if (s.band) bands.push({ name, lower: s.band.map(([x, lo]) => [x, lo]), upper: s.band.map(([x, , hi]) => [x, hi]), color, edgeWidth: 0.5, edgeOpacity: 0.35, fillOpacity: 0.12 });
+      const style = styles.get(s.runId) ?? { color: '#0072B2', lineType: 'solid' as const };
+      out.push({ name, color: style.color, lineType: style.lineType, items: smoothed(s.items, smoothing), band: s.band });
+      if (smoothing > 0) out.push({ name, color: style.color, items: s.items, faint: true, width: 1 });
     }
-    out.push(bandsSeries(bands.filter((b) => !hidden.has(b.name))));
-    return {
-      animation: false,
-      backgroundColor: 'transparent',
-      grid: { left: 64, right: 24, top: 40, bottom: 36 },
-      legend: { top: 4, type: 'scroll', data: names },
-      tooltip: { trigger: 'axis', formatter: axisTooltip },
-      dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
-      xAxis: axis === 'time' ? { type: 'time' } : { type: 'value', name: axis === 'relative' ? 'minutes' : axis, nameLocation: 'end' },
-      yAxis: logScale ? { type: 'log', logBase: 10 } : { type: 'value', scale: true },
-      series: out,
-    };
-  }, [series, smoothing, axis, logScale, runKey, groups, hidden]); // eslint-disable-line react-hooks/exhaustive-deps
-  const ref = useECharts(option, { onZoom, onHiddenCurves: setHidden, instance, renderedTag: String(loads) });
+    return out;
+  }, [drawn, smoothing, groups, styles]);
+
+  const built = useMemo(() => {
+    const xAxis =
+      axis === 'time' ? { type: 'time' as const, name: '', wholeNumbers: false } : { type: 'value' as const, name: axis === 'relative' ? 'minutes' : axis, wholeNumbers: axis !== 'relative' };
+    const window = drawn.window ?? full;
+    const base = { curves, window, xAxis, logScale, robust: settings.robust, hidden, theme, grid: { left: 64, right: 28, top: 40, bottom: 48 } };
+    const probe = lineChartOption({ ...base, bands: false });
+    const bands = settings.bands ?? bandsByDefault(curves, probe.range, window);
+    return { ...(bands ? lineChartOption({ ...base, bands }) : probe), bands };
+  }, [curves, drawn.window, full, axis, logScale, settings, hidden, theme]);
+
+  const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
+  const ref = useECharts(built.option, {
+    onHiddenCurves: setHidden,
+    instance,
+    renderedTag: String(loads),
+    onDrawn: (chart) => writeDrawnState(chart, chart.getDom()),
+    zoom: { getWindow: () => requested.current ?? full, getFull: () => full, setWindow },
+  });
 
   // What the chart was given, as attributes for tests: the highest value (a spike must reach it) and the last x.
-  const drawn = useMemo(() => {
+  const given = useMemo(() => {
     let [max, xmax, points] = [-Infinity, -Infinity, 0];
-    for (const s of series) {
-      points += s.raw.length;
-      for (const [x, y] of s.raw) {
+    for (const s of drawn.series) {
+      points += s.items.length;
+      for (const [x, y] of s.items) {
         if (y !== null && y > max) max = y;
         if (x > xmax) xmax = x;
       }
       for (const [, , hi] of s.band ?? []) if (hi !== null && hi > max) max = hi;
     }
     return { max: max === -Infinity ? '' : max, xmax: xmax === -Infinity ? '' : xmax, points };
-  }, [series]);
+  }, [drawn.series]);
 
+  const title = `${metric}${axis === 'step' ? '' : ` by ${axis === 'tokens' ? 'tokens seen' : axis === 'time' ? 'wall time' : 'relative time'}`}${smoothing > 0 ? `, smoothed ${smoothing.toFixed(2)}` : ''} — ${runIds.length} run${runIds.length === 1 ? '' : 's'}`;
   return (
-    <figure className="chart compare-chart" aria-label={`${metric} comparison`}>
-      <figcaption className="card-header">
+    <figure ref={figure} className="chart compare-chart" aria-label={`${metric} comparison`}>
+      <figcaption className="chart-head">
         <span>{metric}</span>
         <span className="toolbar">
-          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric)}>
+          <ChartControls
+            title={metric}
+            zoomed={drawn.window !== null}
+            onReset={() => load(null)}
+            settings={settings}
+            bandsShown={built.bands}
+            hasBands={curves.some((c) => c.band)}
+            cut={built.cut}
+            onChange={setSettings}
+          />
+          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric, title)}>
             PNG
           </button>
-          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric)}>
+          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric, title)}>
             SVG
           </button>
         </span>
@@ -266,18 +339,29 @@ export function CompareChart({
       <div
         ref={ref}
         className="chart-canvas tall"
-        data-runs={series.length}
-        data-points={drawn.points}
-        data-max={drawn.max}
-        data-from={zoom.from ?? ''}
-        data-to={zoom.to ?? ''}
+        role="img"
+        aria-label={`${metric} of ${runIds.length} runs. Click, then use the wheel or + and - to zoom, drag or arrow keys to pan, 0 or a double-click to reset.`}
+        data-runs={drawn.series.length}
+        data-points={given.points}
+        data-max={given.max}
+        data-from={drawn.window?.from ?? ''}
+        data-to={drawn.window?.to ?? ''}
         data-axis={axis}
         data-loads={loads}
         data-started={started.current}
         data-shown={shown}
-        data-xmax={drawn.xmax}
+        data-xmax={given.xmax}
         data-smoothing={smoothing}
-        data-curves={(option.series as { type: string; areaStyle?: unknown; silent?: boolean }[]).filter((x) => !x.silent).length}
+        data-bands={built.bands ? 'on' : 'off'}
+        data-curves={curves.filter((c) => !c.faint).length}
+        data-curve-names={curves
+          .filter((c) => !c.faint)
+          .map((c) => c.name)
+          .join(',')}
+        data-curve-colors={curves
+          .filter((c) => !c.faint)
+          .map((c) => c.color)
+          .join(',')}
       />
     </figure>
   );

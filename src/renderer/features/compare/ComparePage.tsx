@@ -4,11 +4,12 @@ import type { TableRowOut } from '../../../shared/domain/runs-table';
 import type { Client } from '../../api/client';
 import { EmptyState } from '../../components/EmptyState';
 import { useApp, useClient } from '../../store/context';
+import { AddRuns } from './AddRuns';
 import { CompareChart, type Axis } from './CompareChart';
 import { ConfigDiff } from './ConfigDiff';
 import { ParallelCoordinates } from './ParallelCoordinates';
 import { seedGroups } from './seed-groups';
-import { runColor } from './colors';
+import { curveStyles } from './colors';
 
 export function ComparePage() {
   const client = useClient();
@@ -81,11 +82,23 @@ export function ComparePage() {
   }
   const ids = runs.map((r) => r.id);
   const groups = seedGroups(runs);
+  const shownGroups = groupSeeds ? groups : undefined;
+  // One colour per curve, the same on the chips, the charts, the config table and parallel coordinates.
+  const styles = curveStyles(ids, shownGroups);
+  const groupSize = (id: string) => shownGroups?.find((g) => g.includes(id))?.length ?? 1;
   return (
     <>
       <header className="page-header">
         <h1>Compare</h1>
         <div className="toolbar compare-controls">
+          <AddRuns
+            projects={[...new Set(runs.map((r) => r.projectId))]}
+            compared={selected}
+            onAdd={(id) => {
+              toggle(id);
+              navigate({ area: 'compare', runIds: [...selected, id] });
+            }}
+          />
           <MetricPicker all={metrics} chosen={shownMetrics} onChange={setChosen} />
           <label className="checkbox">
             X axis
@@ -126,16 +139,9 @@ export function ComparePage() {
       <ul className="run-chips" aria-label="Compared runs">
         {runs.map((r) => (
           <li key={r.id}>
-            <span
-              className="swatch"
-              style={{
-                background: runColor(
-                  r.id,
-                  runs.map((x) => x.id),
-                ),
-              }}
-            />
+            <span className="swatch" style={{ background: styles.get(r.id)?.color }} />
             <span className="mono">{r.id.slice(-8)}</span>
+            {groupSize(r.id) > 1 && <span className="muted chip-group"> (seed group of {groupSize(r.id)})</span>}
             <button
               type="button"
               className="icon-button"
@@ -151,10 +157,10 @@ export function ComparePage() {
         ))}
       </ul>
       {shownMetrics.map((m) => (
-        <CompareChart key={m} runIds={ids} metric={m} axis={axis} smoothing={smoothing} logScale={logScale} groups={groupSeeds ? groups : undefined} />
+        <CompareChart key={m} runIds={ids} metric={m} axis={axis} smoothing={smoothing} logScale={logScale} groups={shownGroups} />
       ))}
-      <ConfigDiff key={ids.join(',')} runs={runs} />
-      <ParallelCoordinates runs={runs} />
+      <ConfigDiff key={ids.join(',')} runs={runs} styles={styles} />
+      <ParallelCoordinates runs={runs} styles={styles} />
     </>
   );
 }

@@ -1,10 +1,20 @@
-// Config of the compared runs against a baseline: recipe, host and every (nested) parameter; "diff only" hides what matches.
+// Config of the compared runs against a baseline: recipe, host and every (nested) parameter; "diff only"
+// hides what matches. Below them, each metric's summary (best, last) so the outcome sits beside the cause.
 import { useMemo, useState } from 'react';
 import type { TableRowOut } from '../../../shared/domain/runs-table';
-import { runColor } from './colors';
+import type { CurveStyle } from './colors';
 import { flatten } from './config-flatten';
 
-export function ConfigDiff({ runs }: { runs: TableRowOut[] }) {
+const number = (v: number | null | undefined) =>
+  v === null || v === undefined ? '—' : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : Number(v.toPrecision(5)).toString();
+
+/** Summary rows: metric.min and metric.last for every metric a run logged (min is "best" for losses). */
+function summaryRows(runs: TableRowOut[]): { key: string; values: Map<string, string> }[] {
+  const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.summaries)))].sort();
+  return metrics.flatMap((m) => (['min', 'max', 'last'] as const).map((k) => ({ key: `${m}.${k}`, values: new Map(runs.map((r) => [r.id, number(r.summaries[m]?.[k])])) })));
+}
+
+export function ConfigDiff({ runs, styles }: { runs: TableRowOut[]; styles?: Map<string, CurveStyle> }) {
   const [baseline, setBaseline] = useState(runs[0]?.id ?? '');
   const [diffOnly, setDiffOnly] = useState(true);
   const flat = useMemo(() => new Map(runs.map((r) => [r.id, { recipe: r.recipe, host: r.hostName, ...flatten(r.params, 'params') }] as const)), [runs]);
@@ -41,16 +51,7 @@ export function ConfigDiff({ runs }: { runs: TableRowOut[] }) {
               <th scope="col">Key</th>
               {runs.map((r) => (
                 <th scope="col" key={r.id}>
-                  <span
-                    className="swatch"
-                    style={{
-                      background: runColor(
-                        r.id,
-                        runs.map((x) => x.id),
-                      ),
-                    }}
-                  />{' '}
-                  {r.id.slice(-8)}
+                  <span className="swatch" style={{ background: styles?.get(r.id)?.color }} /> {r.id.slice(-8)}
                   {r.id === baseline ? ' (baseline)' : ''}
                 </th>
               ))}
@@ -68,6 +69,21 @@ export function ConfigDiff({ runs }: { runs: TableRowOut[] }) {
                     </td>
                   );
                 })}
+              </tr>
+            ))}
+            <tr className="config-section">
+              <th scope="rowgroup" colSpan={runs.length + 1}>
+                Metrics (min, max, last)
+              </th>
+            </tr>
+            {summaryRows(runs).map((row) => (
+              <tr key={row.key}>
+                <td className="mono">{row.key}</td>
+                {runs.map((r) => (
+                  <td key={r.id} className="mono num">
+                    {row.values.get(r.id)}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>

@@ -1,0 +1,135 @@
+// The y range of a line chart. Outlier-robust by default (as W&B users know it): a few values far
+// outside the rest (one loss spike of +25 on a curve near 1) no longer flatten everything else. The
+// range covers the bulk of the values; what lies beyond it is still drawn (running off the plot's
+// edge) and marked at that edge with its value, so a spike is never hidden.
+
+export interface YRange {
+  min: number;
+  max: number;
+}
+
+/** The value at rank q of the sorted values, rounded toward the middle: on few points, one outlier never sets it. */
+function quantile(sorted: Float64Array, q: number): number {
+  const at = (sorted.length - 1) * q;
+  return sorted[q < 0.5 ? Math.ceil(at) : Math.floor(at)]!;
+}
+
+/**
+ * The range to draw `values` in: their full extent, except that an end is cut where the values beyond
+ * the 0.5% / 99.5% quantile reach further than twice the bulk's spread (real outliers, not a curve's
+ * steep start: 1/step's first point stays). Null when there is nothing to draw (ECharts then picks its own range).
+ */
+export function robustRange(values: ArrayLike<number>, logScale = false): YRange | null {
+  const finite: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v) && (!logScale || v > 0)) finite.push(logScale ? Math.log10(v) : v);
+  }
+  if (finite.length === 0) return null;
+  const sorted = Float64Array.from(finite).sort();
+  const [lowest, highest] = [sorted[0]!, sorted[sorted.length - 1]!];
+  const lo = quantile(sorted, 0.005);
+  const hi = quantile(sorted, 0.995);
+  const spread = hi - lo;
+  const pad = spread * 0.05;
+  const min = spread > 0 && lo - lowest > spread * 2 ? lo - pad : lowest;
+  const max = spread > 0 && highest - hi > spread * 2 ? hi + pad : highest;
+  const back = (v: number) => (logScale ? 10 ** v : v);
+  return { min: back(min), max: back(max) };
+}
+
+/** True when the range leaves some value out (the chart then marks them). */
+export function cuts(range: YRange | null, lowest: number, highest: number): boolean {
+  return !!range && (highest > range.max || lowest < range.min);
+}
+
+export interface OffScale {
+  x: number;
+  value: number;
+  color: string;
+  above: boolean;
+}
+
+/**
+ * Marks for the values outside the range: one per stretch of consecutive points beyond it (its most
+ * extreme value), at most `limit` of them, the furthest out first.
+ */
+export function offScaleMarks(curves: { points: ArrayLike<readonly [number, number | null]>; color: string }[], range: YRange, limit = 12): OffScale[] {
+  const marks: OffScale[] = [];
+  for (const { points, color } of curves) {
+    let current: OffScale | null = null;
+    for (let i = 0; i < points.length; i++) {
+      const [x, v] = points[i]!;
+      const above = v !== null && v > range.max;
+      const below = v !== null && v < range.min;
+      if (!above && !below) {
+        if (current) marks.push(current);
+        current = null;
+        continue;
+      }
+      if (current && current.above === above) {
+        if (above ? v! > current.value : v! < current.value) [current.x, current.value] = [x, v!];
+      } else {
+        if (current) marks.push(current);
+        current = { x, value: v!, color, above };
+      }
+    }
+    if (current) marks.push(current);
+  }
+  const distance = (m: OffScale) => (m.above ? m.value - range.max : range.min - m.value);
+  return marks.sort((a, b) => distance(b) - distance(a)).slice(0, limit);
+}
+
+const label = (v: number) => (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : Number(v.toPrecision(4)).toString());
+
+/** One ECharts custom series drawing the marks: a triangle at the plot's edge and the value beside it. */
+export function offScaleSeries(marks: OffScale[], range: YRange, textColor: string): object {
+  return {
+    id: 'off-scale',
+    name: 'off-scale values',
+    type: 'custom',
+    silent: true,
+    tooltip: { show: false },
+    clip: false,
+    z: 5,
+    // x and the edge's y: the marks must not stretch the y axis (its range is set explicitly anyway).
+    encode: { x: 0, y: 1 },
+    data: marks.map((m) => [m.x, m.above ? range.max : range.min, m.value]),
+    renderItem: (params: { dataIndex: number; coordSys: { x: number; y: number; width: number; height: number } }, api: { coord(v: [number, number]): [number, number] }) => {
+      const m = marks[params.dataIndex]!;
+      const [x, y] = api.coord([m.x, m.above ? range.max : range.min]);
+      const box = params.coordSys;
+      if (!(x >= box.x - 1 && x <= box.x + box.width + 1)) return null;
+      const dir = m.above ? 1 : -1;
+      const right = x + 60 < box.x + box.width;
+      return {
+        type: 'group',
+        children: [
+          {
+            type: 'polygon',
+            shape: {
+              points: [
+                [x, y],
+                [x - 5, y + dir * 8],
+                [x + 5, y + dir * 8],
+              ],
+            },
+            style: { fill: m.color, stroke: textColor, lineWidth: 0.5 },
+          },
+          {
+            type: 'text',
+            style: {
+              text: `${m.above ? '↑' : '↓'} ${label(m.value)}`,
+              x: right ? x + 7 : x - 7,
+              y: y + dir * 9,
+              align: right ? 'left' : 'right',
+              verticalAlign: 'middle',
+              fill: textColor,
+              fontSize: 10,
+            },
+          },
+        ],
+      };
+    },
+  };
+}

@@ -1,0 +1,183 @@
+// Compare's charts as a researcher meets them: neighbouring runs in colours told apart (the same on the
+// chips, the chart and the config table), a seed group in one colour and counted right, light bands
+// that stay off for many runs, an outlier-robust y axis that still marks the spike, zooms of any depth
+// (also on the tokens axis) that never send the engine a null, PNG export with a title, and charts
+// that restyle when the theme changes.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
+import { cli, ROOT, serve, tempDir, type Served } from '../support/tunebench';
+
+let browser: Browser;
+let served: Served;
+let page: Page;
+const dataDir = tempDir('tb-e2e-compare-charts-');
+let ids: string[];
+const errors: string[] = [];
+
+beforeAll(async () => {
+  // Runs r, r+12 and r+24 differ only in their seed; each has one +25 loss spike.
+  const seeded = cli(['demo', 'seed', '--runs', '36', '--points', '2000', '--json'], { dataDir, timeoutMs: 120_000 });
+  expect(seeded.code, seeded.stderr).toBe(0);
+  ids = seeded.json().runIds;
+  browser = await launchChromium();
+  served = await serve(dataDir);
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(served.url);
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+const lossChart = () => page.getByRole('figure', { name: 'loss comparison', exact: true });
+const canvas = () => lossChart().locator('.chart-canvas');
+const data = (el: Locator) => el.evaluate((e: HTMLElement) => ({ ...e.dataset }));
+
+/** Waits until every query the chart started is answered and drawn, then reads what it drew. */
+async function settled(): Promise<Record<string, string | undefined>> {
+  let last: Record<string, string | undefined> = {};
+  let previous = '';
+  await expect
+    .poll(
+      async () => {
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        last = await data(canvas());
+        const json = JSON.stringify(last);
+        const done = last.started === last.shown && Number(last.loads) > 0 && json === previous;
+        previous = json;
+        return done;
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
+  return last;
+}
+
+const swatchColours = () =>
+  page
+    .getByRole('list', { name: 'Compared runs' })
+    .locator('.swatch')
+    .evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+const rgb = (hex: string) => `rgb(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)})`;
+
+describe('compare charts', () => {
+  it('colours neighbours apart and alike everywhere; bands off for five runs; the spike cut off the axis but marked', async () => {
+    const five = ids.slice(0, 5);
+    await page.goto(`${served.origin}/#/compare/${five.join(',')}`);
+    const s = await settled();
+    expect(s.runs).toBe('5');
+    const colours = s.curveColors!.split(',');
+    expect(new Set(colours).size).toBe(5);
+    expect(await swatchColours()).toEqual(colours.map(rgb));
+    const header = await page
+      .getByRole('table', { name: 'Config differences' })
+      .locator('thead .swatch')
+      .evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+    expect(header).toEqual(colours.map(rgb));
+    // Bands: off by default for more than three runs; the checkbox brings them.
+    expect(s.bands).toBe('off');
+    const bands = page.getByLabel('Min/max bands for loss');
+    expect(await bands.isChecked()).toBe(false);
+    // Outlier-robust: the +25 spikes (on curves near 1-3) are off the axis, and marked at its edge.
+    expect(Number(s.yMax)).toBeLessThan(10);
+    expect(Number(s.max)).toBeGreaterThan(25); // given to the chart: the bucket's max
+    expect(s.offScale!.split(',').filter(Boolean).length).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-robust-light.png') });
+    await bands.check();
+    await expect.poll(async () => (await data(canvas())).bands).toBe('on');
+    await page.getByLabel('Outlier-robust y axis for loss').uncheck();
+    await expect.poll(async () => Number((await data(canvas())).yMax)).toBeGreaterThan(25);
+    // Two runs: bands on by default.
+    await page.goto(`${served.origin}/#/compare/${ids.slice(5, 7).join(',')}`);
+    await expect.poll(async () => (await settled()).bands).toBe('on');
+  });
+
+  it('draws a seed group as one curve in one colour, its chips in that colour, counted right', async () => {
+    const picked = [ids[0]!, ids[12]!, ids[24]!, ids[1]!, ids[13]!, ids[25]!, ids[2]!];
+    await page.goto(`${served.origin}/#/compare/${picked.join(',')}`);
+    await settled();
+    await page.getByLabel('Group seeds').check();
+    await expect.poll(async () => (await data(canvas())).curves).toBe('3');
+    const s = await settled();
+    expect(s.curveNames!.split(',')).toEqual([`${ids[0]!.slice(-8)} · mean of 3 seeds`, `${ids[1]!.slice(-8)} · mean of 3 seeds`, ids[2]!.slice(-8)]);
+    const colours = s.curveColors!.split(',').map(rgb);
+    expect(new Set(colours).size).toBe(3);
+    expect(await swatchColours()).toEqual([colours[0], colours[0], colours[0], colours[1], colours[1], colours[1], colours[2]]);
+    await expect.poll(() => page.getByText('(seed group of 3)').count()).toBe(6);
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-seed-colours-light.png') });
+  });
+
+  it('zooms to single steps on the step and tokens axes without an error, the axis on the window asked for', async () => {
+    await page.goto(`${served.origin}/#/compare/${ids.slice(0, 5).join(',')}`);
+    await settled();
+    for (const axis of ['step', 'tokens']) {
+      await page.getByLabel('X axis').selectOption(axis);
+      await expect.poll(async () => (await settled()).axis).toBe(axis);
+      const box = (await canvas().boundingBox())!;
+      await page.mouse.click(Math.round(box.x + box.width * 0.6), Math.round(box.y + box.height / 2)); // focus
+      for (let i = 0; i < 25; i++) await page.mouse.wheel(0, -300); // as fast as the wheel turns
+      const s = await settled();
+      const px = (Number(s.axisTo) - Number(s.axisFrom)) / Number(s.plotWidth);
+      expect(s.from, axis).not.toBe('');
+      expect(Math.abs(Number(s.axisFrom) - Number(s.from))).toBeLessThanOrEqual(px);
+      expect(Math.abs(Number(s.axisTo) - Number(s.to))).toBeLessThanOrEqual(px);
+      // Deep: a few steps (4,096 tokens a step on the tokens axis) across the plot.
+      expect(Number(s.to) - Number(s.from)).toBeLessThan(axis === 'step' ? 10 : 10 * 4096);
+      expect(await lossChart().getByRole('alert').count()).toBe(0);
+      // A double-click shows all the steps again.
+      await canvas().dblclick();
+      await expect.poll(async () => (await settled()).from).toBe('');
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('adds a run from within Compare, and lists summary metrics in the config table', async () => {
+    await page.goto(`${served.origin}/#/compare/${ids.slice(0, 2).join(',')}`);
+    await expect.poll(async () => (await settled()).runs).toBe('2');
+    await page.getByRole('button', { name: 'Add runs' }).click();
+    const menu = page.getByRole('dialog', { name: 'Add runs to the comparison' });
+    await menu.getByLabel('Find runs to add').fill(ids[7]!.slice(-8).toLowerCase());
+    await expect.poll(() => menu.getByRole('button', { name: /^Add / }).count()).toBe(1);
+    await menu.getByRole('button', { name: /^Add / }).click();
+    await expect.poll(async () => (await settled()).runs).toBe('3');
+    expect(page.url()).toContain(ids[7]);
+    await expect.poll(() => page.getByRole('list', { name: 'Compared runs' }).getByRole('listitem').count()).toBe(3);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => menu.count()).toBe(0);
+    const config = page.getByRole('table', { name: 'Config differences' });
+    await config.getByText('loss.min', { exact: true }).waitFor();
+    await config.getByText('eval_loss.last', { exact: true }).waitFor();
+  });
+
+  it('exports a PNG with the title drawn above the chart', async () => {
+    await page.getByLabel('X axis').selectOption('step');
+    await settled();
+    const download = page.waitForEvent('download');
+    await lossChart().getByRole('button', { name: 'PNG' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('loss.png');
+    const png = fs.readFileSync((await file.path())!);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    const box = (await canvas().boundingBox())!;
+    // At twice the pixels, 28 px taller than the chart: the title's band.
+    expect(png.readUInt32BE(20)).toBe(Math.round((box.height + 28) * 2));
+  });
+
+  it('restyles open charts when the theme changes, without a reload', async () => {
+    await page.getByRole('radio', { name: 'Dark', exact: true }).check();
+    await expect.poll(async () => (await data(canvas())).chartTheme).toBe('dark');
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-dark.png') });
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-dark-1024.png') });
+    await page.getByRole('radio', { name: 'Light', exact: true }).check();
+    await expect.poll(async () => (await data(canvas())).chartTheme).toBe('light');
+    await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-light-1024.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+});
