@@ -47,7 +47,7 @@ describe('production candidates', () => {
     const r = cli(['run', 'annotate', a!, '--tags', 'golden, sweep-3', '--notes', 'diverged after warmup; rerun with lower lr', '--json'], { dataDir: dir });
     expect(r.code, r.stderr).toBe(0);
     // The answer is what was stored: tags trimmed, duplicates once.
-    expect(r.json()).toEqual({ id: a, tags: ['golden', 'sweep-3'], notes: 'diverged after warmup; rerun with lower lr' });
+    expect(r.json()).toEqual({ id: a, name: expect.stringMatching(/^[a-z]+-[a-z]+-\d+$/), tags: ['golden', 'sweep-3'], notes: 'diverged after warmup; rerun with lower lr' });
     expect(cli(['run', 'annotate', a!, '--tags', ' golden ,golden,, sweep-3', '--json'], { dataDir: dir }).json().tags).toEqual(['golden', 'sweep-3']);
     const found = cli(['run', 'list', '--filter', 'notes ~ "diverged" and tag:golden', '--json'], { dataDir: dir }).json();
     expect(found.map((x: { id: string; tags: string[]; notes: string }) => [x.id, x.tags, x.notes])).toEqual([[a, ['golden', 'sweep-3'], 'diverged after warmup; rerun with lower lr']]);

@@ -11,6 +11,7 @@ import { gpusInGres, parseClusterProbe, parsePartitions } from '../../src/main/s
 const SEP = '\u001f';
 const run = (over: Partial<Run> = {}): Run => ({
   id: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+  name: 'brave-otter-1',
   projectId: '01JABCDEFGHJKMNPQRSTVWXYZ1',
   hostId: '01JABCDEFGHJKMNPQRSTVWXYZ2',
   hostName: 'cluster',

@@ -6,6 +6,7 @@ import { EngineError } from '../errors';
 
 interface RunRow {
   id: string;
+  name: string;
   project_id: string;
   host_id: string;
   host_name: string;
@@ -40,6 +41,7 @@ const SELECT = `
 
 const toRun = (r: RunRow): Run => ({
   id: r.id,
+  name: r.name,
   projectId: r.project_id,
   hostId: r.host_id,
   hostName: r.host_name,

@@ -1,5 +1,6 @@
 import type { RecipeInfo, Run } from '../../shared/domain/run';
 import { ClientError, type Client } from '../api/client';
+import type { RunsView } from './route';
 import type { Slice } from './slice';
 
 export interface RunsSlice {
@@ -10,6 +11,12 @@ export interface RunsSlice {
   loadRecipes(): Promise<void>;
   /** Refreshes one run after an event, without reloading the list. */
   refreshRun(id: string): Promise<void>;
+  /**
+   * The runs table's last view (project, filter, sort, columns; the selection is the selection slice's), so
+   * coming back to Runs from the sidebar or a run's back link, whose links carry no view, shows it again.
+   */
+  runsView: Omit<RunsView, 'selected'>;
+  rememberRunsView(view: Omit<RunsView, 'selected'>): void;
 }
 
 export const createRunsSlice =
@@ -18,6 +25,8 @@ export const createRunsSlice =
     runs: [],
     runsLoaded: false,
     recipes: [],
+    runsView: {},
+    rememberRunsView: (view) => set({ runsView: view }),
     async loadRuns() {
       try {
         set({ runs: await client.call('runs.list', {}), runsLoaded: true });

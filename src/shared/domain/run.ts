@@ -16,6 +16,8 @@ export const FOLLOWED_STATUSES: readonly RunStatus[] = ['STARTING', 'PENDING', '
 
 export const Run = z.object({
   id: Ulid,
+  /** A human-readable name beside the id: generated (adjective-noun-N, N the run's number in its project), renamed by the user. */
+  name: z.string(),
   projectId: Ulid,
   hostId: Ulid,
   hostName: z.string(),
@@ -76,6 +78,8 @@ export const RecipeInfo = z.object({
   name: z.string(),
   summary: z.string(),
   needs: z.string(),
+  /** What a host's probe must show for the recipe to run: the lowest Python version, and packages its Python imports. */
+  requires: z.object({ python: z.string().nullable(), packages: z.array(z.string()) }),
   params: z.array(z.object({ name: z.string(), type: z.string(), default: z.unknown(), help: z.string() })),
 });
 export type RecipeInfo = z.infer<typeof RecipeInfo>;

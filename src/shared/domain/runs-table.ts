@@ -2,8 +2,21 @@
 import { z } from 'zod';
 import { Run } from './run';
 
-/** A row: the run's own fields (from Run, not written again here) with its tags, notes and metric summaries. */
-export const TableRowOut = Run.pick({ id: true, status: true, recipe: true, hostName: true, createdAt: true, endedAt: true, exitCode: true, disconnected: true, params: true }).extend({
+/** A row: the run's own fields (from Run, not written again here) with its project's name, tags, notes and metric summaries. */
+export const TableRowOut = Run.pick({
+  id: true,
+  name: true,
+  projectId: true,
+  status: true,
+  recipe: true,
+  hostName: true,
+  createdAt: true,
+  endedAt: true,
+  exitCode: true,
+  disconnected: true,
+  params: true,
+}).extend({
+  projectName: z.string(),
   tags: z.array(z.string()),
   notes: z.string(),
   summaries: z.record(z.string(), z.object({ min: z.number().nullable(), max: z.number().nullable(), last: z.number().nullable() })),
@@ -29,6 +42,11 @@ export const RunsTableResult = z.object({
   rows: z.array(TableRowOut),
   params: z.array(z.string()),
   metrics: z.array(z.string()),
+  /**
+   * Columns worth showing by default: the fields (recipe, host, project) and parameters (as params.NAME)
+   * whose values differ among the matched runs and that at least half of them have, most common first.
+   */
+  varies: z.array(z.string()),
 });
 export type RunsTableResult = z.infer<typeof RunsTableResult>;
 
@@ -46,4 +64,9 @@ export const AnnotateRunInput = z.strictObject({
     .max(20)
     .optional(),
   notes: z.string().max(10_000).optional(),
+  /** The run's human-readable name (`tunebench run rename RUN NAME`). */
+  name: z.string().trim().min(1, "A run's name cannot be empty.").max(100, 'A run name has at most 100 characters.').optional(),
 });
+
+/** What a run's annotations are after a change. */
+export const RunAnnotations = z.object({ id: z.string(), name: z.string(), tags: z.array(z.string()), notes: z.string() });

@@ -15,6 +15,7 @@ const RUN = [{ name: 'ID', required: true, help: 'The run id' }];
 function showRun(r: Run): string {
   return keyValues([
     ['id', r.id],
+    ['name', r.name],
     // A finished run is never synced again, so "will resume" would be false (older versions marked some).
     ['status', `${r.status}${r.disconnected && !FINAL_STATUSES.includes(r.status) ? ' (host unreachable: will resume)' : ''}`],
     ['recipe', r.recipe],
@@ -149,8 +150,8 @@ export const runCommands: Command[] = [
           result.rows,
           () =>
             table(
-              ['ID', 'STATUS', 'RECIPE', 'TAGS', 'CREATED'],
-              result.rows.map((r) => [r.id, r.status, r.recipe, r.tags.join(','), when(r.createdAt)]),
+              ['ID', 'NAME', 'STATUS', 'RECIPE', 'TAGS', 'CREATED'],
+              result.rows.map((r) => [r.id, r.name, r.status, r.recipe, r.tags.join(','), when(r.createdAt)]),
             ) + `${result.matched} of ${result.total} runs\n`,
         );
         return 0;
@@ -158,8 +159,8 @@ export const runCommands: Command[] = [
       const runs = await withEngine(ctx, (call) => call('runs.list', typeof args.flags.project === 'string' ? { project: args.flags.project } : {}));
       ctx.print(runs, () =>
         table(
-          ['ID', 'STATUS', 'RECIPE', 'HOST', 'CREATED', 'POINTS'],
-          runs.map((r) => [r.id, r.status, r.recipe, r.hostName, when(r.createdAt), String(r.metricPoints)]),
+          ['ID', 'NAME', 'STATUS', 'RECIPE', 'HOST', 'CREATED', 'POINTS'],
+          runs.map((r) => [r.id, r.name, r.status, r.recipe, r.hostName, when(r.createdAt), String(r.metricPoints)]),
         ),
       );
       return 0;
@@ -167,9 +168,10 @@ export const runCommands: Command[] = [
   },
   {
     path: ['run', 'annotate'],
-    summary: "Set a run's tags and notes (what the runs table edits inline)",
+    summary: "Set a run's name, tags and notes (what the runs table edits inline)",
     positionals: RUN,
     flags: {
+      name: { kind: 'string', value: 'NAME', help: "The run's name (what `tunebench run rename` sets)" },
       tags: { kind: 'string', value: 'A,B', help: 'The run\'s tags, comma-separated (replaces them; "" clears them)' },
       notes: { kind: 'string', value: 'TEXT', help: 'The run\'s notes (replaces them; "" clears them)' },
     },
@@ -182,9 +184,23 @@ export const runCommands: Command[] = [
               .filter(Boolean)
           : undefined;
       const notes = typeof args.flags.notes === 'string' ? args.flags.notes.trim() : undefined;
-      if (tags === undefined && notes === undefined) throw usageError('Say what to set: --tags A,B and/or --notes TEXT.');
-      const run = await withEngine(ctx, (call) => call('runs.annotate', { id: args.positionals[0]!, ...(tags ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }));
-      ctx.print(run, () => `Annotated ${run.id}: tags ${run.tags.join(', ') || '(none)'}; notes ${run.notes ? JSON.stringify(run.notes) : '(none)'}\n`);
+      const name = typeof args.flags.name === 'string' ? args.flags.name : undefined;
+      if (tags === undefined && notes === undefined && name === undefined) throw usageError('Say what to set: --name NAME, --tags A,B and/or --notes TEXT.');
+      const run = await withEngine(ctx, (call) =>
+        call('runs.annotate', { id: args.positionals[0]!, ...(name !== undefined ? { name } : {}), ...(tags ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) }),
+      );
+      ctx.print(run, () => `Annotated ${run.id} (${run.name}): tags ${run.tags.join(', ') || '(none)'}; notes ${run.notes ? JSON.stringify(run.notes) : '(none)'}\n`);
+      return 0;
+    },
+  },
+  {
+    path: ['run', 'rename'],
+    summary: "Give a run a human-readable name (shown beside its id; the runs table's filter and sort use it)",
+    positionals: [...RUN, { name: 'NAME', required: true, help: 'The new name, e.g. warmup-test' }],
+    flags: {},
+    async run(ctx, args) {
+      const run = await withEngine(ctx, (call) => call('runs.annotate', { id: args.positionals[0]!, name: args.positionals[1]! }));
+      ctx.print(run, () => `Renamed ${run.id} to ${run.name}\n`);
       return 0;
     },
   },

@@ -7,7 +7,7 @@ export type Filter =
   | { kind: 'and' | 'or'; left: Filter; right: Filter }
   | { kind: 'not'; inner: Filter }
   | { kind: 'tag'; tag: string }
-  | { kind: 'compare'; field: string[]; op: Op; value: string | number; at: number };
+  | { kind: 'compare'; field: string[]; op: Op; value: string | number; at: number; valueAt: number };
 
 interface Token {
   type: 'word' | 'number' | 'string' | 'op' | 'lparen' | 'rparen' | 'tag' | 'end';
@@ -120,9 +120,9 @@ export function parseFilter(source: string): Filter | null {
     if (v.type !== 'word' && v.type !== 'number' && v.type !== 'string') fail(source, v.at, `expected a value after "${op.text}".`);
     next();
     if (op.text === '~' && v.type === 'number') {
-      return { kind: 'compare', field: t.text.split('.'), op: '~', value: v.text, at: t.at };
+      return { kind: 'compare', field: t.text.split('.'), op: '~', value: v.text, at: t.at, valueAt: v.at };
     }
-    return { kind: 'compare', field: t.text.split('.'), op: op.text as Op, value: v.type === 'number' ? (v.value as number) : String(v.value ?? v.text), at: t.at };
+    return { kind: 'compare', field: t.text.split('.'), op: op.text as Op, value: v.type === 'number' ? (v.value as number) : String(v.value ?? v.text), at: t.at, valueAt: v.at };
   };
 
   const tree = expr();

@@ -1,47 +1,108 @@
-// Tags and notes edited in place in the runs table: tags comma-separated, notes as one line of text.
+// A run's name, tags and notes edited in place in the runs table: the name beside the id, tags
+// comma-separated, notes as one line of text.
+import { Fragment } from 'react';
 import type { TableRowOut } from '../../../shared/domain/runs-table';
 import { useClient } from '../../store/context';
 import { InlineEdit } from './InlineEdit';
 
-export function TagsCell({ run }: { run: TableRowOut }) {
+interface CellProps {
+  run: TableRowOut;
+  /** Called once the engine has stored the change, so the table shows it without waiting for the next refresh. */
+  onSaved?: () => void;
+}
+
+export function RunNameCell({ run, onSaved, onOpen }: CellProps & { onOpen: () => void }) {
+  const client = useClient();
+  return (
+    <span className="run-name-cell">
+      <InlineEdit
+        label={`Name of ${run.id}`}
+        text={run.name}
+        maxLength={100}
+        tabIndex={-1}
+        onSave={async (text) => {
+          await client.call('runs.annotate', { id: run.id, name: text });
+          onSaved?.();
+        }}
+        shown={
+          <>
+            <a
+              href={`#/runs/${run.id}`}
+              title={run.id}
+              tabIndex={-1}
+              className="run-name"
+              onClick={(e) => {
+                if (e.ctrlKey || e.metaKey || e.shiftKey) return; // a new tab or window, as for any link
+                e.preventDefault();
+                onOpen();
+              }}
+            >
+              {run.name}
+            </a>
+            <span className="run-id mono muted" aria-hidden="true">
+              {run.id.slice(-8)}
+            </span>
+          </>
+        }
+      >
+        <span aria-hidden="true">✎</span>
+      </InlineEdit>
+    </span>
+  );
+}
+
+export function TagsCell({ run, onSaved }: CellProps) {
   const client = useClient();
   return (
     <InlineEdit
       label={`Tags of ${run.id}`}
       text={run.tags.join(', ')}
-      onSave={(text) =>
-        client.call('runs.annotate', {
+      tabIndex={-1}
+      onSave={async (text) => {
+        await client.call('runs.annotate', {
           id: run.id,
           tags: text
             .split(',')
             .map((t) => t.trim())
             .filter(Boolean),
-        })
-      }
+        });
+        onSaved?.();
+      }}
     >
       {run.tags.length ? (
-        run.tags.map((t) => (
-          <span key={t} className="badge">
-            {t}
-          </span>
+        // A space between badges keeps tags apart as words for screen readers (and axe's name check).
+        run.tags.map((t, i) => (
+          <Fragment key={t}>
+            {i > 0 && ' '}
+            <span className="badge">{t}</span>
+          </Fragment>
         ))
       ) : (
-        <span className="muted">+ tag</span>
+        <span className="muted">+ tags</span>
       )}
     </InlineEdit>
   );
 }
 
-export function NotesCell({ run }: { run: TableRowOut }) {
+export function NotesCell({ run, onSaved }: CellProps) {
   const client = useClient();
   return (
-    <InlineEdit label={`Notes of ${run.id}`} text={run.notes} maxLength={10_000} onSave={(text) => client.call('runs.annotate', { id: run.id, notes: text.trim() })}>
+    <InlineEdit
+      label={`Notes of ${run.id}`}
+      text={run.notes}
+      maxLength={10_000}
+      tabIndex={-1}
+      onSave={async (text) => {
+        await client.call('runs.annotate', { id: run.id, notes: text.trim() });
+        onSaved?.();
+      }}
+    >
       {run.notes ? (
         <span className="notes-text" title={run.notes}>
           {run.notes}
         </span>
       ) : (
-        <span className="muted">+ note</span>
+        <span className="muted">+ notes</span>
       )}
     </InlineEdit>
   );
