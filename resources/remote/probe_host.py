@@ -35,7 +35,7 @@ try:
 except ImportError:
     metadata = None
 import importlib.util
-for name in ["torch", "transformers", "peft", "trl", "accelerate", "bitsandbytes", "axolotl", "torchtune"]:
+for name in ["torch", "transformers", "peft", "trl", "datasets", "accelerate", "bitsandbytes", "axolotl", "torchtune"]:
     version = None
     if importlib.util.find_spec(name) is not None:
         version = "unknown"

@@ -36,7 +36,8 @@ const listNames = (): string[] =>
 describe('projects in the browser', () => {
   it('starts on an honest empty state with the engine connected', async () => {
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
-    await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
+    await page.getByRole('heading', { name: 'Welcome to Tunebench' }).waitFor();
+    await page.getByRole('button', { name: 'Load demo data' }).waitFor();
     expect(page.url()).not.toContain('token='); // traded for a cookie
   });
 

@@ -103,6 +103,13 @@ describe('remote runs in the browser', () => {
     await launchCustom('echo starting; /usr/bin/python3 -c "1/0"');
     await page.getByText('failed', { exact: true }).first().waitFor({ timeout: 30_000 });
     const marker = page.getByRole('region', { name: 'Markers' }).getByRole('button', { name: /traceback line 2/ });
+    // The marker says what went wrong: the exception Python ended the traceback with, not its header.
+    const listed = page
+      .getByRole('region', { name: 'Markers' })
+      .locator('li')
+      .filter({ hasText: /traceback line 2/ });
+    await listed.locator('.marker-exception', { hasText: 'ZeroDivisionError: division by zero' }).waitFor();
+    expect(await listed.textContent()).not.toContain('most recent call last');
     await marker.click();
     await page.locator('.log-line.highlighted[data-line="2"]').filter({ hasText: 'Traceback (most recent call last):' }).waitFor();
     await page.screenshot({ path: path.join(shots, 'run-markers-light.png') });
@@ -128,10 +135,18 @@ describe('remote runs in the browser', () => {
     await page.screenshot({ path: path.join(shots, 'run-mark-to-log-light.png') });
   });
 
-  it('cancels a running run', { timeout: 90_000 }, async () => {
+  it('cancels a running run once the person confirms', { timeout: 90_000 }, async () => {
     await launchCustom('echo started; sleep 300');
     await page.getByText('running', { exact: true }).first().waitFor({ timeout: 15_000 });
+    await page.getByText(/^not yet · running for \d+ s$/).waitFor(); // no end yet: how long it has run so far
     await page.getByRole('button', { name: 'Cancel run' }).click();
+    const confirm = page.getByRole('dialog', { name: /^Cancel run / });
+    await confirm.getByRole('button', { name: 'Keep running' }).click();
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(await page.locator('.status', { hasText: 'running' }).count()).toBe(1); // nothing was cancelled
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.screenshot({ path: path.join(shots, 'run-cancel-confirm-light.png') });
+    await confirm.getByRole('button', { name: 'Cancel run' }).click();
     await page.getByText('cancelled', { exact: true }).first().waitFor({ timeout: 40_000 });
     await page.getByRole('link', { name: '← Runs' }).click();
     await page.getByRole('table', { name: 'Runs' }).waitFor();

@@ -169,6 +169,11 @@ describe('a SLURM cluster in the browser', () => {
       const header = page.locator('.page-header h1');
       await header.getByText('pending', { exact: true }).waitFor({ timeout: 20_000 });
       await page.getByRole('button', { name: 'Cancel run' }).click();
+      // Cancelling asks first.
+      await page
+        .getByRole('dialog', { name: /^Cancel run / })
+        .getByRole('button', { name: 'Cancel run' })
+        .click();
       await header.getByText('cancelled', { exact: true }).waitFor({ timeout: 30_000 });
       await page.getByRole('link', { name: '← Runs' }).click();
       await page.getByRole('table', { name: 'Runs' }).waitFor();

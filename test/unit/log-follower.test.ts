@@ -75,4 +75,17 @@ describe('the log view fetching a run', () => {
     expect(errors).toEqual(['Lost the connection', null]);
     expect(a.lines).toEqual(['a1']);
   });
+
+  it('tells an empty log from one not read yet: loaded once the first fetch answers, even with no lines', async () => {
+    const engine = slowEngine({ empty: [] });
+    let loaded = 0;
+    const f = new LogFollower('empty', engine.fetchLines, { ...quiet, loaded: () => loaded++ });
+    void f.fetchNew();
+    expect(f.loaded).toBe(false);
+    await engine.answer('empty');
+    expect([f.loaded, loaded, f.lines.length]).toEqual([true, 1, 0]);
+    void f.fetchNew();
+    await engine.answer('empty');
+    expect(loaded).toBe(1); // said once
+  });
 });

@@ -121,9 +121,11 @@ export class HostConnections {
     made.then(
       () => this.backoff.delete(host.id),
       (error: unknown) => {
-        if (this.pool.get(host.id) === made) this.pool.delete(host.id);
+        // An attempt forgotten meanwhile (the host's settings changed) says nothing of the host now.
+        const current = this.pool.get(host.id) === made;
+        if (current) this.pool.delete(host.id);
         // Key problems need the user, not a retry; only unreachable hosts back off.
-        if (error instanceof EngineError && error.code === 'HOST_UNREACHABLE') {
+        if (current && error instanceof EngineError && error.code === 'HOST_UNREACHABLE') {
           const delayMs = Math.min(30_000, (wait?.delayMs ?? 250) * 2);
           this.backoff.set(host.id, { until: Date.now() + delayMs, delayMs, error });
         }
@@ -140,6 +142,15 @@ export class HostConnections {
       (a) => a.close(),
       () => {},
     );
+  }
+
+  /**
+   * Forgets the pooled connection and any backoff: the host's settings changed (or it was removed),
+   * so the next use connects afresh with what it records now, without waiting out the old failures.
+   */
+  forget(hostId: string): void {
+    this.backoff.delete(hostId);
+    this.drop(hostId);
   }
 
   close(): void {

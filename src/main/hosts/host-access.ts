@@ -29,8 +29,30 @@ export interface HostAccess {
    * `mode`); later chunks go into the file as it is.
    */
   writeRange(file: string, offset: number, data: Buffer, options?: { create?: boolean; mode?: number }): Promise<void>;
+  /**
+   * Starts a long-lived command and keeps its stdin open: what it prints arrives line by line until it
+   * ends (or the link drops), when `onEnd` is called once.
+   */
+  spawn(command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<RemoteProcess>;
   close(): void;
   readonly closed: boolean;
+}
+
+/** A command started with spawn(): write to its stdin, or end it. */
+export interface RemoteProcess {
+  write(text: string): void;
+  close(): void;
+}
+
+/** Splits a byte stream into lines (a line cut between two chunks is joined). */
+function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let rest = '';
+  return (chunk) => {
+    const text = rest + chunk.toString('utf8');
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  };
 }
 
 /** Quotes a string for a POSIX shell. */
@@ -97,6 +119,20 @@ export class LocalAccess implements HostAccess {
       child.stdin.on('error', () => {});
       child.stdin.end(options.stdin ?? '');
     });
+  }
+
+  spawn(command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<RemoteProcess> {
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'ignore'] });
+    child.stdout.on('data', lineSplitter(onLine));
+    let ended = false;
+    const end = (why: string) => {
+      if (!ended) onEnd(why);
+      ended = true;
+    };
+    child.on('error', (err) => end(err.message));
+    child.on('close', (code) => end(`it exited (${code})`));
+    child.stdin.on('error', () => {});
+    return Promise.resolve({ write: (text) => child.stdin.write(text), close: () => child.kill('SIGTERM') });
   }
 
   async writeFile(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
@@ -183,6 +219,25 @@ export class SshAccess implements HostAccess {
           resolve({ code, stdout, stderr });
         });
         stream.end(options.stdin ?? '');
+      });
+    });
+  }
+
+  async spawn(command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<RemoteProcess> {
+    const full = (await this.loginShellIsPosix()) ? `${SOURCE_SHIM}${command}` : posixShellCommand(command);
+    return new Promise((resolve, reject) => {
+      this.client.exec(full, (err, stream) => {
+        if (err) return reject(new EngineError('HOST_UNREACHABLE', `Lost the SSH connection: ${err.message}.`));
+        let ended = false;
+        const end = (why: string) => {
+          if (!ended) onEnd(why);
+          ended = true;
+        };
+        stream.on('data', lineSplitter(onLine));
+        stream.stderr.resume();
+        stream.on('close', () => end('the channel closed'));
+        stream.on('error', (e: Error) => end(e.message));
+        resolve({ write: (text) => stream.write(text), close: () => stream.close() });
       });
     });
   }

@@ -4,8 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Host, HostProbe } from '../../shared/domain/host';
-import type { SlurmSettings } from '../../shared/domain/slurm';
+import { HostProbe, type ConfigureHostInput, type Host, type LastProbe } from '../../shared/domain/host';
 import { EngineError } from '../errors';
 import { parseJumpSpec } from '../ssh/connect';
 import { evaluateSshConfig, opensshDefaultIdentities, parseSshConfig, readSshConfig, type SshConfigHost } from '../ssh/ssh-config';
@@ -43,9 +42,37 @@ export class HostService {
     return this.store.add(input, os.userInfo().username);
   }
 
-  /** Changes a host's Python, run root or cluster defaults; read at each use, so the connection stays. */
-  configure(ref: string, change: { python?: string; runRoot?: string; slurm?: SlurmSettings }): Host {
-    return this.store.configure(ref, change);
+  /**
+   * Changes a host (see ConfigureHostInput). Python, run root and cluster defaults are read at each
+   * use. A change to how the host is reached (address, user, port, key, jump hosts) drops the pooled
+   * connection and its backoff, so the next use connects with the new settings; a host imported from
+   * an SSH config then follows what it records, not its alias. A probe of another Python or another
+   * machine no longer says what the host has, so it is forgotten.
+   */
+  configure(ref: string, change: Omit<ConfigureHostInput, 'ref'>): Host {
+    if (change.proxyJump) parseJumpSpec(change.proxyJump, { user: 'x' }); // refuse a jump spec we cannot read, now
+    const before = this.store.get(ref);
+    const host = this.store.configure(ref, change);
+    const reached = (h: Host) => JSON.stringify([h.hostname, h.port, h.user, h.identityFile, h.proxyJump]);
+    const moved = reached(before) !== reached(host);
+    if (moved) {
+      this.store.setConfigOrigin(host.id, null);
+      this.connections.forget(host.id);
+    }
+    if (moved || before.python !== host.python) this.store.setLastProbe(host.id, null);
+    return host;
+  }
+
+  /** The last probe of every host that has one (kept across restarts). */
+  lastProbes(): LastProbe[] {
+    const out: LastProbe[] = [];
+    for (const host of this.store.list()) {
+      const kept = this.store.lastProbe(host.id);
+      const probe = kept && HostProbe.safeParse(kept.probe);
+      // A probe this version cannot read is as good as none: the next probe replaces it.
+      if (kept && probe?.success) out.push({ hostId: host.id, hostName: host.name, probedAt: kept.probedAt, probe: probe.data });
+    }
+    return out;
   }
 
   /**
@@ -95,7 +122,8 @@ export class HostService {
   remove(ref: string): Host {
     const host = this.store.remove(ref);
     this.store.setConfigOrigin(host.id, null);
-    this.connections.drop(host.id);
+    this.store.setLastProbe(host.id, null);
+    this.connections.forget(host.id);
     return host;
   }
 
@@ -108,8 +136,10 @@ export class HostService {
     return trustHost(this.store, this.connections, ref, fingerprint);
   }
 
-  probe(ref: string): Promise<HostProbe> {
-    return probeHost(this.store, this.connections, ref);
+  async probe(ref: string): Promise<HostProbe> {
+    const probe = await probeHost(this.store, this.connections, ref);
+    this.store.setLastProbe(this.store.get(ref).id, probe);
+    return probe;
   }
 
   /** The pooled connection to a host (see HostConnections.access). */

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { HostName, isRunRootAllowed, RUN_ROOT_RULE, type Host } from '../../shared/domain/host';
+import { HostName, isRunRootAllowed, RUN_ROOT_RULE, type ConfigureHostInput, type Host, type HostProbe } from '../../shared/domain/host';
 import { SlurmSettings } from '../../shared/domain/slurm';
 import { newUlid, ULID_PATTERN } from '../../shared/ids';
 import { EngineError } from '../errors';
@@ -120,13 +120,47 @@ export class HostStore {
     return this.get(id);
   }
 
-  configure(ref: string, change: { python?: string; runRoot?: string; slurm?: SlurmSettings }): Host {
+  /** Changes what was given; see ConfigureHostInput. How a host is reached cannot change on the local host. */
+  configure(ref: string, change: Omit<ConfigureHostInput, 'ref'>): Host {
     const host = this.get(ref);
     if (change.slurm && !host.slurm) throw new EngineError('VALIDATION_FAILED', `${host.name} is not a SLURM cluster. Add the login node as a new host with --slurm.`);
+    const reach = (['hostname', 'port', 'user', 'identityFile', 'proxyJump'] as const).filter((k) => change[k] !== undefined);
+    if (host.kind === 'local' && reach.length) {
+      throw new EngineError('VALIDATION_FAILED', `The local host is this machine: it has no ${reach.join(', ')} to change. Change its Python or run root.`);
+    }
+    const slurm = change.slurm ? JSON.stringify(change.replaceSlurm ? change.slurm : { ...host.slurm, ...change.slurm }) : null;
     this.db
-      .prepare('UPDATE hosts SET python = coalesce(?, python), run_root = coalesce(?, run_root), slurm = coalesce(?, slurm) WHERE id = ?')
-      .run(change.python ?? null, change.runRoot !== undefined ? storedRunRoot(host.kind, change.runRoot) : null, change.slurm ? JSON.stringify({ ...host.slurm, ...change.slurm }) : null, host.id);
+      .prepare(
+        `UPDATE hosts SET python = coalesce(?, python), run_root = coalesce(?, run_root), slurm = coalesce(?, slurm),
+           hostname = coalesce(?, hostname), port = coalesce(?, port), user = coalesce(?, user),
+           identity_file = CASE WHEN ? THEN ? ELSE identity_file END, proxy_jump = CASE WHEN ? THEN ? ELSE proxy_jump END
+         WHERE id = ?`,
+      )
+      .run(
+        change.python ?? null,
+        change.runRoot !== undefined ? storedRunRoot(host.kind, change.runRoot) : null,
+        slurm,
+        change.hostname ?? null,
+        change.port ?? null,
+        change.user ?? null,
+        change.identityFile !== undefined ? 1 : 0,
+        change.identityFile ?? null,
+        change.proxyJump !== undefined ? 1 : 0,
+        change.proxyJump ?? null,
+        host.id,
+      );
     return this.get(host.id);
+  }
+
+  /** The last probe of a host (kept in settings: a probe is a snapshot, not part of the host). */
+  lastProbe(hostId: string): { probedAt: number; probe: unknown } | undefined {
+    const row = this.db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(`host-probe:${hostId}`);
+    return row ? (JSON.parse(row.value) as { probedAt: number; probe: unknown }) : undefined;
+  }
+
+  setLastProbe(hostId: string, probe: HostProbe | null, probedAt = Date.now()): void {
+    if (probe) this.db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(`host-probe:${hostId}`, JSON.stringify({ probedAt, probe }));
+    else this.db.prepare('DELETE FROM settings WHERE key = ?').run(`host-probe:${hostId}`);
   }
 
   remove(ref: string): Host {

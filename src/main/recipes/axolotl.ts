@@ -70,6 +70,7 @@ export const axolotl: Recipe<typeof Params> = {
   name: 'axolotl',
   summary: 'axolotl with a config rendered from these parameters (metrics through the Trainer hook)',
   needs: "axolotl installed in the host's Python; a GPU",
+  requires: { packages: ['axolotl'] },
   params: Params,
   help: {
     base_model: 'Hub id or path',

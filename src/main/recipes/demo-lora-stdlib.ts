@@ -20,6 +20,7 @@ export const demoLoraStdlib: Recipe<typeof Params> = {
   name: 'demo-lora-stdlib',
   summary: 'Tiny character-level LoRA fine-tune in pure Python (no torch); seconds on a CPU',
   needs: 'Python 3.8+',
+  requires: { python: '3.8' },
   params: Params,
   help: {
     steps: 'Training steps',

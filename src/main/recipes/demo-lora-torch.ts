@@ -27,6 +27,7 @@ export const demoLoraTorch: Recipe<typeof Params> = {
   name: 'demo-lora-torch',
   summary: 'Tiny character-level transformer: brief pretraining, then a hand-written LoRA fine-tune; seconds on a CPU',
   needs: 'Python 3.8+ with torch (Debian: python3-torch)',
+  requires: { python: '3.8', packages: ['torch'] },
   params: Params,
   help: {
     steps: 'LoRA fine-tuning steps',

@@ -50,6 +50,7 @@ export const hfSft: Recipe<typeof Params> = {
   name: 'hf-sft',
   summary: 'Supervised fine-tuning with Hugging Face transformers + peft (trl when present): full, LoRA or QLoRA',
   needs: 'torch, transformers, peft, datasets, accelerate; bitsandbytes for QLoRA; a GPU',
+  requires: { packages: ['torch', 'transformers', 'peft', 'datasets', 'accelerate'] },
   params: Params,
   help: {
     base_model: 'Hub id or path of the base model',

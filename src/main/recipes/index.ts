@@ -42,6 +42,7 @@ export function describeRecipes(): RecipeInfo[] {
       name: r.name,
       summary: r.summary,
       needs: r.needs,
+      requires: { python: r.requires?.python ?? null, packages: r.requires?.packages ?? [] },
       params: Object.entries(shape).map(([name, s]) => ({
         name,
         type: typeName(s.def),

@@ -23,6 +23,8 @@ export interface Recipe<S extends z.ZodType = z.ZodType> {
   summary: string;
   /** What the host needs, in words shown to the user. */
   needs: string;
+  /** What of `needs` a host's probe can check: the lowest Python (e.g. "3.8") and the packages it must import. */
+  requires?: { python?: string; packages?: string[] };
   params: S;
   help: Record<string, string>;
   /** Runs on several nodes of a SLURM job (torchrun across them, or the user's own command per node). */

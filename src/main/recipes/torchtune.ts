@@ -27,6 +27,7 @@ export const torchtune: Recipe<typeof Params> = {
   name: 'torchtune',
   summary: 'A torchtune recipe and config, with key=value overrides',
   needs: "torchtune installed in the host's Python (the `tune` command); a GPU",
+  requires: { packages: ['torchtune'] },
   params: Params,
   help: {
     recipe: 'torchtune recipe (e.g. lora_finetune_single_device, full_finetune_distributed)',

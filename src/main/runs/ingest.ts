@@ -1,7 +1,7 @@
 // Turns complete lines of a remote file into rows, and stores rows and cursor in one transaction,
 // so a crash or a dropped link between two reads can neither lose nor repeat a line.
 import type Database from 'better-sqlite3';
-import { logMarker, type Marker } from './markers';
+import { isOpenTraceback, logMarker, MARKER_SCAN_CHARS, TRACEBACK_MAX_LINES, tracebackEnd, type Marker } from './markers';
 import { MAX_METRIC_LINE_BYTES } from './metric-line';
 import { completeBytes, MetricPoints } from './metric-points';
 
@@ -92,6 +92,10 @@ export class Ingestor {
       addEvent: db.prepare<[string, number, string, number | null, string]>('INSERT INTO run_events (run_id, ts, kind, step, data) VALUES (?, ?, ?, ?, ?)'),
       addMarker: db.prepare<[string, string, number | null, number | null, string]>('INSERT INTO run_markers (run_id, kind, line, step, detail) VALUES (?, ?, ?, ?, ?)'),
       markerCount: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM run_markers WHERE run_id = ? AND kind = ?'),
+      lastTraceback: db.prepare<[string], { id: number; line: number | null; detail: string }>(
+        "SELECT id, line, detail FROM run_markers WHERE run_id = ? AND kind = 'traceback' ORDER BY id DESC LIMIT 1",
+      ),
+      setMarkerDetail: db.prepare<[string, number]>('UPDATE run_markers SET detail = ? WHERE id = ?'),
     };
   }
 
@@ -142,15 +146,25 @@ export class Ingestor {
       }
       if (kind === 'log') {
         let n = this.stmts.lastLine.get(runId)?.n ?? 0;
+        // A traceback's marker says the exception it ended with, which may come chunks after its header.
+        let open = lines.length ? this.openTraceback(runId, n) : null;
         for (const line of lines) {
           const text = line.text.length > MAX_LOG_LINE_CHARS ? `${line.text.slice(0, MAX_LOG_LINE_CHARS)} … [line cut at ${MAX_LOG_LINE_CHARS} characters]` : line.text;
           const r = this.stmts.insertLine.run(runId, n + 1, cursor.epoch, line.offset, text);
           if (r.changes > 0) {
             n++;
             added++;
+            if (open && n - open.line > TRACEBACK_MAX_LINES) open = null;
+            const end = open ? tracebackEnd(open.header, text.slice(0, MARKER_SCAN_CHARS)) : undefined;
+            if (open && end !== undefined) {
+              if (open.marker) open.marker.detail = end;
+              else this.stmts.setMarkerDetail.run(end, open.id!);
+              open = null;
+            }
             // On the stored text: patterns over a line of megabytes held the engine for seconds.
             const marker = logMarker(text, n);
             if (marker) markers.push(marker);
+            if (marker?.kind === 'traceback') open = { id: null, line: n, header: marker.detail, marker };
           }
         }
       } else if (kind === 'clock') {
@@ -197,6 +211,13 @@ export class Ingestor {
     }
     if (stale) return { added: 0, malformed: 0, next: this.cursor(runId, file) ?? cursor, stale: true };
     return { added, malformed, next, stale: false };
+  }
+
+  /** The run's last traceback marker while its exception line is still to come (stored by an earlier chunk). */
+  private openTraceback(runId: string, lastLine: number): { id: number | null; line: number; header: string; marker?: Marker } | null {
+    const last = this.stmts.lastTraceback.get(runId);
+    if (!last || last.line === null || !isOpenTraceback({ kind: 'traceback', detail: last.detail }) || lastLine - last.line > TRACEBACK_MAX_LINES) return null;
+    return { id: last.id, line: last.line, header: last.detail };
   }
 
   /** At most MAX_MARKERS of a kind per run: a run that spikes all along is one finding, not a flood. */

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { LogHit as LogHitSchema } from '../../shared/domain/run';
 import type Database from 'better-sqlite3';
 import { EngineError } from '../errors';
-import type { Marker } from './markers';
+import { isOpenTraceback, TRACEBACK_MAX_LINES, tracebackEnd, type Marker } from './markers';
 
 type LogHit = z.infer<typeof LogHitSchema>;
 
@@ -22,9 +22,11 @@ export function ftsQuery(q: string): string {
 
 export class LogSearch {
   private readonly markerRows;
+  private readonly linesAfter;
 
   constructor(private readonly db: Database.Database) {
     this.markerRows = db.prepare<[string], Marker>('SELECT kind, line, step, detail FROM run_markers WHERE run_id = ? ORDER BY coalesce(line, 0), coalesce(step, 0), id');
+    this.linesAfter = db.prepare<[string, number, number], { text: string }>('SELECT text FROM log_lines WHERE run_id = ? AND n > ? AND n <= ? ORDER BY n');
   }
 
   search(q: { query: string; runId?: string | undefined; projectId?: string | undefined; limit: number }): LogHit[] {
@@ -45,7 +47,19 @@ export class LogSearch {
     }
   }
 
+  /**
+   * A run's markers. A traceback stored with its header as detail (ingested before markers said the
+   * exception, or whose exception line came later than ingest looked) is read on from its line here,
+   * so it too says what the run died of.
+   */
   markers(runId: string): Marker[] {
-    return this.markerRows.all(runId);
+    return this.markerRows.all(runId).map((m) => {
+      if (!isOpenTraceback(m) || m.line === null) return m;
+      for (const { text } of this.linesAfter.iterate(runId, m.line, m.line + TRACEBACK_MAX_LINES)) {
+        const end = tracebackEnd(m.detail, text);
+        if (end !== undefined) return { ...m, detail: end };
+      }
+      return m;
+    });
   }
 }

@@ -12,6 +12,13 @@ export interface Marker {
 }
 
 /**
+ * A line a launcher prefixes with its worker (torchrun's "[default0]:", "[rank1]: ") is still that
+ * worker's line: the prefix is kept aside so a traceback's lines are read as the worker wrote them.
+ */
+const WORKER_PREFIX = /^\[[^\]\s]{1,40}\]:\s?/;
+const TRACEBACK_HEADER = /^(?:\[[^\]\s]{1,40}\]:\s?)?Traceback \(most recent call last\):/;
+
+/**
  * What marks a log line: [kind, pattern, then]. `then`, when given, must match after the pattern's
  * first match. Every pattern is linear in the line's length: literals and alternations of literals,
  * no `.*` and no quantifier beside another that can match the same characters. "A .* B" searched at
@@ -20,7 +27,7 @@ export interface Marker {
  */
 export const LOG_PATTERNS: readonly [MarkerKind, RegExp, RegExp?][] = [
   ['cuda_oom', /CUDA out of memory|torch\.(?:cuda\.)?OutOfMemoryError|CUBLAS_STATUS_ALLOC_FAILED/],
-  ['traceback', /^Traceback \(most recent call last\):/],
+  ['traceback', TRACEBACK_HEADER],
   ['nccl_error', /NCCL error|ncclInternalError|ncclSystemError|NCCL communicator was aborted|Watchdog caught collective operation timeout/i],
   ['nccl_error', /NCCL WARN /i, /timeout|failed/i],
   ['restart', /Resuming (?:training )?from checkpoint|Restarting (?:worker|agent)|\[tunebench\] run restarted/i],
@@ -37,6 +44,29 @@ export function logMarker(line: string, n: number): Marker | null {
     if (m && (!then || then.test(text.slice(m.index + m[0].length)))) return { kind, line: n, step: null, detail: text.slice(0, 300) };
   }
   return null;
+}
+
+/** A traceback marker whose exception line has not been read yet (its detail is still the header). */
+export function isOpenTraceback(marker: { kind: MarkerKind; detail: string }): boolean {
+  return marker.kind === 'traceback' && TRACEBACK_HEADER.test(marker.detail);
+}
+
+/** Lines after a traceback's header that are read looking for its exception line before giving up. */
+export const TRACEBACK_MAX_LINES = 5000;
+
+/**
+ * Reads the lines after a traceback's header (the marker's detail): undefined while they are its
+ * frames (indented: "  File ...", the source line, carets), blank, or another worker's; else the
+ * exception that ended it, e.g. "ValueError: lr must be positive" (what a person wants to see,
+ * not "Traceback (most recent call last):"). Python prints the exception unindented after the frames.
+ */
+export function tracebackEnd(header: string, line: string): string | undefined {
+  const prefix = WORKER_PREFIX.exec(header)?.[0] ?? '';
+  if (!line.startsWith(prefix)) return undefined; // another worker's line, or the launcher's
+  const body = line.slice(prefix.length);
+  if (body.trim() === '' || body.startsWith(' ') || body.startsWith('\t')) return undefined;
+  if (TRACEBACK_HEADER.test(body)) return undefined; // a new traceback: it has its own marker
+  return body.trim().slice(0, 300);
 }
 
 export const SPIKE_WINDOW = 64;

@@ -14,6 +14,7 @@ export interface ProjectsSlice {
   renameProject(id: string, name: string): Promise<Project>;
   describeProject(id: string, change: { description?: string; baseModel?: string }): Promise<Project>;
   setProjectArchived(id: string, archived: boolean): Promise<Project>;
+  setProjectObjective(id: string, objective: Project['objective']): Promise<Project>;
 }
 
 export const createProjectsSlice =
@@ -43,5 +44,6 @@ export const createProjectsSlice =
       renameProject: async (id, name) => upsert(await client.call('projects.rename', { ref: id, name })),
       describeProject: async (id, change) => upsert(await client.call('projects.describe', { ref: id, ...change })),
       setProjectArchived: async (id, archived) => upsert(await client.call('projects.archive', { ref: id, archived })),
+      setProjectObjective: async (id, objective) => upsert(await client.call('projects.setObjective', { ref: id, ...objective })),
     };
   };

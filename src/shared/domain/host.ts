@@ -85,12 +85,38 @@ export const HostProbe = z.object({
 });
 export type HostProbe = z.infer<typeof HostProbe>;
 
+const UserName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[\w.@-]+$/, 'User names use letters, digits, ".", "_", "-" and "@".');
+
+/**
+ * What can change on a host. Python, run root and a cluster's defaults are read at each use; the
+ * address, user, port, key file and jump hosts decide how it is reached, so changing one of them
+ * drops the pooled connection. identityFile and proxyJump take null to go back to none.
+ */
 export const ConfigureHostInput = z
   .strictObject({
     ref: z.string().trim().min(1).max(200),
     python: z.string().trim().min(1).max(1000).regex(NO_CONTROL).optional(),
     runRoot: RunRoot.optional(),
-    /** A cluster's defaults, replacing the old ones (only for SLURM hosts). */
+    hostname: z.string().trim().min(1).max(255).regex(NO_CONTROL).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    user: UserName.optional(),
+    identityFile: z.string().trim().min(1).max(4096).regex(NO_CONTROL).nullable().optional(),
+    proxyJump: z.string().trim().min(1).max(1000).regex(NO_CONTROL).nullable().optional(),
+    /** A cluster's defaults (only for SLURM hosts): the keys given change, the others stay... */
     slurm: SlurmSettings.optional(),
+    /** ...unless this is set: then they replace the old defaults whole (a form that sends every field). */
+    replaceSlurm: z.boolean().optional(),
   })
-  .refine((v) => v.python !== undefined || v.runRoot !== undefined || v.slurm !== undefined, { message: 'Give a Python command (--python), a run root (--run-root) or SLURM defaults to change.' });
+  .refine((v) => Object.keys(v).some((k) => k !== 'ref' && k !== 'replaceSlurm' && v[k as keyof typeof v] !== undefined), {
+    message: 'Give something to change: a Python command (--python), a run root (--run-root), the address, user, port, key file, jump hosts or SLURM defaults.',
+  });
+export type ConfigureHostInput = z.infer<typeof ConfigureHostInput>;
+
+/** The last probe of a host, kept so the launch dialog can say what the host lacks after a reload. */
+export const LastProbe = z.object({ hostId: Ulid, hostName: z.string(), probedAt: z.number(), probe: HostProbe });
+export type LastProbe = z.infer<typeof LastProbe>;

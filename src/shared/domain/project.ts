@@ -84,6 +84,18 @@ export const GetProjectInput = z.strictObject({ ref: ProjectRef });
 export const SetObjectiveInput = z.strictObject({ ref: ProjectRef, metric: z.string().trim().min(1).max(200), goal: Goal });
 export const SetRecipeInput = z.strictObject({ ref: ProjectRef, fromRun: z.string().trim().min(1).max(64) });
 
+/** What the projects list shows of each project's runs: how many, the best objective value, and when last something happened. */
+export const ProjectSummary = z.object({
+  projectId: z.string(),
+  /** Training runs (test runs are counted with their candidates, not here). */
+  runs: z.number().int(),
+  /** The best value of the objective's metric over the project's runs, and the run that reached it; null before any run logged it. */
+  best: z.object({ value: z.number(), runId: z.string() }).nullable(),
+  /** The latest of: a run started, a run ended, the project changed. */
+  lastActivityAt: z.number(),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+
 export const Candidate = z.object({
   id: z.string(),
   projectId: z.string(),

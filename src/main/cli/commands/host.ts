@@ -189,24 +189,45 @@ export const hostCommands: Command[] = [
   },
   {
     path: ['host', 'set'],
-    summary: "Change a host's Python command or run root",
+    summary: 'Change a host: its Python, run root, address, user, port, key file, jump hosts or cluster defaults',
     positionals: HOST,
     flags: {
       python: { kind: 'string', value: 'CMD', help: 'Python to run with (a path, or an activation line)' },
       'run-root': { kind: 'string', value: 'DIR', help: 'Where runs live on the host' },
+      hostname: { kind: 'string', value: 'H', help: 'Address or DNS name (reconnects)' },
+      port: { kind: 'number', value: 'P', help: 'SSH port (reconnects)' },
+      user: { kind: 'string', value: 'U', help: 'User (reconnects)' },
+      identity: { kind: 'string', value: 'FILE', help: 'Private key file (reconnects)' },
+      'no-identity': { kind: 'boolean', help: 'Forget the key file: use the agent, then ~/.ssh/id_* (reconnects)' },
+      'proxy-jump': { kind: 'string', value: 'SPEC', help: 'Jump hosts, [user@]host[:port][,...] (reconnects)' },
+      'no-proxy-jump': { kind: 'boolean', help: 'Connect directly, without jump hosts (reconnects)' },
       ...SLURM_FLAGS,
     },
     async run(ctx, args) {
       const slurm = slurmSettings(args.flags);
+      const f = args.flags;
+      if (str(f.identity) && f['no-identity']) throw usageError('Give --identity FILE or --no-identity, not both.');
+      if (str(f['proxy-jump']) && f['no-proxy-jump']) throw usageError('Give --proxy-jump SPEC or --no-proxy-jump, not both.');
       const host = await withEngine(ctx, (call) =>
         call('hosts.configure', {
           ref: args.positionals[0]!,
           ...(slurm ? { slurm } : {}),
-          ...(str(args.flags.python) ? { python: str(args.flags.python)! } : {}),
-          ...(str(args.flags['run-root']) ? { runRoot: str(args.flags['run-root'])! } : {}),
+          ...(str(f.python) ? { python: str(f.python)! } : {}),
+          ...(str(f['run-root']) ? { runRoot: str(f['run-root'])! } : {}),
+          ...(str(f.hostname) ? { hostname: str(f.hostname)! } : {}),
+          ...(typeof f.port === 'number' ? { port: f.port } : {}),
+          ...(str(f.user) ? { user: str(f.user)! } : {}),
+          ...(str(f.identity) ? { identityFile: str(f.identity)! } : f['no-identity'] ? { identityFile: null } : {}),
+          ...(str(f['proxy-jump']) ? { proxyJump: str(f['proxy-jump'])! } : f['no-proxy-jump'] ? { proxyJump: null } : {}),
         }),
       );
-      ctx.print(host, () => `${host.name}: python ${host.python}, run root ${host.runRoot}\n`);
+      ctx.print(
+        host,
+        () =>
+          `${host.name}: python ${host.python}, run root ${host.runRoot}` +
+          (host.kind === 'ssh' ? `, ${host.user}@${host.hostname}:${host.port}${host.identityFile ? ` key ${host.identityFile}` : ''}${host.proxyJump ? ` via ${host.proxyJump}` : ''}` : '') +
+          '\n',
+      );
       return 0;
     },
   },

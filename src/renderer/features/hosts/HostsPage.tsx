@@ -1,13 +1,17 @@
 // Hosts: this machine, SSH workstations and SLURM clusters; add one, trust its key after checking the
-// fingerprint, probe it.
+// fingerprint, probe it, change it, remove it.
 import { useState } from 'react';
 import { ClientError } from '../../api/client';
 import { Modal } from '../../components/Modal';
 import { useApp, useClient } from '../../store/context';
+import type { Host } from '../../../shared/domain/host';
 import { AddHostDialog } from './AddHostDialog';
+import { EditHostDialog } from './EditHostDialog';
 import { ImportDialog } from './ImportDialog';
 import { PassphraseDialog } from './PassphraseDialog';
 import { ProbePanel } from './ProbePanel';
+import { RemoveHostDialog } from './RemoveHostDialog';
+import './hosts.css';
 
 interface KeyProblem {
   hostName: string;
@@ -28,9 +32,12 @@ export function HostsPage() {
   // Kept in the store: the launch dialog offers a cluster's partitions from its last probe.
   const probes = useApp((s) => s.probes);
   const setProbe = useApp((s) => s.setProbe);
+  const probedAt = useApp((s) => s.probedAt);
   const [keyProblem, setKeyProblem] = useState<KeyProblem | null>(null);
   const [locked, setLocked] = useState<{ hostName: string; keyFile: string } | null>(null);
   const [importing, setImporting] = useState(false);
+  const [editing, setEditing] = useState<Host | null>(null);
+  const [removing, setRemoving] = useState<Host | null>(null);
 
   const probe = async (name: string) => {
     setProbing(name);
@@ -96,10 +103,20 @@ export function HostsPage() {
               <td className="mono">{h.kind === 'local' ? '—' : `${h.user}@${h.hostname}:${h.port}${h.proxyJump ? ` via ${h.proxyJump}` : ''}`}</td>
               <td className="mono">{h.python}</td>
               <td className="mono clip">{h.runRoot}</td>
-              <td className="nowrap">
-                <button type="button" onClick={() => void probe(h.name)} disabled={probing === h.name} aria-label={`Probe ${h.name}`}>
-                  {probing === h.name ? 'Probing…' : 'Probe'}
-                </button>
+              <td>
+                <div className="host-actions">
+                  <button type="button" onClick={() => void probe(h.name)} disabled={probing === h.name} aria-label={`Probe ${h.name}`}>
+                    {probing === h.name ? 'Probing…' : 'Probe'}
+                  </button>
+                  <button type="button" onClick={() => setEditing(h)} aria-label={`Edit ${h.name}`}>
+                    Edit
+                  </button>
+                  {h.kind !== 'local' && (
+                    <button type="button" className="danger" onClick={() => setRemoving(h)} aria-label={`Remove ${h.name}`}>
+                      Remove
+                    </button>
+                  )}
+                </div>
               </td>
             </tr>
           ))}
@@ -109,7 +126,7 @@ export function HostsPage() {
       {Object.entries(probes)
         .filter(([name]) => hosts.some((h) => h.name === name))
         .map(([name, p]) => (
-          <ProbePanel key={name} name={name} probe={p} />
+          <ProbePanel key={name} name={name} probe={p} probedAt={probedAt[name]} />
         ))}
       {adding && (
         <AddHostDialog
@@ -121,6 +138,8 @@ export function HostsPage() {
           }}
         />
       )}
+      {editing && <EditHostDialog host={editing} onClose={() => setEditing(null)} />}
+      {removing && <RemoveHostDialog host={removing} onClose={() => setRemoving(null)} />}
       {locked && (
         <PassphraseDialog
           keyFile={locked.keyFile}

@@ -1,12 +1,15 @@
 import type { HostProbe } from '../../../shared/domain/host';
+import { formatTime } from '../../format';
 import { SlurmProbe } from './SlurmProbe';
 
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
-export function ProbePanel({ name, probe }: { name: string; probe: HostProbe }) {
+export function ProbePanel({ name, probe, probedAt }: { name: string; probe: HostProbe; probedAt?: number | undefined }) {
   return (
     <section className="card" aria-label={`Probe of ${name}`}>
       <h2>{name}</h2>
+      {/* Kept across restarts: the launch dialog reads it to say what a host lacks for a recipe. */}
+      {probedAt !== undefined && <p className="muted">Last probed {formatTime(probedAt)}.</p>}
       <dl className="meta">
         <dt>OS</dt>
         <dd>

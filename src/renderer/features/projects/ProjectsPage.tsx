@@ -1,9 +1,11 @@
-// The list of projects: create, open, and show archived ones.
+// The list of projects: create, open, and show archived ones; each with its runs, best objective value and last activity.
 import { useState } from 'react';
 import { EmptyState } from '../../components/EmptyState';
 import { useApp } from '../../store/context';
-import { formatTime } from '../../format';
+import { formatShortTime } from '../../format';
+import { FirstSteps } from './FirstSteps';
 import { NewProjectDialog } from './NewProjectDialog';
+import { formatValue, useProjectSummaries } from './use-project-summaries';
 
 export function ProjectsPage() {
   const projects = useApp((s) => s.projects);
@@ -14,6 +16,7 @@ export function ProjectsPage() {
   const [creating, setCreating] = useState(false);
   const shown = showArchived ? projects : projects.filter((p) => !p.archived);
   const archivedCount = projects.filter((p) => p.archived).length;
+  const summaries = useProjectSummaries();
 
   return (
     <>
@@ -33,6 +36,8 @@ export function ProjectsPage() {
         <p className="muted" role="status">
           Loading projects…
         </p>
+      ) : projects.length === 0 ? (
+        <FirstSteps onCreate={() => setCreating(true)} />
       ) : shown.length === 0 ? (
         <EmptyState
           title={projects.length === 0 ? 'No projects yet' : 'No active projects'}
@@ -51,7 +56,11 @@ export function ProjectsPage() {
               <th scope="col">Name</th>
               <th scope="col">Base model</th>
               <th scope="col">Description</th>
-              <th scope="col">Updated</th>
+              <th scope="col" className="num">
+                Runs
+              </th>
+              <th scope="col">Best objective</th>
+              <th scope="col">Last activity</th>
             </tr>
           </thead>
           <tbody>
@@ -71,7 +80,11 @@ export function ProjectsPage() {
                 </td>
                 <td className="mono">{p.baseModel || <span className="muted">—</span>}</td>
                 <td className="clip">{p.description || <span className="muted">—</span>}</td>
-                <td className="nowrap">{formatTime(p.updatedAt)}</td>
+                <td className="num">{summaries?.get(p.id)?.runs ?? '…'}</td>
+                <td className="nowrap" title={`${p.objective.goal} ${p.objective.metric}`}>
+                  <BestCell best={summaries?.get(p.id)?.best} metric={p.objective.metric} goal={p.objective.goal} />
+                </td>
+                <td className="nowrap">{formatShortTime(summaries?.get(p.id)?.lastActivityAt ?? p.updatedAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -86,6 +99,20 @@ export function ProjectsPage() {
           }}
         />
       )}
+    </>
+  );
+}
+
+/** "0.8123 eval_loss ↓": the project's best value of its objective, or a dash before any run logged it. */
+function BestCell({ best, metric, goal }: { best: { value: number; runId: string } | null | undefined; metric: string; goal: 'minimize' | 'maximize' }) {
+  if (best === undefined) return <span className="muted">…</span>;
+  if (best === null) return <span className="muted">— {metric}</span>;
+  return (
+    <>
+      <span className="mono">{formatValue(best.value)}</span>{' '}
+      <span className="muted">
+        {metric} {goal === 'minimize' ? '↓' : '↑'}
+      </span>
     </>
   );
 }

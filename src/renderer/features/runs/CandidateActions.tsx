@@ -41,14 +41,20 @@ export function CandidateActions({ run }: { run: Run }) {
       setErrors(formErrors(err));
     }
   };
+  const [savingRecipe, setSavingRecipe] = useState(false);
   const saveRecipe = async () => {
+    setSavingRecipe(true);
     try {
       const p = await client.call('projects.setRecipe', { ref: run.projectId, fromRun: run.id });
-      notify('info', `${p.name} now reuses this run's recipe and parameters.`);
+      notify('info', `Saved: ${p.name} now reuses this run's recipe (${p.recipe?.name ?? run.recipe}) and parameters.`);
     } catch (err) {
       notifyError(err);
+    } finally {
+      setSavingRecipe(false);
     }
   };
+  // The project's saved recipe is this run's: the button says so instead of offering it again.
+  const isProjectRecipe = project?.recipe?.fromRunId === run.id;
   if (run.status !== 'SUCCEEDED' || run.kind !== 'train') return null;
   return (
     <>
@@ -58,8 +64,13 @@ export function CandidateActions({ run }: { run: Run }) {
         </button>
       )}
       {testing && project && <TestCandidateDialog project={project} candidate={{ runId: run.id, checkpoint: null }} onClose={() => setTesting(false)} />}
-      <button type="button" onClick={() => void saveRecipe()}>
-        Save as project recipe
+      <button
+        type="button"
+        onClick={() => void saveRecipe()}
+        disabled={savingRecipe || isProjectRecipe}
+        title={isProjectRecipe ? `${project?.name ?? 'The project'} launches with this run's recipe and parameters when asked to use its saved recipe.` : undefined}
+      >
+        {savingRecipe ? 'Saving recipe…' : isProjectRecipe ? 'Saved as project recipe ✓' : 'Save as project recipe'}
       </button>
       <button
         type="button"

@@ -1,6 +1,7 @@
 // The live log: lines are kept in a ref (never in React state or the store), drawn only where visible.
+// Follow/Pause is for a log still growing; a finished run's log is read like a file.
 import { useEffect, useRef, useState, type UIEvent } from 'react';
-import type { Run } from '../../../shared/domain/run';
+import { FINAL_STATUSES, type Run } from '../../../shared/domain/run';
 import { useClient } from '../../store/context';
 import { LogFollower } from './log-follower';
 
@@ -13,6 +14,7 @@ export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: nu
   const follower = useRef<LogFollower | null>(null);
   const [, setCount] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [loadedRun, setLoadedRun] = useState<string | null>(null);
   const [follow, setFollow] = useState(true);
   const [query, setQuery] = useState('');
   const [scrollTop, setScrollTop] = useState(0);
@@ -24,6 +26,7 @@ export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: nu
       // Shown in the log's card: a fetch that failed must not look like a log with no lines. The next
       // event fetches again, and a success clears it.
       error: (err) => setError(err === null ? null : err instanceof Error ? err.message : String(err)),
+      loaded: () => setLoadedRun(run.id),
     });
     follower.current = f;
     setCount(0);
@@ -67,6 +70,9 @@ export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: nu
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [count, follow, shown.length]);
 
+  const finished = FINAL_STATUSES.includes(run.status);
+  const loaded = loadedRun === run.id && follower.current?.runId === run.id && follower.current.loaded;
+  const synthetic = run.remoteDir.startsWith('synthetic:');
   const first = Math.max(0, Math.floor(scrollTop / LINE_PX) - 20);
   const last = Math.min(shown.length, first + Math.ceil(VIEW_PX / LINE_PX) + 40);
   const onScroll = (e: UIEvent<HTMLDivElement>) => {
@@ -83,14 +89,27 @@ export function LogView({ run, jump }: { run: Run; jump?: { line: number; at: nu
         <div className="toolbar">
           <input type="search" aria-label="Search the log" placeholder="Search" value={query} onChange={(e) => setQuery(e.target.value)} />
           <span className="muted">{query ? `${shown.length} of ${count} lines` : `${count} lines`}</span>
-          <button type="button" onClick={() => setFollow(!follow)} aria-pressed={follow}>
-            {follow ? 'Pause' : 'Follow'}
-          </button>
+          {!finished && (
+            <button type="button" onClick={() => setFollow(!follow)} aria-pressed={follow}>
+              {follow ? 'Pause' : 'Follow'}
+            </button>
+          )}
         </div>
       </div>
       {error && (
         <p className="form-error" role="alert">
           Could not load the log: {error}
+        </p>
+      )}
+      {count === 0 && !error && (
+        <p className="muted log-empty" role="status">
+          {!loaded
+            ? 'Loading the log…'
+            : synthetic
+              ? 'This log is empty: demo runs are made by demo seed with metrics only, no log.'
+              : finished
+                ? 'This log is empty: the run wrote no output.'
+                : 'This log is empty so far: lines appear here as the run writes them.'}
         </p>
       )}
       <div className="log" ref={box} onScroll={onScroll} style={{ height: VIEW_PX }} role="log" aria-label="Run log" aria-live="off">

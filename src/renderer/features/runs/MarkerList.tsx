@@ -65,7 +65,10 @@ export function MarkerList({ run, onLine, onStep, onMarkers }: { run: Run; onLin
               {m.from === 'log' && m.step !== null && <span className="muted"> · step ≈{m.step}</span>}
               {m.from === 'metrics' && m.line !== null && <span className="muted"> · line ≈{m.line}</span>}
             </button>
-            <span className="muted clip">{m.detail}</span>
+            {/* A traceback's detail is the exception it ended with ("ValueError: ..."): the line worth reading first. */}
+            <span className={m.kind === 'traceback' ? 'mono clip marker-exception' : 'muted clip'} title={m.detail}>
+              {m.detail}
+            </span>
           </li>
         ))}
       </ul>

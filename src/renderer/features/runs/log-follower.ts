@@ -9,6 +9,8 @@ export interface FollowerEvents {
   lines(count: number): void;
   /** A fetch failed (null once one succeeds again). */
   error(err: unknown): void;
+  /** The first fetch answered: from now on no lines means an empty log, not one still loading. */
+  loaded?(): void;
 }
 
 export class LogFollower {
@@ -17,6 +19,8 @@ export class LogFollower {
   private fetching = false;
   private again = false;
   private stopped = false;
+  /** Whether a fetch has answered yet (an empty log and one not read yet both hold no lines). */
+  loaded = false;
 
   constructor(
     readonly runId: string,
@@ -48,6 +52,10 @@ export class LogFollower {
         }
       } while (this.again && !this.stopped);
       this.on.error(null);
+      if (!this.loaded) {
+        this.loaded = true;
+        this.on.loaded?.();
+      }
     } catch (err) {
       if (!this.stopped) this.on.error(err);
     } finally {
