@@ -5,6 +5,10 @@ import { App } from './App';
 import { createAppStore } from './store';
 import { ClientProvider, StoreProvider } from './store/context';
 import './styles.css';
+import { startTheme } from './theme';
+
+// Before the first render, so the page is never drawn in the wrong theme first.
+startTheme();
 
 const client = connectClient();
 const store = createAppStore(client);

@@ -1,5 +1,7 @@
 // The end of a dialog's form: its error (from the engine), Cancel, and the submit button. A red
 // (danger) submit is the deliberate button of approving, signing and promoting.
+import { plainText } from './form-errors';
+
 export function DialogActions({
   error,
   onCancel,
@@ -19,7 +21,7 @@ export function DialogActions({
     <>
       {error && (
         <p className="form-error" role="alert">
-          {error}
+          {plainText(error)}
         </p>
       )}
       <div className="dialog-actions">

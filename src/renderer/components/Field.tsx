@@ -1,23 +1,46 @@
-// A labelled form field with its error right under it, wired for screen readers.
-import { useId, type ReactElement, cloneElement } from 'react';
+// A labelled form field with its error right under it and its help text kept below that, wired for
+// screen readers. When errors appear, focus moves to the form's first invalid field, so every form
+// that uses Field takes the person to what needs fixing without each form doing it.
+import { useEffect, useId, useRef, type ReactElement, cloneElement } from 'react';
+import { plainText } from './form-errors';
 
-export function Field({ label, error, hint, children }: { label: string; error?: string; hint?: string; children: ReactElement<Record<string, unknown>> }) {
+/** Forms whose focus move is already queued for this turn: several fields failing at once move it once. */
+const queued = new WeakSet<Element>();
+
+function focusFirstInvalid(from: HTMLElement): void {
+  const scope = from.closest('form') ?? from.closest('[role="dialog"]') ?? document.body;
+  if (queued.has(scope)) return;
+  queued.add(scope);
+  queueMicrotask(() => {
+    queued.delete(scope);
+    const first = scope.querySelector<HTMLElement>('[aria-invalid="true"]');
+    if (!first || first === document.activeElement) return;
+    first.focus();
+    first.scrollIntoView?.({ block: 'nearest' });
+  });
+}
+
+export function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: string | undefined; children: ReactElement<Record<string, unknown>> }) {
   const id = useId();
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
+  const box = useRef<HTMLDivElement>(null);
   const describedBy = [error ? errorId : '', hint ? hintId : ''].filter(Boolean).join(' ') || undefined;
+  useEffect(() => {
+    if (error && box.current) focusFirstInvalid(box.current);
+  }, [error]);
   return (
-    <div className={error ? 'field has-error' : 'field'}>
+    <div className={error ? 'field has-error' : 'field'} ref={box}>
       <label htmlFor={id}>{label}</label>
       {cloneElement(children, { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
-      {hint && !error && (
-        <div className="field-hint" id={hintId}>
-          {hint}
-        </div>
-      )}
       {error && (
         <div className="field-error" id={errorId} role="alert">
-          {error}
+          {plainText(error, label)}
+        </div>
+      )}
+      {hint && (
+        <div className="field-hint" id={hintId}>
+          {hint}
         </div>
       )}
     </div>

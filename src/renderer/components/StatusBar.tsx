@@ -1,4 +1,6 @@
+import './shell.css';
 import { useApp } from '../store/context';
+import { ShortcutsButton } from './ShortcutsHelp';
 
 const LABEL = { connecting: 'Connecting…', connected: 'Connected', disconnected: 'Disconnected — reconnecting' } as const;
 
@@ -12,11 +14,14 @@ export function StatusBar() {
       {info && (
         <>
           <span className="sep">·</span>
-          <span title={info.databasePath}>Data: {info.dataDir}</span>
+          <span className="statusbar-path" title={info.databasePath}>
+            Data: {info.dataDir}
+          </span>
           <span className="sep">·</span>
           <span>v{info.version}</span>
         </>
       )}
+      <ShortcutsButton />
     </footer>
   );
 }

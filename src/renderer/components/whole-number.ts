@@ -4,7 +4,7 @@ export function wholeNumber(text: string, label: string, min: number, max: numbe
   const t = text.trim();
   if (t === '') return {};
   const u = unit ? ` ${unit}` : '';
-  if (!/^\d+$/.test(t)) return { error: `${label} is a whole number${unit ? ` of ${unit}` : ''}, e.g. ${Math.max(min, 1)}.` };
+  if (!/^\d+$/.test(t)) return { error: `${label} must be a whole number${unit ? ` of ${unit}` : ''}, e.g. ${Math.max(min, 1)}.` };
   const value = Number(t);
   if (value < min || value > max) return { error: `${label} is from ${min} to ${max}${u}.` };
   return { value };

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../../shared/errors';
 import { ClientError } from '../api/client';
+import { plainMessage } from '../components/form-errors';
 import type { Slice } from './slice';
 
 export interface Notice {
@@ -27,7 +28,8 @@ export const createNoticesSlice: Slice<NoticesSlice> = (set, get) => ({
     if (kind === 'info') setTimeout(() => get().dismissNotice(notice.id), 4000);
   },
   notifyError(err) {
-    if (err instanceof ClientError) get().notify('error', err.message, err.code);
+    // Validation issues in the user's words, not the validator's ("Steps must be a number.").
+    if (err instanceof ClientError) get().notify('error', plainMessage(err), err.code);
     else get().notify('error', err instanceof Error ? err.message : String(err), 'INTERNAL');
   },
   dismissNotice: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),

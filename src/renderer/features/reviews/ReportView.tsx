@@ -18,7 +18,10 @@ export function ReportView({ report }: { report: TestReport }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     adoptReportCss();
-    if (ref.current) renderReport(ref.current, report);
+    if (!ref.current) return;
+    renderReport(ref.current, report);
+    // Wide tables and long outputs scroll sideways: keyboard users reach them with Tab (axe: scrollable-region-focusable).
+    for (const el of ref.current.querySelectorAll<HTMLElement>('.tb-table-wrap, pre')) el.tabIndex = 0;
   }, [report]);
   return <div className="tb-report" ref={ref} />;
 }
