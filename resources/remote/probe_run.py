@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints one JSON line describing a run directory: file identities and sizes, status, exit code,
+"""Prints one JSON line describing a run directory (or a sweep's): file identities and sizes, status, exit code,
 heartbeat age, and whether the run's process is alive (pid and start time both match)."""
 import json
 import os
@@ -23,7 +23,8 @@ except ValueError:
     out["status"] = None
 code = read("exit_code")
 out["exitCode"] = int(code) if code and code.strip().lstrip("-").isdigit() else None
-for name in ("logs/output.log", "logs/output.clock", "metrics.jsonl", "sys.jsonl", "events.jsonl", "cases.jsonl"):
+# Further names after the directory: other files to report (a sweep's decisions.jsonl).
+for name in ("logs/output.log", "logs/output.clock", "metrics.jsonl", "sys.jsonl", "events.jsonl", "cases.jsonl") + tuple(sys.argv[2:]):
     try:
         st = os.stat(os.path.join(d, name))
         out["files"][name] = {"id": "%d:%d" % (st.st_dev, st.st_ino), "size": st.st_size}

@@ -8,7 +8,8 @@ directory as its only argument. That directory holds:
                    (metric, goal), the concurrency, the GPUs to pack trials onto, and every trial: its
                    run id and its run directory, already prepared by the app (run.json, supervisor, code).
   decisions.jsonl  what this scheduler decided, one JSON line each, in order: start, continue, stop,
-                   complete, ended, finished, with the rung, the numbers and a sentence. Appended only,
+                   complete, ranked (a trial that ended before it was judged), ended, finished,
+                   resumed, with the rung, the numbers and a sentence. Appended only,
                    each line with a sequence number, so the app reads it exactly once by byte offset.
   pause / stop     files the app touches: pause starts nothing new; stop also cancels running trials.
   .tb/pid, .tb/heartbeat   this process and its liveness, so the app restarts a scheduler that died.
@@ -18,6 +19,7 @@ recorded reports in order) and never starts a trial twice: a start is written be
 supervisor is launched, and on replay a trial whose start is recorded is launched again only when its
 supervisor never ran (no .tb/supervisor.log in its run directory).
 """
+import fcntl
 import json
 import os
 import signal
@@ -165,7 +167,7 @@ class Scheduler:
             if action == "start":
                 trial.started = True
                 trial.gpus = [str(g) for g in d.get("gpus") or []]
-            elif action in ("continue", "stop", "complete"):
+            elif action in ("continue", "stop", "complete", "ranked"):
                 if self.asha is not None and d.get("rung") is not None:
                     self.asha.report(trial.id, int(d["rung"]), d.get("value"))
                 if action == "stop":
@@ -223,25 +225,35 @@ class Scheduler:
         except OSError:
             pass
 
-    def judge(self, trial, done):
-        """ASHA: report the trial at every rung it has passed, lowest first; stop it when a rung says so."""
+    def judge(self, trial, code):
+        """ASHA: report the trial at every rung it has passed, lowest first; stop it when a rung says so.
+        `code` is its exit code once it ended (None while it runs)."""
+        done = code is not None
         while not trial.stopping:
             k = self.asha.next_rung(trial.id)
             if k >= len(self.asha.rungs):
                 return
             rung = self.asha.rungs[k]
             last = k == len(self.asha.rungs) - 1
-            passed = trial.resource is not None and trial.resource >= rung
-            if not passed and not (last and done):
+            # Strictly past the rung: the objective logged at the rung's own step (an eval after the train
+            # line of that step) is then read too, as the file is read in the order it was written. The last
+            # rung is the end of training: reached, or a trial that ended by itself (exit 0).
+            reached = trial.resource is not None and (trial.resource > rung or (last and trial.resource >= rung))
+            if not reached and not (last and code == 0):
                 return  # not there yet (a trial that ended before a rung has no report there)
             value = asha_lib.value_at(trial.points, rung)
             if value is None:
-                if done:
-                    return  # never logged the objective: nothing to rank it by
-                return  # the objective comes later than the step: wait for it
+                return  # no objective logged by then: nothing to rank it by (yet)
             d = self.asha.report(trial.id, k, value)
-            self.record(d["action"], trial=trial.id, rung=k, resource=d["resource"], value=d["value"], cutoff=d["cutoff"],
-                        rank=d["rank"], results=d["results"], keep=d["keep"], reason=d["reason"])
+            action, reason = d["action"], d["reason"]
+            if done and action != "complete":
+                # It ended before it was judged here (it ran on while the scheduler was down): its result still
+                # counts at the rung for the trials after it, but there is nothing left to stop or continue.
+                action = "ranked"
+                reason = "ranked at rung %d after it ended: %s (%s of %d; cut-off %s)" % (k, asha_lib._num(value), d["rank"], d["results"], asha_lib._num(d["cutoff"]))
+            self.record(action, trial=trial.id, rung=k, resource=d["resource"], value=d["value"], cutoff=d["cutoff"],
+                        rank=d["rank"], results=d["results"], keep=d["keep"], reason=reason)
+            d["action"] = action
             if d["action"] == "stop":
                 self.stop_trial(trial)
             if d["action"] == "complete":
@@ -256,10 +268,12 @@ class Scheduler:
                 # Recorded as started by a scheduler that died before launching it: launch it now.
                 self.start_trial(trial, trial.gpus)
                 continue
-            trial.read_metrics(self.metric, self.resource_name)
+            # The exit code first: it is written once the trial's output is complete, so the metrics read
+            # after it are all there are.
             code = trial.exit_code()
+            trial.read_metrics(self.metric, self.resource_name)
             if self.asha is not None:
-                self.judge(trial, code is not None)
+                self.judge(trial, code)
             if stop_all and not trial.stopping:
                 self.stop_trial(trial)
                 self.record("stop", trial=trial.id, reason="stopped with the sweep")
@@ -293,6 +307,14 @@ class Scheduler:
 
     # -- the loop ----------------------------------------------------------------------------------------------
     def run(self):
+        # One scheduler per sweep, ever: a second one started while the first lives (the app restarting
+        # one it thought dead) leaves at once, so no trial is started twice.
+        self.lock = open(os.path.join(self.tb, "lock"), "a")
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            print("another scheduler runs this sweep; leaving it to that one", file=sys.stderr)
+            return 0
         write_atomic(os.path.join(self.tb, "pid"), "%d\n" % os.getpid())
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the decision file is the state: nothing to save

@@ -10,6 +10,7 @@ import { HostService } from './hosts/host-service';
 import { MetricQueries } from './metrics/metric-queries';
 import { CandidateStore } from './projects/candidates';
 import { ProjectStore } from './projects/project-store';
+import { ProjectSummaries } from './projects/project-summaries';
 import { describeRecipes } from './recipes';
 import { Ingestor } from './runs/ingest';
 import { launchArray, launchRun } from './runs/launcher';
@@ -45,7 +46,14 @@ import { SuiteStore } from './testing/suite-store';
 import { TestStore } from './testing/test-store';
 import { parseModelRef, resumeTest, startTest, type TestDeps } from './testing/test-launcher';
 import { buildReport, refreshOutcome, renderReportFiles } from './testing/test-report';
-import { FINAL_STATUSES } from '../shared/domain/run';
+import { FINAL_STATUSES, LaunchInput } from '../shared/domain/run';
+import { SweepStore } from './sweeps/sweep-store';
+import { controlSweep, createSweep, saveBest, startSweep, syncSweep, type SweepDeps } from './sweeps/sweep-service';
+import { SweepWatcher } from './sweeps/sweep-watcher';
+import { DatasetStore } from './continuous/datasets';
+import { TriggerStore } from './continuous/triggers';
+import { ContinuousTraining } from './continuous/pipeline';
+import { lookAtWatched } from './continuous/remote-datasets';
 
 export interface EngineOptions {
   /** Overrides TUNEBENCH_HOME and the OS default. */
@@ -76,6 +84,8 @@ export interface Engine {
   readonly dispatch: Dispatch;
   readonly call: ReturnType<typeof directCaller>;
   readonly hosts: HostService;
+  /** How live runs are followed: full reads made, frames stored from hosts' channels, channels opened. */
+  liveStats(): { fullReads: number; framesStored: number; channelsOpened: number; resyncs: number };
   close(): void;
 }
 
@@ -85,6 +95,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
   const { db } = opened;
   const events = new EventBus();
   const projects = new ProjectStore(db);
+  const projectSummaries = new ProjectSummaries(db);
   // One in-memory store of key passphrases for SSH logins and for signing decisions.
   const passphrases = options.passphrases ?? new Map<string, string>();
   const agentSocket = options.agentSocket !== undefined ? options.agentSocket || undefined : process.env.SSH_AUTH_SOCK || undefined;
@@ -149,6 +160,57 @@ export function openEngine(options: EngineOptions = {}): Engine {
   };
   const launchDeps = { projects, hosts, runs, onChanged: syncDeps.onChanged, onSubmitted: (hostId: string) => syncDeps.slurm.nudge(hostId) };
   const watcher = new RunWatcher(syncDeps, options.runSyncIntervalMs ?? 0);
+  const sweepDeps: SweepDeps = {
+    ...launchDeps,
+    sweeps: new SweepStore(db),
+    saveRecipe: (project, fromRun) => {
+      const p = candidates.saveRecipeFrom(project, fromRun);
+      events.emit('projects.changed', { projectId: p.id });
+      return p;
+    },
+    // Trials are runs: the runs list and pages follow them through runs.changed.
+    onSweepChanged: () => events.emit('runs.changed', { runId: null }),
+  };
+  const sweepWatcher = new SweepWatcher(sweepDeps, options.runSyncIntervalMs ?? 0);
+  const datasets = new DatasetStore(db, dataDir);
+  const triggers = new TriggerStore(db);
+  const lastLooks = new Map<string, number>();
+  const continuous = new ContinuousTraining({
+    triggers,
+    datasets,
+    project: (id) => projects.get(id),
+    run: (id) => runs.get(id),
+    pinnedSuite: (projectId) => tests.projectPolicy(projectId).pinnedSuite,
+    // The saved recipe's parameters are checked again as a launch's: a recipe changed since may refuse them.
+    launch: (input) => launchRun(launchDeps, LaunchInput.parse(input)),
+    startTest: (input) => startTest(testDeps, input),
+    test: (id) => tests.summary(id),
+    propose: (runId, reason) => {
+      const candidate = candidates.propose({ run: runId, reason }, identity.get());
+      events.emit('projects.changed', { projectId: candidate.projectId });
+    },
+    onChanged: (projectId) => events.emit('projects.changed', { projectId }),
+    lookAtWatchedDatasets: async (now) => {
+      const found = [];
+      for (const watched of datasets.watched()) {
+        // Every 30 s at most (a look is a remote process): a file that changes is seen within a minute.
+        if (!now && Date.now() - (lastLooks.get(watched.dataset.id) ?? 0) < 30_000) continue;
+        lastLooks.set(watched.dataset.id, Date.now());
+        try {
+          const host = hosts.get(watched.dataset.watch!.hostId);
+          const version = await lookAtWatched(datasets, watched, await hosts.access(host), host.python, host.name);
+          if (version) found.push({ dataset: watched.dataset, version });
+        } catch (err) {
+          datasets.setWatchSeen(watched.dataset.id, null, `Cannot reach the host: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      return found;
+    },
+    triggersOf: (datasetId) => triggers.forDataset(datasetId),
+  });
+  // The pipeline moves while the app is open (the CLI moves it with `trigger tick`).
+  const continuousTimer = (options.runSyncIntervalMs ?? 0) > 0 ? setInterval(() => void continuous.tick().catch(() => {}), Math.max(options.runSyncIntervalMs!, 1000)) : undefined;
+  continuousTimer?.unref();
   const testDeps: TestDeps = { projects, hosts, runs, suites, tests, onChanged: syncDeps.onChanged };
   const testChanged = (id: string) => {
     const run = runs.get(id);
@@ -189,6 +251,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'projects.archive': (input) => changed(projects.setArchived(input.ref, input.archived)),
     'projects.setObjective': (input) => changed(projects.setObjective(input.ref, input.metric, input.goal)),
     'projects.setRecipe': (input) => changed(candidates.saveRecipeFrom(input.ref, input.fromRun)),
+    'projects.summaries': () => projectSummaries.all(),
     'candidates.propose': (input) => {
       const candidate = candidates.propose(input, identity.get());
       events.emit('projects.changed', { projectId: candidate.projectId });
@@ -206,7 +269,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
       for (const host of imported.added) events.emit('hosts.changed', { hostId: host.id });
       return imported;
     },
-    // The Python command and run root are read at each use; the connection stays.
+    // The Python command and run root are read at each use; a change to how the host is reached drops its connection.
     'hosts.configure': (input) => {
       const host = hosts.configure(input.ref, input);
       return hostChanged(host.id, host);
@@ -219,8 +282,62 @@ export function openEngine(options: EngineOptions = {}): Engine {
       const trusted = await hosts.trust(input.ref, input.fingerprint);
       return hostChanged(trusted.host.id, trusted);
     },
-    'hosts.probe': (input) => hosts.probe(input.ref),
+    'hosts.probe': async (input) => {
+      const probe = await hosts.probe(input.ref);
+      // Kept: other windows (and the launch dialog after a reload) read the host's last probe.
+      events.emit('hosts.changed', { hostId: hosts.get(input.ref).id });
+      return probe;
+    },
+    'hosts.lastProbes': () => hosts.lastProbes(),
     'recipes.list': () => describeRecipes(),
+    'datasets.add': async (input) => {
+      const project = projects.get(input.project);
+      const added = await datasets.add(project.id, input.name, input.file);
+      const fired = added.added
+        ? triggers
+            .forDataset(added.dataset.id)
+            .map((t) =>
+              continuous.fire(t, `new version ${added.version.version} of ${added.dataset.name} (sha256 ${added.version.sha256.slice(0, 12)}…, ${added.version.lines} lines)`, added.version.id),
+            )
+        : [];
+      events.emit('projects.changed', { projectId: project.id });
+      return { ...added, fired };
+    },
+    'datasets.list': (input) => datasets.list(projects.get(input.project).id),
+    'datasets.watch': (input) => {
+      const project = projects.get(input.project);
+      const dataset = datasets.watch(project.id, input.name, hosts.get(input.host).id, input.path);
+      events.emit('projects.changed', { projectId: project.id });
+      return dataset;
+    },
+    'datasets.versions': (input) => datasets.versions(datasets.find(projects.get(input.project).id, input.dataset).id),
+    'triggers.add': (input) => {
+      const project = projects.get(input.project);
+      const host = hosts.get(input.host);
+      const dataset = input.dataset ? datasets.find(project.id, input.dataset) : null;
+      const trigger = triggers.add({ projectId: project.id, kind: input.kind, datasetId: dataset?.id ?? null, schedule: input.kind === 'schedule' ? input.schedule! : null, hostId: host.id });
+      events.emit('projects.changed', { projectId: project.id });
+      return trigger;
+    },
+    'triggers.list': (input) => triggers.list(input.project ? projects.get(input.project).id : undefined),
+    'triggers.fire': (input) => continuous.fire(triggers.get(input.trigger), 'by hand'),
+    'triggers.enable': (input) => triggers.setEnabled(input.trigger, input.enabled),
+    'triggers.history': (input) => triggers.history(input.project ? projects.get(input.project).id : undefined),
+    'triggers.tick': async () => {
+      const before = Date.now();
+      await continuous.tick(Date.now(), true);
+      return triggers.history().filter((f) => f.updatedAt >= before);
+    },
+    'sweeps.create': (input) => createSweep(sweepDeps, input.text, input.fileName),
+    'sweeps.start': (input) => startSweep(sweepDeps, input.sweep),
+    'sweeps.pause': (input) => controlSweep(sweepDeps, input.sweep, 'pause'),
+    'sweeps.resume': (input) => controlSweep(sweepDeps, input.sweep, 'resume'),
+    'sweeps.stop': (input) => controlSweep(sweepDeps, input.sweep, 'stop'),
+    'sweeps.sync': (input) => syncSweep(sweepDeps, input.sweep),
+    'sweeps.get': (input) => sweepDeps.sweeps.get(input.sweep),
+    'sweeps.list': (input) => sweepDeps.sweeps.list(input.project ? projects.get(input.project).id : undefined),
+    'sweeps.decisions': (input) => sweepDeps.sweeps.decisions(input.sweep),
+    'sweeps.saveBest': (input) => saveBest(sweepDeps, input.sweep),
     'runs.launch': (input) => launchRun(launchDeps, input),
     'runs.launchArray': (input) => launchArray(launchDeps, input),
     'runs.list': (input) => runs.list(input.project ? projects.get(input.project).id : undefined),
@@ -432,6 +549,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
   poll?.unref();
 
   watcher.start();
+  sweepWatcher.start();
   let closed = false;
   return {
     dataDir,
@@ -441,10 +559,18 @@ export function openEngine(options: EngineOptions = {}): Engine {
     dispatch,
     call: directCaller(dispatch),
     hosts,
+    liveStats: () => ({
+      fullReads: watcher.stats.fullReads,
+      framesStored: watcher.channels.stats.framesStored,
+      channelsOpened: watcher.channels.stats.opened,
+      resyncs: watcher.channels.stats.resyncs,
+    }),
     close() {
       if (closed) return;
       closed = true;
       watcher.stop();
+      sweepWatcher.stop();
+      if (continuousTimer) clearInterval(continuousTimer);
       hosts.close();
       if (poll) clearInterval(poll);
       try {

@@ -1,5 +1,6 @@
 // The app shell: navigation on the left, the current page, notices, and a status bar.
 import { Notices } from './components/Notices';
+import { Shortcuts } from './components/ShortcutsHelp';
 import { Sidebar } from './components/Sidebar';
 import { StatusBar } from './components/StatusBar';
 import { ComparePage } from './features/compare/ComparePage';
@@ -11,6 +12,7 @@ import { TestRunPage } from './features/reviews/TestRunPage';
 import { BundlePage } from './features/reviews/BundlePage';
 import { RegistryPage } from './features/registry/RegistryPage';
 import { RunsPage } from './features/runs/RunsPage';
+import { SweepsPage } from './features/sweeps/SweepsPage';
 import { useApp } from './store/context';
 
 function CurrentPage() {
@@ -26,6 +28,8 @@ function CurrentPage() {
       return <ComparePage />;
     case 'registry':
       return <RegistryPage />;
+    case 'sweeps':
+      return <SweepsPage sweepId={route.sweepId} />;
     case 'reviews':
       return route.bundleId ? <BundlePage bundleId={route.bundleId} /> : route.testId ? <TestRunPage testId={route.testId} /> : <ReviewsPage />;
   }
@@ -40,6 +44,7 @@ export function App() {
       </main>
       <Notices />
       <StatusBar />
+      <Shortcuts />
     </div>
   );
 }

@@ -11,13 +11,14 @@ import {
   Project,
   ProposeCandidateInput,
   RenameProjectInput,
+  ProjectSummary,
   SetObjectiveInput,
   SetRecipeInput,
 } from './domain/project';
-import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, TrustHostInput } from './domain/host';
+import { AddHostInput, ConfigureHostInput, Host, HostProbe, HostRefInput, LastProbe, TrustHostInput } from './domain/host';
 import { LaunchInput, ListRunsInput, LogHit, LogLine, LogSearchInput, MarkerOut, MetricPoint, RunCheckpoints, RecipeInfo, Run, RunLogsInput, RunMetricsInput, RunRefInput } from './domain/run';
 import { SeriesSummary, WindowInput, WindowResult } from './domain/metrics';
-import { AnnotateRunInput, RunsTableInput, RunsTableResult } from './domain/runs-table';
+import { AnnotateRunInput, RunAnnotations, RunsTableInput, RunsTableResult } from './domain/runs-table';
 import {
   AddSuiteInput,
   GatePolicy,
@@ -35,6 +36,8 @@ import {
 } from './domain/testing';
 import { Approval, ApprovalRules, ApprovalStatus, BundleManifest, DecideInput, DecisionFile, ExportBundleInput, ImportBundleInput, ReviewBundle, SigningKey, VerifyResult } from './domain/review';
 import { AddRegistryInput, AliasInput, AliasMove, LoginInput, ModelRefInput, PullInput, Push, PushInput, Registry, RegistryModel, RegistryRef, RegistryVerify } from './domain/registry';
+import { CreateSweepInput, Sweep, SweepDecision, SweepRefInput } from './domain/sweep';
+import { AddDatasetInput, AddTriggerInput, Dataset, DatasetVersion, Firing, Trigger, WatchDatasetInput } from './domain/continuous';
 import type { EventName, MethodName } from './names';
 
 export const AppInfo = z.object({
@@ -58,6 +61,8 @@ export const methods = {
   'projects.archive': { input: ArchiveProjectInput, output: Project },
   'projects.setObjective': { input: SetObjectiveInput, output: Project },
   'projects.setRecipe': { input: SetRecipeInput, output: Project },
+  /** Each project's training runs, best objective value and last activity, for the projects list. */
+  'projects.summaries': { input: NoInput, output: z.array(ProjectSummary) },
   'candidates.propose': { input: ProposeCandidateInput, output: Candidate },
   'candidates.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: z.array(Candidate) },
   'hosts.list': { input: NoInput, output: z.array(Host) },
@@ -84,7 +89,39 @@ export const methods = {
     output: z.object({ host: Host, fingerprint: z.string(), keyType: z.string(), alreadyTrusted: z.boolean(), jumpHost: z.string().optional() }),
   },
   'hosts.probe': { input: HostRefInput, output: HostProbe },
+  /** The last probe of each host, kept across restarts (forgotten when its Python or address changes). */
+  'hosts.lastProbes': { input: NoInput, output: z.array(LastProbe) },
   'recipes.list': { input: NoInput, output: z.array(RecipeInfo) },
+  /** A file as the dataset's next version (kept in the data directory by digest); fires the dataset's triggers. Unchanged bytes add nothing. */
+  'datasets.add': { input: AddDatasetInput, output: z.object({ dataset: Dataset, version: DatasetVersion, added: z.boolean(), fired: z.array(Firing) }) },
+  'datasets.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200) }), output: z.array(Dataset) },
+  /** Watches a file on a host by digest: each new content becomes the next version (looked at while the app is open). */
+  'datasets.watch': { input: WatchDatasetInput, output: Dataset },
+  'datasets.versions': { input: z.strictObject({ project: z.string().trim().min(1).max(200), dataset: z.string().trim().min(1).max(100) }), output: z.array(DatasetVersion) },
+  /** Re-runs the project's saved recipe on new data (a new dataset version, a schedule, or by hand), tests it, proposes it on a PASS. */
+  'triggers.add': { input: AddTriggerInput, output: Trigger },
+  'triggers.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200).optional() }), output: z.array(Trigger) },
+  'triggers.fire': { input: z.strictObject({ trigger: z.string().trim().min(1).max(64) }), output: Firing },
+  'triggers.enable': { input: z.strictObject({ trigger: z.string().trim().min(1).max(64), enabled: z.boolean() }), output: Trigger },
+  /** Every firing, newest first: why it fired, what it produced (run, test, candidate) or why not. */
+  'triggers.history': { input: z.strictObject({ project: z.string().trim().min(1).max(200).optional() }), output: z.array(Firing) },
+  /** One pass of the pipeline now (the app makes one every few seconds): due schedules, starts, tests, proposals. */
+  'triggers.tick': { input: NoInput, output: z.array(Firing) },
+  /** A sweep file (YAML or JSON) checked against its recipe and drawn into trials; nothing runs until sweeps.start. */
+  'sweeps.create': { input: CreateSweepInput, output: Sweep },
+  /** Places every trial on the host and starts the scheduler beside them: the sweep goes on while the app is closed. */
+  'sweeps.start': { input: SweepRefInput, output: Sweep },
+  'sweeps.pause': { input: SweepRefInput, output: Sweep },
+  'sweeps.resume': { input: SweepRefInput, output: Sweep },
+  'sweeps.stop': { input: SweepRefInput, output: Sweep },
+  /** Reads the scheduler's new decisions now (and starts it again if it died). */
+  'sweeps.sync': { input: SweepRefInput, output: Sweep },
+  'sweeps.get': { input: SweepRefInput, output: Sweep },
+  'sweeps.list': { input: z.strictObject({ project: z.string().trim().min(1).max(200).optional() }), output: z.array(Sweep) },
+  /** Every decision of the scheduler (start, continue, stop, complete, ended, finished) with its numbers and reason. */
+  'sweeps.decisions': { input: SweepRefInput, output: z.array(SweepDecision) },
+  /** The best trial's recipe and parameters become the project's. */
+  'sweeps.saveBest': { input: SweepRefInput, output: Project },
   'runs.launch': { input: LaunchInput, output: Run },
   /** N runs as one SLURM job array (LaunchInput.array): each element is its own run. */
   'runs.launchArray': { input: LaunchInput, output: z.array(Run) },
@@ -96,8 +133,8 @@ export const methods = {
   'runs.metrics': { input: RunMetricsInput, output: z.array(MetricPoint) },
   /** The runs table: filter language, sort by any field, parameter or metric summary, a page at a time. */
   'runs.table': { input: RunsTableInput, output: RunsTableResult },
-  /** Answers with what is stored now: tags trimmed, empty ones dropped, duplicates once. */
-  'runs.annotate': { input: AnnotateRunInput, output: z.object({ id: z.string(), tags: z.array(z.string()), notes: z.string() }) },
+  /** Sets a run's name, tags or notes; answers with what is stored now: tags trimmed, empty ones dropped, duplicates once. */
+  'runs.annotate': { input: AnnotateRunInput, output: RunAnnotations },
   /** NaN loss, loss spikes, CUDA OOM, tracebacks, NCCL errors, restarts: found at ingest. */
   'runs.markers': { input: RunRefInput, output: z.array(MarkerOut) },
   /** The run's checkpoints scored by its project's objective, and the best one. */

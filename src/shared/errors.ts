@@ -37,6 +37,9 @@ export const ErrorCode = z.enum([
   'SUITE_VERSION_EXISTS', // name@version is taken by other cases: bump the version
   'TEST_NOT_FOUND',
   'TEST_NOT_RESUMABLE',
+  'SWEEP_INVALID', // a sweep file that cannot be run: says the file and the parameter
+  'SWEEP_NOT_FOUND',
+  'SWEEP_STATE', // a sweep action its state does not allow (start a running sweep, resume a finished one)
   'MODEL_NOT_TESTABLE', // a candidate or baseline the runner cannot load (unfinished run, unknown recipe, other host)
   'REPORT_RENDERER_MISSING', // dist/report/report.js was not built
   'BUNDLE_INVALID', // a review bundle that is not what its manifest says, or a hostile zip
@@ -91,6 +94,9 @@ export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'SUITE_INVALID',
   'SUITE_NOT_FOUND',
   'SUITE_VERSION_EXISTS',
+  'SWEEP_INVALID',
+  'SWEEP_NOT_FOUND',
+  'SWEEP_STATE',
   'TEST_NOT_FOUND',
   'MODEL_NOT_TESTABLE',
   'BUNDLE_INVALID',

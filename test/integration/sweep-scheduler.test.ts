@@ -15,8 +15,9 @@ const STEPS = 27;
 // A trial: loss falls with the step, faster for a learning rate near 1.0; 40 ms a step. The SIGTERM of
 // a stop ends it at once (Python's default), as a trainer that checkpoints on TERM would after saving.
 const TRAIN = `
-import math, sys, time, tunebench
+import math, os, sys, time, tunebench
 lr = float(sys.argv[1])
+open("gpus.txt", "w").write(os.environ.get("CUDA_VISIBLE_DEVICES", "none"))
 for step in range(1, ${STEPS} + 1):
     loss = abs(math.log(lr)) + 1.0 / step
     tunebench.log({"loss": loss}, step=step)
@@ -34,7 +35,7 @@ interface Decision {
 }
 
 /** A sweep directory with one prepared run directory per trial, as the app lays them out on a host. */
-function makeSweep(lrs: number[]): { dir: string; trials: { id: string; dir: string; lr: number }[] } {
+function makeSweep(lrs: number[], extra: Record<string, unknown> = {}): { dir: string; trials: { id: string; dir: string; lr: number }[] } {
   const root = tempDir('tb-sweep-');
   const trials = lrs.map((lr, i) => {
     const id = `trial-${String(i).padStart(2, '0')}`;
@@ -55,6 +56,7 @@ function makeSweep(lrs: number[]): { dir: string; trials: { id: string; dir: str
       objective: { metric: 'loss', goal: 'minimize' },
       concurrency: 4,
       python: 'python3',
+      ...extra,
       trials: trials.map((t) => ({ id: t.id, dir: t.dir, params: { lr: t.lr } })),
     }),
   );
@@ -143,6 +145,30 @@ describe('the sweep scheduler (ASHA, 12 trials, 4 at a time)', () => {
     // The worst learning rates never passed the first rung.
     const firstRungStops = all.filter((d) => d.action === 'stop' && d.rung === 0).map((d) => trials.find((t) => t.id === d.trial)!.lr);
     expect(firstRungStops.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('packs trials onto GPUs: each gets its own (CUDA_VISIBLE_DEVICES), never two on one, so 2 GPUs run 2 at once', async () => {
+    const { dir, trials } = makeSweep(LRS.slice(0, 6), { method: { name: 'random' }, gpus: ['0', '1'], gpusPerTrial: 1 });
+    const scheduler = startScheduler(dir);
+    expect(await new Promise<number | null>((resolve) => scheduler.on('exit', resolve))).toBe(0);
+    const all = decisions(dir);
+    const held = new Map<string, string>(); // GPU -> trial holding it
+    for (const d of all) {
+      const gpus = (d as unknown as { gpus?: string[] }).gpus ?? [];
+      if (d.action === 'start') {
+        expect(gpus).toHaveLength(1);
+        expect(held.has(gpus[0]!), `GPU ${gpus[0]} given to ${d.trial} while ${held.get(gpus[0]!)} holds it`).toBe(false);
+        held.set(gpus[0]!, d.trial!);
+      }
+      if (d.action === 'ended') for (const [g, t] of held) if (t === d.trial) held.delete(g);
+    }
+    for (const t of trials) {
+      const start = all.find((d) => d.action === 'start' && d.trial === t.id) as unknown as { gpus: string[] };
+      expect(fs.readFileSync(path.join(t.dir, 'gpus.txt'), 'utf8')).toBe(start.gpus.join(','));
+    }
+    // Random search judges nothing: every trial trains to the end.
+    expect(all.filter((d) => d.action === 'ended').length).toBe(6);
+    expect(all.some((d) => d.action === 'stop')).toBe(false);
   }, 120_000);
 
   it('killed mid-sweep and started again, it resumes from its decision file without a trial started twice', async () => {

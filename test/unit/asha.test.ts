@@ -23,7 +23,7 @@ interface Decision {
 /** Runs Python code with asha imported; `input` arrives as the variable `data`, what it prints is parsed as JSON. */
 function py<T>(code: string, input: unknown = null): T {
   const program = `import json, math, sys\nsys.path.insert(0, ${JSON.stringify(REMOTE)})\nimport asha\ndata = json.loads(sys.stdin.read())\n${code}`;
-  return JSON.parse(execFileSync('python3', ['-c', program], { input: JSON.stringify(input), encoding: 'utf8' })) as T;
+  return JSON.parse(execFileSync('python3', ['-c', program], { input: JSON.stringify(input), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] })) as T;
 }
 
 const rungs = (...args: number[]) => py<number[]>(`print(json.dumps(asha.rung_resources(*data)))`, args);

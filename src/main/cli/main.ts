@@ -15,6 +15,8 @@ import { hostCommands } from './commands/host';
 import { projectCommands } from './commands/project';
 import { runCommands } from './commands/run';
 import { serveCommand } from './commands/serve';
+import { sweepCommands } from './commands/sweep';
+import { continuousCommands } from './commands/continuous';
 import { testingCommands } from './commands/testing';
 import { reviewCommands } from './commands/review';
 import { registryCommands } from './commands/registry';
@@ -22,6 +24,8 @@ import { registryCommands } from './commands/registry';
 export const COMMANDS: readonly Command[] = [
   ...projectCommands,
   ...candidateCommands,
+  ...sweepCommands,
+  ...continuousCommands,
   ...hostCommands,
   ...runCommands,
   ...testingCommands,

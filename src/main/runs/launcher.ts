@@ -326,6 +326,38 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
 }
 
 /**
+ * Runs placed on their host but not started, one per parameter set (a sweep's trials): each is PENDING
+ * until the sweep's scheduler on the host starts its supervisor. The dataset and code are read once.
+ */
+export async function stageRuns(deps: LaunchDeps, input: z.output<typeof LaunchInput>, paramSets: Record<string, unknown>[], access: HostAccess): Promise<Run[]> {
+  const base = await prepare(deps, input);
+  if (base.host.slurm) throw new EngineError('VALIDATION_FAILED', `${base.host.name} is a SLURM cluster: sweeps run on workstations (SSH hosts) for now.`);
+  const recipe = getRecipe(base.recipeName);
+  const staged = paramSets.map((params) => {
+    const parsed = recipe.params.parse(params) as Record<string, unknown>;
+    const rendered = recipe.render(parsed as never, { python: base.host.python, ...(base.dataset ? { dataset: `data/${base.dataset.name}` } : {}) });
+    return { p: { ...base, params: parsed, rendered }, id: newUlid() };
+  });
+  for (const { p, id } of staged) {
+    deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir: `${p.root}/runs/${id}`, status: 'QUEUED' });
+    deps.onChanged(id);
+  }
+  try {
+    for (const { p, id } of staged) {
+      await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);
+      deps.runs.setStatus(id, 'PENDING');
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    for (const { id } of staged) deps.runs.setStatus(id, 'FAILED', { lastError: `Launch failed: ${message}` });
+    throw err;
+  } finally {
+    staged.forEach(({ id }) => deps.onChanged(id));
+  }
+  return staged.map(({ id }) => deps.runs.get(id));
+}
+
+/**
  * N runs with the same recipe, parameters and resources as one SLURM job array: each element is its own
  * run (own directory, own streams), element i running the directory on line i+1 of the array's list.
  */

@@ -20,13 +20,16 @@ const STREAMS: [string, StreamKind][] = [
   ['cases.jsonl', 'cases'],
 ];
 
+/** The kind of each stream file a run directory has. */
+export const STREAM_KINDS: ReadonlyMap<string, StreamKind> = new Map(STREAMS);
+
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 /** A heartbeat older than this, with the process gone and no exit code, means the run is LOST. */
 export const HEARTBEAT_STALE_S = 60;
 /** How long a run may take to write its first heartbeat before we call it lost. */
 const START_GRACE_MS = 120_000;
 
-interface RemoteProbe {
+export interface RemoteProbe {
   files: Record<string, { id: string; size: number }>;
   status: { state?: string; exitCode?: number; attempt?: number; node?: string; error?: string } | null;
   exitCode: number | null;
@@ -51,8 +54,13 @@ export interface SyncDeps {
 async function ingestStream(deps: SyncDeps, access: HostAccess, run: Run, file: string, kind: StreamKind, remote: { id: string; size: number } | undefined): Promise<number> {
   if (!remote) return 0;
   let cursor = deps.ingestor.cursor(run.id, file);
-  if (!cursor || cursor.fileId !== remote.id || remote.size < cursor.offset) cursor = deps.ingestor.startEpoch(run.id, file, remote.id, cursor);
   const path = `${run.remoteDir}/${file}`;
+  if (cursor && cursor.fileId === remote.id && remote.size < cursor.offset) {
+    // The size was read before the host's channel pushed more: the file shrank only if it now ends
+    // before the cursor. Otherwise the channel is ahead of this pass, which has nothing to add.
+    if ((await access.readRange(path, cursor.offset - 1, 1)).length === 1) return 0;
+  }
+  if (!cursor || cursor.fileId !== remote.id || remote.size < cursor.offset) cursor = deps.ingestor.startEpoch(run.id, file, remote.id, cursor);
   const read = (offset: number): Promise<Buffer> => access.readRange(path, offset, Math.min(CHUNK_BYTES, remote.size - offset));
   let added = 0;
   // The next chunk is read while this one is parsed and stored: over SSH the link and the database
@@ -99,6 +107,8 @@ function fromExitCode(probe: RemoteProbe): Decision {
 
 function decideStatus(run: Run, probe: RemoteProbe, staleSeconds: number): Decision {
   if (probe.exitCode !== null) return fromExitCode(probe);
+  // A sweep's trial waiting for a free slot: its scheduler has not started it, so nothing can be lost yet.
+  if (run.status === 'PENDING' && probe.heartbeatAge === null && !probe.alive) return { status: 'PENDING' };
   if (probe.alive) return { status: run.status === 'CANCELLING' || probe.status?.state === 'CANCELLING' ? 'CANCELLING' : 'RUNNING' };
   const stale = probe.heartbeatAge === null ? Date.now() - run.createdAt > START_GRACE_MS : probe.heartbeatAge > staleSeconds;
   // The process is gone without an exit code: lost only once the heartbeat is stale too (the
@@ -217,4 +227,42 @@ export async function cancelRun(deps: SyncDeps, runId: string): Promise<Run> {
   if (host.slurm) deps.slurm.nudge(host.id);
   deps.onChanged(run.id);
   return deps.runs.get(run.id);
+}
+
+/**
+ * Bytes a host's channel pushed (whole lines of `file` from `offset`): stored only where the run's cursor
+ * is, in the same transaction that moves it, so a frame repeated or out of order is never stored twice.
+ * 'resync' when the cursor is elsewhere (a frame was missed, a new file): the run must be read as usual.
+ */
+export function ingestPushed(deps: SyncDeps, runId: string, file: string, fileId: string, offset: number, chunk: Buffer): 'stored' | 'resync' | 'old' {
+  const kind = STREAM_KINDS.get(file);
+  if (!kind) return 'old';
+  let cursor = deps.ingestor.cursor(runId, file);
+  if (!cursor && offset === 0) cursor = deps.ingestor.startEpoch(runId, file, fileId, undefined);
+  if (!cursor || cursor.fileId !== fileId) return 'resync';
+  if (offset + chunk.length <= cursor.offset) return 'old'; // read already
+  if (offset !== cursor.offset) return 'resync';
+  const result = deps.ingestor.store(runId, file, kind, cursor, chunk, false);
+  if (result.stale || result.next.offset !== offset + chunk.length) return 'resync';
+  if (kind === 'log' && result.added) deps.onLogAppended(runId, result.added);
+  if (result.added) deps.onChanged(runId);
+  return 'stored';
+}
+
+/**
+ * A workstation run's state as its host's channel pushed it. Only a change that is not an ending is
+ * applied here (STARTING to RUNNING, CANCELLING): an ending is decided by a full read, which takes
+ * the last lines the run wrote after its exit code, so nothing written at the end is left unread.
+ */
+export function applyPushedState(deps: SyncDeps, runId: string, probe: RemoteProbe): 'applied' | 'resync' {
+  const run = deps.runs.get(runId);
+  if (FINAL_STATUSES.includes(run.status)) return 'applied';
+  const decided = decideStatus(run, probe, deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S);
+  if (FINAL_STATUSES.includes(decided.status) || probe.exitCode !== null) return 'resync';
+  if (decided.status !== run.status || run.disconnected) {
+    deps.runs.setStatus(run.id, decided.status, {});
+    if (run.disconnected) deps.runs.setDisconnected(run.id, false);
+    deps.onChanged(run.id);
+  }
+  return 'applied';
 }

@@ -1,15 +1,34 @@
 // Keeps every unfinished run streaming while the engine is open, and resumes them on start-up.
+// A workstation host's runs arrive through its one channel (run-channels.ts) as they are written; each
+// is still read in full now and then (and whenever the channel says it must be), and every run is
+// polled as before while its host's channel is down.
+import { FINAL_STATUSES } from '../../shared/domain/run';
+import { RunChannels } from './run-channels';
 import type { SyncDeps } from './run-sync';
 import { syncRun } from './run-sync';
+
+/**
+ * A run followed through a live channel is still read in full this often: a safety net (the watcher's
+ * own state frames come every 5 s), not the path. 100 runs cost a remote process every 0.6 s.
+ */
+const FULL_READ_MS = 60_000;
 
 export class RunWatcher {
   private timer: NodeJS.Timeout | undefined;
   private readonly busy = new Set<string>();
+  /** Runs to read again as soon as their current read ends. */
+  private readonly again = new Set<string>();
+  private readonly lastRead = new Map<string, number>();
+  readonly channels: RunChannels;
+  /** Full reads made (for tests and the bench: with a live channel, few). */
+  readonly stats = { fullReads: 0 };
 
   constructor(
     private readonly deps: SyncDeps,
     private readonly intervalMs: number,
-  ) {}
+  ) {
+    this.channels = new RunChannels(deps, (id) => this.read(id));
+  }
 
   start(): void {
     if (this.intervalMs <= 0 || this.timer) return;
@@ -22,17 +41,50 @@ export class RunWatcher {
   }
 
   private tick(): void {
-    for (const id of this.deps.runs.unfinishedIds()) {
-      if (this.busy.has(id)) continue; // the previous pass over this run is still reading
-      this.busy.add(id);
-      syncRun(this.deps, id)
-        .catch(() => {})
-        .finally(() => this.busy.delete(id));
+    const ids = this.deps.runs.unfinishedIds();
+    const runs = ids.flatMap((id) => {
+      try {
+        return [this.deps.runs.get(id)];
+      } catch {
+        return [];
+      }
+    });
+    this.channels.follow(
+      // A run still being placed has nothing to watch yet; a test run's cases are read with its report.
+      runs.filter((r) => r.status !== 'QUEUED' && r.kind !== 'test'),
+      (run) => this.deps.hosts.get(run.hostId),
+    );
+    const now = Date.now();
+    for (const id of ids) {
+      if (this.channels.covers(id) && now - (this.lastRead.get(id) ?? 0) < FULL_READ_MS) continue;
+      this.read(id);
     }
+    for (const id of this.lastRead.keys()) if (!ids.includes(id)) this.lastRead.delete(id);
+  }
+
+  /** One full read of the run (queued behind the one under way), then its channel learns the new cursors. */
+  private read(id: string): void {
+    if (this.busy.has(id)) {
+      this.again.add(id); // the previous pass over this run is still reading
+      return;
+    }
+    this.busy.add(id);
+    this.stats.fullReads++;
+    this.lastRead.set(id, Date.now());
+    syncRun(this.deps, id)
+      .then((run) => {
+        if (!FINAL_STATUSES.includes(run.status)) this.channels.rewatch(id);
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.busy.delete(id);
+        if (this.again.delete(id) && this.timer) this.read(id);
+      });
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.channels.close();
   }
 }

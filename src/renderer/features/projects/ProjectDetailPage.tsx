@@ -1,14 +1,20 @@
-// One project: rename it, change its description and base model, archive or bring it back.
+// One project: its runs and a launch button, its objective, rename it, change its description and base
+// model, archive or bring it back.
 import { useState } from 'react';
 import { BackLink } from '../../components/BackLink';
 import { EmptyState } from '../../components/EmptyState';
 import { Modal } from '../../components/Modal';
 import { useApp } from '../../store/context';
 import { formatTime } from '../../format';
+import { LaunchDialog } from '../runs/LaunchDialog';
+import { ObjectiveForm } from './ObjectiveForm';
 import { ProjectCandidates } from './ProjectCandidates';
 import { ProjectDetailsForm } from './ProjectDetailsForm';
+import { ProjectRuns } from './ProjectRuns';
 import { ProjectSuites } from './ProjectSuites';
+import { ProjectTriggers } from './ProjectTriggers';
 import { RenameForm } from './RenameForm';
+import { formatValue, useProjectSummaries } from './use-project-summaries';
 
 export function ProjectDetailPage({ projectId }: { projectId: string }) {
   const project = useApp((s) => s.projects.find((p) => p.id === projectId));
@@ -18,6 +24,9 @@ export function ProjectDetailPage({ projectId }: { projectId: string }) {
   const notifyError = useApp((s) => s.notifyError);
   const [renaming, setRenaming] = useState(false);
   const [confirmArchive, setConfirmArchive] = useState(false);
+  const [launching, setLaunching] = useState(false);
+  const navigate = useApp((s) => s.navigate);
+  const summary = useProjectSummaries()?.get(projectId);
 
   const back = <BackLink to={{ area: 'projects' }} label="Projects" />;
 
@@ -61,6 +70,11 @@ export function ProjectDetailPage({ projectId }: { projectId: string }) {
         )}
         {!renaming && (
           <div className="toolbar">
+            {!project.archived && (
+              <button type="button" className="primary" onClick={() => setLaunching(true)}>
+                Launch run
+              </button>
+            )}
             <button type="button" onClick={() => setRenaming(true)}>
               Rename
             </button>
@@ -83,18 +97,28 @@ export function ProjectDetailPage({ projectId }: { projectId: string }) {
         <dd>{formatTime(project.createdAt)}</dd>
         <dt>Updated</dt>
         <dd>{formatTime(project.updatedAt)}</dd>
+        <dt>Best {project.objective.metric}</dt>
+        <dd>
+          {summary?.best ? (
+            <>
+              <span className="mono">{formatValue(summary.best.value)}</span> <span className="muted">in run</span> <span className="mono">{summary.best.runId}</span>
+            </>
+          ) : (
+            <span className="muted">{summary ? 'no run has logged it yet' : '…'}</span>
+          )}
+        </dd>
       </dl>
+      <ProjectRuns projectId={project.id} bestRunId={summary?.best?.runId ?? null} onLaunch={project.archived ? null : () => setLaunching(true)} />
       <section className="card" aria-labelledby="details-heading">
         <h2 id="details-heading">Details</h2>
         <ProjectDetailsForm key={`${project.id}-${project.updatedAt}`} project={project} />
       </section>
       <ProjectCandidates project={project} />
       <ProjectSuites projectId={project.id} />
+      <ProjectTriggers project={project} />
       <section className="card" aria-labelledby="recipe-heading">
         <h2 id="recipe-heading">Objective and recipe</h2>
-        <p>
-          Best means <strong>{project.objective.goal}</strong> <code>{project.objective.metric}</code>.
-        </p>
+        <ObjectiveForm key={`${project.id}-${project.objective.metric}-${project.objective.goal}`} project={project} />
         {project.recipe ? (
           <p>
             Reuses <strong>{project.recipe.name}</strong> with the parameters of run <code>{project.recipe.fromRunId}</code>:{' '}
@@ -108,6 +132,16 @@ export function ProjectDetailPage({ projectId }: { projectId: string }) {
           <p className="muted">No saved recipe yet. On a finished run, choose “Save as project recipe”.</p>
         )}
       </section>
+      {launching && (
+        <LaunchDialog
+          start={{ project: project.id }}
+          onClose={() => setLaunching(false)}
+          onLaunched={(ids) => {
+            setLaunching(false);
+            if (ids.length === 1) navigate({ area: 'runs', runId: ids[0]! });
+          }}
+        />
+      )}
       {confirmArchive && (
         <Modal title={`Archive ${project.name}?`} onClose={() => setConfirmArchive(false)}>
           <p>The project is hidden from lists. Nothing is deleted, and you can bring it back at any time.</p>

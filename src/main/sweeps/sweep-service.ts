@@ -1,0 +1,227 @@
+// Sweeps: checked and drawn here, run on the host. Starting one places every trial's run directory on
+// the host (PENDING), writes sweep.json and starts the scheduler beside them (resources/remote/
+// sweep_scheduler.py), which starts, judges and stops trials whether or not the app is open. The app
+// follows the scheduler's decision file exactly once by byte offset, and starts the scheduler again
+// when it died before the sweep ended.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Project } from '../../shared/domain/project';
+import { FINAL_STATUSES } from '../../shared/domain/run';
+import { SweepSpec, type Sweep } from '../../shared/domain/sweep';
+import { EngineError } from '../errors';
+import { jsonOutput, privately, shQuote, type HostAccess } from '../hosts/host-access';
+import type { HostService } from '../hosts/host-service';
+import { yamlLib } from '../lazy';
+import { getRecipe } from '../recipes';
+import { stageRuns, supervisorFiles, type LaunchDeps } from '../runs/launcher';
+import type { RunStore } from '../runs/run-store';
+import { PACKAGE_ROOT } from '../version';
+import { checkAgainstRecipe, trialParams } from './space';
+import type { DecisionLine, SweepStore } from './sweep-store';
+
+const REMOTE_DIR = path.join(PACKAGE_ROOT, 'resources', 'remote');
+/**
+ * A scheduler whose process is gone and whose heartbeat (every 0.5 s) is older than this is started
+ * again. Starting one too many is harmless: a second scheduler of a sweep leaves at once (a lock).
+ */
+const SCHEDULER_STALE_S = 5;
+const CHUNK = 4 * 1024 * 1024;
+
+export interface SweepDeps extends LaunchDeps {
+  sweeps: SweepStore;
+  hosts: HostService;
+  runs: RunStore;
+  saveRecipe(project: string, fromRun: string): Project;
+  onSweepChanged(sweepId: string): void;
+}
+
+interface Probe {
+  files: Record<string, { id: string; size: number }>;
+  exitCode: number | null;
+  heartbeatAge: number | null;
+  alive: boolean;
+}
+
+/** The sweep file's text, checked: YAML or JSON, then the schema, then against the recipe. */
+export function parseSweepFile(text: string, fileName: string): SweepSpec {
+  let raw: unknown;
+  try {
+    raw = yamlLib().parse(text);
+  } catch (err) {
+    throw new EngineError('SWEEP_INVALID', `${fileName}: not valid YAML or JSON (${(err as Error).message.split('\n')[0]}).`);
+  }
+  const parsed = SweepSpec.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new EngineError('SWEEP_INVALID', `${fileName}: ${issue.path.join('.') || 'the file'}: ${issue.message}.`, {
+      issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return parsed.data;
+}
+
+export function createSweep(deps: SweepDeps, text: string, fileName: string): Sweep {
+  const spec = parseSweepFile(text, fileName);
+  const project = deps.projects.get(spec.project);
+  const host = deps.hosts.get(spec.host);
+  if (host.slurm) throw new EngineError('SWEEP_INVALID', `${fileName}: host ${host.name} is a SLURM cluster; sweeps run on workstations (SSH hosts) for now.`);
+  const recipe = getRecipe(spec.recipe);
+  const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const trials = checkAgainstRecipe(spec, fileName, recipe, trialParams(spec, fileName, seed));
+  const name = spec.name ?? `${recipe.name}-${spec.method.name}-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`;
+  const id = deps.sweeps.create({ name, projectId: project.id, hostId: host.id, recipe: recipe.name, spec: { ...spec, seed }, trials });
+  deps.onSweepChanged(id);
+  return deps.sweeps.get(id);
+}
+
+async function mustRun(access: HostAccess, command: string, what: string): Promise<string> {
+  const r = await access.exec(command, { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `${what} failed on the host (exit ${r.code}): ${r.stderr.trim().slice(-500) || 'no output'}.`);
+  return r.stdout;
+}
+
+const startScheduler = (access: HostAccess, python: string, dir: string) =>
+  mustRun(access, privately(`cd ${shQuote(dir)} && (setsid nohup ${python} .tb/sweep_scheduler.py . </dev/null >>.tb/scheduler.log 2>&1 &)`), "Starting the sweep's scheduler");
+
+export async function startSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
+  const sweep = deps.sweeps.get(ref);
+  if (sweep.status !== 'DRAFT')
+    throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: only a sweep not started yet can be started. Pause, resume or stop it instead.`);
+  const host = deps.hosts.get(sweep.hostId);
+  const spec = sweep.spec;
+  // GPUs to pack trials onto: the host's last probe says which there are.
+  const probe = deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe;
+  const gpus = (probe?.gpus ?? []).map((g) => g.index);
+  const gpusPerTrial = spec.gpus_per_trial ?? (gpus.length ? 1 : 0);
+  if (gpusPerTrial > gpus.length)
+    throw new EngineError(
+      'SWEEP_INVALID',
+      `Each trial asks for ${gpusPerTrial} GPU(s) and ${host.name} has ${gpus.length}${probe ? '' : ' as far as Tunebench knows (probe it first: tunebench host probe ' + host.name + ')'}. Set gpus_per_trial lower.`,
+    );
+  const access = await deps.hosts.access(host, { now: true });
+  try {
+    return await placeSweep(deps, sweep, access, gpus, gpusPerTrial);
+  } catch (err) {
+    deps.sweeps.setStatus(sweep.id, 'FAILED', `Starting the sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+    deps.onSweepChanged(sweep.id);
+    throw err;
+  }
+}
+
+async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpus: number[], gpusPerTrial: number): Promise<Sweep> {
+  const host = deps.hosts.get(sweep.hostId);
+  const spec = sweep.spec;
+  const runs = await stageRuns(
+    deps,
+    { project: sweep.projectId, host: host.id, recipe: sweep.recipe, ...(spec.dataset ? { dataset: spec.dataset } : {}), ...(spec.code ? { code: spec.code } : {}) },
+    sweep.trials.map((t) => t.params),
+    access,
+  );
+  const root = host.runRoot.replace(/\/+$/, '');
+  const dir = `${root}/sweeps/${sweep.id}`;
+  const project = deps.projects.get(sweep.projectId);
+  const sweepJson = {
+    id: sweep.id,
+    name: sweep.name,
+    method: spec.method,
+    objective: project.objective,
+    concurrency: spec.concurrency,
+    gpus,
+    gpusPerTrial,
+    shareGpus: spec.share_gpus,
+    python: host.python,
+    trials: runs.map((r, i) => ({ id: r.id, dir: r.remoteDir, params: sweep.trials[i]!.params })),
+  };
+  await mustRun(access, privately(`mkdir -p ${shQuote(`${dir}/.tb`)}`), "Creating the sweep's folder");
+  const probeRun = supervisorFiles().find(([f]) => f === '.tb/probe_run.py')!;
+  await access.writeFile(`${dir}/.tb/sweep_scheduler.py`, fs.readFileSync(path.join(REMOTE_DIR, 'sweep_scheduler.py')), 0o700);
+  await access.writeFile(`${dir}/.tb/asha.py`, fs.readFileSync(path.join(REMOTE_DIR, 'asha.py')), 0o600);
+  await access.writeFile(`${dir}/.tb/probe_run.py`, probeRun[1], 0o700);
+  await access.writeFile(`${dir}/sweep.json`, JSON.stringify(sweepJson, null, 2) + '\n', 0o400);
+  deps.sweeps.setStarted(
+    sweep.id,
+    dir,
+    runs.map((r) => r.id),
+  );
+  await startScheduler(access, host.python, dir);
+  deps.onSweepChanged(sweep.id);
+  return deps.sweeps.get(sweep.id);
+}
+
+/** Pause (start nothing new), resume, or stop (cancel what runs, start nothing more): files the scheduler reads. */
+export async function controlSweep(deps: SweepDeps, ref: string, action: 'pause' | 'resume' | 'stop'): Promise<Sweep> {
+  const sweep = deps.sweeps.get(ref);
+  const allowed = { pause: ['RUNNING'], resume: ['PAUSED'], stop: ['RUNNING', 'PAUSED', 'DRAFT'] }[action];
+  if (!allowed.includes(sweep.status)) throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: it cannot be ${action === 'stop' ? 'stopped' : action + 'd'} now.`);
+  if (sweep.status === 'DRAFT') {
+    deps.sweeps.setStatus(sweep.id, 'STOPPED');
+  } else {
+    const host = deps.hosts.get(sweep.hostId);
+    const access = await deps.hosts.access(host, { now: true });
+    const file = (name: string) => shQuote(`${sweep.remoteDir}/${name}`);
+    if (action === 'pause') await mustRun(access, privately(`touch ${file('pause')}`), 'Pausing the sweep');
+    if (action === 'resume') await mustRun(access, `rm -f ${file('pause')}`, 'Resuming the sweep');
+    if (action === 'stop') await mustRun(access, privately(`touch ${file('stop')}`), 'Stopping the sweep');
+    deps.sweeps.setStatus(sweep.id, action === 'pause' ? 'PAUSED' : action === 'resume' ? 'RUNNING' : 'STOPPING');
+  }
+  deps.onSweepChanged(sweep.id);
+  return deps.sweeps.get(sweep.id);
+}
+
+/** Reads what the scheduler decided since the last pass, and starts it again if it died mid-sweep. */
+export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
+  const sweep = deps.sweeps.get(ref);
+  if (!sweep.remoteDir || !['RUNNING', 'PAUSED', 'STOPPING'].includes(sweep.status)) return sweep;
+  const host = deps.hosts.get(sweep.hostId);
+  const access = await deps.hosts.access(host);
+  const dir = sweep.remoteDir;
+  const r = await access.exec(`${host.python} ${shQuote(`${dir}/.tb/probe_run.py`)} ${shQuote(dir)} decisions.jsonl`, { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Reading the sweep's state failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
+  const probe = jsonOutput(r.stdout, "Reading the sweep's state") as Probe;
+  const size = probe.files['decisions.jsonl']?.size ?? 0;
+  let finished = false;
+  for (let offset = deps.sweeps.offset(sweep.id); offset < size;) {
+    const chunk = await access.readRange(`${dir}/decisions.jsonl`, offset, Math.min(CHUNK, size - offset));
+    const end = chunk.lastIndexOf(0x0a);
+    if (end < 0) break; // only part of a line so far
+    const lines = chunk
+      .subarray(0, end)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as DecisionLine);
+    const added = deps.sweeps.addDecisions(sweep.id, offset, offset + end + 1, lines);
+    finished ||= added.some((l) => l.action === 'finished') || lines.some((l) => l.action === 'finished');
+    for (const l of added) if (l.trial) deps.onChanged(l.trial);
+    offset += end + 1;
+  }
+  if (finished || probe.exitCode !== null) {
+    const stopped = sweep.status === 'STOPPING';
+    // Trials it never started are over too.
+    for (const t of sweep.trials) {
+      if (!t.runId) continue;
+      const run = deps.runs.get(t.runId);
+      if (!FINAL_STATUSES.includes(run.status) && run.status === 'PENDING') {
+        deps.runs.setStatus(t.runId, 'CANCELLED', { lastError: `The sweep ${stopped ? 'was stopped' : 'ended'} before this trial started.` });
+        deps.onChanged(t.runId);
+      }
+    }
+    deps.sweeps.setStatus(sweep.id, stopped ? 'STOPPED' : 'FINISHED');
+  } else if (!probe.alive && (probe.heartbeatAge !== null ? probe.heartbeatAge > SCHEDULER_STALE_S : Date.now() - sweep.updatedAt > 30_000)) {
+    // It died (the host rebooted, someone killed it): the decision file is its state, it resumes from it.
+    await startScheduler(access, host.python, dir);
+    deps.sweeps.setLastError(
+      sweep.id,
+      `The scheduler was not running (no heartbeat for ${probe.heartbeatAge === null ? 'ever' : `${Math.round(probe.heartbeatAge)} s`}); started it again at ${new Date().toISOString()}.`,
+    );
+  }
+  deps.onSweepChanged(sweep.id);
+  return deps.sweeps.get(sweep.id);
+}
+
+/** The best trial's recipe and parameters become the project's, for reuse. */
+export function saveBest(deps: SweepDeps, ref: string): Project {
+  const sweep = deps.sweeps.get(ref);
+  if (!sweep.best) throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} has no best trial yet: it names one when it ends (or stop it).`);
+  return deps.saveRecipe(sweep.projectId, sweep.best.runId);
+}

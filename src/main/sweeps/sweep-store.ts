@@ -1,0 +1,172 @@
+// Sweeps in the database: the sweep, its trials (which run each one is) and its scheduler's decisions.
+import type Database from 'better-sqlite3';
+import type { Sweep, SweepDecision, SweepSpec, SweepStatus, SweepTrial } from '../../shared/domain/sweep';
+import { newUlid } from '../../shared/ids';
+import { EngineError } from '../errors';
+
+interface SweepRow {
+  id: string;
+  name: string;
+  project_id: string;
+  host_id: string;
+  recipe: string;
+  spec: string;
+  status: SweepStatus;
+  remote_dir: string | null;
+  decisions_offset: number;
+  best: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface DecisionRow {
+  seq: number;
+  ts: number;
+  action: string;
+  run_id: string | null;
+  rung: number | null;
+  value: number | null;
+  cutoff: number | null;
+  reason: string;
+}
+
+/** A decision line as the scheduler writes it (resources/remote/sweep_scheduler.py). */
+export interface DecisionLine {
+  seq: number;
+  ts: number;
+  action: string;
+  trial?: string;
+  rung?: number | null;
+  value?: number | null;
+  cutoff?: number | null;
+  reason?: string;
+  best?: { trial: string; value: number; params: Record<string, unknown> } | null;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export class SweepStore {
+  constructor(private readonly db: Database.Database) {}
+
+  create(input: { name: string; projectId: string; hostId: string; recipe: string; spec: SweepSpec; trials: Record<string, unknown>[] }): string {
+    const id = newUlid();
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare("INSERT INTO sweeps (id, name, project_id, host_id, recipe, spec, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'DRAFT', ?, ?)")
+        .run(id, input.name, input.projectId, input.hostId, input.recipe, JSON.stringify(input.spec), now, now);
+      const trial = this.db.prepare('INSERT INTO sweep_trials (sweep_id, idx, params) VALUES (?, ?, ?)');
+      input.trials.forEach((params, i) => trial.run(id, i, JSON.stringify(params)));
+    })();
+    return id;
+  }
+
+  /** By id, or by name (the newest of that name). */
+  resolve(ref: string): string {
+    const row = this.db
+      .prepare<[string, string, string], { id: string }>('SELECT id FROM sweeps WHERE id = ? OR name = ? ORDER BY (id = ?) DESC, created_at DESC LIMIT 1')
+      .get(ref.trim(), ref.trim(), ref.trim());
+    if (!row) throw new EngineError('SWEEP_NOT_FOUND', `No sweep "${ref}". List them with \`tunebench sweep list\`.`);
+    return row.id;
+  }
+
+  get(ref: string): Sweep {
+    const id = this.resolve(ref);
+    const row = this.db.prepare<[string], SweepRow>('SELECT * FROM sweeps WHERE id = ?').get(id)!;
+    return this.toSweep(row);
+  }
+
+  list(projectId?: string): Sweep[] {
+    const rows = projectId
+      ? this.db.prepare<[string], SweepRow>('SELECT * FROM sweeps WHERE project_id = ? ORDER BY created_at DESC').all(projectId)
+      : this.db.prepare<[], SweepRow>('SELECT * FROM sweeps ORDER BY created_at DESC').all();
+    return rows.map((r) => this.toSweep(r));
+  }
+
+  /** Sweeps whose scheduler may still be deciding: the engine follows them. */
+  activeIds(): string[] {
+    return this.db
+      .prepare<[], { id: string }>("SELECT id FROM sweeps WHERE status IN ('RUNNING', 'PAUSED', 'STOPPING')")
+      .all()
+      .map((r) => r.id);
+  }
+
+  offset(id: string): number {
+    return this.db.prepare<[string], { decisions_offset: number }>('SELECT decisions_offset FROM sweeps WHERE id = ?').get(id)!.decisions_offset;
+  }
+
+  setStarted(id: string, remoteDir: string, runIds: string[]): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE sweeps SET status = 'RUNNING', remote_dir = ?, updated_at = ? WHERE id = ?").run(remoteDir, Date.now(), id);
+      const set = this.db.prepare('UPDATE sweep_trials SET run_id = ? WHERE sweep_id = ? AND idx = ?');
+      runIds.forEach((runId, i) => set.run(runId, id, i));
+    })();
+  }
+
+  setStatus(id: string, status: SweepStatus, lastError?: string | null): void {
+    if (lastError === undefined) this.db.prepare('UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ?').run(status, Date.now(), id);
+    else this.db.prepare('UPDATE sweeps SET status = ?, last_error = ?, updated_at = ? WHERE id = ?').run(status, lastError, Date.now(), id);
+  }
+
+  setLastError(id: string, lastError: string | null): void {
+    this.db.prepare('UPDATE sweeps SET last_error = ?, updated_at = ? WHERE id = ?').run(lastError, Date.now(), id);
+  }
+
+  /**
+   * Stores the whole decision lines of a chunk and moves the offset past them, in one transaction:
+   * a line is stored once however often the chunk is read again (the sequence number is the key).
+   * Returns the lines that were new.
+   */
+  addDecisions(id: string, fromOffset: number, toOffset: number, lines: DecisionLine[]): DecisionLine[] {
+    const added: DecisionLine[] = [];
+    this.db.transaction(() => {
+      const at = this.offset(id);
+      if (at !== fromOffset) return; // someone else read this chunk first
+      const insert = this.db.prepare('INSERT OR IGNORE INTO sweep_decisions (sweep_id, seq, ts, action, run_id, rung, value, cutoff, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const l of lines) {
+        const r = insert.run(id, l.seq, l.ts, l.action, l.trial ?? null, num(l.rung), num(l.value), num(l.cutoff), l.reason ?? '', JSON.stringify(l));
+        if (r.changes) added.push(l);
+      }
+      const best = [...lines].reverse().find((l) => l.action === 'finished' && l.best);
+      if (best?.best) this.db.prepare('UPDATE sweeps SET best = ? WHERE id = ?').run(JSON.stringify(best.best), id);
+      this.db.prepare('UPDATE sweeps SET decisions_offset = ?, updated_at = ? WHERE id = ?').run(toOffset, Date.now(), id);
+    })();
+    return added;
+  }
+
+  decisions(ref: string): SweepDecision[] {
+    const id = this.resolve(ref);
+    return this.db
+      .prepare<[string], DecisionRow>('SELECT seq, ts, action, run_id, rung, value, cutoff, reason FROM sweep_decisions WHERE sweep_id = ? ORDER BY seq')
+      .all(id)
+      .map((r) => ({ seq: r.seq, ts: r.ts, action: r.action, runId: r.run_id, rung: r.rung, value: r.value, cutoff: r.cutoff, reason: r.reason }));
+  }
+
+  private toSweep(row: SweepRow): Sweep {
+    const trials = this.db
+      .prepare<[string, string], { idx: number; run_id: string | null; params: string; reason: string | null }>(
+        `SELECT t.idx, t.run_id, t.params,
+           (SELECT d.reason FROM sweep_decisions d WHERE d.sweep_id = ? AND d.run_id = t.run_id AND d.run_id IS NOT NULL ORDER BY d.seq DESC LIMIT 1) AS reason
+         FROM sweep_trials t WHERE t.sweep_id = ? ORDER BY t.idx`,
+      )
+      .all(row.id, row.id)
+      .map((t): SweepTrial => ({ index: t.idx, runId: t.run_id, params: JSON.parse(t.params) as Record<string, unknown>, lastDecision: t.reason }));
+    const best = row.best ? (JSON.parse(row.best) as { trial: string; value: number; params: Record<string, unknown> }) : null;
+    return {
+      id: row.id,
+      name: row.name,
+      projectId: row.project_id,
+      hostId: row.host_id,
+      recipe: row.recipe,
+      status: row.status,
+      spec: JSON.parse(row.spec) as SweepSpec,
+      trials,
+      best: best ? { runId: best.trial, value: best.value, params: best.params } : null,
+      remoteDir: row.remote_dir,
+      lastError: row.last_error,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+}
