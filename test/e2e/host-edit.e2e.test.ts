@@ -92,7 +92,10 @@ describe('editing hosts in the browser', () => {
     await dialog.getByText('The port must be a whole number').waitFor();
     await dialog.getByLabel('Port', { exact: true }).fill(String(sshd.port));
     await dialog.getByRole('button', { name: 'Save changes' }).click();
-    await dialog.getByRole('alert').getByText(/absolute path/).waitFor();
+    await dialog
+      .getByRole('alert')
+      .getByText(/absolute path/)
+      .waitFor();
     await page.screenshot({ path: path.join(shots, 'hosts-edit-error-light.png') });
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
