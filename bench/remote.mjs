@@ -91,7 +91,11 @@ async function liveLatency({ sshd, knownHosts, dataDir, engine }, runCount = 1) 
   );
   await until('the host channel to be up', () => live.liveStats().channelsOpened >= 1 && live.liveStats().framesStored + live.liveStats().fullReads > 0, 30_000);
   await sleep(1000);
-  const watchers = runSync('pgrep watch_runs.py', 'pgrep', ['-f', 'watch_runs.py'], { encoding: 'utf8' }, 10_000).stdout.trim().split('\n').filter(Boolean).length;
+  const root = path.dirname(path.dirname(runs[0].remoteDir));
+  const watchers = runSync('pgrep watch_runs.py', 'pgrep', ['-f', `${root}/.tunebench/watch_runs.py`], { encoding: 'utf8' }, 10_000)
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean).length;
   if (watchers !== 1) throw new Error(`expected one channel (watch_runs.py) for the host, found ${watchers}`);
   const line = (seq) => JSON.stringify({ seq, ts: Date.now() / 1000, step: seq, m: { loss: 1 } });
   const ours = [];

@@ -29,10 +29,14 @@ async function until<T>(what: string, check: () => Promise<T | false | undefined
   }
 }
 
-/** The host's watcher processes (one per channel). */
+/** This host's watcher processes (one per channel), by their place under this test's run root (other tests run beside). */
 const watchers = () => {
   try {
-    return execFileSync('pgrep', ['-f', 'watch_runs.py'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-f', `${runRoot}/.tunebench/watch_runs.py`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
