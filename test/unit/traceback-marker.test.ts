@@ -98,6 +98,27 @@ describe('the traceback marker', () => {
     expect(tracebackEnd('[rank0]: Traceback (most recent call last):', '[rank0]: SystemExit: 2')).toBe('SystemExit: 2');
   });
 
+  it("reads an exception group's own line (Python 3.11), not its members'", async () => {
+    const run = newRun();
+    // As Python 3.12 prints `raise ExceptionGroup('two bad things', [ValueError('a'), TypeError('b')])`.
+    ingest(
+      run,
+      [
+        'epoch 3',
+        '  + Exception Group Traceback (most recent call last):',
+        '  |   File "train.py", line 3, in <module>',
+        '  | ExceptionGroup: two bad things (2 sub-exceptions)',
+        '  +-+---------------- 1 ----------------',
+        '    | ValueError: a',
+        '    +---------------- 2 ----------------',
+        '    | TypeError: b',
+        '    +------------------------------------',
+        '',
+      ].join('\n'),
+    );
+    expect(await tracebacks(run)).toEqual([[2, 'ExceptionGroup: two bad things (2 sub-exceptions)']]);
+  });
+
   it('keeps the header while the exception line has not come (a log cut short)', async () => {
     const run = newRun();
     ingest(run, 'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\n');

@@ -16,7 +16,10 @@ export interface Marker {
  * worker's line: the prefix is kept aside so a traceback's lines are read as the worker wrote them.
  */
 const WORKER_PREFIX = /^\[[^\]\s]{1,40}\]:\s?/;
-const TRACEBACK_HEADER = /^(?:\[[^\]\s]{1,40}\]:\s?)?Traceback \(most recent call last\):/;
+// Python 3.11's exception groups print "  + Exception Group Traceback (most recent call last):", their
+// frames and their own exception line behind "  | ".
+const TRACEBACK_HEADER = /^(?:\[[^\]\s]{1,40}\]:\s?)?(?:Traceback|  \+ Exception Group Traceback) \(most recent call last\):/;
+const GROUP_LINE = '  | ';
 
 /**
  * What marks a log line: [kind, pattern, then]. `then`, when given, must match after the pattern's
@@ -63,7 +66,12 @@ export const TRACEBACK_MAX_LINES = 5000;
 export function tracebackEnd(header: string, line: string): string | undefined {
   const prefix = WORKER_PREFIX.exec(header)?.[0] ?? '';
   if (!line.startsWith(prefix)) return undefined; // another worker's line, or the launcher's
-  const body = line.slice(prefix.length);
+  let body = line.slice(prefix.length);
+  if (header.includes('Exception Group Traceback')) {
+    // The group's own lines: its frames are indented after "  | ", its exception is not.
+    if (!body.startsWith(GROUP_LINE)) return undefined;
+    body = body.slice(GROUP_LINE.length);
+  }
   if (body.trim() === '' || body.startsWith(' ') || body.startsWith('\t')) return undefined;
   if (TRACEBACK_HEADER.test(body)) return undefined; // a new traceback: it has its own marker
   return body.trim().slice(0, 300);
