@@ -18,7 +18,7 @@ export interface Marker {
 const WORKER_PREFIX = /^\[[^\]\s]{1,40}\]:\s?/;
 // Python 3.11's exception groups print "  + Exception Group Traceback (most recent call last):", their
 // frames and their own exception line behind "  | ".
-const TRACEBACK_HEADER = /^(?:\[[^\]\s]{1,40}\]:\s?)?(?:Traceback|  \+ Exception Group Traceback) \(most recent call last\):/;
+const TRACEBACK_HEADER = /^(?:\[[^\]\s]{1,40}\]:\s?)?(?:Traceback| {2}\+ Exception Group Traceback) \(most recent call last\):/;
 const GROUP_LINE = '  | ';
 
 /**
