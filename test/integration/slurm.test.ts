@@ -96,7 +96,7 @@ beforeAll(async () => {
   // The same login node, with a short warning before the time limit: what a test can wait for.
   // Its Python setting is a command line, as an activation would be: SLURM's USR2 must still reach the
   // supervisor (the batch shell's $! is then a subshell).
-  await engine.call('hosts.add', { name: 'hpc-short', ...common, python: '. /dev/null && /usr/bin/python3', slurm: { setup: `. ${slurm.envFile}`, partition: 'low', signalSeconds: 30 } });
+  await engine.call('hosts.add', { name: 'hpc-short', ...common, python: '. /dev/null && /usr/bin/python3', slurm: { setup: `. ${slurm.envFile}`, partition: 'low', signalSeconds: 90 } });
   await engine.call('hosts.trust', { ref: 'hpc', fingerprint: sshd.hostKeyFingerprint });
 }, 60_000);
 
@@ -224,7 +224,9 @@ describe('several nodes, time limits and preemption', () => {
       host: 'hpc-short',
       recipe: 'demo-lora-stdlib',
       params: { steps: 90, sleep_per_step: 0.5, eval_every: 30 },
-      resources: { time: '1' },
+      // USR2 90 s before a 2-minute limit (SLURM may send it up to a minute late or early): on a loaded
+      // machine the checkpoint and requeue must still finish before SLURM kills the job.
+      resources: { time: '2' },
     });
     const { run, seen } = await toEnd(launched.id, 240_000);
     if (run.status !== 'SUCCEEDED') console.log(seen, run.lastError, fs.readFileSync(file(run, 'logs/output.log'), 'utf8').slice(-2000));
