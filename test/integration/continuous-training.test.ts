@@ -10,21 +10,13 @@ import { openEngine, type Engine } from '../../src/main/app';
 import type { Firing } from '../../src/shared/domain/continuous';
 import { ROOT, cli, tempDir } from '../support/tunebench';
 import { makeDemoSuite } from '../fixtures/testing/make-suite.mjs';
+import { until as waitUntil } from '../support/wait';
+
+const until = <T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 120_000) => waitUntil(what, check, timeoutMs, 100);
 
 let dataDir: string;
 const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST'];
 const open = (syncMs = 0): Engine => openEngine({ dataDir, knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: syncMs, checkOutputs: true });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(100);
-  }
-}
 
 const DEMO = fs
   .readFileSync(path.join(ROOT, 'resources', 'recipes', 'data', 'instruct-demo.jsonl'), 'utf8')

@@ -9,6 +9,9 @@ import { openEngine, type Engine } from '../../src/main/app';
 import type { Run } from '../../src/shared/domain/run';
 import { startSshd, type TestSshd } from '../support/sshd.mjs';
 import { tempDir } from '../support/tunebench';
+import { until as waitUntil, sleep } from '../support/wait';
+
+const until = <T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 60_000) => waitUntil(what, check, timeoutMs, 5);
 
 let sshd: TestSshd;
 let dataDir: string;
@@ -17,17 +20,6 @@ let runRoot: string;
 // A slow poll (2 s), so that what arrives faster came through the channel.
 const POLL_MS = 2000;
 const open = (): Engine => openEngine({ dataDir, knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: POLL_MS, checkOutputs: true });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** This host's watcher processes (one per channel), by their place under this test's run root (other tests run beside). */
 const watchers = () => {

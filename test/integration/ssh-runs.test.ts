@@ -9,13 +9,15 @@ import { CallError } from '../../src/main/rpc/dispatch';
 import type { Run } from '../../src/shared/domain/run';
 import { startSshd, type TestSshd } from '../support/sshd.mjs';
 import { cli, tempDir } from '../support/tunebench';
+import { until as waitUntil, codeOf, sleep } from '../support/wait';
+
+const until = <T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 20_000) => waitUntil(what, check, timeoutMs, 50);
 
 let sshd: TestSshd;
 let dataDir: string;
 let runRoot: string;
 
 const open = (syncMs = 0): Engine => openEngine({ dataDir, knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: syncMs, checkOutputs: true });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForEnd(engine: Engine, id: string, timeoutMs = 60_000): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
@@ -24,26 +26,6 @@ async function waitForEnd(engine: Engine, id: string, timeoutMs = 60_000): Promi
     if (['SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST'].includes(run.status)) return run;
     if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status}`);
     await sleep(200);
-  }
-}
-
-/** Checks until `check` gives something other than false or undefined; fails naming what it waited for. */
-async function until<T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(50);
-  }
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    return (err as CallError).info?.code ?? String(err);
   }
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { supervisorFiles } from '../../src/main/runs/launcher';
 import { ROOT, tempDir } from '../support/tunebench';
+import { until } from '../support/wait';
 
 const REMOTE = path.join(ROOT, 'resources', 'remote');
 const STEPS = 27;
@@ -74,16 +75,6 @@ const decisions = (dir: string): Decision[] =>
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Decision)
     : [];
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const alive = (pid: number) => {
   try {

@@ -9,32 +9,15 @@ import { openEngine, type Engine } from '../../src/main/app';
 import { CallError } from '../../src/main/rpc/dispatch';
 import { startSshd, type TestSshd } from '../support/sshd.mjs';
 import { cli, tempDir } from '../support/tunebench';
+import { until as waitUntil, codeOf } from '../support/wait';
+
+const until = <T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 120_000) => waitUntil(what, check, timeoutMs, 100);
 
 let sshd: TestSshd;
 let dataDir: string;
 let runRoot: string;
 
 const open = (syncMs = 0): Engine => openEngine({ dataDir, knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: syncMs, checkOutputs: true });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(100);
-  }
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    return (err as CallError).info?.code ?? String(err);
-  }
-}
 
 const remoteDecisions = (dir: string) =>
   fs.existsSync(path.join(dir, 'decisions.jsonl'))

@@ -12,6 +12,9 @@ import type { TestReport, TestRunSummary } from '../../src/shared/domain/testing
 import { makeDemoSuite } from '../fixtures/testing/make-suite.mjs';
 import { startSshd, type TestSshd } from '../support/sshd.mjs';
 import { cli, tempDir } from '../support/tunebench';
+import { until as waitUntil, sleep } from '../support/wait';
+
+const until = <T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 60_000) => waitUntil(what, check, timeoutMs, 50);
 
 let sshd: TestSshd;
 let dataDir: string;
@@ -23,7 +26,6 @@ const LONG = 800;
 const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'LOST'];
 
 const open = (syncMs = 0): Engine => openEngine({ dataDir, knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: syncMs, checkOutputs: true });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForRun(e: Engine, id: string, timeoutMs = 120_000): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
@@ -32,17 +34,6 @@ async function waitForRun(e: Engine, id: string, timeoutMs = 120_000): Promise<R
     if (FINAL.includes(run.status)) return run;
     if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status}`);
     await sleep(250);
-  }
-}
-
-/** Checks until `check` gives something other than false or undefined; fails naming what it waited for. */
-async function until<T>(what: string, check: () => Promise<T | false | undefined> | T | false | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(50);
   }
 }
 
