@@ -83,6 +83,13 @@ export function posixShellCommand(command: string): string {
   return `exec /bin/sh -c 'eval "$(printf %s ${Buffer.from(script).toString('base64')} | base64 -d)"'`;
 }
 
+/** Runs a remote command that must succeed: its stdout, else REMOTE_COMMAND_FAILED saying what failed and the host's words. */
+export async function runOrFail(access: HostAccess, command: string, what: string, timeoutMs = 60_000): Promise<string> {
+  const r = await access.exec(command, { timeoutMs });
+  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `${what} failed on the host (exit ${r.code}): ${r.stderr.trim().slice(-500) || r.stdout.trim().slice(-500) || 'no output'}.`);
+  return r.stdout;
+}
+
 /**
  * The JSON our remote scripts print as their last line. Shell start-up files (~/.bashrc) sometimes
  * print text before it even for commands run over SSH: the last line is what counts.

@@ -4,8 +4,7 @@
 import type { Host } from '../../shared/domain/host';
 import type { Run } from '../../shared/domain/run';
 import type { RunResources } from '../../shared/domain/slurm';
-import { EngineError } from '../errors';
-import { privately, shQuote, type HostAccess } from '../hosts/host-access';
+import { privately, runOrFail, shQuote, type HostAccess } from '../hosts/host-access';
 import { cancelJob, clusterSettings, submit } from '../slurm/cluster';
 import { batchScript } from '../slurm/sbatch';
 
@@ -26,18 +25,13 @@ export interface RunBackend {
   requestCancel(access: HostAccess, host: Host, run: Run): Promise<{ stopped: boolean }>;
 }
 
-async function mustSucceed(access: HostAccess, command: string, what: string): Promise<void> {
-  const r = await access.exec(command, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `${what} failed on the host (exit ${r.code}): ${r.stderr.trim().slice(-500) || 'no output'}.`);
-}
-
-const touchCancel = (access: HostAccess, remoteDir: string) => mustSucceed(access, privately(`touch ${shQuote(`${remoteDir}/.tb/cancel`)}`), 'Asking the run to stop');
+const touchCancel = (access: HostAccess, remoteDir: string) => runOrFail(access, privately(`touch ${shQuote(`${remoteDir}/.tb/cancel`)}`), 'Asking the run to stop');
 
 export const workstationBackend: RunBackend = {
   async start(access, host, { remoteDir }) {
     // No PTY, stdin from /dev/null, its own session: the run outlives the SSH connection and the app.
     // umask 077 before the shell creates .tb/supervisor.log (the supervisor sets its own for the rest).
-    await mustSucceed(access, privately(`cd ${shQuote(remoteDir)} && (setsid nohup ${host.python} .tb/supervisor.py . </dev/null >.tb/supervisor.log 2>&1 &)`), 'Starting the supervisor');
+    await runOrFail(access, privately(`cd ${shQuote(remoteDir)} && (setsid nohup ${host.python} .tb/supervisor.py . </dev/null >.tb/supervisor.log 2>&1 &)`), 'Starting the supervisor');
     return {};
   },
   async requestCancel(access, _host, run) {

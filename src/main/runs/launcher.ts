@@ -13,7 +13,7 @@ import { DEFAULT_SIGNAL_SECONDS, slurmTimeSeconds, type RunResources } from '../
 import { LaunchInput } from '../../shared/domain/run';
 import { newUlid } from '../../shared/ids';
 import { EngineError } from '../errors';
-import { privately, shQuote, type HostAccess } from '../hosts/host-access';
+import { privately, runOrFail, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { getRecipe } from '../recipes';
@@ -41,12 +41,6 @@ function validationError(what: string, error: z.ZodError): EngineError {
   return new EngineError('VALIDATION_FAILED', `Invalid ${what}: ${issue.path.join('.') || 'value'}: ${issue.message}`, {
     issues: error.issues.slice(0, 20).map((i) => ({ path: `params.${i.path.join('.')}`, message: i.message })),
   });
-}
-
-async function run(access: HostAccess, command: string, what: string): Promise<string> {
-  const r = await access.exec(command, { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `${what} failed on the host (exit ${r.code}): ${r.stderr.trim().slice(-500) || r.stdout.trim().slice(-500) || 'no output'}.`);
-  return r.stdout;
 }
 
 /** A local dataset file: read in chunks of this size, never whole (datasets are often bigger than memory). */
@@ -140,7 +134,7 @@ async function placeDataset(access: HostAccess, root: string, remoteDir: string,
   const store = `${root}/datasets`;
   const dir = `${store}/${dataset.digest}`;
   const file = `${dir}/${dataset.name}`;
-  const have = await run(
+  const have = await runOrFail(
     access,
     privately(
       `mkdir -p ${shQuote(dir)} && { chmod go-rwx ${shQuote(store)} ${shQuote(dir)} 2>/dev/null; if test -f ${shQuote(file)}; then chmod 400 ${shQuote(file)} 2>/dev/null; wc -c < ${shQuote(file)}; fi; }`,
@@ -153,13 +147,13 @@ async function placeDataset(access: HostAccess, root: string, remoteDir: string,
     const tmp = `${file}.part-${newUlid()}`;
     try {
       await uploadDataset(access, dataset, tmp);
-      await run(access, `chmod 400 ${shQuote(tmp)} && mv -f ${shQuote(tmp)} ${shQuote(file)}`, 'Storing the dataset');
+      await runOrFail(access, `chmod 400 ${shQuote(tmp)} && mv -f ${shQuote(tmp)} ${shQuote(file)}`, 'Storing the dataset');
     } catch (err) {
       await access.exec(`rm -f ${shQuote(tmp)}`, { timeoutMs: 30_000 }).catch(() => {});
       throw err;
     }
   }
-  await run(access, `ln -s ${shQuote(`../../../datasets/${dataset.digest}/${dataset.name}`)} ${shQuote(`${remoteDir}/data/${dataset.name}`)}`, 'Linking the dataset');
+  await runOrFail(access, `ln -s ${shQuote(`../../../datasets/${dataset.digest}/${dataset.name}`)} ${shQuote(`${remoteDir}/data/${dataset.name}`)}`, 'Linking the dataset');
   return uploaded;
 }
 
@@ -184,7 +178,7 @@ export function supervisorFiles(): RunFile[] {
 /** Uploads files (and links) into a claimed run directory, creating their folders first, all private. */
 export async function uploadRunFiles(access: HostAccess, remoteDir: string, uploads: RunFile[], links: RunLink[] = []): Promise<void> {
   const dirs = [...new Set([...uploads, ...links].map(([f]) => path.posix.dirname(f)).filter((d) => d !== '.'))];
-  if (dirs.length) await run(access, privately(`cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`), 'Creating folders');
+  if (dirs.length) await runOrFail(access, privately(`cd ${shQuote(remoteDir)} && mkdir -p ${dirs.map(shQuote).join(' ')}`), 'Creating folders');
   // Several writes in flight at once: one at a time, each file cost a few round trips in a row.
   const queue = [...uploads];
   const writer = async () => {
@@ -199,7 +193,7 @@ export async function uploadRunFiles(access: HostAccess, remoteDir: string, uplo
  * run has, all 0700 (umask 077: `mkdir -p` gives the parents it creates the umask's mode, not -m's).
  */
 export async function claimRunDir(access: HostAccess, root: string, remoteDir: string): Promise<void> {
-  await run(
+  await runOrFail(
     access,
     privately(`mkdir -p ${shQuote(`${root}/runs`)} && mkdir ${shQuote(remoteDir)} && cd ${shQuote(remoteDir)} && mkdir -p .tb/lib/tunebench logs checkpoints outputs data`),
     'Creating the run directory',
@@ -382,7 +376,7 @@ export async function launchArray(deps: LaunchDeps, input: z.output<typeof Launc
   ids.forEach((id) => deps.onChanged(id));
   try {
     for (const id of ids) await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);
-    await run(access, privately(`mkdir -p ${shQuote(arrayDir)}`), "Creating the job array's folder");
+    await runOrFail(access, privately(`mkdir -p ${shQuote(arrayDir)}`), "Creating the job array's folder");
     await access.writeFile(`${arrayDir}/runs.txt`, ids.map((id) => `../../runs/${id}`).join('\n') + '\n', 0o600);
     await access.writeFile(`${arrayDir}/job.sbatch`, script, 0o600);
     const jobId = await submit(access, p.host, arrayDir, 'job.sbatch');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Host } from '../../shared/domain/host';
 import type { Run } from '../../shared/domain/run';
-import { privately, shQuote, type RemoteProcess } from '../hosts/host-access';
+import { privately, runOrFail, shQuote, type RemoteProcess } from '../hosts/host-access';
 import { PACKAGE_ROOT } from '../version';
 import { applyPushedState, ingestPushed, STREAM_KINDS, type RemoteProbe, type SyncDeps } from './run-sync';
 
@@ -115,8 +115,7 @@ export class RunChannels {
       const host = this.deps.hosts.get(hostId);
       const access = await this.deps.hosts.access(host);
       const dir = `${host.runRoot.replace(/\/+$/, '')}/.tunebench`;
-      const r = await access.exec(privately(`mkdir -p ${shQuote(dir)}`), { timeoutMs: 30_000 });
-      if (r.code !== 0) throw new Error(r.stderr.trim() || `mkdir exited ${r.code}`);
+      await runOrFail(access, privately(`mkdir -p ${shQuote(dir)}`), "Creating the host's watcher folder", 30_000);
       await access.writeFile(`${dir}/watch_runs.py`, fs.readFileSync(SCRIPT), 0o700);
       if (this.channels.get(hostId) !== channel) return; // dropped meanwhile
       channel.process = await access.spawn(

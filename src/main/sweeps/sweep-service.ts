@@ -9,7 +9,7 @@ import type { Project } from '../../shared/domain/project';
 import { FINAL_STATUSES } from '../../shared/domain/run';
 import { SweepSpec, type Sweep } from '../../shared/domain/sweep';
 import { EngineError } from '../errors';
-import { jsonOutput, privately, shQuote, type HostAccess } from '../hosts/host-access';
+import { jsonOutput, privately, runOrFail, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import { yamlLib } from '../lazy';
 import { getRecipe } from '../recipes';
@@ -74,14 +74,8 @@ export function createSweep(deps: SweepDeps, text: string, fileName: string): Sw
   return deps.sweeps.get(id);
 }
 
-async function mustRun(access: HostAccess, command: string, what: string): Promise<string> {
-  const r = await access.exec(command, { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `${what} failed on the host (exit ${r.code}): ${r.stderr.trim().slice(-500) || 'no output'}.`);
-  return r.stdout;
-}
-
 const startScheduler = (access: HostAccess, python: string, dir: string) =>
-  mustRun(access, privately(`cd ${shQuote(dir)} && (setsid nohup ${python} .tb/sweep_scheduler.py . </dev/null >>.tb/scheduler.log 2>&1 &)`), "Starting the sweep's scheduler");
+  runOrFail(access, privately(`cd ${shQuote(dir)} && (setsid nohup ${python} .tb/sweep_scheduler.py . </dev/null >>.tb/scheduler.log 2>&1 &)`), "Starting the sweep's scheduler");
 
 export async function startSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   const sweep = deps.sweeps.get(ref);
@@ -132,7 +126,7 @@ async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpu
     python: host.python,
     trials: runs.map((r, i) => ({ id: r.id, dir: r.remoteDir, params: sweep.trials[i]!.params })),
   };
-  await mustRun(access, privately(`mkdir -p ${shQuote(`${dir}/.tb`)}`), "Creating the sweep's folder");
+  await runOrFail(access, privately(`mkdir -p ${shQuote(`${dir}/.tb`)}`), "Creating the sweep's folder");
   const probeRun = supervisorFiles().find(([f]) => f === '.tb/probe_run.py')!;
   await access.writeFile(`${dir}/.tb/sweep_scheduler.py`, fs.readFileSync(path.join(REMOTE_DIR, 'sweep_scheduler.py')), 0o700);
   await access.writeFile(`${dir}/.tb/asha.py`, fs.readFileSync(path.join(REMOTE_DIR, 'asha.py')), 0o600);
@@ -159,9 +153,9 @@ export async function controlSweep(deps: SweepDeps, ref: string, action: 'pause'
     const host = deps.hosts.get(sweep.hostId);
     const access = await deps.hosts.access(host, { now: true });
     const file = (name: string) => shQuote(`${sweep.remoteDir}/${name}`);
-    if (action === 'pause') await mustRun(access, privately(`touch ${file('pause')}`), 'Pausing the sweep');
-    if (action === 'resume') await mustRun(access, `rm -f ${file('pause')}`, 'Resuming the sweep');
-    if (action === 'stop') await mustRun(access, privately(`touch ${file('stop')}`), 'Stopping the sweep');
+    if (action === 'pause') await runOrFail(access, privately(`touch ${file('pause')}`), 'Pausing the sweep');
+    if (action === 'resume') await runOrFail(access, `rm -f ${file('pause')}`, 'Resuming the sweep');
+    if (action === 'stop') await runOrFail(access, privately(`touch ${file('stop')}`), 'Stopping the sweep');
     deps.sweeps.setStatus(sweep.id, action === 'pause' ? 'PAUSED' : action === 'resume' ? 'RUNNING' : 'STOPPING');
   }
   deps.onSweepChanged(sweep.id);
