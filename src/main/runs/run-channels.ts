@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Host } from '../../shared/domain/host';
-import type { Run } from '../../shared/domain/run';
 import { privately, runOrFail, shQuote, type RemoteProcess } from '../hosts/host-access';
 import { PACKAGE_ROOT } from '../version';
+import type { UnfinishedRun } from './run-store';
 import { applyPushedState, ingestPushed, STREAM_KINDS, type RemoteProbe, type SyncDeps } from './run-sync';
 
 const SCRIPT = path.join(PACKAGE_ROOT, 'resources', 'remote', 'watch_runs.py');
@@ -44,8 +44,8 @@ export class RunChannels {
   ) {}
 
   /** Keeps a channel open to each host of these runs, watching exactly them. */
-  follow(runs: Run[], hostOf: (run: Run) => Host): void {
-    const byHost = new Map<string, Run[]>();
+  follow(runs: UnfinishedRun[], hostOf: (run: UnfinishedRun) => Host): void {
+    const byHost = new Map<string, UnfinishedRun[]>();
     for (const run of runs) {
       const host = hostOf(run);
       if (host.slurm) continue; // a cluster's runs are followed through its queue and files

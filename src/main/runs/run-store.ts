@@ -77,6 +77,14 @@ export type JobUpdate = Partial<Pick<RunJob, 'submittedAt' | 'state' | 'reason' 
 
 const notFound = (id: string) => new EngineError('RUN_NOT_FOUND', `No run with id "${id.slice(0, 64)}". List runs with \`tunebench run list\`.`);
 
+/** What the watcher needs of a run it follows. */
+export interface UnfinishedRun {
+  id: string;
+  hostId: string;
+  remoteDir: string;
+  kind: 'train' | 'test';
+}
+
 export class RunStore {
   // Prepared once: charts, syncs and the watcher call these many times a second, and preparing
   // costs ~0.1 ms each time.
@@ -87,7 +95,9 @@ export class RunStore {
       get: db.prepare<[string], RunRow>(`${SELECT} WHERE r.id = ?`),
       exists: db.prepare<[string], { id: string }>('SELECT id FROM runs WHERE id = ?'),
       // QUEUED runs are still being launched: the launcher owns them until they are STARTING.
-      unfinished: db.prepare<[], { id: string }>(`SELECT id FROM runs WHERE status IN (${FOLLOWED_STATUSES.map((s) => `'${s}'`).join(', ')}) ORDER BY created_at`),
+      unfinished: db.prepare<[], UnfinishedRun>(
+        `SELECT id, host_id AS hostId, remote_dir AS remoteDir, kind FROM runs WHERE status IN (${FOLLOWED_STATUSES.map((s) => `'${s}'`).join(', ')}) ORDER BY created_at`,
+      ),
       setStatus: db.prepare<[RunStatus, number | null, number, string | null, number, number, string]>(
         `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
            ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ?`,
@@ -125,7 +135,12 @@ export class RunStore {
   }
 
   unfinishedIds(): string[] {
-    return this.stmts.unfinished.all().map((r) => r.id);
+    return this.unfinished().map((r) => r.id);
+  }
+
+  /** Runs still followed, with what following them needs: one query per tick, not a get() per run. */
+  unfinished(): UnfinishedRun[] {
+    return this.stmts.unfinished.all();
   }
 
   /** A launch the app never finished (it quit mid-upload) would stay QUEUED forever: fail it, saying why. */

@@ -2,6 +2,7 @@
 // A workstation host's runs arrive through its one channel (run-channels.ts) as they are written; each
 // is still read in full now and then (and whenever the channel says it must be), and every run is
 // polled as before while its host's channel is down.
+import type { Host } from '../../shared/domain/host';
 import { FINAL_STATUSES } from '../../shared/domain/run';
 import { RunChannels } from './run-channels';
 import type { SyncDeps } from './run-sync';
@@ -41,25 +42,20 @@ export class RunWatcher {
   }
 
   private tick(): void {
-    const ids = this.deps.runs.unfinishedIds();
-    const runs = ids.flatMap((id) => {
-      try {
-        return [this.deps.runs.get(id)];
-      } catch {
-        return [];
-      }
-    });
+    const runs = this.deps.runs.unfinished();
+    const hosts = new Map<string, Host>();
     this.channels.follow(
-      // A run still being placed has nothing to watch yet; a test run's cases are read with its report.
-      runs.filter((r) => r.status !== 'QUEUED' && r.kind !== 'test'),
-      (run) => this.deps.hosts.get(run.hostId),
+      // A test run's cases are read with its report (afterSync), by the full read.
+      runs.filter((r) => r.kind !== 'test'),
+      (run) => hosts.get(run.hostId) ?? hosts.set(run.hostId, this.deps.hosts.get(run.hostId)).get(run.hostId)!,
     );
     const now = Date.now();
-    for (const id of ids) {
+    for (const { id } of runs) {
       if (this.channels.covers(id) && now - (this.lastRead.get(id) ?? 0) < FULL_READ_MS) continue;
       this.read(id);
     }
-    for (const id of this.lastRead.keys()) if (!ids.includes(id)) this.lastRead.delete(id);
+    const followed = new Set(runs.map((r) => r.id));
+    for (const id of this.lastRead.keys()) if (!followed.has(id)) this.lastRead.delete(id);
   }
 
   /** One full read of the run (queued behind the one under way), then its channel learns the new cursors. */
