@@ -27,8 +27,10 @@ import struct
 import sys
 import time
 
-STREAMS = ("logs/output.log", "logs/output.clock", "metrics.jsonl", "sys.jsonl", "events.jsonl", "cases.jsonl")
-STATE_FILES = (".tb/status.json", ".tb/exit_code", ".tb/pid")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import probe_run  # noqa: E402  (uploaded beside this file)
+
+STREAMS = probe_run.STREAMS
 FRAME_BYTES = 1024 * 1024  # at most this much per data frame (a frame is one line on the channel)
 LONGEST_LINE = 4 * 1024 * 1024  # a partial line longer than the app reads in one go: let the app read it
 STATE_EVERY_S = 5.0  # a state frame at least this often per run (a process killed -9 writes no file)
@@ -45,49 +47,10 @@ def file_id(st):
     return "%d:%d" % (st.st_dev, st.st_ino)
 
 
-def read_text(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def process_start_time(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        stat = f.read()
-    return stat[stat.rindex(")") + 2:].split()
-
-
 def probe(d):
-    """What probe_run.py says of a run directory, without the file list."""
-    out_ = {}
-    status = read_text(os.path.join(d, ".tb", "status.json"))
-    try:
-        out_["status"] = json.loads(status) if status else None
-    except ValueError:
-        out_["status"] = None
-    code = read_text(os.path.join(d, ".tb", "exit_code"))
-    out_["exitCode"] = int(code) if code and code.strip().lstrip("-").isdigit() else None
-    try:
-        out_["heartbeatAge"] = time.time() - os.stat(os.path.join(d, ".tb", "heartbeat")).st_mtime
-    except OSError:
-        out_["heartbeatAge"] = None
-    alive = False
-    pid_text = read_text(os.path.join(d, ".tb", "pid"))
-    if pid_text:
-        parts = pid_text.split()
-        try:
-            pid = int(parts[0])
-            os.kill(pid, 0)
-            alive = True
-            if len(parts) > 1 and parts[1] != "None":
-                fields = process_start_time(pid)
-                alive = fields[19] == parts[1] and fields[0] != "Z"
-        except (OSError, ValueError, IndexError):
-            pass
-    out_["alive"] = alive
-    return out_
+    """What probe_run.py says of a run directory, without its files (the frames carry those)."""
+    out_ = probe_run.probe(d, files=())
+    return {k: out_[k] for k in ("status", "exitCode", "heartbeatAge", "alive")}
 
 
 class Run:

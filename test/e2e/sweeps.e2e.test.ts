@@ -72,9 +72,14 @@ describe('a sweep from the UI', () => {
     const sweeps = JSON.parse(ok(['sweep', 'list', '--json']).stdout) as { id: string; best: { runId: string } }[];
     const project = JSON.parse(ok(['project', 'show', 'search', '--json']).stdout) as { recipe: { fromRunId: string } };
     expect(project.recipe.fromRunId).toBe(sweeps[0]!.best.runId);
-    await page.screenshot({ path: path.join(shots, 'sweep-done-1440.png'), fullPage: true });
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: path.join(shots, 'sweep-done-1440-dark.png'), fullPage: true });
+    // The page scrolls inside its main area: the top, then the charts, in both themes.
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.getByRole('heading', { name: /^Sweep / }).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(shots, `sweep-done-1440-${scheme}.png`) });
+      await page.getByRole('region', { name: 'Objective over trials' }).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(shots, `sweep-charts-1440-${scheme}.png`) });
+    }
     await page.emulateMedia({ colorScheme: 'light' });
   }, 400_000);
 });

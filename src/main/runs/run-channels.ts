@@ -12,6 +12,7 @@ import type { UnfinishedRun } from './run-store';
 import { applyPushedState, ingestPushed, STREAM_KINDS, type RemoteProbe, type SyncDeps } from './run-sync';
 
 const SCRIPT = path.join(PACKAGE_ROOT, 'resources', 'remote', 'watch_runs.py');
+const PROBE = path.join(PACKAGE_ROOT, 'resources', 'remote', 'probe_run.py');
 /** Waits before opening a channel again after it dropped: doubling from 1 s to 30 s. */
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
@@ -117,6 +118,7 @@ export class RunChannels {
       const dir = `${host.runRoot.replace(/\/+$/, '')}/.tunebench`;
       await runOrFail(access, privately(`mkdir -p ${shQuote(dir)}`), "Creating the host's watcher folder", 30_000);
       await access.writeFile(`${dir}/watch_runs.py`, fs.readFileSync(SCRIPT), 0o700);
+      await access.writeFile(`${dir}/probe_run.py`, fs.readFileSync(PROBE), 0o600); // what watch_runs.py reports a run's state with
       if (this.channels.get(hostId) !== channel) return; // dropped meanwhile
       channel.process = await access.spawn(
         `exec ${host.python} -u ${shQuote(`${dir}/watch_runs.py`)}`,
