@@ -47,6 +47,8 @@ function plotOf(chart: echarts.ECharts | null): { left: number; width: number } 
 export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks = {}) {
   const { instance, renderedTag } = hooks;
   const hooksRef = useRef(hooks);
+  const optionRef = useRef(option);
+  optionRef.current = option;
   hooksRef.current = hooks;
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
@@ -64,6 +66,8 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     // Open charts restyle when the theme changes, without a reload.
     const offTheme = onThemeChange((theme) => {
       chart.current?.setTheme(echartsTheme(theme));
+      // setTheme alone left some charts blank (a sweep's scatter, its parallel axes): give the option again.
+      chart.current?.setOption(optionRef.current, { replaceMerge: ['series'] });
       if (chart.current) hooksRef.current.onDrawn?.(chart.current);
     });
     // The hover box lists every curve (50 rows with 50 runs): hide it before a wheel zoom, or it is

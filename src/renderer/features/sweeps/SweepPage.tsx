@@ -25,9 +25,9 @@ function ObjectiveChart({ trials, goal }: { trials: TrialView[]; goal: string })
   const option = useMemo(
     () => ({
       animation: false,
-      grid: { left: 60, right: 20, top: 20, bottom: 40 },
+      grid: { left: 60, right: 20, top: 36, bottom: 64 },
       tooltip: { trigger: 'item', formatter: (p: { data: [number, number, string] }) => `trial ${p.data[0]}: ${fmt(p.data[1])} (${p.data[2]})` },
-      xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 25, minInterval: 1 },
+      xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 24, minInterval: 1 },
       yAxis: { type: 'value', name: goal === 'minimize' ? 'objective (lower is better)' : 'objective (higher is better)', scale: true },
       series: (['completed', 'ended', 'stopped', 'running'] as const).map((state) => ({
         type: 'scatter',
@@ -50,7 +50,7 @@ function ParallelChart({ sweep, trials }: { sweep: Sweep; trials: TrialView[] })
     const dims = [...names, 'objective'];
     return {
       animation: false,
-      parallel: { left: 50, right: 80, top: 30, bottom: 30 },
+      parallel: { left: 50, right: 110, top: 30, bottom: 30 },
       tooltip: { trigger: 'item' },
       parallelAxis: dims.map((name, i) => {
         const values = name === 'objective' ? scored.map((t) => t.value!) : scored.map((t) => t.params[name]);
