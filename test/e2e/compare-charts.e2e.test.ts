@@ -164,9 +164,30 @@ describe('compare charts', () => {
     expect(file.suggestedFilename()).toBe('loss.png');
     const png = fs.readFileSync((await file.path())!);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+    fs.mkdirSync('test-results/screenshots', { recursive: true });
+    fs.writeFileSync('test-results/screenshots/compare-export.png', png);
     const box = (await canvas().boundingBox())!;
-    // At twice the pixels, 28 px taller than the chart: the title's band.
-    expect(png.readUInt32BE(20)).toBe(Math.round((box.height + 28) * 2));
+    // At twice the pixels, taller than the chart by the title's band (28 px) and the legend's rows under
+    // the plot (one row of 18 px, 8 px margin: three runs fit in a row of ~96 px entries).
+    expect(png.readUInt32BE(20)).toBe(Math.round((box.height + 28 + 26) * 2));
+  });
+
+  it('hides and shows a curve from the legend above the chart', async () => {
+    const before = await settled();
+    const legend = lossChart().getByRole('list', { name: 'Curves of loss' });
+    const entries = legend.getByRole('button');
+    expect(await entries.count()).toBe(Number(before.curves));
+    const first = entries.first();
+    const name = (await first.textContent())!.trim();
+    expect(before.curveNames!.split(',')).toContain(name);
+    await first.click();
+    await expect.poll(() => first.getAttribute('aria-pressed')).toBe('false');
+    // Left out of the drawing: ECharts holds one line fewer, and not that one.
+    await expect.poll(async () => Object.keys(JSON.parse((await data(canvas())).covered ?? '{}'))).not.toContain(name);
+    expect(Object.keys(JSON.parse((await data(canvas())).covered ?? '{}'))).toHaveLength(Number(before.curves) - 1);
+    await first.press('Enter'); // the keyboard does the same
+    await expect.poll(() => first.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(async () => Object.keys(JSON.parse((await data(canvas())).covered ?? '{}'))).toContain(name);
   });
 
   it('restyles open charts when the theme changes, without a reload', async () => {

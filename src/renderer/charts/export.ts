@@ -21,21 +21,27 @@ export const fileName = (title: string) => title.replace(/[^\w.-]+/g, '_').repla
  * The chart drawn again off screen with `title` above it (the page's figure caption is not part of the
  * canvas), then `draw` gets that copy. The copy uses the page's theme.
  */
-function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 'canvas' | 'svg', draw: (copy: echarts.ECharts) => void): void {
+function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 'canvas' | 'svg', draw: (copy: echarts.ECharts) => void, legend?: string[]): void {
   const holder = document.createElement('div');
   holder.style.cssText = 'position:fixed;left:-10000px;top:0';
   document.body.appendChild(holder);
   const top = title ? 28 : 0;
-  const copy = echarts.init(holder, echartsTheme(currentTheme()), { renderer, width: chart.getWidth(), height: chart.getHeight() + top });
+  // A chart whose curves are listed outside its canvas gets them as a legend under the plot, every one
+  // of them (rows of about 96 px entries), so the file says which line is which.
+  const width = chart.getWidth();
+  const bottom = legend?.length ? Math.ceil(legend.length / Math.max(1, Math.floor((width - 16) / 96))) * 18 + 8 : 0;
+  const copy = echarts.init(holder, echartsTheme(currentTheme()), { renderer, width, height: chart.getHeight() + top + bottom });
   try {
-    const option = chart.getOption() as { grid?: { top?: number }[]; legend?: { top?: number }[] };
+    const option = chart.getOption() as { grid?: { top?: number; bottom?: number }[]; legend?: { top?: number }[] };
     const shift = <T extends { top?: number }>(list: T[] | undefined) => list?.map((g) => ({ ...g, top: (typeof g.top === 'number' ? g.top : 0) + top }));
+    const grid = shift(option.grid)?.map((g) => ({ ...g, bottom: (typeof g.bottom === 'number' ? g.bottom : 0) + bottom }));
     copy.setOption({
       ...(option as object),
       animation: false,
       ...(title ? { title: { text: title, left: 8, top: 4, textStyle: { fontSize: 14 } } } : {}),
-      ...(option.grid ? { grid: shift(option.grid) } : {}),
+      ...(grid ? { grid } : {}),
       ...(option.legend ? { legend: shift(option.legend) } : {}),
+      ...(bottom ? { legend: { type: 'plain', left: 8, right: 8, bottom: 4, itemWidth: 18, itemGap: 6, data: legend } } : {}),
     });
     draw(copy);
   } finally {
@@ -44,12 +50,13 @@ function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 
   }
 }
 
-export function exportPng(chart: echarts.ECharts, name: string, title?: string): void {
-  withTitle(chart, title, 'canvas', (copy) => download(copy.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background() }), `${fileName(name)}.png`));
+/** `legend`: the curves' names, for a chart that lists them outside its canvas. */
+export function exportPng(chart: echarts.ECharts, name: string, title?: string, legend?: string[]): void {
+  withTitle(chart, title, 'canvas', (copy) => download(copy.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background() }), `${fileName(name)}.png`), legend);
 }
 
-export function exportSvg(chart: echarts.ECharts, name: string, title?: string): void {
-  withTitle(chart, title, 'svg', (copy) => download(copy.getDataURL({ type: 'svg' }), `${fileName(name)}.svg`));
+export function exportSvg(chart: echarts.ECharts, name: string, title?: string, legend?: string[]): void {
+  withTitle(chart, title, 'svg', (copy) => download(copy.getDataURL({ type: 'svg' }), `${fileName(name)}.svg`), legend);
 }
 
 export function exportText(text: string, name: string, type: string): void {

@@ -91,6 +91,12 @@ export interface LineChartInput {
   hidden: ReadonlySet<string>;
   theme: Theme;
   grid: { left: number; right: number; top: number; bottom: number };
+  /**
+   * ECharts' own legend (default), or none: the owner then lists the curves itself and the hidden
+   * ones are left out of the option. With 50 curves ECharts lays its legend out again on every
+   * redraw, about a third of a zoom's drawing.
+   */
+  legend?: boolean;
 }
 
 export interface LineChartOption {
@@ -153,7 +159,8 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
   const cut = !!range && (highest > range.max || lowest < range.min);
   const series: object[] = [];
   const bands: Band[] = [];
-  for (const c of curves) {
+  const withLegend = input.legend ?? true;
+  for (const c of withLegend ? curves : shown) {
     const lineStyle = { color: c.color, width: c.width ?? 1.6, type: c.lineType ?? 'solid', ...(c.faint ? { opacity: 0.25 } : {}) };
     series.push({
       // Stable ids: a redraw updates the same series (a hover box open over the chart keeps pointing at real ones).
@@ -202,7 +209,7 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
       // The plot keeps exactly these margins: ECharts 6 otherwise shrinks it to fit its labels, and a
       // zoom that changes the labels' width would move the plot under the cursor.
       grid: { ...input.grid, outerBoundsMode: 'none' },
-      legend: { top: 4, type: 'scroll', data: curves.filter((c) => !c.faint).map((c) => c.name) },
+      ...(withLegend ? { legend: { top: 4, type: 'scroll', data: curves.filter((c) => !c.faint).map((c) => c.name) } } : {}),
       tooltip: {
         trigger: 'axis',
         formatter: (params: unknown) => axisTooltip(params, (first) => xLabel(first, wholeNumbers, time)),

@@ -4,7 +4,7 @@ import { CustomChart, LineChart, ParallelChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { currentTheme, onThemeChange, type Theme } from '../theme';
 import { readDrawnState } from './chart-state';
 import { installZoom, type ZoomTarget } from './zoom';
@@ -33,6 +33,11 @@ export interface ChartHooks {
   renderedTag?: string;
   /** Called after each option is drawn (the theme's colours may have changed too). */
   onDrawn?: (chart: echarts.ECharts) => void;
+  /**
+   * Created (and drawn) only when the element first comes near the viewport: a chart further down the
+   * page costs nothing while the ones in view load.
+   */
+  whenNear?: boolean;
 }
 
 /** The plot area of grid 0, from the instance. */
@@ -53,8 +58,16 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const zoomable = hooks.zoom !== undefined;
+  const [created, setCreated] = useState(!hooks.whenNear);
   useEffect(() => {
-    if (!ref.current) return;
+    const element = ref.current;
+    if (!element || created) return;
+    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setCreated(true), { rootMargin: '300px' });
+    watch.observe(element);
+    return () => watch.disconnect();
+  }, [created]);
+  useEffect(() => {
+    if (!ref.current || !created) return;
     const element = ref.current;
     chart.current = echarts.init(element, echartsTheme(currentTheme()), { renderer: 'canvas' });
     if (instance) instance.current = chart.current;
@@ -109,7 +122,7 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
       chart.current?.dispose();
       chart.current = null;
     };
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [created]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
@@ -129,7 +142,7 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     return () => {
       c.off('rendered', done);
     };
-  }, [option, renderedTag]);
+  }, [option, renderedTag, created]);
   return ref;
 }
 

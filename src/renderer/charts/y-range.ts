@@ -82,6 +82,25 @@ export function offScaleMarks(curves: { points: ArrayLike<readonly [number, numb
 
 const label = (v: number) => (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : Number(v.toPrecision(4)).toString());
 
+/** About how wide a mark's label is drawn at 10 px, with its gap. */
+const labelWidth = (text: string) => 8 + text.length * 6.2;
+
+/**
+ * The row of each label (0 at the edge, 1 below it, ...), given where each starts and how wide it is
+ * (pixels): a label goes in the first row where it does not touch one already placed, so spikes close
+ * together get readable labels instead of one printed over another.
+ */
+export function labelRows(labels: { left: number; width: number }[]): number[] {
+  const placed: { left: number; right: number }[][] = [];
+  return labels.map(({ left, width }) => {
+    const right = left + width;
+    let row = placed.findIndex((taken) => taken.every((t) => right <= t.left || left >= t.right));
+    if (row < 0) row = placed.push([]) - 1;
+    placed[row]!.push({ left, right });
+    return row;
+  });
+}
+
 /** One ECharts custom series drawing the marks: a triangle at the plot's edge and the value beside it. */
 export function offScaleSeries(marks: OffScale[], range: YRange, textColor: string): object {
   return {
@@ -101,7 +120,11 @@ export function offScaleSeries(marks: OffScale[], range: YRange, textColor: stri
       const box = params.coordSys;
       if (!(x >= box.x - 1 && x <= box.x + box.width + 1)) return null;
       const dir = m.above ? 1 : -1;
-      const right = x + 60 < box.x + box.width;
+      const text = `${m.above ? '↑' : '↓'} ${label(m.value)}`;
+      const right = x + labelWidth(text) < box.x + box.width;
+      // Rows per edge, the same for every mark of this drawing (each call places them all, ≤ 12).
+      const rows = placeLabels(marks, m.above, api, box);
+      const row = rows.get(params.dataIndex) ?? 0;
       return {
         type: 'group',
         children: [
@@ -119,9 +142,9 @@ export function offScaleSeries(marks: OffScale[], range: YRange, textColor: stri
           {
             type: 'text',
             style: {
-              text: `${m.above ? '↑' : '↓'} ${label(m.value)}`,
+              text,
               x: right ? x + 7 : x - 7,
-              y: y + dir * 9,
+              y: y + dir * (9 + row * 13),
               align: right ? 'left' : 'right',
               verticalAlign: 'middle',
               fill: textColor,
@@ -132,4 +155,18 @@ export function offScaleSeries(marks: OffScale[], range: YRange, textColor: stri
       };
     },
   };
+}
+
+/** The label row of each mark at one edge (by its index in `marks`), from where the chart draws them. */
+function placeLabels(marks: OffScale[], above: boolean, api: { coord(v: [number, number]): [number, number] }, box: { x: number; width: number }): Map<number, number> {
+  const atEdge = marks
+    .map((m, i) => ({ m, i, px: api.coord([m.x, 0])[0] }))
+    .filter(({ m, px }) => m.above === above && px >= box.x - 1 && px <= box.x + box.width + 1)
+    .sort((a, b) => a.px - b.px);
+  const spans = atEdge.map(({ m, px }) => {
+    const width = labelWidth(`${m.above ? '↑' : '↓'} ${label(m.value)}`);
+    return px + width < box.x + box.width ? { left: px, width } : { left: px - width, width };
+  });
+  const rows = labelRows(spans);
+  return new Map(atEdge.map(({ i }, k) => [i, rows[k]!]));
 }

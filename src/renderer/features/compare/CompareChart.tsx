@@ -1,6 +1,6 @@
 // Overlaid runs for one metric: each run's exact min/max band, its raw curve (faint when smoothed) and
 // the smoothed curve; step, wall-time or relative-time axis; log scale; zoom re-queries every run.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { WindowResult } from '../../../shared/domain/metrics';
 import { ChartControls, type ChartSettings } from '../../charts/ChartControls';
 import { exportPng, exportSvg } from '../../charts/export';
@@ -10,6 +10,8 @@ import { useECharts, writeDrawnState, type echarts } from '../../charts/useEChar
 import type { DataExtent, XWindow } from '../../charts/zoom';
 import { useClient } from '../../store/context';
 import { curveStyles } from './colors';
+import { CurveLegend } from './CurveLegend';
+import './compare.css';
 import { meanStd } from './seed-groups';
 import { smoothEma } from './smoothing';
 
@@ -26,8 +28,12 @@ interface RunSeries {
 /** How long answers may keep coming before those already here are drawn. */
 const PARTIAL_MS = 150;
 
-/** Buckets per run: fewer when many runs share the chart, so the payload stays near 10,000 buckets. */
-const bucketsFor = (runs: number) => Math.max(150, Math.min(600, Math.floor(10_000 / Math.max(1, runs))));
+/**
+ * Buckets per run: fewer when many runs share the chart, so a chart holds about 6,000 of them (50
+ * overlaid runs get 120 each, one every ~10 px of a wide plot). The answers' size and the drawing
+ * grow with this number; the min/max bands stay exact whatever it is.
+ */
+const bucketsFor = (runs: number) => Math.max(100, Math.min(600, Math.floor(6_000 / Math.max(1, runs))));
 
 /** Step -> tokens seen, from the run's cumulative `tokens` metric, by linear interpolation (and back). */
 export class TokenScale {
@@ -216,13 +222,19 @@ export function CompareChart({
     [client, runKey, metric, axis], // eslint-disable-line react-hooks/exhaustive-deps
   );
 
-  // A chart out of view does no work: it loads when it first comes near the viewport.
+  // A chart out of view does no work: it loads when it first comes into view (a chart just below the
+  // fold would otherwise share the first answers' time with those the user sees). One already in view
+  // loads at once (the observer's first report comes a frame later).
   const figure = useRef<HTMLElement>(null);
   const [seen, setSeen] = useState(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = figure.current;
     if (!el || seen) return;
-    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true), { rootMargin: '200px' });
+    if (el.getBoundingClientRect().top < window.innerHeight) {
+      setSeen(true);
+      return;
+    }
+    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true));
     watch.observe(el);
     return () => watch.disconnect();
   }, [seen]);
@@ -238,8 +250,17 @@ export function CompareChart({
     };
   }, [load, seen]);
 
-  // Curves switched off in the legend: their bands (one series, outside the legend) hide with them.
+  // Curves switched off in the legend above the chart: left out of the drawing, with their bands.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const toggleCurve = useCallback(
+    (name: string) =>
+      setHidden((old) => {
+        const next = new Set(old);
+        if (!next.delete(name)) next.add(name);
+        return next;
+      }),
+    [],
+  );
 
   const styles = useMemo(() => curveStyles(runIds, groups), [runKey, groups]); // eslint-disable-line react-hooks/exhaustive-deps
   const curves = useMemo(() => {
@@ -277,7 +298,7 @@ export function CompareChart({
     const xAxis =
       axis === 'time' ? { type: 'time' as const, name: '', wholeNumbers: false } : { type: 'value' as const, name: axis === 'relative' ? 'minutes' : axis, wholeNumbers: axis !== 'relative' };
     const window = drawn.window ?? full;
-    const base = { curves, window, xAxis, logScale, robust: settings.robust, hidden, theme, grid: { left: 64, right: 28, top: 40, bottom: 48 } };
+    const base = { curves, window, xAxis, logScale, robust: settings.robust, hidden, theme, legend: false, grid: { left: 64, right: 28, top: 16, bottom: 48 } };
     const probe = lineChartOption({ ...base, bands: false });
     const bands = settings.bands ?? bandsByDefault(curves, probe.range, window);
     return { ...(bands ? lineChartOption({ ...base, bands }) : probe), bands };
@@ -285,7 +306,6 @@ export function CompareChart({
 
   const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
   const ref = useECharts(built.option, {
-    onHiddenCurves: setHidden,
     instance,
     renderedTag: String(loads),
     onDrawn: (chart) => writeDrawnState(chart, chart.getDom()),
@@ -306,6 +326,8 @@ export function CompareChart({
     return { max: max === -Infinity ? '' : max, xmax: xmax === -Infinity ? '' : xmax, points };
   }, [drawn.series]);
 
+  const legend = useMemo(() => curves.filter((c) => !c.faint).map((c) => ({ name: c.name, color: c.color, lineType: c.lineType })), [curves]);
+  const legendNames = legend.filter((e) => !hidden.has(e.name)).map((e) => e.name);
   const title = `${metric}${axis === 'step' ? '' : ` by ${axis === 'tokens' ? 'tokens seen' : axis === 'time' ? 'wall time' : 'relative time'}`}${smoothing > 0 ? `, smoothed ${smoothing.toFixed(2)}` : ''} — ${runIds.length} run${runIds.length === 1 ? '' : 's'}`;
   return (
     <figure ref={figure} className="chart compare-chart" aria-label={`${metric} comparison`}>
@@ -322,10 +344,10 @@ export function CompareChart({
             cut={built.cut}
             onChange={setSettings}
           />
-          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric, title)}>
+          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric, title, legendNames)}>
             PNG
           </button>
-          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric, title)}>
+          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric, title, legendNames)}>
             SVG
           </button>
         </span>
@@ -336,6 +358,7 @@ export function CompareChart({
           {problems.length > 1 && ` (and ${problems.length - 1} more run${problems.length > 2 ? 's' : ''}; remove them from the comparison or choose another metric)`}
         </p>
       )}
+      <CurveLegend entries={legend} hidden={hidden} onToggle={toggleCurve} label={`Curves of ${metric}`} />
       <div
         ref={ref}
         className="chart-canvas tall"

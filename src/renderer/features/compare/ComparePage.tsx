@@ -57,6 +57,17 @@ export function ComparePage() {
     };
   }, [client, selected]);
 
+  // One colour per curve, the same on the chips, the charts, the config table and parallel coordinates.
+  // Kept between renders: a new map would draw the parallel coordinates again each time.
+  const groups = useMemo(() => seedGroups(runs), [runs]);
+  const styles = useMemo(
+    () =>
+      curveStyles(
+        runs.map((r) => r.id),
+        groupSeeds ? groups : undefined,
+      ),
+    [runs, groups, groupSeeds],
+  );
   const metrics = useMemo(() => [...new Set(runs.flatMap((r) => Object.keys(r.summaries)))].sort(), [runs]);
   const PREFERRED = ['loss', 'eval_loss', 'learning_rate', 'grad_norm'];
   const shownMetrics = (chosen ?? PREFERRED.filter((m) => metrics.includes(m))).filter((m) => metrics.includes(m));
@@ -81,10 +92,7 @@ export function ComparePage() {
     );
   }
   const ids = runs.map((r) => r.id);
-  const groups = seedGroups(runs);
   const shownGroups = groupSeeds ? groups : undefined;
-  // One colour per curve, the same on the chips, the charts, the config table and parallel coordinates.
-  const styles = curveStyles(ids, shownGroups);
   const groupSize = (id: string) => shownGroups?.find((g) => g.includes(id))?.length ?? 1;
   return (
     <>

@@ -77,7 +77,7 @@ export function ParallelCoordinates({ runs, styles }: { runs: TableRowOut[]; sty
 /** Its own component, so the chart is created when its element exists (not while runs are still loading). */
 function ParallelChart({ option, caption, axes }: { option: Record<string, unknown>; caption: string; axes: number }) {
   const instance = useRef<echarts.ECharts | null>(null);
-  const ref = useECharts(option, { instance });
+  const ref = useECharts(option, { instance, whenNear: true });
   return (
     <figure className="chart" aria-label="Parallel coordinates">
       <figcaption className="chart-head">
