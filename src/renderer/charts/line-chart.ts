@@ -172,7 +172,9 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
       data: c.items,
       lineStyle,
       itemStyle: { color: c.color },
-      showSymbol: !c.faint && c.items.length < 60,
+      // Few points get a dot each; not on many curves at once (2,500 dots for 50 runs of eval_loss
+      // cost more to draw than the lines and say less).
+      showSymbol: !c.faint && c.items.length < 60 && curves.length <= 12,
       symbolSize: 4,
       ...(c.faint ? { silent: true, tooltip: { show: false }, symbol: 'none' } : {}),
     });

@@ -4,7 +4,7 @@ import { CustomChart, LineChart, ParallelChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { currentTheme, onThemeChange, type Theme } from '../theme';
 import { readDrawnState } from './chart-state';
 import { installZoom, type ZoomTarget } from './zoom';
@@ -38,6 +38,11 @@ export interface ChartHooks {
    * page costs nothing while the ones in view load.
    */
   whenNear?: boolean;
+  /**
+   * False while there is nothing to draw yet (answers on their way): the chart is created once it is
+   * true, so a page's first moments are not spent drawing empty frames. Default true.
+   */
+  ready?: boolean;
 }
 
 /** The plot area of grid 0, from the instance. */
@@ -58,15 +63,18 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const zoomable = hooks.zoom !== undefined;
-  const [created, setCreated] = useState(!hooks.whenNear);
+  const [near, setNear] = useState(!hooks.whenNear);
+  const created = near && hooks.ready !== false;
   useEffect(() => {
     const element = ref.current;
-    if (!element || created) return;
-    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setCreated(true), { rootMargin: '300px' });
+    if (!element || near) return;
+    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setNear(true), { rootMargin: '300px' });
     watch.observe(element);
     return () => watch.disconnect();
-  }, [created]);
-  useEffect(() => {
+  }, [near]);
+  // Layout effects, not passive ones: React runs passive effects after the next paint, which held a
+  // zoom's new data back by a frame or more before ECharts got it.
+  useLayoutEffect(() => {
     if (!ref.current || !created) return;
     const element = ref.current;
     chart.current = echarts.init(element, echartsTheme(currentTheme()), { renderer: 'canvas' });
@@ -123,7 +131,7 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
       chart.current = null;
     };
   }, [created]); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(() => {
+  useLayoutEffect(() => {
     const c = chart.current;
     if (!c) return;
     // 'rendered' follows the frame that drew the option onto the canvas ('finished' waits one more

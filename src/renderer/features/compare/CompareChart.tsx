@@ -1,6 +1,7 @@
 // Overlaid runs for one metric: each run's exact min/max band, its raw curve (faint when smoothed) and
 // the smoothed curve; step, wall-time or relative-time axis; log scale; zoom re-queries every run.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { WindowResult } from '../../../shared/domain/metrics';
 import { ChartControls, type ChartSettings } from '../../charts/ChartControls';
 import { exportPng, exportSvg } from '../../charts/export';
@@ -159,7 +160,9 @@ export function CompareChart({
       const failed: string[] = [];
       let answered = 0;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const flush = () => {
+      // Drawn in this task (not in a render React schedules for later): the answers are already late.
+      const flush = () => flushSync(show);
+      const show = () => {
         timer = undefined;
         if (mine !== generation.current) return; // a newer zoom is on its way
         const complete = answered === runIds.length;
@@ -224,31 +227,42 @@ export function CompareChart({
 
   // A chart out of view does no work: it loads when it first comes into view (a chart just below the
   // fold would otherwise share the first answers' time with those the user sees). One already in view
-  // loads at once (the observer's first report comes a frame later).
+  // sends its queries from its first layout pass, before any chart of the page draws its empty frame.
   const figure = useRef<HTMLElement>(null);
   const [seen, setSeen] = useState(false);
+  // The load function (metric, axis, runs) whose queries went out: a new one starts zoomed out.
+  const loadedWith = useRef<typeof load | null>(null);
+  const startLoading = useCallback(() => {
+    if (loadedWith.current === load) return;
+    loadedWith.current = load;
+    // A new metric, axis or set of runs starts zoomed out (the old window is in the old axis' units).
+    setDrawn({ window: null, series: [] });
+    setFull(null);
+    instance.current?.dispatchAction({ type: 'hideTip' }); // it would show the old axis' value until the pointer moves
+    load(null);
+  }, [load]);
   useLayoutEffect(() => {
     const el = figure.current;
     if (!el || seen) return;
     if (el.getBoundingClientRect().top < window.innerHeight) {
+      startLoading();
       setSeen(true);
       return;
     }
     const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true));
     watch.observe(el);
     return () => watch.disconnect();
-  }, [seen]);
-
-  // A new metric, axis or set of runs starts zoomed out (the old window is in the old axis' units).
-  useEffect(() => {
-    setDrawn({ window: null, series: [] });
-    setFull(null);
-    instance.current?.dispatchAction({ type: 'hideTip' }); // it would show the old axis' value until the pointer moves
-    if (seen) load(null);
-    return () => {
+  }, [seen, startLoading]);
+  useLayoutEffect(() => {
+    if (seen) startLoading();
+  }, [seen, startLoading]);
+  // Answers still on their way when the chart goes are not drawn.
+  useEffect(
+    () => () => {
       generation.current++;
-    };
-  }, [load, seen]);
+    },
+    [],
+  );
 
   // Curves switched off in the legend above the chart: left out of the drawing, with their bands.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
@@ -305,7 +319,11 @@ export function CompareChart({
   }, [curves, drawn.window, full, axis, logScale, settings, hidden, theme]);
 
   const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
+  // Drawn from the first answers on (an empty frame first cost ~20 ms a chart while they were coming).
+  const ready = drawn.series.length > 0 || loads > 0;
   const ref = useECharts(built.option, {
+    whenNear: true,
+    ready,
     instance,
     renderedTag: String(loads),
     onDrawn: (chart) => writeDrawnState(chart, chart.getDom()),
@@ -359,6 +377,11 @@ export function CompareChart({
         </p>
       )}
       <CurveLegend entries={legend} hidden={hidden} onToggle={toggleCurve} label={`Curves of ${metric}`} />
+      {!ready && (
+        <p className="muted chart-loading" role="status">
+          Loading {runIds.length} run{runIds.length === 1 ? '' : 's'}…
+        </p>
+      )}
       <div
         ref={ref}
         className="chart-canvas tall"
