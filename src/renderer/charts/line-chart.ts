@@ -142,20 +142,25 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
   const { curves, window, hidden, theme } = input;
   const shown = curves.filter((c) => !hidden.has(c.name));
   // The y range covers the curves and their min/max (drawn or not), robustly unless the user said no.
-  const values: number[] = [];
+  let count = 0;
+  for (const c of shown) count += c.items.length + 2 * (c.band?.length ?? 0);
+  const values = new Float64Array(count);
+  let n = 0;
   let [lowest, highest] = [Infinity, -Infinity];
-  for (const c of shown) {
-    for (const it of c.items) if (it[1] !== null) values.push(it[1]);
-    for (const b of c.band ?? []) {
-      if (b[1] !== null) values.push(b[1]);
-      if (b[2] !== null) values.push(b[2]);
-    }
-  }
-  for (const v of values) {
+  const add = (v: number | null) => {
+    if (v === null) return;
+    values[n++] = v;
     if (v < lowest) lowest = v;
     if (v > highest) highest = v;
+  };
+  for (const c of shown) {
+    for (const it of c.items) add(it[1]);
+    for (const b of c.band ?? []) {
+      add(b[1]);
+      add(b[2]);
+    }
   }
-  const range = input.robust ? robustRange(values, input.logScale) : null;
+  const range = input.robust ? robustRange(values.subarray(0, n), input.logScale) : null;
   const cut = !!range && (highest > range.max || lowest < range.min);
   const series: object[] = [];
   const bands: Band[] = [];
@@ -190,11 +195,11 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
   // series is there (empty) when nothing is cut, so the list of series keeps its shape.
   const marked = drawnRange
     ? shown.flatMap((c) => [
-        { points: c.items.map((it) => [it[0], it[1]] as const), color: c.color },
+        { points: c.items, color: c.color },
         ...(c.band
           ? [
-              { points: c.band.map((b) => [b[0], b[2]] as const), color: c.color },
-              { points: c.band.map((b) => [b[0], b[1]] as const), color: c.color },
+              { points: c.band, color: c.color, y: 2 },
+              { points: c.band, color: c.color, y: 1 },
             ]
           : []),
       ])

@@ -20,13 +20,19 @@ function quantile(sorted: Float64Array, q: number): number {
  * steep start: 1/step's first point stays). Null when there is nothing to draw (ECharts then picks its own range).
  */
 export function robustRange(values: ArrayLike<number>, logScale = false): YRange | null {
-  const finite: number[] = [];
+  // Into one typed array, then sorted natively: with 50 curves (30,000 values with their bands) the
+  // array of numbers this once went through cost more than the sort.
+  const sorted = new Float64Array(values.length);
+  let n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (Number.isFinite(v) && (!logScale || v > 0)) finite.push(logScale ? Math.log10(v) : v);
+    if (Number.isFinite(v) && (!logScale || v > 0)) sorted[n++] = logScale ? Math.log10(v) : v;
   }
-  if (finite.length === 0) return null;
-  const sorted = Float64Array.from(finite).sort();
+  if (n === 0) return null;
+  return rangeOfSorted(sorted.subarray(0, n).sort(), logScale);
+}
+
+function rangeOfSorted(sorted: Float64Array, logScale: boolean): YRange {
   const [lowest, highest] = [sorted[0]!, sorted[sorted.length - 1]!];
   const lo = quantile(sorted, 0.005);
   const hi = quantile(sorted, 0.995);
@@ -54,12 +60,18 @@ export interface OffScale {
  * Marks for the values outside the range: one per stretch of consecutive points beyond it (its most
  * extreme value), at most `limit` of them, the furthest out first.
  */
-export function offScaleMarks(curves: { points: ArrayLike<readonly [number, number | null]>; color: string }[], range: YRange, limit = 12): OffScale[] {
+export function offScaleMarks(
+  curves: { points: ArrayLike<readonly [number, number | null, ...(number | null)[]]>; color: string; /** Where in each point its value is (default 1). */ y?: number }[],
+  range: YRange,
+  limit = 12,
+): OffScale[] {
   const marks: OffScale[] = [];
-  for (const { points, color } of curves) {
+  for (const { points, color, y = 1 } of curves) {
     let current: OffScale | null = null;
     for (let i = 0; i < points.length; i++) {
-      const [x, v] = points[i]!;
+      const point = points[i]!;
+      const x = point[0];
+      const v = point[y] ?? null;
       const above = v !== null && v > range.max;
       const below = v !== null && v < range.min;
       if (!above && !below) {

@@ -344,7 +344,21 @@ export function CompareChart({
     return { max: max === -Infinity ? '' : max, xmax: xmax === -Infinity ? '' : xmax, points };
   }, [drawn.series]);
 
-  const legend = useMemo(() => curves.filter((c) => !c.faint).map((c) => ({ name: c.name, color: c.color, lineType: c.lineType })), [curves]);
+  // The same entries while the same curves are drawn (a zoom changes their data, not them): the legend's 50 buttons are not rendered again.
+  const legendKey = curves
+    .filter((c) => !c.faint)
+    .map((c) => `${c.name}\u0000${c.color}\u0000${c.lineType ?? ''}`)
+    .join('\u0001');
+  const legend = useMemo(
+    () =>
+      legendKey
+        ? legendKey.split('\u0001').map((entry) => {
+            const [name, color, lineType] = entry.split('\u0000') as [string, string, string];
+            return { name, color, lineType: (lineType || undefined) as Curve['lineType'] };
+          })
+        : [],
+    [legendKey],
+  );
   const legendNames = legend.filter((e) => !hidden.has(e.name)).map((e) => e.name);
   const title = `${metric}${axis === 'step' ? '' : ` by ${axis === 'tokens' ? 'tokens seen' : axis === 'time' ? 'wall time' : 'relative time'}`}${smoothing > 0 ? `, smoothed ${smoothing.toFixed(2)}` : ''} — ${runIds.length} run${runIds.length === 1 ? '' : 's'}`;
   return (

@@ -1,5 +1,6 @@
 // The curves of a Compare chart, as buttons above it: a click hides or shows a curve (and its band).
 // Drawn by React rather than by ECharts: ECharts lays out a 50-entry legend again on every redraw.
+import { memo } from 'react';
 export interface LegendEntry {
   name: string;
   color: string;
@@ -8,7 +9,7 @@ export interface LegendEntry {
 
 const DASH = { solid: undefined, dashed: '5 3', dotted: '1.5 2.5' } as const;
 
-export function CurveLegend({ entries, hidden, onToggle, label }: { entries: LegendEntry[]; hidden: ReadonlySet<string>; onToggle: (name: string) => void; label: string }) {
+export const CurveLegend = memo(function CurveLegend({ entries, hidden, onToggle, label }: { entries: LegendEntry[]; hidden: ReadonlySet<string>; onToggle: (name: string) => void; label: string }) {
   if (entries.length === 0) return null;
   return (
     <ul className="curve-legend" aria-label={label}>
@@ -24,4 +25,4 @@ export function CurveLegend({ entries, hidden, onToggle, label }: { entries: Leg
       ))}
     </ul>
   );
-}
+});
