@@ -14,14 +14,25 @@ directory as its only argument. That directory holds:
   pause / stop     files the app touches: pause starts nothing new; stop also cancels running trials.
   .tb/pid, .tb/heartbeat   this process and its liveness, so the app restarts a scheduler that died.
 
+On a SLURM cluster (sweep.json "backend": "slurm") the scheduler is itself a small CPU job, and a trial
+is a job of its own: "start" is `sbatch` of the trial's batch script, already written by the app into
+its run directory (job name tb-<run id>, so the app's queue reading adopts it); the job id is kept in
+the trial's .tb/job_id and in a "submitted" decision (which the app reads to follow the job); "stop" is
+the cancel file plus `scancel`; a slot is a trial queued or running (SLURM packs the GPUs: each trial's
+job asks for its --gres). A trial whose job left the queue without an exit code has ended.
+
 Restart: the decision file is the state. A new scheduler replays it (ASHA's rungs are rebuilt from the
 recorded reports in order) and never starts a trial twice: a start is written before the trial's
 supervisor is launched, and on replay a trial whose start is recorded is launched again only when its
-supervisor never ran (no .tb/supervisor.log in its run directory).
+supervisor never ran (no .tb/supervisor.log in its run directory). On SLURM a trial is submitted
+again only when no job of it is known: none recorded (.tb/job_id, a "submitted" decision), none in the
+queue under its job name, and its supervisor never ran.
 """
 import fcntl
 import json
 import os
+import pwd
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +42,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import asha as asha_lib  # noqa: E402  (beside this file in the sweep's .tb/)
 
 TICK_S = float(os.environ.get("TUNEBENCH_SWEEP_TICK_S", "0.5"))
+# SLURM: how often the queue is read (one squeue for all trials), and how long a job that SLURM ended
+# may take to leave its supervisor's exit code before the trial counts as ended without one.
+SQUEUE_S = float(os.environ.get("TUNEBENCH_SWEEP_SQUEUE_S", "2"))
+JOB_END_GRACE_S = 15.0
+# Job states in which a job may still run (or run again: requeued, preempted with requeue).
+SLURM_ACTIVE = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED",
+                "RESV_DEL_HOLD", "STAGE_OUT", "SIGNALING", "RESIZING", "STOPPED", "PREEMPTED"}
 
 
 def now():
@@ -61,6 +79,14 @@ class Trial:
         self.partial = b""
         self.points = []  # (resource, objective value)
         self.resource = None  # the furthest resource it reported
+        # SLURM: the trial's job, when it ended without an exit code (seen final or gone), and whether its
+        # scancel went through.
+        self.job = None
+        self.job_final_since = None
+        self.cancel_sent = False
+        self.submit_errors = 0
+        self.submitted_at = 0.0
+        self.retry_at = 0.0  # a failed sbatch is tried again from then on
 
     def exit_code(self):
         try:
@@ -127,6 +153,11 @@ class Scheduler:
         self.decisions_path = os.path.join(self.dir, "decisions.jsonl")
         self.seq = 0
         self.finished = False
+        self.slurm = self.spec.get("backend") == "slurm"
+        self.trial_script = self.spec.get("trialScript", ".tb/job.sbatch")
+        self.trial_resources = self.spec.get("trialResources")
+        self.jobs = None  # the last squeue: job id -> (state, name)
+        self.jobs_at = 0.0  # when that squeue was started
 
     # -- the decision file ------------------------------------------------------------------------------
     def record(self, action, **fields):
@@ -167,6 +198,8 @@ class Scheduler:
             if action == "start":
                 trial.started = True
                 trial.gpus = [str(g) for g in d.get("gpus") or []]
+            elif action == "submitted" and d.get("job"):
+                trial.job = str(d["job"])
             elif action in ("continue", "stop", "complete", "ranked"):
                 if self.asha is not None and d.get("rung") is not None:
                     self.asha.report(trial.id, int(d["rung"]), d.get("value"))
@@ -188,6 +221,9 @@ class Scheduler:
         return [g for g in self.gpus if g not in used]
 
     def start_trial(self, trial, gpus):
+        if self.slurm:
+            self.submit(trial)
+            return
         env = dict(os.environ)
         if self.gpus:
             env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
@@ -216,6 +252,123 @@ class Scheduler:
             trial.gpus = gpus
             self.start_trial(trial, gpus)
 
+    # -- SLURM: a trial is a job ------------------------------------------------------------------------
+    def run_slurm(self, args, cwd=None):
+        """A SLURM client command. This scheduler is itself a job: its own SLURM_* variables (job id, CPUs,
+        memory) must not leak into the trials' jobs, so they are left out (SLURM_CONF stays)."""
+        env = {k: v for k, v in os.environ.items()
+               if k == "SLURM_CONF" or not k.startswith(("SLURM_", "SBATCH_", "SQUEUE_", "SRUN_", "SALLOC_"))}
+        try:
+            p = subprocess.run(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=60, universal_newlines=True)
+            return p.returncode, p.stdout, p.stderr
+        except (OSError, subprocess.SubprocessError) as e:
+            return 127, "", str(e)
+
+    def queue(self, fresh=False):
+        """The user's jobs, job id -> (state, name): one squeue for all trials, at most every SQUEUE_S unless
+        `fresh`. None when squeue does not answer (then nothing is decided from the queue)."""
+        if not fresh and now() - self.jobs_at < SQUEUE_S:
+            return self.jobs
+        started = now()
+        code, out, err = self.run_slurm(["squeue", "-h", "-t", "all", "-u", pwd.getpwuid(os.getuid()).pw_name, "-o", "%i|%T|%j"])
+        self.jobs_at = started
+        if code != 0:
+            print("squeue failed (exit %d): %s" % (code, err.strip()[-300:]), file=sys.stderr)
+            self.jobs = None
+            return None
+        jobs = {}
+        for line in out.splitlines():
+            parts = line.strip().split("|", 2)
+            if len(parts) == 3 and parts[0]:
+                jobs[parts[0]] = (parts[1].split()[0].upper() if parts[1].strip() else "", parts[2])
+        self.jobs = jobs
+        return jobs
+
+    def submit(self, trial):
+        """sbatch of the trial's batch script (the app wrote it into the run directory, job name tb-<run id>).
+        The job id goes to the trial's .tb/job_id first, then into a "submitted" decision."""
+        trial.retry_at = now() + 2.0
+        code, out, err = self.run_slurm(["sbatch", "--parsable", self.trial_script], cwd=trial.dir)
+        ids = [m.group(1) for m in (re.match(r"^(\d+)(;[\w.-]+)?$", l.strip()) for l in out.splitlines()) if m]
+        if code == 0 and ids:
+            self.adopt(trial, ids[-1], "submitted as SLURM job %s" % ids[-1])
+            trial.submitted_at = now()
+            return
+        said = " ".join(l.replace("sbatch: error: ", "").strip() for l in (err or out).splitlines() if l.strip())[:500] or "no output"
+        trial.submit_errors += 1
+        transient = code == 127 or re.search(r"timed out|unable to contact|try again|temporarily|busy", said, re.I)
+        print("sbatch of trial %s failed (exit %d): %s" % (trial.id, code, said), file=sys.stderr)
+        if not transient or trial.submit_errors >= 5:
+            trial.ended = True
+            self.record("ended", trial=trial.id, exitCode=None, error="SLURM refused the trial's job: %s" % said,
+                        reason="not run: SLURM refused its job (%s)" % said)
+
+    def adopt(self, trial, job, reason):
+        trial.job = job
+        try:
+            write_atomic(os.path.join(trial.dir, ".tb", "job_id"), "%s\n" % job)
+        except OSError:
+            pass
+        self.record("submitted", trial=trial.id, job=job, resources=self.trial_resources, reason=reason)
+
+    def ensure_submitted(self, trial):
+        """A trial recorded as started whose job is not known (the scheduler died between its start and its
+        "submitted", or sbatch failed). Never twice: its recorded job id, then a job in the queue under its
+        name, then a supervisor that ran, and only then a new sbatch. True once the trial has a job."""
+        try:
+            with open(os.path.join(trial.dir, ".tb", "job_id")) as f:
+                recorded = f.read().strip()
+        except OSError:
+            recorded = ""
+        if recorded:
+            self.adopt(trial, recorded, "job %s was submitted before the scheduler restarted (its run directory says so)" % recorded)
+            return True
+        if now() < trial.retry_at:
+            return False
+        jobs = self.queue(fresh=True)
+        if jobs is None:
+            return False  # cannot tell whether it was submitted: ask again next tick
+        named = sorted((j for j, (_, name) in jobs.items() if name == "tb-" + trial.id), key=lambda j: [int(x) for x in re.findall(r"\d+", j)])
+        if named:
+            self.adopt(trial, named[-1], "job %s was submitted before the scheduler restarted (found in the queue by its name)" % named[-1])
+            return True
+        if trial.supervisor_ran() or trial.exit_code() is not None:
+            trial.job = ""  # it ran and its job has left the queue: its exit code (or its absence) says the rest
+            return True
+        if trial.stopping:
+            trial.ended = True  # stopped before its job was ever submitted: nothing to run
+            self.record("ended", trial=trial.id, exitCode=None, reason="ended before its job was submitted, stopped by the sweep")
+            return False
+        self.submit(trial)
+        return trial.job is not None
+
+    def scancel(self, trial):
+        if not trial.job:
+            trial.cancel_sent = trial.job == ""  # ran, job gone: the cancel file is all there is to do
+            return
+        code, _, err = self.run_slurm(["scancel", trial.job])
+        trial.cancel_sent = code == 0 or bool(re.search(r"Invalid job id|already completed|has already finished", err, re.I))
+
+    def job_ended(self, trial):
+        """SLURM ended the trial's job and its supervisor left no exit code: a job cancelled while queued ends
+        at once; one that ran gets JOB_END_GRACE_S to write its exit code first."""
+        jobs = self.queue()
+        if jobs is None or self.jobs_at <= trial.submitted_at:
+            return None
+        line = jobs.get(trial.job) if trial.job else None
+        if line and line[1] != "tb-" + trial.id:
+            line = None  # the id names another job now
+        if line and line[0] in SLURM_ACTIVE:
+            trial.job_final_since = None
+            return None
+        if trial.job_final_since is None:
+            trial.job_final_since = now()
+        state = line[0] if line else "gone from the queue"
+        if not trial.supervisor_ran() or now() - trial.job_final_since >= JOB_END_GRACE_S:
+            return state
+        return None
+
     # -- judging ---------------------------------------------------------------------------------------------
     def stop_trial(self, trial):
         trial.stopping = True
@@ -224,6 +377,8 @@ class Scheduler:
                 pass
         except OSError:
             pass
+        if self.slurm:
+            self.scancel(trial)
 
     def judge(self, trial, code):
         """ASHA: report the trial at every rung it has passed, lowest first; stop it when a rung says so.
@@ -264,7 +419,12 @@ class Scheduler:
         for trial in self.trials:
             if not trial.started or trial.ended:
                 continue
-            if not trial.supervisor_ran():
+            if self.slurm:
+                if trial.job is None and not self.ensure_submitted(trial):
+                    continue
+                if trial.stopping and not trial.cancel_sent:
+                    self.scancel(trial)  # a stop recorded by a scheduler that died before its scancel, or a scancel that failed
+            elif not trial.supervisor_ran():
                 # Recorded as started by a scheduler that died before launching it: launch it now.
                 self.start_trial(trial, trial.gpus)
                 continue
@@ -275,8 +435,17 @@ class Scheduler:
             if self.asha is not None:
                 self.judge(trial, code)
             if stop_all and not trial.stopping:
+                queued = self.slurm and not trial.supervisor_ran()
                 self.stop_trial(trial)
-                self.record("stop", trial=trial.id, reason="stopped with the sweep")
+                self.record("stop", trial=trial.id, reason="stopped with the sweep", **({"queued": True, "job": trial.job} if queued else {}))
+            if code is None and self.slurm:
+                state = self.job_ended(trial)
+                if state:
+                    trial.ended = True
+                    self.record("ended", trial=trial.id, exitCode=None, job=trial.job, value=self.best_of(trial), resource=trial.resource,
+                                reason="ended: its job %s is %s and the trial left no exit code%s" % (
+                                    trial.job or "", state.lower() if state.isupper() else state, ", stopped by the sweep" if trial.stopping else ""))
+                    continue
             if code is not None:
                 trial.ended = True
                 best = self.best_of(trial)
@@ -316,8 +485,14 @@ class Scheduler:
             print("another scheduler runs this sweep; leaving it to that one", file=sys.stderr)
             return 0
         write_atomic(os.path.join(self.tb, "pid"), "%d\n" % os.getpid())
+        print("%s scheduler %d started%s" % (time.strftime("%Y-%m-%dT%H:%M:%S"), os.getpid(),
+              (" as SLURM job " + os.environ["SLURM_JOB_ID"]) if os.environ.get("SLURM_JOB_ID") else ""), file=sys.stderr, flush=True)
+
+        def on_term(*_):
+            print("%s scheduler %d: SIGTERM, leaving" % (time.strftime("%Y-%m-%dT%H:%M:%S"), os.getpid()), file=sys.stderr, flush=True)
+            sys.exit(0)  # the decision file is the state: nothing to save
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the decision file is the state: nothing to save
+        signal.signal(signal.SIGTERM, on_term)
         self.replay()
         while not self.finished:
             with open(os.path.join(self.tb, "heartbeat"), "a"):

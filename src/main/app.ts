@@ -50,6 +50,7 @@ import { FINAL_STATUSES, LaunchInput } from '../shared/domain/run';
 import { SweepStore } from './sweeps/sweep-store';
 import { controlSweep, createSweep, saveBest, startSweep, syncSweep, type SweepDeps } from './sweeps/sweep-service';
 import { SweepWatcher } from './sweeps/sweep-watcher';
+import { AppSweepDriver } from './sweeps/app-driver';
 import { DatasetStore } from './continuous/datasets';
 import { TriggerStore } from './continuous/triggers';
 import { ContinuousTraining } from './continuous/pipeline';
@@ -168,10 +169,12 @@ export function openEngine(options: EngineOptions = {}): Engine {
       events.emit('projects.changed', { projectId: p.id });
       return p;
     },
-    // Trials are runs: the runs list and pages follow them through runs.changed.
-    onSweepChanged: () => events.emit('runs.changed', { runId: null }),
+    // The sweep pages follow sweeps.changed; trials are runs, each announced with runs.changed as it changes.
+    onSweepChanged: (sweepId) => events.emit('sweeps.changed', { sweepId }),
+    cancelRun: (runId) => cancelRun(syncDeps, runId),
   };
   const sweepWatcher = new SweepWatcher(sweepDeps, options.runSyncIntervalMs ?? 0);
+  const appSweepDriver = new AppSweepDriver(sweepDeps, options.runSyncIntervalMs ?? 0);
   const datasets = new DatasetStore(db, dataDir);
   const triggers = new TriggerStore(db);
   const lastLooks = new Map<string, number>();
@@ -525,6 +528,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     'runs.changed': { runId: null },
     'hosts.changed': { hostId: null },
     'registries.changed': { registryId: null },
+    'sweeps.changed': { sweepId: null },
   };
   let lastDataVersion = db.pragma('data_version', { simple: true }) as number;
   let knownHostIds = new Set(hosts.list().map((h) => h.id));
@@ -550,6 +554,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
 
   watcher.start();
   sweepWatcher.start();
+  appSweepDriver.start();
   let closed = false;
   return {
     dataDir,
@@ -570,6 +575,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
       closed = true;
       watcher.stop();
       sweepWatcher.stop();
+      appSweepDriver.stop();
       if (continuousTimer) clearInterval(continuousTimer);
       hosts.close();
       if (poll) clearInterval(poll);

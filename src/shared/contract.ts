@@ -249,6 +249,8 @@ export const events = {
   'hosts.changed': z.object({ hostId: z.string().nullable() }),
   /** A registry was added, removed or logged in to, or a push or alias move ended; registryId is null when another process changed the data. */
   'registries.changed': z.object({ registryId: z.string().nullable() }),
+  /** A sweep's decisions or state changed; sweepId is null when another process changed the data. */
+  'sweeps.changed': z.object({ sweepId: z.string().nullable() }),
   /** New log lines were stored for a run: one event per sync pass, never one per line. */
   'runs.logAppended': z.object({ runId: z.string(), lines: z.number().int() }),
   /** A push's bytes, rate and time left, a few times a second while it runs. */

@@ -108,7 +108,7 @@ export type MethodName = (typeof METHOD_NAMES)[number];
  * Events that say "records of this kind changed". The engine sends each of them, with a null id, when
  * another process (the CLI beside the app) committed to the database: it cannot tell what changed.
  */
-export const CHANGE_EVENT_NAMES = ['projects.changed', 'runs.changed', 'hosts.changed', 'registries.changed'] as const;
+export const CHANGE_EVENT_NAMES = ['projects.changed', 'runs.changed', 'hosts.changed', 'registries.changed', 'sweeps.changed'] as const;
 export type ChangeEventName = (typeof CHANGE_EVENT_NAMES)[number];
 
 export const EVENT_NAMES = [...CHANGE_EVENT_NAMES, 'runs.logAppended', 'registry.pushProgress'] as const;

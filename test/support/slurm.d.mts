@@ -27,4 +27,4 @@ export interface TestSlurm {
  * A two-node cluster (n1, n2, one CPU each) on loopback, with munged, under a temp dir. Needs root.
  * A requeued job may start again 10 s later (AuthInfo cred_expire=10; SLURM's default is 120 s).
  */
-export declare function startSlurm(opts?: { dir?: string; preemptGraceSeconds?: number }): Promise<TestSlurm>;
+export declare function startSlurm(opts?: { dir?: string; preemptGraceSeconds?: number; /** CPUs of n1 and n2 (default 1, at most this machine's). */ cpusPerNode?: number }): Promise<TestSlurm>;

@@ -109,10 +109,11 @@ async function killAll(pids, graceMs = 4000) {
 
 /**
  * `dir`: where everything goes (a new temp dir by default; removed by stop() either way).
+ * `cpusPerNode`: CPUs of n1 and n2 (1 by default; at most this machine's count).
  * `preemptGraceSeconds`: GraceTime of the `low` partition. 0 (the default): a preempted job gets its
  * --signal (when given with B:) and SIGTERM at once. N: it gets the signal at once and SIGTERM some
  * seconds after N (slurmctld checks end times periodically: 14 s for N=5), and the preempting job waits that long.
- * @param {{ dir?: string; preemptGraceSeconds?: number }} [opts]
+ * @param {{ dir?: string; preemptGraceSeconds?: number; cpusPerNode?: number }} [opts]
  */
 export async function startSlurm(opts = {}) {
   ensureSlurm();
@@ -131,6 +132,9 @@ export async function startSlurm(opts = {}) {
   ];
   const partitions = ['low', 'high', 'tiny'];
   const grace = Math.max(0, Math.floor(opts.preemptGraceSeconds ?? 0));
+  // CPUs of each node (1 by default): more lets several one-CPU jobs share a node (a sweep's scheduler and its trials).
+  // At most this machine's CPU count, which slurmd checks.
+  const cpus = Math.max(1, Math.min(os.cpus().length, Math.floor(opts.cpusPerNode ?? 1)));
 
   const mungeDir = path.join(dir, 'munge');
   fs.mkdirSync(mungeDir, { mode: 0o755 });
@@ -186,7 +190,7 @@ export async function startSlurm(opts = {}) {
       'PreemptType=preempt/partition_prio',
       'PreemptMode=REQUEUE',
       'SlurmctldParameters=preempt_send_user_signal',
-      ...nodes.map((n) => `NodeName=${n.name} NodeHostname=localhost NodeAddr=${n.addr} Port=${n.port} CPUs=1 RealMemory=1000 State=UNKNOWN`),
+      ...nodes.map((n) => `NodeName=${n.name} NodeHostname=localhost NodeAddr=${n.addr} Port=${n.port} CPUs=${cpus} RealMemory=1000 State=UNKNOWN`),
       `PartitionName=low Nodes=n1,n2 Default=YES MaxTime=60 PriorityTier=1 GraceTime=${grace} State=UP`,
       'PartitionName=high Nodes=n1,n2 MaxTime=60 PriorityTier=10 State=UP',
       'PartitionName=tiny Nodes=n1,n2 MaxNodes=1 MaxTime=5 PriorityTier=1 State=UP',

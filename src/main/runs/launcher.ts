@@ -322,10 +322,12 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
 /**
  * Runs placed on their host but not started, one per parameter set (a sweep's trials): each is PENDING
  * until the sweep's scheduler on the host starts its supervisor. The dataset and code are read once.
+ * On a cluster each run's batch script is written beside it (.tb/job.sbatch, checked once with
+ * sbatch --test-only) and the sweep's scheduler submits it.
  */
 export async function stageRuns(deps: LaunchDeps, input: z.output<typeof LaunchInput>, paramSets: Record<string, unknown>[], access: HostAccess): Promise<Run[]> {
   const base = await prepare(deps, input);
-  if (base.host.slurm) throw new EngineError('VALIDATION_FAILED', `${base.host.name} is a SLURM cluster: sweeps run on workstations (SSH hosts) for now.`);
+  if (base.host.slurm) await precheck(access, base.host, slurmScript(base.host, newUlid(), base.resources!));
   const recipe = getRecipe(base.recipeName);
   const staged = paramSets.map((params) => {
     const parsed = recipe.params.parse(params) as Record<string, unknown>;
@@ -339,6 +341,7 @@ export async function stageRuns(deps: LaunchDeps, input: z.output<typeof LaunchI
   try {
     for (const { p, id } of staged) {
       await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);
+      if (p.host.slurm) await access.writeFile(`${p.root}/runs/${id}/.tb/job.sbatch`, slurmScript(p.host, id, p.resources!), 0o600);
       deps.runs.setStatus(id, 'PENDING');
     }
   } catch (err) {
@@ -372,7 +375,8 @@ export async function launchArray(deps: LaunchDeps, input: z.output<typeof Launc
   });
   const access = await deps.hosts.access(p.host, { now: true });
   await precheck(access, p.host, script);
-  for (const id of ids) deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir: `${p.root}/runs/${id}`, status: 'QUEUED' });
+  for (const id of ids)
+    deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir: `${p.root}/runs/${id}`, status: 'QUEUED' });
   ids.forEach((id) => deps.onChanged(id));
   try {
     for (const id of ids) await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);

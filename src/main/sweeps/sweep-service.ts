@@ -2,12 +2,13 @@
 // the host (PENDING), writes sweep.json and starts the scheduler beside them (resources/remote/
 // sweep_scheduler.py), which starts, judges and stops trials whether or not the app is open. The app
 // follows the scheduler's decision file exactly once by byte offset, and starts the scheduler again
-// when it died before the sweep ended.
+// when it died before the sweep ended. On a SLURM cluster the scheduler and each trial are jobs (slurm-sweep.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../../shared/domain/project';
+import type { RunResources } from '../../shared/domain/slurm';
 import { FINAL_STATUSES } from '../../shared/domain/run';
-import { SweepSpec, type Sweep } from '../../shared/domain/sweep';
+import { driverFor, sweepHostNames, SweepSpec, type Sweep } from '../../shared/domain/sweep';
 import { EngineError } from '../errors';
 import { jsonOutput, privately, runOrFail, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
@@ -16,7 +17,9 @@ import { getRecipe } from '../recipes';
 import { stageRuns, supervisorFiles, type LaunchDeps } from '../runs/launcher';
 import type { RunStore } from '../runs/run-store';
 import { PACKAGE_ROOT } from '../version';
+import { controlAppDrivenSweep, createAppDrivenSweep, startAppDrivenSweep } from './app-driver';
 import { checkAgainstRecipe, trialParams } from './space';
+import { applySlurmDecisions, checkSchedulerJob, restartSchedulerIfGone, schedulerScript, submitScheduler, trialResources } from './slurm-sweep';
 import type { DecisionLine, SweepStore } from './sweep-store';
 
 const REMOTE_DIR = path.join(PACKAGE_ROOT, 'resources', 'remote');
@@ -33,6 +36,8 @@ export interface SweepDeps extends LaunchDeps {
   runs: RunStore;
   saveRecipe(project: string, fromRun: string): Project;
   onSweepChanged(sweepId: string): void;
+  /** The normal cancel path (runs.cancel): a sweep across several hosts stops its losers with it. */
+  cancelRun(runId: string): Promise<unknown>;
 }
 
 interface Probe {
@@ -62,9 +67,10 @@ export function parseSweepFile(text: string, fileName: string): SweepSpec {
 
 export function createSweep(deps: SweepDeps, text: string, fileName: string): Sweep {
   const spec = parseSweepFile(text, fileName);
+  // Several hosts: the app drives the sweep (src/main/sweeps/app-driver.ts).
+  if (driverFor(spec) === 'app') return createAppDrivenSweep(deps, spec, fileName);
   const project = deps.projects.get(spec.project);
-  const host = deps.hosts.get(spec.host);
-  if (host.slurm) throw new EngineError('SWEEP_INVALID', `${fileName}: host ${host.name} is a SLURM cluster; sweeps run on workstations (SSH hosts) for now.`);
+  const host = deps.hosts.get(sweepHostNames(spec)[0]!);
   const recipe = getRecipe(spec.recipe);
   const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
   const trials = checkAgainstRecipe(spec, fileName, recipe, trialParams(spec, fileName, seed));
@@ -79,10 +85,12 @@ const startScheduler = (access: HostAccess, python: string, dir: string) =>
 
 export async function startSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   const sweep = deps.sweeps.get(ref);
+  if (sweep.drivenBy === 'app') return startAppDrivenSweep(deps, sweep);
   if (sweep.status !== 'DRAFT')
     throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: only a sweep not started yet can be started. Pause, resume or stop it instead.`);
   const host = deps.hosts.get(sweep.hostId);
   const spec = sweep.spec;
+  if (host.slurm) return startSlurmSweep(deps, sweep);
   // GPUs to pack trials onto: the host's last probe says which there are.
   const probe = deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe;
   const gpus = (probe?.gpus ?? []).map((g) => g.index);
@@ -102,12 +110,44 @@ export async function startSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   }
 }
 
-async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpus: number[], gpusPerTrial: number): Promise<Sweep> {
+/**
+ * On a SLURM cluster: each trial is a job (its batch script prepared with the run, submitted by the
+ * scheduler) and the scheduler is a small CPU job; SLURM checks both before anything is placed.
+ */
+async function startSlurmSweep(deps: SweepDeps, sweep: Sweep): Promise<Sweep> {
+  const host = deps.hosts.get(sweep.hostId);
+  const probe = deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe.slurm;
+  if (probe?.sharedRunRoot === false)
+    throw new EngineError(
+      'SWEEP_INVALID',
+      `The compute nodes of ${host.name} do not see its run root ${host.runRoot} (${probe.sharedRunRootDetail || 'the last probe says so'}): the sweep's scheduler and trials run there and must share it with the login node. Set a run root on a shared file system (tunebench host configure ${host.name} --run-root ...).`,
+    );
+  const { resources, gpusPerTrial } = trialResources(host, sweep.spec.gpus_per_trial, probe);
+  const script = schedulerScript(host, sweep.id, probe);
+  const access = await deps.hosts.access(host, { now: true });
+  await checkSchedulerJob(access, host, script);
+  try {
+    return await placeSweep(deps, sweep, access, [], gpusPerTrial, { resources, script });
+  } catch (err) {
+    deps.sweeps.setStatus(sweep.id, 'FAILED', `Starting the sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+    deps.onSweepChanged(sweep.id);
+    throw err;
+  }
+}
+
+async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpus: number[], gpusPerTrial: number, slurm?: { resources: RunResources; script: string }): Promise<Sweep> {
   const host = deps.hosts.get(sweep.hostId);
   const spec = sweep.spec;
   const runs = await stageRuns(
     deps,
-    { project: sweep.projectId, host: host.id, recipe: sweep.recipe, ...(spec.dataset ? { dataset: spec.dataset } : {}), ...(spec.code ? { code: spec.code } : {}) },
+    {
+      project: sweep.projectId,
+      host: host.id,
+      recipe: sweep.recipe,
+      ...(spec.dataset ? { dataset: spec.dataset } : {}),
+      ...(spec.code ? { code: spec.code } : {}),
+      ...(slurm ? { resources: slurm.resources } : {}),
+    },
     sweep.trials.map((t) => t.params),
     access,
   );
@@ -124,6 +164,8 @@ async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpu
     gpusPerTrial,
     shareGpus: spec.share_gpus,
     python: host.python,
+    // On a cluster the scheduler submits each trial's prepared batch script (sbatch) and cancels with scancel.
+    ...(slurm ? { backend: 'slurm', trialScript: '.tb/job.sbatch', trialResources: slurm.resources } : {}),
     trials: runs.map((r, i) => ({ id: r.id, dir: r.remoteDir, params: sweep.trials[i]!.params })),
   };
   await runOrFail(access, privately(`mkdir -p ${shQuote(`${dir}/.tb`)}`), "Creating the sweep's folder");
@@ -137,7 +179,8 @@ async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpu
     dir,
     runs.map((r) => r.id),
   );
-  await startScheduler(access, host.python, dir);
+  if (slurm) await submitScheduler(access, host, dir, slurm.script);
+  else await startScheduler(access, host.python, dir);
   deps.onSweepChanged(sweep.id);
   return deps.sweeps.get(sweep.id);
 }
@@ -145,6 +188,7 @@ async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpu
 /** Pause (start nothing new), resume, or stop (cancel what runs, start nothing more): files the scheduler reads. */
 export async function controlSweep(deps: SweepDeps, ref: string, action: 'pause' | 'resume' | 'stop'): Promise<Sweep> {
   const sweep = deps.sweeps.get(ref);
+  if (sweep.drivenBy === 'app') return controlAppDrivenSweep(deps, sweep, action);
   const allowed = { pause: ['RUNNING'], resume: ['PAUSED'], stop: ['RUNNING', 'PAUSED', 'DRAFT'] }[action];
   if (!allowed.includes(sweep.status)) throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: it cannot be ${action === 'stop' ? 'stopped' : action + 'd'} now.`);
   if (sweep.status === 'DRAFT') {
@@ -165,6 +209,8 @@ export async function controlSweep(deps: SweepDeps, ref: string, action: 'pause'
 /** Reads what the scheduler decided since the last pass, and starts it again if it died mid-sweep. */
 export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   const sweep = deps.sweeps.get(ref);
+  // The app drives a sweep across several hosts (its driver ticks with the engine): nothing to read on a host.
+  if (sweep.drivenBy === 'app') return sweep;
   if (!sweep.remoteDir || !['RUNNING', 'PAUSED', 'STOPPING'].includes(sweep.status)) return sweep;
   const host = deps.hosts.get(sweep.hostId);
   const access = await deps.hosts.access(host);
@@ -185,6 +231,8 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as DecisionLine);
     const added = deps.sweeps.addDecisions(sweep.id, offset, offset + end + 1, lines);
+    // On a cluster: each trial's job id goes to its run (the queue monitoring follows it from there).
+    if (host.slurm) applySlurmDecisions(deps, sweep, lines, trialResources(host, sweep.spec.gpus_per_trial, null).resources);
     finished ||= added.some((l) => l.action === 'finished') || lines.some((l) => l.action === 'finished');
     for (const l of added) if (l.trial) deps.onChanged(l.trial);
     offset += end + 1;
@@ -201,6 +249,11 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
       }
     }
     deps.sweeps.setStatus(sweep.id, stopped ? 'STOPPED' : 'FINISHED');
+  } else if (host.slurm) {
+    // The scheduler is a job: gone from the queue (scancel, time limit, a node lost) with the sweep unfinished.
+    const slurmProbe = () => deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe.slurm;
+    const restarted = await restartSchedulerIfGone(access, host, sweep, probe.heartbeatAge, SCHEDULER_STALE_S, slurmProbe);
+    if (restarted) deps.sweeps.setLastError(sweep.id, restarted);
   } else if (!probe.alive && (probe.heartbeatAge !== null ? probe.heartbeatAge > SCHEDULER_STALE_S : Date.now() - sweep.updatedAt > 30_000)) {
     // It died (the host rebooted, someone killed it): the decision file is its state, it resumes from it.
     await startScheduler(access, host.python, dir);

@@ -38,33 +38,61 @@ export const SweepMethod = z.discriminatedUnion('name', [
 ]);
 export type SweepMethod = z.infer<typeof SweepMethod>;
 
-export const SweepSpec = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
-  project: z.string().trim().min(1).max(200),
-  host: z.string().trim().min(1).max(200),
-  recipe: z.string().trim().min(1).max(100),
-  /** A dataset file and a code folder on this machine, uploaded once for all trials (as for a launch). */
-  dataset: z.string().max(4096).optional(),
-  code: z.string().max(4096).optional(),
-  method: SweepMethod,
-  /** How many trials in all (grid: at most the grid's size; default the grid's size). */
-  trials: z.number().int().min(1).max(1000).optional(),
-  /** How many run at once. */
-  concurrency: z.number().int().min(1).max(256).default(1),
-  /** GPUs each trial gets (CUDA_VISIBLE_DEVICES); default 1 on a host with GPUs, 0 on one without. */
-  gpus_per_trial: z.number().int().min(0).max(64).optional(),
-  /** Allow several trials on one GPU (off: never two trials on one GPU). */
-  share_gpus: z.boolean().default(false),
-  /** Seed of the random draws (random and asha): the same seed draws the same trials. */
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
-  params: z.record(z.string().min(1).max(100), ParamSpace).default({}),
-});
+const hostName = z.string().trim().min(1).max(200);
+
+export const SweepSpec = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    project: z.string().trim().min(1).max(200),
+    /** The one host the trials run on; its scheduler runs beside them and goes on while the app is closed. */
+    host: hostName.optional(),
+    /**
+     * Several hosts: trials go to whichever has a free slot, and this app decides (no one host can run the
+     * scheduler beside all of them), so the sweep waits while the app is closed. One name here is `host:`.
+     */
+    hosts: z
+      .array(hostName)
+      .min(1)
+      .max(32)
+      .refine((names) => new Set(names).size === names.length, 'names a host twice')
+      .optional(),
+    recipe: z.string().trim().min(1).max(100),
+    /** A dataset file and a code folder on this machine, uploaded once for all trials (as for a launch). */
+    dataset: z.string().max(4096).optional(),
+    code: z.string().max(4096).optional(),
+    method: SweepMethod,
+    /** How many trials in all (grid: at most the grid's size; default the grid's size). */
+    trials: z.number().int().min(1).max(1000).optional(),
+    /** How many run at once. */
+    concurrency: z.number().int().min(1).max(256).default(1),
+    /** GPUs each trial gets (CUDA_VISIBLE_DEVICES); default 1 on a host with GPUs, 0 on one without. */
+    gpus_per_trial: z.number().int().min(0).max(64).optional(),
+    /** Allow several trials on one GPU (off: never two trials on one GPU). */
+    share_gpus: z.boolean().default(false),
+    /** Seed of the random draws (random and asha): the same seed draws the same trials. */
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+    params: z.record(z.string().min(1).max(100), ParamSpace).default({}),
+  })
+  .refine((s) => (s.host === undefined) !== (s.hosts === undefined), {
+    message: 'give either host (one host) or hosts (a list of hosts), not both and not neither',
+    path: ['host'],
+  });
 export type SweepSpec = z.infer<typeof SweepSpec>;
+
+/** The hosts a sweep file names, in its order. */
+export const sweepHostNames = (spec: Pick<SweepSpec, 'host' | 'hosts'>): string[] => spec.hosts ?? (spec.host !== undefined ? [spec.host] : []);
+
+/** Several hosts: the app drives the sweep (it waits while the app is closed); one: the host's scheduler does. */
+export const SweepDriver = z.enum(['host', 'app']);
+export type SweepDriver = z.infer<typeof SweepDriver>;
+/** What a sweep the app drives says about itself (the CLI's `sweep show`, the sweep page). */
+export const APP_DRIVEN_NOTE = 'driven by this app: it waits while the app is closed';
+export const driverFor = (spec: Pick<SweepSpec, 'host' | 'hosts'>): SweepDriver => (sweepHostNames(spec).length > 1 ? 'app' : 'host');
 
 export const SweepStatus = z.enum(['DRAFT', 'RUNNING', 'PAUSED', 'STOPPING', 'FINISHED', 'STOPPED', 'FAILED']);
 export type SweepStatus = z.infer<typeof SweepStatus>;
@@ -96,6 +124,10 @@ export const Sweep = z.object({
   name: z.string(),
   projectId: z.string(),
   hostId: z.string(),
+  /** Every host its trials may run on (one for a sweep its host's scheduler drives). */
+  hostIds: z.array(z.string()),
+  /** Who decides: the scheduler beside the trials on the one host, or this app (several hosts: it waits while the app is closed). */
+  drivenBy: SweepDriver,
   recipe: z.string(),
   status: SweepStatus,
   spec: SweepSpec,

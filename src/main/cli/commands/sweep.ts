@@ -2,7 +2,7 @@
 // keep its best configuration as the project's recipe.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Sweep, SweepDecision } from '../../../shared/domain/sweep';
+import { APP_DRIVEN_NOTE, sweepHostNames, type Sweep, type SweepDecision } from '../../../shared/domain/sweep';
 import { EngineError } from '../../errors';
 import type { Command } from '../command';
 import { str } from '../args';
@@ -16,6 +16,8 @@ function describe(s: Sweep, decisions: SweepDecision[] = []): string {
   const method = s.spec.method.name === 'asha' ? `asha (eta ${s.spec.method.eta}, ${s.spec.method.min_resource}..${s.spec.method.max_resource} ${s.spec.method.resource})` : s.spec.method.name;
   const lines = [
     `${s.name} (${s.id}): ${s.status.toLowerCase()}, ${method}, ${started} of ${s.trials.length} trials started, ${s.spec.concurrency} at a time`,
+    // Several hosts: no scheduler beside the trials; the app decides, so nothing happens while it is closed.
+    s.drivenBy === 'app' ? `on ${sweepHostNames(s.spec).join(', ')}: ${APP_DRIVEN_NOTE}` : `on ${sweepHostNames(s.spec).join(', ')}: its scheduler there goes on while the app is closed`,
     ...(s.best ? [`best: ${s.best.runId} = ${s.best.value} with ${JSON.stringify(s.best.params)}`] : []),
     ...(s.lastError ? [`note: ${s.lastError}`] : []),
     '',
@@ -42,7 +44,7 @@ const control = (action: 'start' | 'pause' | 'resume' | 'stop', summary: string)
 export const sweepCommands: Command[] = [
   {
     path: ['sweep', 'create'],
-    summary: 'Define a sweep from a YAML or JSON file (project, host, recipe, method, trials, concurrency, params)',
+    summary: 'Define a sweep from a YAML or JSON file (project, host or hosts, recipe, method, trials, concurrency, params)',
     positionals: [{ name: 'FILE', required: true, help: 'The sweep file' }],
     flags: { start: { kind: 'boolean', help: 'Start it at once' } },
     async run(ctx, args) {

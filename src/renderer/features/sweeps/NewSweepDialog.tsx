@@ -20,6 +20,9 @@ export function NewSweepDialog({ onClose, onStarted }: { onClose: () => void; on
   const [recipes, setRecipes] = useState<RecipeInfo[]>([]);
   const [project, setProject] = useState(projects[0]?.name ?? '');
   const [host, setHost] = useState(hosts[0]?.name ?? '');
+  // More hosts: trials spread over all of them, and this app drives the sweep.
+  const [alsoOn, setAlsoOn] = useState<string[]>([]);
+  const more = alsoOn.filter((h) => h !== host);
   const [recipe, setRecipe] = useState('demo-lora-stdlib');
   const [method, setMethod] = useState<'asha' | 'random' | 'grid'>('asha');
   const [eta, setEta] = useState('3');
@@ -45,7 +48,7 @@ export function NewSweepDialog({ onClose, onStarted }: { onClose: () => void; on
   const sweepFile = () =>
     [
       `project: ${JSON.stringify(project)}`,
-      `host: ${JSON.stringify(host)}`,
+      more.length ? `hosts: ${JSON.stringify([host, ...more])}` : `host: ${JSON.stringify(host)}`,
       `recipe: ${JSON.stringify(recipe)}`,
       method === 'asha' ? `method: {name: asha, eta: ${eta}, min_resource: ${minResource}, max_resource: ${maxResource}, resource: step}` : `method: {name: ${method}}`,
       ...(method === 'grid' && trials.trim() === '' ? [] : [`trials: ${trials}`]),
@@ -88,13 +91,32 @@ export function NewSweepDialog({ onClose, onStarted }: { onClose: () => void; on
               ))}
             </select>
           </Field>
-          <Field label="Host" hint="Trials run here; the scheduler runs beside them, so the sweep goes on while the app is closed.">
+          <Field
+            label="Host"
+            hint={
+              more.length
+                ? `Trials run here and on ${more.join(', ')}: this app starts, judges and stops them, so the sweep waits while the app is closed.`
+                : 'Trials run here; the scheduler runs beside them, so the sweep goes on while the app is closed.'
+            }
+          >
             <select value={host} onChange={(e) => setHost(e.target.value)}>
               {hosts.map((h) => (
                 <option key={h.id}>{h.name}</option>
               ))}
             </select>
           </Field>
+          {hosts.length > 1 && (
+            <fieldset className="sweep-also-on">
+              <legend>Also on</legend>
+              {hosts
+                .filter((h) => h.name !== host)
+                .map((h) => (
+                  <label key={h.id} className="checkbox">
+                    <input type="checkbox" checked={alsoOn.includes(h.name)} onChange={(e) => setAlsoOn((now) => (e.target.checked ? [...now, h.name] : now.filter((n) => n !== h.name)))} /> {h.name}
+                  </label>
+                ))}
+            </fieldset>
+          )}
           <Field label="Recipe">
             <select value={recipe} onChange={(e) => changeRecipe(e.target.value)}>
               {(recipes.length ? recipes.map((r) => r.name) : [recipe]).map((name) => (

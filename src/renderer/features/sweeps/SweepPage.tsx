@@ -3,18 +3,17 @@
 // project's recipe with one click). Decisions made while the app was closed are all here too.
 import { useEffect, useMemo, useState } from 'react';
 import { ScatterChart } from 'echarts/charts';
-import type { Sweep, SweepDecision } from '../../../shared/domain/sweep';
+import { APP_DRIVEN_NOTE, sweepHostNames, type Sweep, type SweepDecision } from '../../../shared/domain/sweep';
 import { useChanges } from '../../api/use-changes';
-import { echarts, useECharts } from '../../charts/useECharts';
+import { echarts, useECharts, writeDrawnState } from '../../charts/useECharts';
 import { formatShortTime } from '../../format';
 import { useApp, useClient } from '../../store/context';
+import { currentTheme, onThemeChange } from '../../theme';
+import { fmt, objectiveOption, STATE_WORDS } from './objective-chart';
 import { correlations, rungViews, trialViews, type TrialView } from './sweep-analysis';
 import './sweeps.css';
 
 echarts.use([ScatterChart]);
-
-const STATE_WORDS: Record<TrialView['state'], string> = { waiting: 'waiting for a slot', running: 'running', stopped: 'stopped early', completed: 'trained to the end', ended: 'ended' };
-const fmt = (v: number | null) => (v === null ? '—' : Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4))));
 
 function describeMethod(s: Sweep): string {
   const m = s.spec.method;
@@ -22,24 +21,12 @@ function describeMethod(s: Sweep): string {
 }
 
 function ObjectiveChart({ trials, goal }: { trials: TrialView[]; goal: string }) {
-  const option = useMemo(
-    () => ({
-      animation: false,
-      grid: { left: 60, right: 20, top: 36, bottom: 64 },
-      tooltip: { trigger: 'item', formatter: (p: { data: [number, number, string] }) => `trial ${p.data[0]}: ${fmt(p.data[1])} (${p.data[2]})` },
-      xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 24, minInterval: 1 },
-      yAxis: { type: 'value', name: goal === 'minimize' ? 'objective (lower is better)' : 'objective (higher is better)', scale: true },
-      series: (['completed', 'ended', 'stopped', 'running'] as const).map((state) => ({
-        type: 'scatter',
-        name: STATE_WORDS[state],
-        symbolSize: state === 'stopped' ? 7 : 10,
-        data: trials.filter((t) => t.state === state && t.value !== null).map((t) => [t.index + 1, t.value, STATE_WORDS[state]]),
-      })),
-      legend: { bottom: 0 },
-    }),
-    [trials, goal],
-  );
-  const ref = useECharts(option);
+  // The off-scale marks' text follows the theme.
+  const [theme, setTheme] = useState(currentTheme());
+  useEffect(() => onThemeChange(setTheme), []);
+  const option = useMemo(() => objectiveOption(trials, goal, theme), [trials, goal, theme]);
+  // What it drew (the y extent, the off-scale marks) goes on the element as data-*, as the run charts do.
+  const ref = useECharts(option, { onDrawn: (chart) => writeDrawnState(chart, chart.getDom()) });
   return <div ref={ref} className="sweep-chart" role="img" aria-label="Objective of each trial" />;
 }
 
@@ -50,6 +37,7 @@ function ParallelChart({ sweep, trials }: { sweep: Sweep; trials: TrialView[] })
     const dims = [...names, 'objective'];
     return {
       animation: false,
+      backgroundColor: 'transparent',
       parallel: { left: 50, right: 110, top: 30, bottom: 30 },
       tooltip: { trigger: 'item' },
       parallelAxis: dims.map((name, i) => {
@@ -80,7 +68,8 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
   const [decisions, setDecisions] = useState<SweepDecision[]>([]);
   const [ownTick, setTick] = useState(0);
   const [confirmStop, setConfirmStop] = useState(false);
-  const tick = ownTick + useChanges('runs.changed');
+  // Decisions stored and state changes come as sweeps.changed (null: another process, the CLI, wrote).
+  const tick = ownTick + useChanges('sweeps.changed', (e) => e.sweepId === null || e.sweepId === sweepId);
   useEffect(() => {
     let live = true;
     Promise.all([client.call('sweeps.get', { sweep: sweepId }), client.call('sweeps.decisions', { sweep: sweepId })]).then(([s, d]) => {
@@ -111,6 +100,11 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
       <header className="page-header">
         <h1>
           Sweep {sweep.name} <span className={`status status-${sweep.status.toLowerCase()}`}>{sweep.status.toLowerCase()}</span>
+          {sweep.drivenBy === 'app' && (
+            <span className="badge sweep-driver" title="Its trials run on several hosts, so no scheduler runs beside them: this app starts, judges and stops them.">
+              {APP_DRIVEN_NOTE}
+            </span>
+          )}
         </h1>
         <div className="toolbar">
           {sweep.status === 'RUNNING' && (
@@ -154,7 +148,8 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
         </div>
       </header>
       <p className="muted">
-        {project?.name ?? 'project'} · {sweep.recipe} · {describeMethod(sweep)} · {sweep.spec.concurrency} at a time · started {formatShortTime(sweep.createdAt)}
+        {project?.name ?? 'project'} · {sweep.recipe} · on {sweepHostNames(sweep.spec).join(', ')} · {describeMethod(sweep)} · {sweep.spec.concurrency} at a time · started{' '}
+        {formatShortTime(sweep.createdAt)}
       </p>
       {sweep.lastError && <p className="notice-inline">{sweep.lastError}</p>}
 
@@ -163,7 +158,7 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
         <progress max={trials.length} value={done} aria-label={`${done} of ${trials.length} trials done`} />
         <p>
           {started} of {trials.length} trials started · {count('running')} running · {count('stopped')} stopped early · {count('completed') + count('ended')} trained to the end
-          {active && ' · the scheduler on the host goes on while the app is closed'}
+          {active && (sweep.drivenBy === 'app' ? ` · ${APP_DRIVEN_NOTE}` : ' · the scheduler on the host goes on while the app is closed')}
         </p>
         {sweep.best && (
           <p className="sweep-best">

@@ -21,7 +21,7 @@ function SweepList() {
   const projects = useApp((s) => s.projects);
   const [sweeps, setSweeps] = useState<Sweep[] | null>(null);
   const [creating, setCreating] = useState(false);
-  const tick = useChanges('runs.changed');
+  const tick = useChanges('sweeps.changed');
   useEffect(() => {
     client.call('sweeps.list', {}).then(setSweeps, (err: unknown) => {
       setSweeps([]);
