@@ -186,6 +186,7 @@ export function openEngine(options: EngineOptions = {}): Engine {
     pinnedSuite: (projectId) => tests.projectPolicy(projectId).pinnedSuite,
     // The saved recipe's parameters are checked again as a launch's: a recipe changed since may refuse them.
     launch: (input) => launchRun(launchDeps, LaunchInput.parse(input)),
+    scratchDir: path.join(dataDir, 'tmp', 'continuous'),
     startTest: (input) => startTest(testDeps, input),
     test: (id) => tests.summary(id),
     propose: (runId, reason) => {

@@ -32,6 +32,7 @@ export const ErrorCode = z.enum([
   'RECIPE_NOT_FOUND',
   'DATASET_NOT_FOUND',
   'DATASET_CHANGED', // the dataset file changed while it was uploaded: launch again once nothing writes to it
+  'CODE_PIN_LOST', // the code a saved recipe trained with cannot be found again: its folder or commit is gone, or it was never committed
   'SUITE_INVALID', // a suite file that cannot be used: says the file, line and case id
   'SUITE_NOT_FOUND',
   'SUITE_VERSION_EXISTS', // name@version is taken by other cases: bump the version

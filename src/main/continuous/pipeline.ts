@@ -4,6 +4,8 @@ import type { Firing, Trigger } from '../../shared/domain/continuous';
 import type { Project } from '../../shared/domain/project';
 import { FINAL_STATUSES, type Run } from '../../shared/domain/run';
 import type { TestRunSummary } from '../../shared/domain/testing';
+import { EngineError } from '../errors';
+import { findPinnedCode, type FoundCode } from './code-pin';
 import type { DatasetStore } from './datasets';
 import { dueWindow, type TriggerStore } from './triggers';
 
@@ -14,7 +16,9 @@ export interface PipelineDeps {
   run(id: string): Run;
   /** The project's pinned suite (the gate policy's), or null. */
   pinnedSuite(projectId: string): string | null;
-  launch(input: { project: string; host: string; recipe: string; params: Record<string, unknown>; dataset?: string }): Promise<Run>;
+  launch(input: { project: string; host: string; recipe: string; params: Record<string, unknown>; dataset?: string; code?: string }): Promise<Run>;
+  /** Where a pinned commit of the recipe's code is checked out for a launch (removed after it). */
+  scratchDir: string;
   startTest(input: { project: string; candidate: string; baseline: string; suite: string }): Promise<TestRunSummary>;
   test(id: string): TestRunSummary;
   propose(runId: string, reason: string): void;
@@ -86,12 +90,24 @@ export class ContinuousTraining {
       const version = this.deps.datasets.version(firing.datasetVersionId);
       dataset = this.deps.datasets.fileOf(version);
     }
+    // The code the saved recipe trained with (pinned when it was saved), not whatever its folder holds now.
+    let code: FoundCode | undefined;
     try {
-      const run = await this.deps.launch({ project: project.id, host: trigger.hostId, recipe: project.recipe.name, params: project.recipe.params, ...(dataset ? { dataset } : {}) });
-      this.deps.triggers.update(firing.id, 'TRAINING', { runId: run.id });
+      code = project.recipe.code ? findPinnedCode(project.recipe.code, project.recipe.fromRunId, this.deps.scratchDir) : undefined;
+      const run = await this.deps.launch({
+        project: project.id,
+        host: trigger.hostId,
+        recipe: project.recipe.name,
+        params: project.recipe.params,
+        ...(dataset ? { dataset } : {}),
+        ...(code ? { code: code.dir } : {}),
+      });
+      this.deps.triggers.update(firing.id, 'TRAINING', { runId: run.id, ...(code ? { detail: `Trains the ${code.how}.` } : {}) });
       this.deps.onChanged(project.id);
     } catch (err) {
-      fail(`Launching the training failed: ${err instanceof Error ? err.message : String(err)}`);
+      fail(err instanceof EngineError && err.code === 'CODE_PIN_LOST' ? err.message : `Launching the training failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      code?.cleanup();
     }
   }
 

@@ -85,6 +85,7 @@ export class CandidateStore {
     const run = this.runs.get(runId);
     if (run.projectId !== project.id) throw new EngineError('VALIDATION_FAILED', `Run ${run.id} belongs to another project, not ${project.name}. Choose one of ${project.name}'s runs.`);
     if (!FINAL_STATUSES.includes(run.status)) throw new EngineError('VALIDATION_FAILED', `Run ${run.id} is still ${run.status}; save its recipe once it has finished.`);
-    return this.projects.setRecipe(project.id, { name: run.recipe, params: run.params, fromRunId: run.id });
+    // With the code it trained (when it was launched with a code directory): continuous training runs that code again.
+    return this.projects.setRecipe(project.id, { name: run.recipe, params: run.params, fromRunId: run.id, code: this.runs.codeOf(run.id) });
   }
 }

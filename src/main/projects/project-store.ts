@@ -1,7 +1,7 @@
 // Projects in SQLite: create, list, find by id or name, rename, describe, archive.
 import type Database from 'better-sqlite3';
 import { newUlid, ULID_PATTERN } from '../../shared/ids';
-import type { Goal, Project } from '../../shared/domain/project';
+import type { CodePin, Goal, Project } from '../../shared/domain/project';
 import { EngineError } from '../errors';
 
 interface ProjectRow {
@@ -17,6 +17,7 @@ interface ProjectRow {
   recipe: string | null;
   recipe_params: string | null;
   recipe_from_run: string | null;
+  recipe_code: string | null;
   production_run: string | null;
   production_checkpoint: string | null;
 }
@@ -30,7 +31,14 @@ const toProject = (r: ProjectRow): Project => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   objective: { metric: r.objective_metric, goal: r.objective_goal },
-  recipe: r.recipe ? { name: r.recipe, params: JSON.parse(r.recipe_params ?? '{}') as Record<string, unknown>, fromRunId: r.recipe_from_run ?? '' } : null,
+  recipe: r.recipe
+    ? {
+        name: r.recipe,
+        params: JSON.parse(r.recipe_params ?? '{}') as Record<string, unknown>,
+        fromRunId: r.recipe_from_run ?? '',
+        code: r.recipe_code ? (JSON.parse(r.recipe_code) as CodePin) : null,
+      }
+    : null,
   production: r.production_run ? { runId: r.production_run, checkpoint: r.production_checkpoint } : null,
 });
 
@@ -97,11 +105,11 @@ export class ProjectStore {
     return this.get(project.id);
   }
 
-  setRecipe(ref: string, recipe: { name: string; params: unknown; fromRunId: string }, now = Date.now()): Project {
+  setRecipe(ref: string, recipe: { name: string; params: unknown; fromRunId: string; code?: CodePin | null }, now = Date.now()): Project {
     const project = this.get(ref);
     this.db
-      .prepare('UPDATE projects SET recipe = ?, recipe_params = ?, recipe_from_run = ?, updated_at = ? WHERE id = ?')
-      .run(recipe.name, JSON.stringify(recipe.params), recipe.fromRunId, now, project.id);
+      .prepare('UPDATE projects SET recipe = ?, recipe_params = ?, recipe_from_run = ?, recipe_code = ?, updated_at = ? WHERE id = ?')
+      .run(recipe.name, JSON.stringify(recipe.params), recipe.fromRunId, recipe.code ? JSON.stringify(recipe.code) : null, now, project.id);
     return this.get(project.id);
   }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Host } from '../../shared/domain/host';
-import type { Project } from '../../shared/domain/project';
+import type { CodePin, Project } from '../../shared/domain/project';
 import type { Run } from '../../shared/domain/run';
 import { DEFAULT_SIGNAL_SECONDS, slurmTimeSeconds, type RunResources } from '../../shared/domain/slurm';
 import { LaunchInput } from '../../shared/domain/run';
@@ -210,6 +210,9 @@ export async function startSupervisor(runs: RunStore, access: HostAccess, host: 
   }
 }
 
+/** What is kept of a run's code in the tracker: enough to train the same code again (see continuous/code-pin.ts). */
+const pinOf = (code: CodeSnapshot | undefined): CodePin | null => (code ? { dir: code.dir, digest: code.digest, commit: code.git?.commit ?? null, dirty: code.git?.dirty ?? false } : null);
+
 interface Prepared {
   project: Project;
   host: Host;
@@ -303,7 +306,7 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
   // against the partition's limits, the account and the QOS first, for the same reason.
   const access = await deps.hosts.access(p.host, { now: true });
   if (p.host.slurm) await precheck(access, p.host, slurmScript(p.host, id, p.resources!));
-  deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir, status: 'QUEUED' });
+  deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir, status: 'QUEUED', code: pinOf(p.code) });
   deps.onChanged(id);
   try {
     await placeRun(deps, access, p, id, remoteDir);
@@ -335,7 +338,7 @@ export async function stageRuns(deps: LaunchDeps, input: z.output<typeof LaunchI
     return { p: { ...base, params: parsed, rendered }, id: newUlid() };
   });
   for (const { p, id } of staged) {
-    deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir: `${p.root}/runs/${id}`, status: 'QUEUED' });
+    deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir: `${p.root}/runs/${id}`, status: 'QUEUED', code: pinOf(p.code) });
     deps.onChanged(id);
   }
   try {
@@ -376,7 +379,7 @@ export async function launchArray(deps: LaunchDeps, input: z.output<typeof Launc
   const access = await deps.hosts.access(p.host, { now: true });
   await precheck(access, p.host, script);
   for (const id of ids)
-    deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir: `${p.root}/runs/${id}`, status: 'QUEUED' });
+    deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir: `${p.root}/runs/${id}`, status: 'QUEUED', code: pinOf(p.code) });
   ids.forEach((id) => deps.onChanged(id));
   try {
     for (const id of ids) await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);

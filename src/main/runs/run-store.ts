@@ -1,5 +1,6 @@
 // Runs in SQLite, with the counts the tracker shows (log lines, metric points, malformed lines).
 import type Database from 'better-sqlite3';
+import type { CodePin } from '../../shared/domain/project';
 import { FINAL_STATUSES, FOLLOWED_STATUSES, type Run, type RunStatus } from '../../shared/domain/run';
 import { RunResources, type RunJob } from '../../shared/domain/slurm';
 import { EngineError } from '../errors';
@@ -107,10 +108,16 @@ export class RunStore {
     };
   }
 
-  insert(run: { id: string; projectId: string; hostId: string; recipe: string; params: unknown; remoteDir: string; status: RunStatus; kind?: 'train' | 'test' }): void {
+  insert(run: { id: string; projectId: string; hostId: string; recipe: string; params: unknown; remoteDir: string; status: RunStatus; kind?: 'train' | 'test'; code?: CodePin | null }): void {
     this.db
-      .prepare('INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(run.id, run.projectId, run.hostId, run.recipe, JSON.stringify(run.params), run.status, run.remoteDir, Date.now(), run.kind ?? 'train');
+      .prepare('INSERT INTO runs (id, project_id, host_id, recipe, params, status, remote_dir, created_at, kind, code_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(run.id, run.projectId, run.hostId, run.recipe, JSON.stringify(run.params), run.status, run.remoteDir, Date.now(), run.kind ?? 'train', run.code ? JSON.stringify(run.code) : null);
+  }
+
+  /** The code the run trained with, when it was launched with a code directory. */
+  codeOf(id: string): CodePin | null {
+    const row = this.db.prepare<[string], { code_json: string | null }>('SELECT code_json FROM runs WHERE id = ?').get(this.requireId(id));
+    return row?.code_json ? (JSON.parse(row.code_json) as CodePin) : null;
   }
 
   get(id: string): Run {

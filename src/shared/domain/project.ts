@@ -40,6 +40,13 @@ export type Goal = z.infer<typeof Goal>;
 export const Objective = z.object({ metric: z.string(), goal: Goal });
 export type Objective = z.infer<typeof Objective>;
 
+/**
+ * The code a run trained with: its local directory, the digest of the files uploaded, and git's commit
+ * with whether there were uncommitted changes. Kept with a saved recipe so it trains that code again.
+ */
+export const CodePin = z.object({ dir: z.string(), digest: z.string(), commit: z.string().nullable(), dirty: z.boolean() });
+export type CodePin = z.infer<typeof CodePin>;
+
 export const Project = z.object({
   id: Ulid,
   name: z.string(),
@@ -51,7 +58,7 @@ export const Project = z.object({
   /** What "best" means for this project's runs. */
   objective: Objective,
   /** The recipe saved from a run for reuse (continuous training builds on it). */
-  recipe: z.object({ name: z.string(), params: z.record(z.string(), z.unknown()), fromRunId: z.string() }).nullable(),
+  recipe: z.object({ name: z.string(), params: z.record(z.string(), z.unknown()), fromRunId: z.string(), code: CodePin.nullable() }).nullable(),
   /** The model in production (a run and checkpoint): test runs compare candidates against it. */
   production: z.object({ runId: z.string(), checkpoint: z.string().nullable() }).nullable(),
 });

@@ -51,7 +51,15 @@ export const candidateCommands: Command[] = [
     async run(ctx, args) {
       const fromRun = requiredStr(args.flags['from-run'], 'from-run', 'the finished run whose recipe and parameters to reuse');
       const p = await withEngine(ctx, (call) => call('projects.setRecipe', { ref: args.positionals[0]!, fromRun }));
-      ctx.print(p, () => `${p.name} now reuses ${p.recipe!.name} with the parameters of ${p.recipe!.fromRunId}\n`);
+      ctx.print(p, () => {
+        const code = p.recipe!.code;
+        const pinned = code
+          ? code.commit && !code.dirty
+            ? ` and the code of commit ${code.commit.slice(0, 12)} in ${code.dir}`
+            : ` and the code in ${code.dir} as it is now (not a commit: it cannot be restored once it changes)`
+          : '';
+        return `${p.name} now reuses ${p.recipe!.name} with the parameters of ${p.recipe!.fromRunId}${pinned}\n`;
+      });
       return 0;
     },
   },

@@ -16,5 +16,6 @@ import { migration as m0013 } from './0013-run-names';
 import { migration as m0014 } from './0014-sweeps';
 import { migration as m0015 } from './0015-continuous';
 import { migration as m0016 } from './0016-sweep-hosts';
+import { migration as m0017 } from './0017-code-pins';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016, m0017];

@@ -127,6 +127,15 @@ export function ProjectDetailPage({ projectId }: { projectId: string }) {
                 .map(([k, v]) => `${k}=${String(v)}`)
                 .join('  ')}
             </span>
+            {project.recipe.code && (
+              <>
+                <br />
+                Code: <code>{project.recipe.code.dir}</code>{' '}
+                {project.recipe.code.commit && !project.recipe.code.dirty
+                  ? `at commit ${project.recipe.code.commit.slice(0, 12)} (trained again from that commit when the folder moves on)`
+                  : `as it was then (sha256 ${project.recipe.code.digest.slice(0, 12)}…; not a commit, so it cannot be restored once it changes)`}
+              </>
+            )}
           </p>
         ) : (
           <p className="muted">No saved recipe yet. On a finished run, choose “Save as project recipe”.</p>
