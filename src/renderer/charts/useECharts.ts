@@ -6,6 +6,7 @@ import * as echarts from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { currentTheme, onThemeChange, type Theme } from '../theme';
+import { scrollParent } from '../components/scroll-parent';
 import { readDrawnState } from './chart-state';
 import { installZoom, type ZoomTarget } from './zoom';
 import './charts.css';
@@ -39,8 +40,8 @@ export interface ChartHooks {
    */
   whenNear?: boolean;
   /**
-   * False while there is nothing to draw yet (answers on their way): the chart is created once it is
-   * true, so a page's first moments are not spent drawing empty frames. Default true.
+   * False while there is nothing to draw yet (answers on their way): the chart is created meanwhile,
+   * and given its option once this is true (two empty frames cost ~50 ms while a Compare page loaded).
    */
   ready?: boolean;
 }
@@ -64,20 +65,22 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
   const chart = useRef<echarts.ECharts | null>(null);
   const zoomable = hooks.zoom !== undefined;
   const [near, setNear] = useState(!hooks.whenNear);
-  const created = near && hooks.ready !== false;
+  // Bumped when the chart is created: the option is then given to it.
+  const [created, setCreated] = useState(0);
   useEffect(() => {
     const element = ref.current;
     if (!element || near) return;
-    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setNear(true), { rootMargin: '300px' });
+    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setNear(true), { root: scrollParent(element), rootMargin: '300px' });
     watch.observe(element);
     return () => watch.disconnect();
   }, [near]);
-  // Layout effects, not passive ones: React runs passive effects after the next paint, which held a
-  // zoom's new data back by a frame or more before ECharts got it.
-  useLayoutEffect(() => {
-    if (!ref.current || !created) return;
+  // Created in a passive effect: after every layout effect of the page, so a chart's first queries
+  // (sent from its owner's layout effect) are on their way while charts are set up.
+  useEffect(() => {
+    if (!ref.current || !near) return;
     const element = ref.current;
     chart.current = echarts.init(element, echartsTheme(currentTheme()), { renderer: 'canvas' });
+    setCreated((n) => n + 1);
     if (instance) instance.current = chart.current;
     chart.current.on('click', (e: unknown) => hooksRef.current.onClick?.(e as { componentType: string; dataIndex: number }));
     chart.current.on('legendselectchanged', (e: unknown) => {
@@ -130,10 +133,13 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
       chart.current?.dispose();
       chart.current = null;
     };
-  }, [created]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [near]); // eslint-disable-line react-hooks/exhaustive-deps
+  // A layout effect, not a passive one: React runs passive effects after the next paint, which held a
+  // zoom's new data back by a frame or more before ECharts got it.
+  const ready = hooks.ready !== false;
   useLayoutEffect(() => {
     const c = chart.current;
-    if (!c) return;
+    if (!c || !ready) return;
     // 'rendered' follows the frame that drew the option onto the canvas ('finished' waits one more
     // frame). Listened for before setOption, which may draw at once.
     const done = () => {
@@ -150,7 +156,7 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     return () => {
       c.off('rendered', done);
     };
-  }, [option, renderedTag, created]);
+  }, [option, renderedTag, created, ready]);
   return ref;
 }
 

@@ -9,6 +9,7 @@ import { bandsByDefault, fromWindow, lineChartOption, type BandPoint, type Curve
 import { useTheme } from '../../charts/use-theme';
 import { useECharts, writeDrawnState, type echarts } from '../../charts/useECharts';
 import type { DataExtent, XWindow } from '../../charts/zoom';
+import { scrollParent, visibleBottom } from '../../components/scroll-parent';
 import { useClient } from '../../store/context';
 import { curveStyles } from './colors';
 import { CurveLegend } from './CurveLegend';
@@ -30,11 +31,11 @@ interface RunSeries {
 const PARTIAL_MS = 150;
 
 /**
- * Buckets per run: fewer when many runs share the chart, so a chart holds about 6,000 of them (50
- * overlaid runs get 120 each, one every ~10 px of a wide plot). The answers' size and the drawing
- * grow with this number; the min/max bands stay exact whatever it is.
+ * Buckets per run: fewer when many runs share the chart, so a chart holds about 5,000 of them (50
+ * overlaid runs get 100 each, one every ~13 px of a wide plot, where 50 lines overlap anyway). The
+ * answers' size and the drawing grow with this number; the min/max bands stay exact whatever it is.
  */
-const bucketsFor = (runs: number) => Math.max(100, Math.min(600, Math.floor(6_000 / Math.max(1, runs))));
+const bucketsFor = (runs: number) => Math.max(100, Math.min(600, Math.floor(5_000 / Math.max(1, runs))));
 
 /** Step -> tokens seen, from the run's cumulative `tokens` metric, by linear interpolation (and back). */
 export class TokenScale {
@@ -244,12 +245,12 @@ export function CompareChart({
   useLayoutEffect(() => {
     const el = figure.current;
     if (!el || seen) return;
-    if (el.getBoundingClientRect().top < window.innerHeight) {
+    if (el.getBoundingClientRect().top < visibleBottom(el)) {
       startLoading();
       setSeen(true);
       return;
     }
-    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true));
+    const watch = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true), { root: scrollParent(el) });
     watch.observe(el);
     return () => watch.disconnect();
   }, [seen, startLoading]);
@@ -319,11 +320,9 @@ export function CompareChart({
   }, [curves, drawn.window, full, axis, logScale, settings, hidden, theme]);
 
   const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
-  // Drawn from the first answers on (an empty frame first cost ~20 ms a chart while they were coming).
-  const ready = drawn.series.length > 0 || loads > 0;
   const ref = useECharts(built.option, {
     whenNear: true,
-    ready,
+    ready: drawn.series.length > 0 || loads > 0,
     instance,
     renderedTag: String(loads),
     onDrawn: (chart) => writeDrawnState(chart, chart.getDom()),
@@ -391,11 +390,6 @@ export function CompareChart({
         </p>
       )}
       <CurveLegend entries={legend} hidden={hidden} onToggle={toggleCurve} label={`Curves of ${metric}`} />
-      {!ready && (
-        <p className="muted chart-loading" role="status">
-          Loading {runIds.length} run{runIds.length === 1 ? '' : 's'}…
-        </p>
-      )}
       <div
         ref={ref}
         className="chart-canvas tall"

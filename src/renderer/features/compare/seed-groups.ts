@@ -7,7 +7,7 @@ export function seedGroups(runs: TableRowOut[]): string[][] {
   const byKey = new Map<string, string[]>();
   for (const r of runs) {
     const { seed: _seed, ...rest } = r.params;
-    const key = JSON.stringify([r.recipe, Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))]);
+    const key = JSON.stringify([r.recipe, Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
     byKey.set(key, [...(byKey.get(key) ?? []), r.id]);
   }
   return [...byKey.values()];
