@@ -69,16 +69,18 @@ describe('mistakes in forms, in plain words', () => {
     await steps.fill('many');
     await dialog.getByLabel('lr', { exact: true }).fill('zero');
     await dialog.getByRole('button', { name: 'Launch' }).click();
-    await expect.poll(() => fieldState(steps)).toEqual({ invalid: 'true', focused: true, error: 'Steps must be a number.', hint: expect.stringContaining('Training steps'), besideField: true });
-    expect((await fieldState(dialog.getByLabel('lr', { exact: true }))).error).toBe('Lr must be a number.');
+    await expect
+      .poll(() => fieldState(steps))
+      .toEqual({ invalid: 'true', focused: true, error: 'Steps must be a whole number between 1 and 1000000.', hint: expect.stringContaining('Training steps'), besideField: true });
+    expect((await fieldState(dialog.getByLabel('lr', { exact: true }))).error).toBe('Lr must be a number, more than 0 and at most 100.');
     await steps.fill('2.5');
     await dialog.getByLabel('lr', { exact: true }).fill('0.1');
     await dialog.getByLabel('batch', { exact: true }).focus(); // submitting with Enter from another field
     await page.keyboard.press('Enter');
-    await expect.poll(() => fieldState(steps)).toMatchObject({ focused: true, error: 'Steps must be a whole number.', besideField: true });
+    await expect.poll(() => fieldState(steps)).toMatchObject({ focused: true, error: 'Steps must be a whole number between 1 and 1000000.', besideField: true });
     await steps.fill('0');
     await dialog.getByRole('button', { name: 'Launch' }).click();
-    await expect.poll(async () => (await fieldState(steps)).error).toBe('Steps must be at least 1.');
+    await expect.poll(async () => (await fieldState(steps)).error).toBe('Steps must be a whole number between 1 and 1000000.');
     expect(await dialog.innerText()).not.toMatch(DIALECT);
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'launch-field-error-light.png') });
     await page.keyboard.press('Escape');

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -12,6 +13,7 @@ import { loadReportRenderer, REPORT_RENDERER_PATH, reportHtml } from '../../src/
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
 import { ROOT, tempDir } from '../support/tunebench';
 
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const HOSTILE = 'Sure thing </script><img src=http://example.invalid/x> <!-- hi there --> How can I help?\u2028Bye';
 const sha = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
@@ -253,9 +255,14 @@ afterAll(async () => {
 });
 
 /** Opens an HTML file from file:// offline, recording every request but the document and every console error. */
-async function openOffline(file: string, options: { colorScheme?: 'light' | 'dark'; width?: number } = {}) {
+async function openOffline(file: string, options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number; bypassCSP?: boolean } = {}) {
   const url = pathToFileURL(file).href;
-  const context: BrowserContext = await browser.newContext({ colorScheme: options.colorScheme ?? 'light', viewport: { width: options.width ?? 1280, height: 900 } });
+  const context: BrowserContext = await browser.newContext({
+    colorScheme: options.colorScheme ?? 'light',
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    // Only for the accessibility check: the file's CSP would refuse axe's injected script.
+    bypassCSP: options.bypassCSP ?? false,
+  });
   const requests: string[] = [];
   const errors: string[] = [];
   await context.route('**/*', (route) => {
@@ -355,6 +362,85 @@ describe('the offline report file', () => {
 
     expect([...requests, ...dark.requests, ...narrow.requests]).toEqual([]);
     expect([...errors, ...dark.errors, ...narrow.errors]).toEqual([]);
+  });
+
+  it('passes axe with no serious finding in both schemes, and every scroll area is reached by Tab, ringed, and scrolled by keys', { timeout: 90_000 }, async () => {
+    // A long output and a wide table, so some areas really scroll; the rest must be reachable all the same.
+    const long = structuredClone(report);
+    const json = long.comparison.cases.find((c) => c.caseId === 'json.invoice')!;
+    json.candidate!.output = Array.from({ length: 80 }, (_, i) => `line ${i + 1}: {"total": ${i}.5, "currency": "EUR", "note": "${'long '.repeat(12)}"}`).join('\n');
+    const file = path.join(dir, 'axe.html');
+    fs.writeFileSync(file, reportHtml(long, loadReportRenderer()));
+    for (const [colorScheme, width, height] of [
+      ['light', 1440, 900],
+      ['dark', 1440, 900],
+      ['light', 1024, 700],
+      ['dark', 1024, 700],
+    ] as const) {
+      const { page, context, errors } = await openOffline(file, { colorScheme, width, height, bypassCSP: true });
+      const where = `${colorScheme} ${width}x${height}`;
+      for (const id of ['greeting.polite', 'json.invoice']) {
+        const row = page.locator(`[data-section="regressions"] details[data-case-id="${id}"]`);
+        await row.locator('summary').click();
+        await row.locator('.tb-case-body').waitFor();
+      }
+      await page.addScriptTag({ path: AXE });
+      const findings = await page.evaluate(async () => {
+        const axe = (
+          window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }
+        ).axe;
+        const { violations } = await axe.run(document, { resultTypes: ['violations'] });
+        return violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map(
+            (v) =>
+              `${v.impact} ${v.id}: ${v.nodes
+                .slice(0, 4)
+                .map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`)
+                .join(' | ')}`,
+          );
+      });
+      expect(findings, where).toEqual([]);
+
+      // Every scroll area on the page (tables that may scroll sideways, outputs that scroll down) is one Tab stop, named.
+      const areas = await page.$$eval('.tb-table-wrap, pre.tb-text', (els) =>
+        els.filter((e) => e.getClientRects().length > 0).map((e) => ({ tabindex: e.getAttribute('tabindex'), role: e.getAttribute('role'), label: e.getAttribute('aria-label') })),
+      );
+      expect(areas.length, where).toBeGreaterThan(6);
+      for (const a of areas) expect(a, where).toEqual({ tabindex: '0', role: 'region', label: expect.stringMatching(/\w/) });
+      if (width === 1024 ? colorScheme === 'dark' : colorScheme === 'light') {
+        // Tab from the top: each area is reached once, with a ring that shows (numbered here so that two alike count twice).
+        const total = await page.$$eval('.tb-table-wrap, pre.tb-text', (els) => els.filter((e) => e.getClientRects().length > 0).map((e, i) => e.setAttribute('data-area', String(i))).length);
+        await page.evaluate(() => {
+          (document.activeElement as HTMLElement | null)?.blur();
+          window.scrollTo(0, 0);
+        });
+        const reached = new Set<string>();
+        for (let i = 0; i < 600 && reached.size < total; i++) {
+          await page.keyboard.press('Tab');
+          const at = await page.evaluate(() => {
+            const el = document.activeElement as HTMLElement | null;
+            if (!el?.dataset.area) return null;
+            const style = getComputedStyle(el);
+            return { area: el.dataset.area, label: el.getAttribute('aria-label')!, ring: el.matches(':focus-visible') && style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 };
+          });
+          if (!at) continue;
+          expect(at.ring, `${where}: no focus ring on ${at.label}`).toBe(true);
+          reached.add(at.area);
+        }
+        expect(reached.size, `${where}: reached ${reached.size} of ${total} scroll areas`).toBe(total);
+      }
+
+      // The long output: reached from the keyboard, the arrow keys scroll it.
+      const out = page.locator('[data-section="regressions"] details[data-case-id="json.invoice"] .tb-pane-candidate pre.tb-text');
+      expect(await out.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+      await out.focus();
+      await page.keyboard.press('PageDown');
+      await expect.poll(() => out.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+      if (width === 1440) await page.screenshot({ path: shot(`focus-${colorScheme}`) });
+      await context.close();
+      expect(errors, where).toEqual([]);
+    }
   });
 
   it('keeps the markup safe and the bytes the same for the same report', () => {

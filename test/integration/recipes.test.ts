@@ -29,7 +29,7 @@ describe('recipes', () => {
     const hf = all.find((r) => r.name === 'hf-sft')!;
     expect(hf.params.find((p) => p.name === 'method')).toMatchObject({ type: 'full|lora|qlora', default: 'lora' });
     expect(hf.params.find((p) => p.name === 'bf16')).toMatchObject({ type: 'boolean', default: true });
-    expect(all.find((r) => r.name === 'demo-lora-stdlib')!.params.find((p) => p.name === 'steps')).toMatchObject({ type: 'number', default: 200 });
+    expect(all.find((r) => r.name === 'demo-lora-stdlib')!.params.find((p) => p.name === 'steps')).toMatchObject({ type: 'integer', default: 200 });
     for (const r of all) for (const p of r.params) expect(p.help, `${r.name}.${p.name}`).not.toBe('');
   });
 

@@ -7,6 +7,13 @@ import { plainText } from './form-errors';
 /** Forms whose focus move is already queued for this turn: several fields failing at once move it once. */
 const queued = new WeakSet<Element>();
 
+/**
+ * How many times each form was submitted. A second submit that fails the same way leaves every error's
+ * text as it was, so the fields' [error] effect does not run again: the count tells them to move focus anyway.
+ */
+const submits = new WeakMap<Element, number>();
+if (typeof document !== 'undefined') document.addEventListener('submit', (e) => e.target instanceof Element && submits.set(e.target, (submits.get(e.target) ?? 0) + 1), true);
+
 function focusFirstInvalid(from: HTMLElement): void {
   const scope = from.closest('form') ?? from.closest('[role="dialog"]') ?? document.body;
   if (queued.has(scope)) return;
@@ -29,6 +36,16 @@ export function Field({ label, error, hint, children }: { label: string; error?:
   useEffect(() => {
     if (error && box.current) focusFirstInvalid(box.current);
   }, [error]);
+  // After a submit: once the form has answered (its submit button no longer disabled while it works), focus
+  // goes to the first field still in error, even when that error reads as it did before.
+  const answered = useRef(0);
+  useEffect(() => {
+    const form = box.current?.closest('form');
+    const count = form ? (submits.get(form) ?? 0) : 0;
+    if (!form || count <= answered.current || form.querySelector('[type="submit"]:disabled')) return;
+    answered.current = count;
+    if (error) focusFirstInvalid(form);
+  });
   return (
     <div className={error ? 'field has-error' : 'field'} ref={box}>
       <label htmlFor={id}>{label}</label>

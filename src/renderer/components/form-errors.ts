@@ -111,3 +111,40 @@ export function formErrors(err: unknown, fieldForCode: Record<string, string> = 
   }
   return { fields: {}, form: `${err.message}` };
 }
+
+/** Where a form shows an engine error: which of its fields it concerns, told by code, issue path, or words. */
+export interface FieldsOf {
+  /** The form's own fields (its keys in FormErrors.fields); an error for any other goes to the form's alert, never lost. */
+  fields: readonly string[];
+  /** An error code that always concerns one field: HOST_NOT_FOUND -> 'host'. */
+  codes?: Record<string, string>;
+  /** A validation issue's path -> the field, when the form calls it otherwise ('oci' -> 'location'); the field's label then words it. */
+  paths?: Record<string, string>;
+  /** An engine sentence with no path that concerns one field, told by its words: [/not a schedule/, 'schedule']. */
+  sentences?: readonly (readonly [RegExp, string])[];
+}
+
+/**
+ * An engine error placed as a form shows it: beside the field it concerns (by code, issue path or words),
+ * and everything else (or about a field the form does not have) in one sentence for the form.
+ */
+export function formErrorsAt(err: unknown, at: FieldsOf): FormErrors {
+  if (!(err instanceof ClientError)) return { fields: {}, form: plainMessage(err) };
+  const fields: Record<string, string> = {};
+  const rest: string[] = [];
+  const place = (field: string | undefined, message: string, whole: string) => {
+    if (field && at.fields.includes(field)) fields[field] ??= message;
+    else rest.push(whole);
+  };
+  const issues = (err.info.details as { issues?: Issue[] } | undefined)?.issues;
+  const byCode = at.codes?.[err.code];
+  if (byCode) place(byCode, err.message, err.message);
+  else if (err.code === 'VALIDATION_FAILED' && issues?.length) {
+    for (const i of issues) {
+      const renamed = at.paths?.[i.path];
+      // A renamed path keeps the validator's words, which the field rewrites with its own label.
+      place(renamed ?? i.path, renamed ? i.message : plainIssue(i.path, i.message), plainIssue(i.path, i.message));
+    }
+  } else place(at.sentences?.find(([words]) => words.test(err.message))?.[1], err.message, err.message);
+  return rest.length ? { fields, form: [...new Set(rest)].join(' ') } : { fields };
+}

@@ -3,7 +3,7 @@
 // whose body (input, expected, both outputs with a word diff) is built only when first opened, so a
 // list of thousands costs one summary line each.
 import type { CaseComparison, CaseKind, CaseRecord } from '../domain/testing';
-import { badge, button, h, keyValues, mono, type Child } from './dom';
+import { badge, button, h, keyValues, mono, scrollArea, type Child } from './dom';
 import { fmtDelta, fmtInt, fmtMs, fmtNumber, fmtScore } from './format';
 import { countWords, sideOf, wordDiff, type DiffPart } from './word-diff';
 
@@ -109,8 +109,8 @@ function pane(title: string, body: Child, cls = ''): HTMLElement {
   return h('div', `tb-pane ${cls}`.trim(), h('div', 'tb-pane-title', title), body);
 }
 
-function textBlock(text: string, parts?: DiffPart[] | null, keep?: 'del' | 'ins'): HTMLElement {
-  const pre = h('pre', 'tb-text');
+function textBlock(label: string, text: string, parts?: DiffPart[] | null, keep?: 'del' | 'ins'): HTMLElement {
+  const pre = scrollArea(h('pre', 'tb-text'), label);
   if (text === '' && !parts?.length) {
     pre.appendChild(h('span', 'tb-muted', '(empty)'));
     return pre;
@@ -141,7 +141,7 @@ function recordPane(title: string, rec: CaseRecord | null, parts: DiffPart[] | n
       'div',
       null,
       meta,
-      textBlock(rec.output, parts, keep),
+      textBlock(`${title}, ${rec.caseId}`, rec.output, parts, keep),
       rec.detail ? h('p', 'tb-detail', rec.detail) : null,
       rec.error !== null ? h('p', 'tb-error', h('strong', null, 'Error: '), rec.error) : null,
       measures.length
@@ -176,8 +176,11 @@ function caseBody(c: CaseComparison): HTMLElement {
     h(
       'div',
       'tb-pair',
-      pane('Input', textBlock(c.input)),
-      pane(EXPECT_LABEL[c.kind] ?? 'Expected', expected ? textBlock(expected) : h('p', 'tb-empty', 'Nothing to match; scored by the model’s own numbers.')),
+      pane('Input', textBlock(`Input, ${c.caseId}`, c.input)),
+      pane(
+        EXPECT_LABEL[c.kind] ?? 'Expected',
+        expected ? textBlock(`${EXPECT_LABEL[c.kind] ?? 'Expected'}, ${c.caseId}`, expected) : h('p', 'tb-empty', 'Nothing to match; scored by the model’s own numbers.'),
+      ),
     ),
     note,
     h('div', 'tb-pair', recordPane('Baseline output', c.baseline, parts, 'del'), recordPane('Candidate output', c.candidate, parts, 'ins')),

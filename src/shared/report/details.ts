@@ -2,7 +2,7 @@
 // The lower sections: per-tag breakdown, perf, and provenance (what exactly was compared, with which
 // settings), which a reviewer checks after the verdict and before signing.
 import type { CaseComparison, MetricPair, TestReport } from '../domain/testing';
-import { badge, h, keyValues, mono, section, table, type Child } from './dom';
+import { badge, h, keyValues, mono, scrollArea, section, table, type Child } from './dom';
 import { fmtBytes, fmtInt, fmtNumber, fmtPercent, fmtScore, fmtTime } from './format';
 
 /** Most rows a perf or file table draws; the JSON keeps the rest. */
@@ -21,7 +21,11 @@ export function renderTags(report: TestReport): HTMLElement {
     t.regressions ? h('span', 'tb-fail', fmtInt(t.regressions)) : '0',
     t.improvements ? h('span', 'tb-pass', fmtInt(t.improvements)) : '0',
   ]);
-  return section('tags', 'By tag', table(['Tag', 'Cases', 'Baseline pass', 'Candidate pass', 'Baseline score', 'Candidate score', 'Regressions', 'Improvements'], rows, [1, 2, 3, 4, 5, 6, 7]));
+  return section(
+    'tags',
+    'By tag',
+    table(['Tag', 'Cases', 'Baseline pass', 'Candidate pass', 'Baseline score', 'Candidate score', 'Regressions', 'Improvements'], rows, [1, 2, 3, 4, 5, 6, 7], 'By tag table'),
+  );
 }
 
 function change(candidate: number | null, baseline: number | null, greaterIsBetter: boolean | null): Child {
@@ -43,6 +47,7 @@ export function renderPerf(report: TestReport): HTMLElement {
         ['Metric', 'Baseline', 'Candidate', 'Change', 'Better when'],
         metrics.map((m) => [mono(m.name), fmtNumber(m.baseline), fmtNumber(m.candidate), change(m.candidate, m.baseline, m.greaterIsBetter), m.greaterIsBetter ? 'higher' : 'lower']),
         [1, 2, 3],
+        'Metrics table',
       ),
     );
   }
@@ -60,7 +65,7 @@ export function renderPerf(report: TestReport): HTMLElement {
     }
   }
   if (rows.length) {
-    parts.push(h('h3', null, 'Perf cases'), table(['Case', 'Measure', 'Baseline', 'Candidate', 'Change'], rows.slice(0, TABLE_CAP), [2, 3, 4]));
+    parts.push(h('h3', null, 'Perf cases'), table(['Case', 'Measure', 'Baseline', 'Candidate', 'Change'], rows.slice(0, TABLE_CAP), [2, 3, 4], 'Perf cases table'));
     if (rows.length > TABLE_CAP) parts.push(h('p', 'tb-muted', `First ${fmtInt(TABLE_CAP)} of ${fmtInt(rows.length)} measures shown.`));
   }
   if (!parts.length) parts.push(h('p', 'tb-empty', 'No perf metrics or perf cases in this report.'));
@@ -78,8 +83,8 @@ function betterWhen(name: string): boolean | null {
   return null;
 }
 
-function json(v: unknown): Child {
-  if (v !== null && typeof v === 'object') return h('pre', 'tb-text tb-json', JSON.stringify(v, null, 2));
+function json(v: unknown, label: string): Child {
+  if (v !== null && typeof v === 'object') return scrollArea(h('pre', 'tb-text tb-json', JSON.stringify(v, null, 2)), label);
   return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
 }
 
@@ -131,7 +136,7 @@ export function renderProvenance(report: TestReport): HTMLElement {
       ['Confidence', fmtPercent(policy.confidence)],
       ['Minimum cases', fmtInt(policy.minCases)],
       ['Bootstrap', `${fmtInt(policy.bootstrapResamples)} resamples, seed ${policy.bootstrapSeed}`],
-      ['Metric thresholds', Object.keys(policy.metrics).length ? json(policy.metrics) : '—'],
+      ['Metric thresholds', Object.keys(policy.metrics).length ? json(policy.metrics, 'Metric thresholds') : '—'],
       ['Required suites', policy.requiredSuites.join(', ') || '—'],
       ['Pinned suite', policy.pinnedSuite ?? '—'],
     ]),
@@ -139,13 +144,15 @@ export function renderProvenance(report: TestReport): HTMLElement {
   const env = Object.entries(p.environment);
   parts.push(h('h3', null, 'Environment'), env.length ? keyValues(env.map(([k, v]) => [k, v] as const)) : h('p', 'tb-empty', 'No environment recorded.'));
   const lineage = Object.entries(p.lineage);
-  parts.push(h('h3', null, 'Lineage'), lineage.length ? keyValues(lineage.map(([k, v]) => [k, json(v)] as const)) : h('p', 'tb-empty', 'No lineage recorded.'));
+  parts.push(h('h3', null, 'Lineage'), lineage.length ? keyValues(lineage.map(([k, v]) => [k, json(v, `Lineage ${k}`)] as const)) : h('p', 'tb-empty', 'No lineage recorded.'));
   parts.push(
     h('h3', null, 'Waivers'),
     report.waivers.length
       ? table(
           ['Case', 'Reason', 'Waived at'],
           report.waivers.map((w) => [mono(w.caseId), w.reason, fmtTime(w.at)]),
+          [],
+          'Waivers table',
         )
       : h('p', 'tb-empty', 'No waivers.'),
   );

@@ -41,12 +41,24 @@ export function mono(text: string, cls = ''): HTMLElement {
   return h('code', `tb-mono ${cls}`.trim(), text);
 }
 
-/** A plain table: header cells, then rows of cells (strings or nodes). `numeric` columns align right. */
-export function table(headers: readonly string[], rows: ReadonlyArray<readonly Child[]>, numeric: readonly number[] = []): HTMLElement {
+/**
+ * A box that scrolls (a wide table, a long output) as a keyboard reaches it: one Tab stop, named for
+ * screen readers, so arrow keys scroll what a mouse would (the stylesheet draws its focus ring inside).
+ */
+export function scrollArea<T extends HTMLElement>(el: T, label: string): T {
+  el.tabIndex = 0;
+  el.setAttribute('role', 'region');
+  el.setAttribute('aria-label', label);
+  el.classList.add('tb-scroll');
+  return el;
+}
+
+/** A plain table: header cells, then rows of cells (strings or nodes). `numeric` columns align right; `label` names its scroll area. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly Child[]>, numeric: readonly number[] = [], label = `Table of ${headers.join(', ')}`): HTMLElement {
   const thead = h('thead', null, h('tr', null, ...headers.map((t, i) => h('th', numeric.includes(i) ? 'tb-num' : null, t))));
   const tbody = h('tbody');
   for (const r of rows) tbody.appendChild(h('tr', null, ...r.map((c, i) => h('td', numeric.includes(i) ? 'tb-num' : null, c))));
-  return h('div', 'tb-table-wrap', h('table', 'tb-table', thead, tbody));
+  return scrollArea(h('div', 'tb-table-wrap', h('table', 'tb-table', thead, tbody)), label);
 }
 
 export function button(text: string, onClick: () => void, cls = 'tb-button'): HTMLButtonElement {

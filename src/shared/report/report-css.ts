@@ -1,5 +1,6 @@
 // The report's stylesheet, scoped under `.tb-report` so it can sit inside the app's page without
 // touching it; its own variables (same palette as the app's styles.css) follow the OS light/dark.
+// Every text colour is at least 4.5:1 on each background it sits on, in both schemes (WCAG AA).
 // No DOM here: the engine inlines this string into the offline HTML file.
 
 export const REPORT_CSS = `
@@ -7,9 +8,9 @@ export const REPORT_CSS = `
   color-scheme: light dark;
   --tb-bg: #f6f7f9; --tb-surface: #ffffff; --tb-surface-2: #f0f2f5; --tb-border: #dde1e7;
   --tb-text: #1c2430; --tb-muted: #5f6b7a; --tb-accent: #3b5bdb; --tb-accent-soft: #e7ecff;
-  --tb-ok: #2b8a3e; --tb-ok-soft: #ebfbee; --tb-bad: #c92a2a; --tb-bad-soft: #fff0f0;
+  --tb-ok: #237a36; --tb-ok-soft: #ebfbee; --tb-bad: #c92a2a; --tb-bad-soft: #fff0f0;
   --tb-warn: #a85400; --tb-warn-soft: #fff4e0; --tb-ins: #c3f0cb; --tb-del: #ffd8d8;
-  --tb-pass-bg: #2b8a3e; --tb-fail-bg: #c92a2a; --tb-inconclusive-bg: #f59f00; --tb-verdict-fg: #ffffff;
+  --tb-pass-bg: #237a36; --tb-fail-bg: #c92a2a; --tb-inconclusive-bg: #f59f00; --tb-verdict-fg: #ffffff;
   --tb-font: system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif;
   --tb-mono: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, monospace;
   background: var(--tb-bg); color: var(--tb-text); font: 14px/1.5 var(--tb-font);
@@ -21,7 +22,7 @@ export const REPORT_CSS = `
     --tb-text: #e3e7ee; --tb-muted: #98a2b3; --tb-accent: #7b93ff; --tb-accent-soft: #263057;
     --tb-ok: #69db7c; --tb-ok-soft: #1d3324; --tb-bad: #ff8787; --tb-bad-soft: #3a1f22;
     --tb-warn: #ffc078; --tb-warn-soft: #3b2a14; --tb-ins: #1f5130; --tb-del: #66252b;
-    --tb-pass-bg: #2f9e44; --tb-fail-bg: #e03131; --tb-inconclusive-bg: #f59f00;
+    --tb-pass-bg: #237a36; --tb-fail-bg: #e03131; --tb-inconclusive-bg: #f59f00;
   }
 }
 .tb-report *, .tb-report *::before, .tb-report *::after { box-sizing: border-box; }
@@ -126,8 +127,9 @@ export const REPORT_CSS = `
 .tb-report .tb-pane-candidate .tb-pane-title { color: var(--tb-accent); }
 .tb-report .tb-text { margin: 0; padding: 8px 10px; border-radius: 6px; border: 1px solid var(--tb-border); background: var(--tb-surface-2); font: 12.5px/1.5 var(--tb-mono); white-space: pre-wrap; overflow-wrap: anywhere; max-height: 26em; overflow: auto; }
 .tb-report .tb-json { max-height: 18em; }
-.tb-report .tb-ins { background: var(--tb-ins); color: inherit; text-decoration: none; border-radius: 2px; }
-.tb-report .tb-del { background: var(--tb-del); color: inherit; text-decoration: line-through; border-radius: 2px; }
+/* Full text colour on the diff marks: the muted legend's grey is under 4.5:1 on their tints. */
+.tb-report .tb-ins { background: var(--tb-ins); color: var(--tb-text); text-decoration: none; border-radius: 2px; }
+.tb-report .tb-del { background: var(--tb-del); color: var(--tb-text); text-decoration: line-through; border-radius: 2px; }
 .tb-report .tb-diff-note { font-size: 12px; color: var(--tb-muted); margin: 0 0 6px; }
 .tb-report .tb-rec-meta { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 12px; font-size: 12px; color: var(--tb-muted); margin-bottom: 4px; }
 .tb-report .tb-detail { font-size: 12.5px; margin: 6px 0 0; overflow-wrap: anywhere; }
@@ -140,6 +142,8 @@ export const REPORT_CSS = `
 .tb-report .tb-button { background: var(--tb-surface); cursor: pointer; }
 .tb-report .tb-button:hover { background: var(--tb-surface-2); }
 .tb-report :focus-visible { outline: 2px solid var(--tb-accent); outline-offset: 2px; }
+/* A scroll area's ring is drawn inside it: a case list clips what sticks out, and the ring must show. */
+.tb-report .tb-scroll:focus-visible { outline-offset: -2px; }
 
 .tb-report .tb-model { margin-bottom: 18px; }
 .tb-report .tb-model h3 { text-transform: none; letter-spacing: 0; font-size: 14px; color: var(--tb-text); }

@@ -2,7 +2,7 @@
 // The top of the report: the verdict with its reason and what was compared, then the gate table
 // with the non-inferiority interval drawn, because a reviewer decides from these two first.
 import type { Gate, GatePolicy, TestReport } from '../domain/testing';
-import { badge, h, mono, section, type Child } from './dom';
+import { badge, h, mono, scrollArea, section, type Child } from './dom';
 import { fmtGateNumber, fmtInt, fmtScore, fmtTime } from './format';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -84,7 +84,7 @@ export function renderGates(report: TestReport): HTMLElement {
     );
   }
   const head = h('thead', null, h('tr', null, h('th', null, 'Gate'), h('th', null, 'Outcome'), h('th', null, 'Why'), h('th', null, 'Numbers')));
-  return section('gates', 'Gates', h('div', 'tb-table-wrap', h('table', 'tb-table tb-gates', head, tbody)));
+  return section('gates', 'Gates', scrollArea(h('div', 'tb-table-wrap', h('table', 'tb-table tb-gates', head, tbody)), 'Gates table'));
 }
 
 function pick(numbers: Gate['numbers'], keys: readonly string[]): number | null {

@@ -3,7 +3,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Project } from '../../../shared/domain/project';
 import { Field } from '../../components/Field';
-import { formErrors, type FormErrors } from '../../components/form-errors';
+import { formErrorsAt, plainText, type FormErrors } from '../../components/form-errors';
 import { useApp, useClient } from '../../store/context';
 
 export function ObjectiveForm({ project }: { project: Project }) {
@@ -43,7 +43,8 @@ export function ObjectiveForm({ project }: { project: Project }) {
       setErrors({ fields: {} });
       notify('info', `Best now means ${p.objective.goal} ${p.objective.metric}.`);
     } catch (err) {
-      setErrors(formErrors(err));
+      // At its field when it is about one this form has; otherwise under the form, never dropped.
+      setErrors(formErrorsAt(err, { fields: ['metric', 'goal'] }));
     }
   };
   const listId = `metrics-${project.id}`;
@@ -67,7 +68,7 @@ export function ObjectiveForm({ project }: { project: Project }) {
       </datalist>
       {errors.form && (
         <p className="form-error" role="alert">
-          {errors.form}
+          {plainText(errors.form)}
         </p>
       )}
       <div className="form-actions">

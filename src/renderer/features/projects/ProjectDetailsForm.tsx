@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Project } from '../../../shared/domain/project';
 import { Field } from '../../components/Field';
-import { formErrors, type FormErrors } from '../../components/form-errors';
+import { formErrorsAt, plainText, type FormErrors } from '../../components/form-errors';
 import { useApp } from '../../store/context';
 
 export function ProjectDetailsForm({ project }: { project: Project }) {
@@ -19,7 +19,8 @@ export function ProjectDetailsForm({ project }: { project: Project }) {
       setErrors({ fields: {} });
       notify('info', 'Saved.');
     } catch (err) {
-      setErrors(formErrors(err));
+      // At its field when it is about one this form has; otherwise under the form, never dropped.
+      setErrors(formErrorsAt(err, { fields: ['baseModel', 'description'] }));
     }
   };
   return (
@@ -32,7 +33,7 @@ export function ProjectDetailsForm({ project }: { project: Project }) {
       </Field>
       {errors.form && (
         <p className="form-error" role="alert">
-          {errors.form}
+          {plainText(errors.form)}
         </p>
       )}
       <div className="form-actions">

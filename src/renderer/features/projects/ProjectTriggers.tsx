@@ -5,6 +5,7 @@ import type { Dataset, Firing, Trigger } from '../../../shared/domain/continuous
 import type { Project } from '../../../shared/domain/project';
 import { useChanges } from '../../api/use-changes';
 import { Field } from '../../components/Field';
+import { formErrorsAt, plainText, type FormErrors } from '../../components/form-errors';
 import { formatShortTime } from '../../format';
 import { useApp, useClient } from '../../store/context';
 import './project-triggers.css';
@@ -35,7 +36,7 @@ export function ProjectTriggers({ project }: { project: Project }) {
   const [dataset, setDataset] = useState('');
   const [schedule, setSchedule] = useState('0 3 * * *');
   const [host, setHost] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const tick = ownTick + useChanges('projects.changed', (p) => p.projectId === null || p.projectId === project.id);
   useEffect(() => {
     Promise.all([client.call('triggers.list', { project: project.id }), client.call('datasets.list', { project: project.id }), client.call('triggers.history', { project: project.id })]).then(
@@ -49,12 +50,19 @@ export function ProjectTriggers({ project }: { project: Project }) {
   }, [client, project.id, tick, notifyError]);
 
   const add = async () => {
-    setError(null);
+    setErrors({ fields: {} });
     try {
       await client.call('triggers.add', { project: project.id, kind, host: host || hosts[0]!.name, ...(dataset ? { dataset } : {}), ...(kind === 'schedule' ? { schedule } : {}) });
       setTick((t) => t + 1);
     } catch (err) {
-      setError((err as Error).message);
+      // Each refusal beside what it is about; one about the project (no saved recipe yet) under the form.
+      setErrors(
+        formErrorsAt(err, {
+          fields: ['kind', 'dataset', 'schedule', 'host'],
+          codes: { DATASET_NOT_FOUND: 'dataset', HOST_NOT_FOUND: 'host' },
+          sentences: [[/is not a schedule/, 'schedule']],
+        }),
+      );
     }
   };
   const runLink = (id: string, label: string) => (
@@ -147,14 +155,14 @@ export function ProjectTriggers({ project }: { project: Project }) {
           void add();
         }}
       >
-        <Field label="Fire">
+        <Field label="Fire" error={errors.fields.kind}>
           <select value={kind} onChange={(e) => setKind(e.target.value as Trigger['kind'])}>
             <option value="dataset">on a new dataset version</option>
             <option value="schedule">on a schedule</option>
             <option value="manual">by hand</option>
           </select>
         </Field>
-        <Field label="Dataset">
+        <Field label="Dataset" error={errors.fields.dataset}>
           <select value={dataset} onChange={(e) => setDataset(e.target.value)}>
             <option value="">{kind === 'dataset' ? 'choose…' : 'none (the recipe’s own)'}</option>
             {datasets.map((d) => (
@@ -163,11 +171,11 @@ export function ProjectTriggers({ project }: { project: Project }) {
           </select>
         </Field>
         {kind === 'schedule' && (
-          <Field label="Schedule (cron)" hint="minute hour day month weekday; a window missed while the app was closed runs once">
+          <Field label="Schedule (cron)" hint="minute hour day month weekday; a window missed while the app was closed runs once" error={errors.fields.schedule}>
             <input type="text" className="mono" value={schedule} onChange={(e) => setSchedule(e.target.value)} />
           </Field>
         )}
-        <Field label="Host">
+        <Field label="Host" error={errors.fields.host}>
           <select value={host || hosts[0]?.name || ''} onChange={(e) => setHost(e.target.value)}>
             {hosts.map((h) => (
               <option key={h.id}>{h.name}</option>
@@ -176,9 +184,9 @@ export function ProjectTriggers({ project }: { project: Project }) {
         </Field>
         <button type="submit">Add trigger</button>
       </form>
-      {error && (
+      {errors.form && (
         <p className="form-error" role="alert">
-          {error}
+          {plainText(errors.form)}
         </p>
       )}
       {history.length > 0 && (

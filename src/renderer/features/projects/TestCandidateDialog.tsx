@@ -4,6 +4,7 @@ import type { Project } from '../../../shared/domain/project';
 import type { Suite } from '../../../shared/domain/testing';
 import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
+import { formErrorsAt, type FormErrors } from '../../components/form-errors';
 import { Modal } from '../../components/Modal';
 import { useApp, useClient } from '../../store/context';
 
@@ -15,7 +16,7 @@ export function TestCandidateDialog({ project, candidate, onClose }: { project: 
   const [suite, setSuite] = useState('');
   const [baseline, setBaseline] = useState(project.production ? 'production' : 'base');
   const [other, setOther] = useState('');
-  const [error, setError] = useState<string | undefined>();
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     client.call('suites.list', { project: project.id }).then(
@@ -23,14 +24,14 @@ export function TestCandidateDialog({ project, candidate, onClose }: { project: 
         setSuites(list);
         if (list[0]) setSuite(`${list[0].name}@${list[0].version}`);
       },
-      (err: unknown) => setError(`Could not list the suites: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => setErrors({ fields: { suite: `Could not list the suites: ${err instanceof Error ? err.message : String(err)}` } }),
     );
   }, [client, project.id]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setError(undefined);
+    setErrors({ fields: {} });
     try {
       const t = await client.call('tests.start', {
         project: project.id,
@@ -41,7 +42,9 @@ export function TestCandidateDialog({ project, candidate, onClose }: { project: 
       onClose();
       navigate({ area: 'reviews', testId: t.id });
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      // A suite or a run that is not there is said at its field; anything else under the form.
+      const other = baseline === 'run' ? 'other' : 'baseline';
+      setErrors(formErrorsAt(err, { fields: ['suite', 'baseline', 'other'], codes: { SUITE_NOT_FOUND: 'suite', RUN_NOT_FOUND: other, CHECKPOINT_NOT_FOUND: other }, paths: { baseline: other } }));
     } finally {
       setBusy(false);
     }
@@ -54,7 +57,7 @@ export function TestCandidateDialog({ project, candidate, onClose }: { project: 
           Candidate <span className="mono">{candidate.runId}</span>
           {candidate.checkpoint ? ` at ${candidate.checkpoint}` : ''}. Both models answer the same cases on the host that holds their files, greedy and with the same seed.
         </p>
-        <Field label="Suite" hint={suites.length ? undefined : 'Add a suite on the project page first.'}>
+        <Field label="Suite" hint={suites.length ? undefined : 'Add a suite on the project page first.'} error={errors.fields.suite}>
           <select value={suite} onChange={(e) => setSuite(e.target.value)}>
             {suites.map((s) => (
               <option key={s.id} value={`${s.name}@${s.version}`}>
@@ -63,7 +66,7 @@ export function TestCandidateDialog({ project, candidate, onClose }: { project: 
             ))}
           </select>
         </Field>
-        <Field label="Compare with">
+        <Field label="Compare with" error={errors.fields.baseline}>
           <select value={baseline} onChange={(e) => setBaseline(e.target.value)}>
             <option value="production" disabled={!project.production}>
               the model in production{project.production ? ` (${project.production.runId.slice(-8)})` : ' (none set)'}
@@ -73,11 +76,11 @@ export function TestCandidateDialog({ project, candidate, onClose }: { project: 
           </select>
         </Field>
         {baseline === 'run' && (
-          <Field label="Run" hint="RUN or RUN:CHECKPOINT">
+          <Field label="Run" hint="RUN or RUN:CHECKPOINT" error={errors.fields.other}>
             <input type="text" value={other} onChange={(e) => setOther(e.target.value)} spellCheck={false} autoComplete="off" />
           </Field>
         )}
-        <DialogActions error={error} onCancel={onClose} submit={busy ? 'Starting…' : 'Start test run'} disabled={busy || !suite || (baseline === 'run' && !other.trim())} />
+        <DialogActions error={errors.form} onCancel={onClose} submit={busy ? 'Starting…' : 'Start test run'} disabled={busy || !suite || (baseline === 'run' && !other.trim())} />
       </form>
     </Modal>
   );

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
+import { formErrorsAt, type FormErrors } from '../../components/form-errors';
 import { Modal } from '../../components/Modal';
 import { useClient } from '../../store/context';
 
@@ -10,18 +11,19 @@ export function PromoteDialog({ registry, model, version, onClose, onMoved }: { 
   const client = useClient();
   const [alias, setAlias] = useState('production');
   const [confirm, setConfirm] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    setErrors({ fields: {} });
     try {
       await client.call('registries.alias', { registry, model, version, alias, confirm });
       onMoved();
       onClose();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      // The alias and the name typed back beside their fields; a version that fails to verify under the form.
+      setErrors(formErrorsAt(err, { fields: ['alias', 'confirm'], sentences: [[/type the model's name/i, 'confirm']] }));
     } finally {
       setBusy(false);
     }
@@ -32,13 +34,13 @@ export function PromoteDialog({ registry, model, version, onClose, onMoved }: { 
         <p className="muted">
           The alias moves only after the version verifies here: its approval's signature, the signer's rights, the chain of decisions, and every file's bytes. The move is recorded in the registry.
         </p>
-        <Field label="Alias">
+        <Field label="Alias" error={errors.fields.alias}>
           <input type="text" value={alias} onChange={(e) => setAlias(e.target.value)} spellCheck={false} autoComplete="off" />
         </Field>
-        <Field label={`Type the model's name, ${model}, to move it`}>
+        <Field label={`Type the model's name, ${model}, to move it`} error={errors.fields.confirm}>
           <input type="text" value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} autoComplete="off" />
         </Field>
-        <DialogActions error={error} onCancel={onClose} danger submit={busy ? 'Verifying…' : `Move ${alias} to ${version}`} disabled={busy || confirm !== model || !alias.trim()} />
+        <DialogActions error={errors.form} onCancel={onClose} danger submit={busy ? 'Verifying…' : `Move ${alias} to ${version}`} disabled={busy || confirm !== model || !alias.trim()} />
       </form>
     </Modal>
   );

@@ -8,6 +8,7 @@ import { ClientError } from '../../api/client';
 import { exportText } from '../../charts/export';
 import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
+import { formErrorsAt, type FormErrors } from '../../components/form-errors';
 import { Modal } from '../../components/Modal';
 import { useClient } from '../../store/context';
 
@@ -37,7 +38,7 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
   const [keyFile, setKeyFile] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [askPassphrase, setAskPassphrase] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [busy, setBusy] = useState(false);
   const [signed, setSigned] = useState<{ file: DecisionFile; digest: string; reviewer: string } | null>(null);
   useEffect(() => {
@@ -60,7 +61,7 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
   const sign = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    setErrors({ fields: {} });
     try {
       if (keyFile.trim() && askPassphrase && passphrase) await client.call('hosts.unlockKey', { keyFile: keyFile.trim(), passphrase });
       const r = await client.call('reviews.decide', {
@@ -76,7 +77,19 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
       onSigned();
     } catch (err) {
       if (err instanceof ClientError && err.code === 'PASSPHRASE_REQUIRED') setAskPassphrase(true);
-      setError(err instanceof Error ? err.message : String(err));
+      // Beside what it is about: the key, the passphrase, the name typed back, the override; a refusal of the signer under the form.
+      setErrors(
+        formErrorsAt(err, {
+          fields: ['comment', 'override', 'key', 'keyFile', 'passphrase', 'confirm'],
+          codes: { PASSPHRASE_REQUIRED: 'passphrase', KEY_NOT_FOUND: keyFile.trim() ? 'keyFile' : 'key', SIGNER_NOT_ALLOWED: keyFile.trim() ? 'keyFile' : 'key' },
+          paths: { fingerprint: 'key' },
+          sentences: [
+            [/type the project's name/i, 'confirm'],
+            [/override/i, 'override'],
+            [/passphrase/i, 'passphrase'],
+          ],
+        }),
+      );
     } finally {
       setBusy(false);
     }
@@ -129,7 +142,7 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
             </label>
           ))}
         </fieldset>
-        <Field label="Comment">
+        <Field label="Comment" error={errors.fields.comment}>
           <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
         </Field>
         {regressions.length > 0 && (
@@ -153,11 +166,11 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
           </fieldset>
         )}
         {needsOverride && (
-          <Field label="Override reason (required to approve a verdict that is not PASS)" hint="Signed with the decision and shown wherever the approval is.">
+          <Field label="Override reason (required to approve a verdict that is not PASS)" hint="Signed with the decision and shown wherever the approval is." error={errors.fields.override}>
             <textarea value={override} onChange={(e) => setOverride(e.target.value)} rows={2} />
           </Field>
         )}
-        <Field label="Signing key" hint={keys.length ? 'From your SSH agent, or give a key file below.' : 'No SSH agent key found: give a private key file.'}>
+        <Field label="Signing key" hint={keys.length ? 'From your SSH agent, or give a key file below.' : 'No SSH agent key found: give a private key file.'} error={errors.fields.key}>
           <select value={key} onChange={(e) => setKey(e.target.value)} disabled={!keys.length || Boolean(keyFile.trim())}>
             {keys.map((k) => (
               <option key={k.fingerprint} value={k.fingerprint}>
@@ -166,19 +179,19 @@ export function DecideDialog({ bundleId, manifest, report, onClose, onSigned }: 
             ))}
           </select>
         </Field>
-        <Field label="Key file (optional)">
+        <Field label="Key file (optional)" error={errors.fields.keyFile}>
           <input type="text" value={keyFile} onChange={(e) => setKeyFile(e.target.value)} placeholder="~/.ssh/id_ed25519" spellCheck={false} autoComplete="off" />
         </Field>
         {askPassphrase && (
-          <Field label="Passphrase" hint="Kept in the engine's memory only, never stored.">
+          <Field label="Passphrase" hint="Kept in the engine's memory only, never stored." error={errors.fields.passphrase}>
             <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" />
           </Field>
         )}
-        <Field label={`Type the project's name, ${manifest.project.name}, to sign`}>
+        <Field label={`Type the project's name, ${manifest.project.name}, to sign`} error={errors.fields.confirm}>
           <input type="text" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="off" spellCheck={false} />
         </Field>
         <DialogActions
-          error={error}
+          error={errors.form}
           onCancel={onClose}
           danger
           submit={busy ? 'Signing…' : `Sign: ${KINDS.find(([k]) => k === decision)![1].toLowerCase()}`}

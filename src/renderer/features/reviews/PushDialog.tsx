@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { Push, Registry } from '../../../shared/domain/registry';
 import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
+import { formErrorsAt, type FormErrors } from '../../components/form-errors';
 import { Modal } from '../../components/Modal';
 import { useChanges } from '../../api/use-changes';
 import { useClient } from '../../store/context';
@@ -14,7 +15,7 @@ export function PushDialog({ approval, onClose }: { approval: string; onClose: (
   const [registries, setRegistries] = useState<Registry[]>([]);
   const [to, setTo] = useState('');
   const [progress, setProgress] = useState<Push | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [busy, setBusy] = useState(false);
   // A registry added from the CLI while the dialog is open can be chosen at once.
   const registriesChanged = useChanges('registries.changed');
@@ -24,7 +25,7 @@ export function PushDialog({ approval, onClose }: { approval: string; onClose: (
         setRegistries(r);
         setTo((chosen) => (r.some((x) => x.name === chosen) ? chosen : (r[0]?.name ?? '')));
       },
-      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setErrors({ fields: { to: err instanceof Error ? err.message : String(err) } }),
     );
   }, [client, registriesChanged]);
   useEffect(
@@ -37,11 +38,18 @@ export function PushDialog({ approval, onClose }: { approval: string; onClose: (
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    setError(null);
+    setErrors({ fields: {} });
     try {
       setProgress(await client.call('registries.push', { approval, to }));
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      // The registry chosen cannot be reached, refuses the login or its certificate: said at the registry; the rest under the form.
+      setErrors(
+        formErrorsAt(err, {
+          fields: ['to'],
+          codes: { REGISTRY_NOT_FOUND: 'to', REGISTRY_UNREACHABLE: 'to', REGISTRY_AUTH_FAILED: 'to', REGISTRY_TLS_UNTRUSTED: 'to' },
+          paths: { to: 'to' },
+        }),
+      );
     } finally {
       setBusy(false);
     }
@@ -50,7 +58,7 @@ export function PushDialog({ approval, onClose }: { approval: string; onClose: (
     <Modal title="Push to a registry" onClose={onClose}>
       <form onSubmit={submit} noValidate>
         <p className="muted">Only the approved bytes are pushed: the files are hashed again where they are first. An interrupted push resumes where it stopped.</p>
-        <Field label="Registry" hint={registries.length ? undefined : 'Add one on the Registry page first.'}>
+        <Field label="Registry" hint={registries.length ? undefined : 'Add one on the Registry page first.'} error={errors.fields.to}>
           <select value={to} onChange={(e) => setTo(e.target.value)}>
             {registries.map((r) => (
               <option key={r.id} value={r.name}>
@@ -67,7 +75,7 @@ export function PushDialog({ approval, onClose }: { approval: string; onClose: (
             {progress.status === 'done' && progress.manifestDigest ? ` — ${progress.model}@${progress.version}` : ''}
           </p>
         )}
-        <DialogActions error={error} onCancel={onClose} cancel="Close" submit={busy ? 'Pushing…' : 'Push'} disabled={busy || !to} />
+        <DialogActions error={errors.form} onCancel={onClose} cancel="Close" submit={busy ? 'Pushing…' : 'Push'} disabled={busy || !to} />
       </form>
     </Modal>
   );

@@ -51,6 +51,9 @@ export function RunNameCell({ run, onSaved, onOpen }: CellProps & { onOpen: () =
   );
 }
 
+/** Tag chips a row shows before "+k". */
+export const TAGS_SHOWN = 2;
+
 export function TagsCell({ run, onSaved }: CellProps) {
   const client = useClient();
   return (
@@ -70,13 +73,23 @@ export function TagsCell({ run, onSaved }: CellProps) {
       }}
     >
       {run.tags.length ? (
+        // At most TAGS_SHOWN chips, each cut short with an ellipsis, then "+k": the column keeps its width
+        // however many or long the tags are (all of them are in the title, the button's name and the editor).
         // A space between badges keeps tags apart as words for screen readers (and axe's name check).
-        run.tags.map((t, i) => (
-          <Fragment key={t}>
-            {i > 0 && ' '}
-            <span className="badge">{t}</span>
-          </Fragment>
-        ))
+        <span className="tag-chips" title={run.tags.join(', ')}>
+          {run.tags.slice(0, TAGS_SHOWN).map((t, i) => (
+            <Fragment key={t}>
+              {i > 0 && ' '}
+              <span className="badge tag-chip">{t}</span>
+            </Fragment>
+          ))}
+          {run.tags.length > TAGS_SHOWN && (
+            <>
+              {' '}
+              <span className="badge tag-more">+{run.tags.length - TAGS_SHOWN}</span>
+            </>
+          )}
+        </span>
       ) : (
         <span className="muted">+ tags</span>
       )}

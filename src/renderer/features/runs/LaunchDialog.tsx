@@ -7,6 +7,7 @@ import type { RunResources } from '../../../shared/domain/slurm';
 import { whatHostLacks } from '../../../shared/recipe-fit';
 import { Field } from '../../components/Field';
 import { formErrors, type FormErrors } from '../../components/form-errors';
+import { paramErrors, withParamRules } from '../../components/form-errors-params';
 import { DialogActions } from '../../components/DialogActions';
 import { Modal } from '../../components/Modal';
 import { formatTime } from '../../format';
@@ -88,8 +89,11 @@ export function LaunchDialog({ onClose, onLaunched, start, title = 'Launch run' 
         .filter(([k, v]) => v.trim() !== '' && recipe?.params.some((p) => p.name === k))
         .map(([k, v]) => [k, asSent(k, v)]),
     );
+    // Numbers are checked here against the recipe's own rule (whole, bounds), so the sentence names the rule.
+    const typed = paramErrors(recipe?.params ?? [], params);
     const request = cluster ? clusterRequest(resources) : null;
-    if (request && Object.keys(request.errors).length) return setErrors({ fields: request.errors });
+    const early = { ...typed, ...(request?.errors ?? {}) };
+    if (Object.keys(early).length) return setErrors({ fields: early });
     setBusy(true);
     const input = {
       project,
@@ -105,7 +109,7 @@ export function LaunchDialog({ onClose, onLaunched, start, title = 'Launch run' 
       if (request?.array) onLaunched((await client.call('runs.launchArray', { ...input, array: request.array })).map((r) => r.id));
       else onLaunched([(await client.call('runs.launch', input)).id]);
     } catch (err) {
-      setErrors(formErrors(err));
+      setErrors(withParamRules(formErrors(err), recipe?.params ?? []));
     } finally {
       setBusy(false);
     }

@@ -336,7 +336,10 @@ export function RunsTable(props: Props) {
                           ) : c.key === 'notes' ? (
                             <NotesCell run={r} onSaved={refresh} />
                           ) : (
-                            c.value(r)
+                            // Cut at the column's widest (see runs-table.css), with the whole value on hover.
+                            <span className="cell-text" title={c.value(r).length > 24 ? c.value(r) : undefined}>
+                              {c.value(r)}
+                            </span>
                           )}
                         </td>
                       ))}

@@ -82,7 +82,20 @@ function runColumnsWidth(rows: TableRowOut[]): number {
   return 36 + Math.min(220, longest * 8.5) + 100;
 }
 
+/** The tags cell: up to two chips (11 px text) then "+k", within 180 px (see TagsCell and runs-table.css). */
+function tagsWidth(rows: TableRowOut[]): number {
+  const chips = (tags: string[]) => tags.slice(0, 2).reduce((w, t) => w + Math.min(96, t.length * 7 + 16) + 4, 0) + (tags.length > 2 ? 34 : 0);
+  return Math.max(FIXED_WIDTH.tags!, 28 + Math.min(180, Math.max(0, ...rows.slice(0, 100).map((r) => chips(r.tags)))));
+}
+
+/** The notes cell shows their first 120 px. */
+function notesWidth(rows: TableRowOut[]): number {
+  return Math.max(FIXED_WIDTH.notes!, 28 + Math.min(120, Math.max(0, ...rows.slice(0, 100).map((r) => r.notes.length * 7.5))));
+}
+
 function estimatedWidth(c: Column, rows: TableRowOut[]): number {
+  if (c.key === 'tags') return tagsWidth(rows);
+  if (c.key === 'notes') return notesWidth(rows);
   const fixed = FIXED_WIDTH[c.key];
   if (fixed) return fixed;
   const longest = Math.max(c.label.length * 8, ...rows.slice(0, 100).map((r) => c.value(r).length * 8));
@@ -90,17 +103,26 @@ function estimatedWidth(c: Column, rows: TableRowOut[]): number {
 }
 
 /**
- * The default columns trimmed to the table's width: parameters from the last, then host and recipe, then
- * the second metric go first, so the defaults never make the table scroll sideways where they can fit.
+ * The default columns trimmed to the table's width, so they never make the table scroll sideways where
+ * they can fit. Status, the first metric, when, tags and notes always stay (each cell's width is bounded);
+ * the others join, most wanted first, each where it still fits: the first parameter that varies and fits,
+ * the second metric, recipe, host, then the other parameters. A wide parameter (a hub id) is passed over
+ * for narrower ones after it rather than ending the list.
  */
 export function fitColumns(keys: string[], all: Column[], rows: TableRowOut[], width: number): string[] {
   const widths = new Map(keys.map((k) => [k, estimatedWidth(columnFor(k, all), rows)]));
-  const total = (ks: string[]) => runColumnsWidth(rows) + ks.reduce((sum, k) => sum + widths.get(k)!, 0);
-  let out = [...keys];
-  const droppable = [...keys.filter((k) => k.startsWith('params.')).reverse(), 'host', 'recipe', ...keys.filter((k) => /\.(min|max)$/.test(k)).slice(1)];
-  for (const k of droppable) {
-    if (total(out) <= width) break;
-    out = out.filter((x) => x !== k);
-  }
-  return out;
+  const params = keys.filter((k) => k.startsWith('params.'));
+  const secondMetrics = keys.filter((k) => /\.(min|max)$/.test(k)).slice(1);
+  const optional = [...secondMetrics, 'recipe', 'host', ...params].filter((k) => keys.includes(k));
+  const kept = new Set(keys.filter((k) => !optional.includes(k)));
+  let total = runColumnsWidth(rows) + [...kept].reduce((sum, k) => sum + widths.get(k)!, 0);
+  const add = (k: string) => {
+    if (kept.has(k) || total + widths.get(k)! > width) return false;
+    kept.add(k);
+    total += widths.get(k)!;
+    return true;
+  };
+  params.some(add); // one parameter that varies first: what tells these runs apart
+  optional.forEach(add);
+  return keys.filter((k) => kept.has(k));
 }
