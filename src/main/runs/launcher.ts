@@ -232,6 +232,9 @@ async function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): P
   if ((input.resources || input.array) && !host.slurm) {
     throw new EngineError('VALIDATION_FAILED', `${host.name} is a workstation: resources (nodes, time, partition) and job arrays are for SLURM clusters. Leave them out, or choose a cluster.`);
   }
+  if (input.gpus && host.slurm) {
+    throw new EngineError('VALIDATION_FAILED', `${host.name} is a SLURM cluster: SLURM gives a job its GPUs (ask with --gpus-per-node), not a list of GPU indices. Leave gpus out.`);
+  }
   const resources = host.slurm ? effectiveResources(input.resources, host.slurm) : undefined;
   const recipe = getRecipe(input.recipe);
   if (resources && (resources.nodes ?? 1) > 1 && !recipe.multiNode) {
@@ -253,6 +256,8 @@ async function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): P
   const dataset = input.dataset ? await readDataset(input.dataset) : undefined;
   const code: CodeSnapshot | undefined = input.code ? snapshotCode(input.code) : undefined;
   const rendered = recipe.render(parsed.data, { python: host.python, ...(dataset ? { dataset: `data/${dataset.name}` } : {}), ...(resources?.nodes ? { nodes: resources.nodes } : {}) });
+  // Pinned GPUs (a sweep's trial): the run sees only those, whatever the recipe set.
+  if (input.gpus) rendered.env = { ...rendered.env, CUDA_VISIBLE_DEVICES: input.gpus.join(',') };
   return { project, host, recipeName: recipe.name, params: parsed.data as Record<string, unknown>, rendered, dataset, code, resources, root: host.runRoot.replace(/\/+$/, '') };
 }
 

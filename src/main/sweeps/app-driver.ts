@@ -47,6 +47,21 @@ export function createAppDrivenSweep(deps: SweepDeps, spec: SweepSpec, fileName:
   return deps.sweeps.get(id);
 }
 
+/**
+ * The GPUs a new trial gets on a host, by nvidia-smi index: gpus_per_trial of those no running trial of
+ * the sweep holds (with share_gpus, the least used). Null where the host has no GPUs as far as its last
+ * probe knows, or trials ask for none; undefined when there are too few free (the host is full).
+ */
+export function gpusFor(deps: SweepDeps, host: Host, spec: SweepSpec, held: (number | string)[][]): number[] | null | undefined {
+  const gpus = (deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe?.gpus ?? []).map((g) => g.index);
+  const perTrial = spec.gpus_per_trial ?? (gpus.length ? 1 : 0);
+  if (perTrial === 0 || gpus.length === 0) return null;
+  const uses = new Map(gpus.map((g) => [g, 0]));
+  for (const list of held) for (const g of list) if (uses.has(Number(g))) uses.set(Number(g), uses.get(Number(g))! + 1);
+  const order = [...uses].filter(([, n]) => spec.share_gpus || n === 0).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  return order.length >= perTrial ? order.slice(0, perTrial).map(([g]) => g) : undefined;
+}
+
 /** How many of a sweep's trials a host can take at once: one per gpus_per_trial GPUs, unless GPUs are shared. */
 function slotsOn(deps: SweepDeps, host: Host, spec: SweepSpec): number {
   const gpus = deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe?.gpus ?? [];
@@ -278,11 +293,15 @@ export class AppSweepDriver {
           const now = trials().filter((x) => x.started && !x.ended);
           if (now.length >= sweep.spec.concurrency) break;
           const onHost = (h: Host) => now.filter((x) => x.run?.hostId === h.id).length;
-          const free = hosts.filter((h) => reachable(h) && onHost(h) < slotsOn(deps, h, sweep.spec));
+          // The GPUs each running trial holds, from its start decision (the same on every pass and after a restart).
+          const lines = deps.sweeps.lines(id);
+          const held = (h: Host) => now.filter((x) => x.run?.hostId === h.id).map((x) => lines.find((l) => l.action === 'start' && l.trial === x.runId)?.gpus ?? []);
+          const free = hosts.filter((h) => reachable(h) && onHost(h) < slotsOn(deps, h, sweep.spec) && gpusFor(deps, h, sweep.spec, held(h)) !== undefined);
           if (!free.length) break; // every host is full (or out of reach): wait for a trial to end
           const host = free.reduce((a, b) => (onHost(b) < onHost(a) ? b : a));
+          const gpus = gpusFor(deps, host, sweep.spec, held(host)) ?? null;
           try {
-            await this.launch(id, sweep, t, host, now.length + 1, record);
+            await this.launch(id, sweep, t, host, now.length + 1, record, gpus);
           } catch (err) {
             // Nothing was launched: the other hosts take the trials for a while.
             if (this.closed) throw err;
@@ -341,6 +360,7 @@ export class AppSweepDriver {
     host: Host,
     running: number,
     record: (decide: (lines: DecisionLine[]) => Omit<DecisionLine, 'seq' | 'ts'> | null, trialRun?: { index: number; runId: string | null }) => DecisionLine | null,
+    gpus: number[] | null,
   ): Promise<void> {
     const deps = this.deps;
     let tied: string | null = null;
@@ -355,7 +375,8 @@ export class AppSweepDriver {
             trialIndex: t.index,
             host: host.name,
             params: t.params,
-            reason: `started on ${host.name}: ${running} of ${sweep.spec.concurrency} running`,
+            ...(gpus ? { gpus } : {}),
+            reason: `started on ${host.name}${gpus ? ` (GPU ${gpus.join(', ')})` : ''}: ${running} of ${sweep.spec.concurrency} running`,
           }),
           { index: t.index, runId },
         );
@@ -367,7 +388,15 @@ export class AppSweepDriver {
     try {
       await launchRun(
         { ...deps, onChanged },
-        { project: project.id, host: host.id, recipe: sweep.recipe, params: t.params as never, ...(spec.dataset ? { dataset: spec.dataset } : {}), ...(spec.code ? { code: spec.code } : {}) },
+        {
+          project: project.id,
+          host: host.id,
+          recipe: sweep.recipe,
+          params: t.params as never,
+          ...(spec.dataset ? { dataset: spec.dataset } : {}),
+          ...(spec.code ? { code: spec.code } : {}),
+          ...(gpus ? { gpus } : {}),
+        },
       );
     } catch (err) {
       if (tied === null) throw err; // nothing was recorded: the trial is tried again, maybe on another host

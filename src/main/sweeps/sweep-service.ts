@@ -220,6 +220,8 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   const probe = jsonOutput(r.stdout, "Reading the sweep's state") as Probe;
   const size = probe.files['decisions.jsonl']?.size ?? 0;
   let finished = false;
+  // Said to open pages only when something changed: a pass runs every second or so, and each event makes an open sweep page read it again.
+  let changed = false;
   for (let offset = deps.sweeps.offset(sweep.id); offset < size;) {
     const chunk = await access.readRange(`${dir}/decisions.jsonl`, offset, Math.min(CHUNK, size - offset));
     const end = chunk.lastIndexOf(0x0a);
@@ -235,6 +237,7 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
     if (host.slurm) applySlurmDecisions(deps, sweep, lines, trialResources(host, sweep.spec.gpus_per_trial, null).resources);
     finished ||= added.some((l) => l.action === 'finished') || lines.some((l) => l.action === 'finished');
     for (const l of added) if (l.trial) deps.onChanged(l.trial);
+    changed ||= added.length > 0;
     offset += end + 1;
   }
   if (finished || probe.exitCode !== null) {
@@ -249,11 +252,13 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
       }
     }
     deps.sweeps.setStatus(sweep.id, stopped ? 'STOPPED' : 'FINISHED');
+    changed = true;
   } else if (host.slurm) {
     // The scheduler is a job: gone from the queue (scancel, time limit, a node lost) with the sweep unfinished.
     const slurmProbe = () => deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe.slurm;
     const restarted = await restartSchedulerIfGone(access, host, sweep, probe.heartbeatAge, SCHEDULER_STALE_S, slurmProbe);
     if (restarted) deps.sweeps.setLastError(sweep.id, restarted);
+    changed ||= !!restarted;
   } else if (!probe.alive && (probe.heartbeatAge !== null ? probe.heartbeatAge > SCHEDULER_STALE_S : Date.now() - sweep.updatedAt > 30_000)) {
     // It died (the host rebooted, someone killed it): the decision file is its state, it resumes from it.
     await startScheduler(access, host.python, dir);
@@ -261,8 +266,9 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
       sweep.id,
       `The scheduler was not running (no heartbeat for ${probe.heartbeatAge === null ? 'ever' : `${Math.round(probe.heartbeatAge)} s`}); started it again at ${new Date().toISOString()}.`,
     );
+    changed = true;
   }
-  deps.onSweepChanged(sweep.id);
+  if (changed) deps.onSweepChanged(sweep.id);
   return deps.sweeps.get(sweep.id);
 }
 

@@ -53,6 +53,8 @@ export interface DecisionLine {
   results?: number;
   keep?: number | null;
   params?: Record<string, unknown>;
+  /** A start's GPUs (indices on its host), when the trial was pinned to some. */
+  gpus?: (number | string)[];
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

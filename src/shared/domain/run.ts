@@ -59,6 +59,8 @@ export const LaunchInput = z.strictObject({
     .optional(),
   dataset: z.string().max(4096).optional(),
   code: z.string().max(4096).optional(),
+  /** On a workstation: the GPUs (nvidia-smi indices) the run may use, as CUDA_VISIBLE_DEVICES. */
+  gpus: z.array(z.number().int().min(0).max(1023)).min(1).max(64).optional(),
   /** What to ask a SLURM cluster for (refused on workstations). */
   resources: RunResources.optional(),
   /** On a SLURM cluster: this many runs with the same parameters, submitted as one job array. */
@@ -80,7 +82,22 @@ export const RecipeInfo = z.object({
   needs: z.string(),
   /** What a host's probe must show for the recipe to run: the lowest Python version, and packages its Python imports. */
   requires: z.object({ python: z.string().nullable(), packages: z.array(z.string()) }),
-  params: z.array(z.object({ name: z.string(), type: z.string(), default: z.unknown(), help: z.string() })),
+  /**
+   * type: number, integer (a whole number), string, boolean, or one|of|these. A number's bounds as its schema
+   * sets them (null: none; exclusive when the value itself is not allowed), so a form can say the rule in words.
+   */
+  params: z.array(
+    z.object({
+      name: z.string(),
+      type: z.string(),
+      default: z.unknown(),
+      help: z.string(),
+      min: z.number().nullable().optional(),
+      max: z.number().nullable().optional(),
+      minExclusive: z.boolean().optional(),
+      maxExclusive: z.boolean().optional(),
+    }),
+  ),
 });
 export type RecipeInfo = z.infer<typeof RecipeInfo>;
 
