@@ -47,10 +47,24 @@ describe('a sweep from the UI', () => {
     await dialog.getByLabel('Trials').fill('8');
     await dialog.getByLabel('At a time').fill('4');
     await dialog.getByLabel('Search space').fill('lr: {loguniform: [0.05, 20.0]}\nrank: {choice: [2, 4]}\neval_every: 10\nsleep_per_step: 0.02\nseed: 3');
-    // A wrong parameter name is refused with the engine's words, in the dialog.
+    // A number typed wrong is said beside its field, in words, with the focus there.
+    await dialog.getByLabel('Reduction factor (eta)').fill('three');
+    await dialog.getByLabel('At a time').fill('2.5');
+    await dialog.getByRole('button', { name: 'Start sweep' }).click();
+    const eta = dialog.getByLabel('Reduction factor (eta)');
+    await expect.poll(() => eta.getAttribute('aria-invalid')).toBe('true');
+    expect(await dialog.getByRole('alert').allTextContents()).toEqual(['The reduction factor must be a whole number, 2 or more.', 'At a time must be a whole number, 1 or more.']);
+    await expect.poll(() => eta.evaluate((el) => el === document.activeElement)).toBe(true);
+    await eta.fill('3');
+    await dialog.getByLabel('At a time').fill('4');
+    // A wrong parameter name is refused with the engine's words, beside the search space.
     await dialog.getByLabel('Search space').fill('lr: {loguniform: [0.05, 20.0]}\nrnak: {choice: [2, 4]}');
     await dialog.getByRole('button', { name: 'Start sweep' }).click();
-    await dialog.getByText(/params\.rnak: demo-lora-stdlib has no parameter "rnak"/).waitFor();
+    await dialog
+      .locator('.field.has-error', { has: page.getByLabel('Search space') })
+      .getByText(/params\.rnak: demo-lora-stdlib has no parameter "rnak"/)
+      .waitFor();
+    await expect.poll(() => dialog.getByLabel('Search space').evaluate((el) => el === document.activeElement)).toBe(true);
     await dialog.getByLabel('Search space').fill('lr: {loguniform: [0.05, 20.0]}\nrank: {choice: [2, 4]}\neval_every: 10\nsleep_per_step: 0.02\nseed: 3');
     await page.screenshot({ path: path.join(shots, 'sweep-form-1440.png') });
     await dialog.getByRole('button', { name: 'Start sweep' }).click();

@@ -5,6 +5,7 @@ import type { RecipeInfo } from '../../../shared/domain/run';
 import type { Sweep } from '../../../shared/domain/sweep';
 import { DialogActions } from '../../components/DialogActions';
 import { Field } from '../../components/Field';
+import { formErrorsAt, type FormErrors } from '../../components/form-errors';
 import { Modal } from '../../components/Modal';
 import { useApp, useClient } from '../../store/context';
 
@@ -31,7 +32,7 @@ export function NewSweepDialog({ onClose, onStarted }: { onClose: () => void; on
   const [trials, setTrials] = useState('12');
   const [concurrency, setConcurrency] = useState('4');
   const [space, setSpace] = useState(EXAMPLES['demo-lora-stdlib']!);
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -61,14 +62,51 @@ export function NewSweepDialog({ onClose, onStarted }: { onClose: () => void; on
       '',
     ].join('\n');
 
+  /** The numbers typed, checked here first: each wrong one said beside its field, in words. */
+  const numberErrors = (): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const whole = (field: string, label: string, value: string, least: number, optional = false) => {
+      if (optional && value.trim() === '') return;
+      if (!/^\s*\d+\s*$/.test(value) || Number(value) < least) out[field] = `${label} must be a whole number, ${least} or more.`;
+    };
+    if (method === 'asha') {
+      whole('eta', 'The reduction factor', eta, 2);
+      whole('min', 'The first rung', minResource, 1);
+      whole('max', 'The last rung', maxResource, 1);
+      if (!out.min && !out.max && Number(maxResource) <= Number(minResource)) out.max = `The last rung must be more steps than the first (${minResource.trim()}).`;
+    }
+    whole('trials', 'Trials', trials, 1, method === 'grid');
+    whole('concurrency', 'At a time', concurrency, 1);
+    if (!space.trim()) out.space = 'Give at least one parameter to search, e.g. lr: {loguniform: [0.1, 10.0]}.';
+    return out;
+  };
+
   const submit = async () => {
+    const local = numberErrors();
+    if (Object.keys(local).length) return setErrors({ fields: local });
     setBusy(true);
-    setError(null);
+    setErrors({ fields: {} });
     try {
       const created = await client.call('sweeps.create', { text: sweepFile(), fileName: 'The sweep' });
       onStarted(await client.call('sweeps.start', { sweep: created.id }));
     } catch (err) {
-      setError((err as Error).message);
+      // The engine names the part of the sweep file it refuses ("The sweep: params.lr: ..."): shown at that field.
+      setErrors(
+        formErrorsAt(err, {
+          fields: ['project', 'host', 'eta', 'min', 'max', 'trials', 'concurrency', 'space'],
+          codes: { PROJECT_NOT_FOUND: 'project', HOST_NOT_FOUND: 'host' },
+          sentences: [
+            [/^The sweep: (params|the grid)/, 'space'],
+            [/^The sweep: method\.eta/, 'eta'],
+            [/^The sweep: method\.min_resource/, 'min'],
+            [/^The sweep: method\.max_resource/, 'max'],
+            [/^The sweep: (trials|method \w+ needs a trial budget)/, 'trials'],
+            [/^The sweep: concurrency/, 'concurrency'],
+            [/^The sweep: (hosts?\b|host )/, 'host'],
+            [/^The sweep: project/, 'project'],
+          ],
+        }),
+      );
     } finally {
       setBusy(false);
     }
@@ -84,7 +122,7 @@ export function NewSweepDialog({ onClose, onStarted }: { onClose: () => void; on
         }}
       >
         <div className="sweep-form-row">
-          <Field label="Project">
+          <Field label="Project" error={errors.fields.project}>
             <select value={project} onChange={(e) => setProject(e.target.value)}>
               {projects.map((p) => (
                 <option key={p.id}>{p.name}</option>
@@ -93,6 +131,7 @@ export function NewSweepDialog({ onClose, onStarted }: { onClose: () => void; on
           </Field>
           <Field
             label="Host"
+            error={errors.fields.host}
             hint={
               more.length
                 ? `Trials run here and on ${more.join(', ')}: this app starts, judges and stops them, so the sweep waits while the app is closed.`
@@ -135,30 +174,30 @@ export function NewSweepDialog({ onClose, onStarted }: { onClose: () => void; on
           </Field>
           {method === 'asha' && (
             <>
-              <Field label="Reduction factor (eta)" hint="The top 1/eta of each rung goes on.">
+              <Field label="Reduction factor (eta)" hint="The top 1/eta of each rung goes on." error={errors.fields.eta}>
                 <input type="text" inputMode="numeric" value={eta} onChange={(e) => setEta(e.target.value)} />
               </Field>
-              <Field label="First rung (steps)">
+              <Field label="First rung (steps)" error={errors.fields.min}>
                 <input type="text" inputMode="numeric" value={minResource} onChange={(e) => setMin(e.target.value)} />
               </Field>
-              <Field label="Last rung (steps)" hint="Trials that are never stopped train this long.">
+              <Field label="Last rung (steps)" hint="Trials that are never stopped train this long." error={errors.fields.max}>
                 <input type="text" inputMode="numeric" value={maxResource} onChange={(e) => setMax(e.target.value)} />
               </Field>
             </>
           )}
         </div>
         <div className="sweep-form-row">
-          <Field label="Trials" hint={method === 'grid' ? 'Leave empty for the whole grid.' : 'How many configurations to try.'}>
+          <Field label="Trials" hint={method === 'grid' ? 'Leave empty for the whole grid.' : 'How many configurations to try.'} error={errors.fields.trials}>
             <input type="text" inputMode="numeric" value={trials} onChange={(e) => setTrials(e.target.value)} />
           </Field>
-          <Field label="At a time" hint="Trials running at once (each gets its own GPU on a host with GPUs).">
+          <Field label="At a time" hint="Trials running at once (each gets its own GPU on a host with GPUs)." error={errors.fields.concurrency}>
             <input type="text" inputMode="numeric" value={concurrency} onChange={(e) => setConcurrency(e.target.value)} />
           </Field>
         </div>
-        <Field label="Search space" hint="One parameter per line: name: {choice: [...]}, {uniform: [a, b]}, {loguniform: [a, b]}, {int: [a, b]}, or a fixed value.">
+        <Field label="Search space" error={errors.fields.space} hint="One parameter per line: name: {choice: [...]}, {uniform: [a, b]}, {loguniform: [a, b]}, {int: [a, b]}, or a fixed value.">
           <textarea className="mono" rows={6} value={space} onChange={(e) => setSpace(e.target.value)} spellCheck={false} />
         </Field>
-        <DialogActions error={error} onCancel={onClose} submit={busy ? 'Starting…' : 'Start sweep'} disabled={busy || !project || !host} />
+        <DialogActions error={errors.form} onCancel={onClose} submit={busy ? 'Starting…' : 'Start sweep'} disabled={busy || !project || !host} />
       </form>
     </Modal>
   );
