@@ -34,6 +34,22 @@ describe('labelRows', () => {
     ).toEqual([0, 1, 0]);
   });
 
+  it('keeps labels off the marks drawn in the first row', () => {
+    // Two marks 30 px apart: the first's label (drawn right of it) would cover the second's triangle.
+    expect(
+      labelRows(
+        [
+          { left: 106, width: 40 },
+          { left: 136, width: 40 },
+        ],
+        [
+          { left: 95, right: 105 },
+          { left: 125, right: 135 },
+        ],
+      ),
+    ).toEqual([1, 0]);
+  });
+
   it('places no two labels of a row over each other, for any input', () => {
     let seed = 7;
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;

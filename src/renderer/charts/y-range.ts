@@ -102,8 +102,9 @@ const labelWidth = (text: string) => 8 + text.length * 6.2;
  * (pixels): a label goes in the first row where it does not touch one already placed, so spikes close
  * together get readable labels instead of one printed over another.
  */
-export function labelRows(labels: { left: number; width: number }[]): number[] {
-  const placed: { left: number; right: number }[][] = [];
+export function labelRows(labels: { left: number; width: number }[], firstRowTaken: { left: number; right: number }[] = []): number[] {
+  // The first row also holds the marks' triangles: a label there must not cover another mark.
+  const placed: { left: number; right: number }[][] = firstRowTaken.length ? [[...firstRowTaken]] : [];
   return labels.map(({ left, width }) => {
     const right = left + width;
     let row = placed.findIndex((taken) => taken.every((t) => right <= t.left || left >= t.right));
@@ -133,7 +134,7 @@ export function offScaleSeries(marks: OffScale[], range: YRange, textColor: stri
       if (!(x >= box.x - 1 && x <= box.x + box.width + 1)) return null;
       const dir = m.above ? 1 : -1;
       const text = `${m.above ? '↑' : '↓'} ${label(m.value)}`;
-      const right = x + labelWidth(text) < box.x + box.width;
+      const right = x + 7 + labelWidth(text) < box.x + box.width;
       // Rows per edge, the same for every mark of this drawing (each call places them all, ≤ 12).
       const rows = placeLabels(marks, m.above, api, box);
       const row = rows.get(params.dataIndex) ?? 0;
@@ -177,8 +178,12 @@ function placeLabels(marks: OffScale[], above: boolean, api: { coord(v: [number,
     .sort((a, b) => a.px - b.px);
   const spans = atEdge.map(({ m, px }) => {
     const width = labelWidth(`${m.above ? '↑' : '↓'} ${label(m.value)}`);
-    return px + width < box.x + box.width ? { left: px, width } : { left: px - width, width };
+    // Drawn 7 px to the side of its triangle (see renderItem).
+    return px + 7 + width < box.x + box.width ? { left: px + 6, width } : { left: px - 6 - width, width };
   });
-  const rows = labelRows(spans);
+  const rows = labelRows(
+    spans,
+    atEdge.map(({ px }) => ({ left: px - 5, right: px + 5 })),
+  );
   return new Map(atEdge.map(({ i }, k) => [i, rows[k]!]));
 }
