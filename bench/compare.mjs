@@ -92,11 +92,13 @@ async function compareFigure() {
       // Baseline for the zoom: the same 50 window queries over a socket of the app's, answers
       // parsed, nothing drawn: what the zoom costs before any rendering.
       const window = { from: Number(await chart.getAttribute('data-from')), to: Number(await chart.getAttribute('data-to')) };
+      // As many buckets as the chart asks for (fewer per run when many runs share it).
+      const maxBuckets = Number(await chart.getAttribute('data-max-buckets'));
       queries.push(
         await withDeadline(
           "50 window queries on the app's socket to be answered",
           page.evaluate(
-            async ({ runIds, window }) => {
+            async ({ runIds, window, maxBuckets }) => {
               const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/rpc`);
               await new Promise((resolve) => (ws.onopen = resolve));
               const t = performance.now();
@@ -106,13 +108,13 @@ async function compareFigure() {
                   JSON.parse(m.data);
                   if (++answered === runIds.length) resolve();
                 };
-                runIds.forEach((runId, id) => ws.send(JSON.stringify({ id, method: 'metrics.window', input: { runId, name: 'loss', x: 'step', maxBuckets: 200, ...window } })));
+                runIds.forEach((runId, id) => ws.send(JSON.stringify({ id, method: 'metrics.window', input: { runId, name: 'loss', x: 'step', maxBuckets, edges: true, ...window } })));
               });
               const elapsed = performance.now() - t;
               ws.close();
               return elapsed;
             },
-            { runIds, window },
+            { runIds, window, maxBuckets },
           ),
           60_000,
         ),

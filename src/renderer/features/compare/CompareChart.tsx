@@ -401,6 +401,7 @@ export function CompareChart({
         data-from={drawn.window?.from ?? ''}
         data-to={drawn.window?.to ?? ''}
         data-axis={axis}
+        data-max-buckets={bucketsFor(runIds.length)}
         data-loads={loads}
         data-started={started.current}
         data-shown={shown}
