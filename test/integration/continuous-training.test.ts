@@ -168,7 +168,10 @@ describe('continuous training', () => {
       // Bad schedules are refused with the form they should take.
       const bad = cli(['trigger', 'add', '--project', 'nightly', '--host', 'local', '--schedule', 'every night'], { dataDir });
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/"every night" is not a schedule: .*e\.g\. "0 3 \* \* \*"/);
+      expect(bad.stderr).toMatch(/"every night" is not a schedule: invalid configuration format, exactly five, six, or seven space separated parts are required\. .*e\.g\. "0 3 \* \* \*"/);
+      expect(cli(['trigger', 'add', '--project', 'nightly', '--host', 'local', '--schedule', '61 * * * *'], { dataDir }).stderr).toMatch(
+        /"61 \* \* \* \*" is not a schedule: Invalid value for minute: 61\. Write it as cron does/,
+      );
       expect(cli(['trigger', 'add', '--project', 'nightly', '--host', 'local'], { dataDir }).stderr).toMatch(/exactly one of --on-dataset N, --schedule CRON or --manual/);
     } finally {
       e.close();

@@ -75,7 +75,11 @@ export function parseSchedule(expression: string): Cron {
   } catch (err) {
     throw new EngineError(
       'VALIDATION_FAILED',
-      `"${expression}" is not a schedule: ${(err as Error).message.replace(/\.+$/, '')}. Write it as cron does: minute hour day month weekday, e.g. "0 3 * * *" for 03:00 every day.`,
+      // croner's words without its class name and the pattern it repeats ("CronPattern: invalid configuration format ('nightly'), ...").
+      `"${expression}" is not a schedule: ${(err as Error).message
+        .replace(/^CronPattern:\s*/, '')
+        .replace(/\s*\('[^']*'\)/, '')
+        .replace(/\.+$/, '')}. Write it as cron does: minute hour day month weekday, e.g. "0 3 * * *" for 03:00 every day.`,
     );
   }
 }

@@ -21,9 +21,11 @@ function focusFirstInvalid(from: HTMLElement): void {
   queueMicrotask(() => {
     queued.delete(scope);
     const first = scope.querySelector<HTMLElement>('[aria-invalid="true"]');
-    if (!first || first === document.activeElement) return;
-    first.focus();
-    first.scrollIntoView?.({ block: 'nearest' });
+    if (!first) return;
+    if (first !== document.activeElement) first.focus();
+    // The whole field, its error and help below the input included (scrolling the input alone left the
+    // error under the bottom edge of the page's scrolling area).
+    (first.closest('.field') ?? first).scrollIntoView?.({ block: 'nearest' });
   });
 }
 
