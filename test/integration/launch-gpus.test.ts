@@ -4,12 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/main/app';
-import { tempDir } from '../support/tunebench';
+import { cli, tempDir } from '../support/tunebench';
 
 let engine: Engine;
+let dataDir: string;
 
 beforeAll(async () => {
-  engine = openEngine({ dataDir: tempDir('tb-gpus-'), knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: 0, checkOutputs: true });
+  dataDir = tempDir('tb-gpus-');
+  engine = openEngine({ dataDir, knownHostsFiles: [], agentSocket: '', runSyncIntervalMs: 0, checkOutputs: true });
   await engine.call('projects.create', { name: 'p' });
 });
 afterAll(() => engine.close());
@@ -30,5 +32,15 @@ describe('launching on given GPUs', () => {
       message: expect.stringMatching(/cluster is a SLURM cluster: SLURM gives a job its GPUs/),
     });
     expect((await engine.call('runs.list', { project: 'p' })).length).toBe(before);
+  });
+
+  it('is asked for with run launch --gpus, and a list that is not indices is refused with the form to use', () => {
+    const bad = cli(['run', 'launch', '--project', 'p', '--host', 'local', '--recipe', 'demo-lora-stdlib', '--gpus', 'first'], { dataDir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--gpus takes GPU indices separated by commas, e\.g\. --gpus 0,2 \(not "first"\)/);
+    const ok = cli(['run', 'launch', '--project', 'p', '--host', 'local', '--recipe', 'demo-lora-stdlib', '--param', 'steps=5', '--gpus', '1, 3', '--json'], { dataDir });
+    expect(ok.code, ok.stderr).toBe(0);
+    const run = JSON.parse(ok.stdout) as { remoteDir: string };
+    expect((JSON.parse(fs.readFileSync(path.join(run.remoteDir, 'run.json'), 'utf8')) as { env: Record<string, string> }).env.CUDA_VISIBLE_DEVICES).toBe('1,3');
   });
 });

@@ -73,6 +73,7 @@ export const runCommands: Command[] = [
       param: { kind: 'list', value: 'KEY=VALUE', help: 'A recipe parameter (repeatable)' },
       dataset: { kind: 'string', value: 'FILE', help: 'A local dataset file to upload (once per host, by digest)' },
       code: { kind: 'string', value: 'DIR', help: 'A local code directory to upload (git ls-files when a repository; commit and changes recorded)' },
+      gpus: { kind: 'string', value: 'I,J', help: 'Workstation: only these GPUs (nvidia-smi indices), as CUDA_VISIBLE_DEVICES' },
       nodes: { kind: 'number', value: 'N', help: 'Cluster: nodes (one task per node; torchrun recipes span them)' },
       'gpus-per-node': { kind: 'number', value: 'G', help: 'Cluster: GPUs per node' },
       'cpus-per-task': { kind: 'number', value: 'C', help: 'Cluster: CPUs per node' },
@@ -102,6 +103,9 @@ export const runCommands: Command[] = [
         }).filter(([, v]) => v !== undefined),
       );
       if (num('throttle') !== undefined && num('array') === undefined) throw usageError('--throttle limits a job array: give --array N too.');
+      const gpuList = text('gpus');
+      if (gpuList !== undefined && !/^\s*\d+(\s*,\s*\d+)*\s*$/.test(gpuList)) throw usageError(`--gpus takes GPU indices separated by commas, e.g. --gpus 0,2 (not "${gpuList}").`);
+      const gpus = gpuList?.split(',').map((g) => Number(g.trim()));
       const input = {
         project: f.project as string,
         host: f.host as string,
@@ -109,6 +113,7 @@ export const runCommands: Command[] = [
         params: parseParams(f.param),
         ...(typeof f.dataset === 'string' ? { dataset: f.dataset } : {}),
         ...(typeof f.code === 'string' ? { code: f.code } : {}),
+        ...(gpus ? { gpus } : {}),
         ...(Object.keys(resources).length ? { resources } : {}),
         ...(num('array') !== undefined ? { array: { count: num('array')!, ...(num('throttle') !== undefined ? { throttle: num('throttle')! } : {}) } } : {}),
       };
