@@ -28,6 +28,7 @@ let runIds: string[];
 let projectId: string;
 let testId: string;
 let bundleId: string;
+let sweepId: string;
 
 function ok(args: string[], timeoutMs = 120_000) {
   const r = cli(args, { dataDir, timeoutMs });
@@ -56,6 +57,12 @@ beforeAll(async () => {
   expect(tested.json().status, tested.stderr).toBe('SUCCEEDED');
   ok(['review', 'export', testId, '--out', path.join(files, 'bundle.zip')]);
   bundleId = (ok(['review', 'list', '--json']).json() as { id: string }[])[0]!.id;
+  // A small sweep of quick trials on this machine: its page has trials, rungs and charts to look at.
+  fs.writeFileSync(
+    path.join(files, 'sweep.yaml'),
+    'project: demo\nhost: local\nrecipe: demo-lora-stdlib\nmethod: {name: asha, eta: 2, min_resource: 10, max_resource: 40, resource: step}\ntrials: 4\nconcurrency: 2\nparams:\n  lr: {loguniform: [0.1, 10.0]}\n  steps: 40\n  eval_every: 10\n',
+  );
+  sweepId = ok(['sweep', 'create', path.join(files, 'sweep.yaml'), '--start', '--json']).json().id as string;
   browser = await launchChromium();
   served = await serve(dataDir);
   // The app's CSP (script-src 'self') would refuse axe's injected script: this page is only looked at.
@@ -222,6 +229,21 @@ describe('every page, in both sizes and both themes', { timeout: 120_000 }, () =
   it('sweeps', async () => {
     await open('#/sweeps', (p) => p.locator('main h1', { hasText: 'Sweeps' }).waitFor());
     await sweep('sweeps');
+  });
+
+  it('a sweep', async () => {
+    await open(`#/sweeps/${sweepId}`, (p) => p.getByRole('heading', { name: /^Sweep / }).waitFor());
+    await sweep('sweep');
+  });
+
+  it('the new sweep dialog', async () => {
+    await open('#/sweeps', (p) => p.locator('main h1', { hasText: 'Sweeps' }).waitFor());
+    await sweep('dialog-new-sweep', async () => {
+      await page.getByRole('button', { name: 'New sweep' }).click();
+      const d = page.getByRole('dialog', { name: 'New sweep' });
+      await d.waitFor();
+      return d;
+    });
   });
 
   it('reviews', async () => {

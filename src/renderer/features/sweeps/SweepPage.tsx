@@ -289,7 +289,8 @@ export function SweepPage({ sweepId }: { sweepId: string }) {
 
       <section className="card wide" aria-label="Decisions">
         <h2>Decisions ({decisions.length})</h2>
-        <ol className="sweep-decisions">
+        {/* It scrolls: reachable by Tab so the keys scroll it too. */}
+        <ol className="sweep-decisions" tabIndex={0} aria-label="Decisions, newest first">
           {decisions
             .slice(-60)
             .reverse()
