@@ -75,7 +75,8 @@ async function compareFigure() {
         const el = document.querySelector('.compare-chart .chart-canvas');
         window.__zoomed = new Promise((resolve) => {
           let start;
-          el.addEventListener('wheel', () => (start ??= performance.now()), { capture: true });
+          // On the document, in the capture phase: before any handler of the chart's own.
+          document.addEventListener('wheel', (e) => el.contains(e.target) && (start ??= performance.now()), { capture: true });
           new MutationObserver(() => {
             if (Number(el.dataset.rendered) > before && start !== undefined) resolve(performance.now() - start);
           }).observe(el, { attributes: true, attributeFilter: ['data-rendered'] });

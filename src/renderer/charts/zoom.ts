@@ -95,6 +95,9 @@ export function installZoom(el: HTMLElement, target: ZoomTarget, hint: (show: bo
       return; // the page scrolls
     }
     e.preventDefault();
+    // The chart itself (ECharts) would answer the wheel by working out its hover box for 50 curves
+    // before a zoom's queries went out: a zooming wheel is ours alone (taken in the capture phase).
+    e.stopPropagation();
     const dx = wheelPixels(e, e.deltaX);
     const dy = wheelPixels(e, e.deltaY);
     if (Math.abs(dx) > Math.abs(dy)) {
@@ -147,7 +150,7 @@ export function installZoom(el: HTMLElement, target: ZoomTarget, hint: (show: bo
     else return;
     e.preventDefault();
   };
-  el.addEventListener('wheel', onWheel, { passive: false });
+  el.addEventListener('wheel', onWheel, { passive: false, capture: true });
   el.addEventListener('pointerdown', onDown);
   el.addEventListener('pointermove', onMove);
   el.addEventListener('pointerup', onUp);
@@ -156,7 +159,7 @@ export function installZoom(el: HTMLElement, target: ZoomTarget, hint: (show: bo
   el.addEventListener('keydown', onKey);
   return () => {
     clearTimeout(hintTimer);
-    el.removeEventListener('wheel', onWheel);
+    el.removeEventListener('wheel', onWheel, { capture: true });
     el.removeEventListener('pointerdown', onDown);
     el.removeEventListener('pointermove', onMove);
     el.removeEventListener('pointerup', onUp);
