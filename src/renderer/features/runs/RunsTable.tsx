@@ -10,6 +10,9 @@ import type { RunsView } from '../../store/route';
 import { NotesCell, RunNameCell, TagsCell } from './AnnotationCells';
 import { ColumnPicker } from './ColumnPicker';
 import { allColumns, columnFor, defaultColumns, fitColumns } from './run-columns';
+
+/** Width left unused when the default columns are fitted to the table (their widths are estimated). */
+const FIT_SPARE_PX = 32;
 import './runs-table.css';
 
 const ROW_PX = 36;
@@ -133,7 +136,8 @@ export function RunsTable(props: Props) {
   const project = projects.find((p) => p.id === projectId);
   const all = useMemo(() => allColumns(meta), [meta.params.join('|'), meta.metrics.join('|')]); // eslint-disable-line react-hooks/exhaustive-deps
   const wanted = defaultColumns(meta, { allProjects: !projectId, objective: project?.objective });
-  const defaults = width > 0 ? fitColumns(wanted, all, pages.current.get(0) ?? [], width) : wanted;
+  // Fitted with some room to spare: the widths are estimates, and a table 2 px too wide scrolls sideways.
+  const defaults = width > 0 ? fitColumns(wanted, all, pages.current.get(0) ?? [], width - FIT_SPARE_PX) : wanted;
   const chosen = view.columns ?? defaults;
   const columns = chosen.map((key) => columnFor(key, all));
 
