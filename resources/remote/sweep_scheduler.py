@@ -46,6 +46,9 @@ TICK_S = float(os.environ.get("TUNEBENCH_SWEEP_TICK_S", "0.5"))
 # may take to leave its supervisor's exit code before the trial counts as ended without one.
 SQUEUE_S = float(os.environ.get("TUNEBENCH_SWEEP_SQUEUE_S", "2"))
 JOB_END_GRACE_S = 15.0
+# SLURM: how long a stopped trial's supervisor has to end it through the cancel file (its own grace is 30 s
+# of SIGTERM before SIGKILL) before the scheduler scancels the job.
+CANCEL_GRACE_S = 45.0
 # Job states in which a job may still run (or run again: requeued, preempted with requeue).
 SLURM_ACTIVE = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED",
                 "RESV_DEL_HOLD", "STAGE_OUT", "SIGNALING", "RESIZING", "STOPPED", "PREEMPTED"}
@@ -84,6 +87,7 @@ class Trial:
         self.job = None
         self.job_final_since = None
         self.cancel_sent = False
+        self.stop_at = 0.0  # when this scheduler stopped it (0: a stop it read from the decisions)
         self.submit_errors = 0
         self.submitted_at = 0.0
         self.retry_at = 0.0  # a failed sbatch is tried again from then on
@@ -377,7 +381,12 @@ class Scheduler:
                 pass
         except OSError:
             pass
-        if self.slurm:
+        trial.stop_at = now()
+        # A job still queued is cancelled at once. One whose supervisor runs is stopped by the supervisor
+        # itself, which watches the cancel file and records the run as cancelled: a scancel at the same
+        # moment raced it (SLURM's TERM could end the job first, and the run ended FAILED). scancel follows
+        # only if the job is still there after the grace (see tick).
+        if self.slurm and not trial.supervisor_ran():
             self.scancel(trial)
 
     def judge(self, trial, code):
@@ -422,8 +431,11 @@ class Scheduler:
             if self.slurm:
                 if trial.job is None and not self.ensure_submitted(trial):
                     continue
-                if trial.stopping and not trial.cancel_sent:
-                    self.scancel(trial)  # a stop recorded by a scheduler that died before its scancel, or a scancel that failed
+                if trial.stopping and not trial.cancel_sent and trial.exit_code() is None and (
+                        not trial.supervisor_ran() or now() - trial.stop_at >= CANCEL_GRACE_S):
+                    # Queued still, or its supervisor did not end it within the grace (or the stop was recorded
+                    # by a scheduler that died before acting on it, or a scancel failed).
+                    self.scancel(trial)
             elif not trial.supervisor_ran():
                 # Recorded as started by a scheduler that died before launching it: launch it now.
                 self.start_trial(trial, trial.gpus)
