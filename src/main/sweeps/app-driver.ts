@@ -106,6 +106,8 @@ interface TrialState {
   started: boolean;
   stopping: boolean;
   ended: boolean;
+  /** The GPUs its start decision gave it (on its host), if any. */
+  gpus: (number | string)[];
 }
 
 /** Drives every app-driven sweep while the engine is open: one pass per tick, never two at once for a sweep. */
@@ -207,6 +209,7 @@ export class AppSweepDriver {
             started: t.runId !== null,
             stopping: mine.some((l) => l.action === 'stop'),
             ended: mine.some((l) => l.action === 'ended'),
+            gpus: mine.find((l) => l.action === 'start')?.gpus ?? [],
           };
         });
       };
@@ -294,8 +297,7 @@ export class AppSweepDriver {
           if (now.length >= sweep.spec.concurrency) break;
           const onHost = (h: Host) => now.filter((x) => x.run?.hostId === h.id).length;
           // The GPUs each running trial holds, from its start decision (the same on every pass and after a restart).
-          const lines = deps.sweeps.lines(id);
-          const held = (h: Host) => now.filter((x) => x.run?.hostId === h.id).map((x) => lines.find((l) => l.action === 'start' && l.trial === x.runId)?.gpus ?? []);
+          const held = (h: Host) => now.filter((x) => x.run?.hostId === h.id).map((x) => x.gpus);
           const free = hosts.filter((h) => reachable(h) && onHost(h) < slotsOn(deps, h, sweep.spec) && gpusFor(deps, h, sweep.spec, held(h)) !== undefined);
           if (!free.length) break; // every host is full (or out of reach): wait for a trial to end
           const host = free.reduce((a, b) => (onHost(b) < onHost(a) ? b : a));

@@ -344,20 +344,9 @@ export function CompareChart({
   }, [drawn.series]);
 
   // The same entries while the same curves are drawn (a zoom changes their data, not them): the legend's 50 buttons are not rendered again.
-  const legendKey = curves
-    .filter((c) => !c.faint)
-    .map((c) => `${c.name}\u0000${c.color}\u0000${c.lineType ?? ''}`)
-    .join('\u0001');
-  const legend = useMemo(
-    () =>
-      legendKey
-        ? legendKey.split('\u0001').map((entry) => {
-            const [name, color, lineType] = entry.split('\u0000') as [string, string, string];
-            return { name, color, lineType: (lineType || undefined) as Curve['lineType'] };
-          })
-        : [],
-    [legendKey],
-  );
+  const entries = curves.filter((c) => !c.faint).map((c) => ({ name: c.name, color: c.color, lineType: c.lineType }));
+  const legendKey = entries.map((e) => `${e.name} ${e.color} ${e.lineType ?? ''}`).join('\n');
+  const legend = useMemo(() => entries, [legendKey]); // eslint-disable-line react-hooks/exhaustive-deps
   const legendNames = legend.filter((e) => !hidden.has(e.name)).map((e) => e.name);
   const title = `${metric}${axis === 'step' ? '' : ` by ${axis === 'tokens' ? 'tokens seen' : axis === 'time' ? 'wall time' : 'relative time'}`}${smoothing > 0 ? `, smoothed ${smoothing.toFixed(2)}` : ''} — ${runIds.length} run${runIds.length === 1 ? '' : 's'}`;
   return (
