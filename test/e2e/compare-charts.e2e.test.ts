@@ -98,6 +98,24 @@ describe('compare charts', () => {
     await expect.poll(async () => (await settled()).bands).toBe('on');
   });
 
+  it('lists every run under the pointer with its value there, at a whole step', async () => {
+    const five = ids.slice(0, 5);
+    await page.goto(`${served.origin}/#/compare/${five.join(',')}`);
+    const s = await settled();
+    const box = (await canvas().boundingBox())!;
+    await page.mouse.move(box.x + Number(s.plotLeft) + Number(s.plotWidth) * 0.4, box.y + box.height / 2);
+    const tip = page.locator('.chart-tip').filter({ visible: true });
+    await expect.poll(() => tip.locator('.chart-tip-name').count(), { timeout: 5000 }).toBe(5);
+    expect(await tip.locator('.chart-tip-x').textContent()).toMatch(/^steps? [\d,]+(–[\d,]+ \([\d,]+ points\))?$/);
+    const names = await tip.locator('.chart-tip-name').allTextContents();
+    expect(names.sort()).toEqual(s.curveNames!.split(',').sort());
+    // Lowest first, each a loss (positive): a run without a value there would read "—".
+    const values = (await tip.locator('.chart-tip-value').allTextContents()).map(Number);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    for (const v of values) expect(v).toBeGreaterThan(0);
+    await page.mouse.move(0, 0);
+  });
+
   it('draws a seed group as one curve in one colour, its chips in that colour, counted right', async () => {
     const picked = [ids[0]!, ids[12]!, ids[24]!, ids[1]!, ids[13]!, ids[25]!, ids[2]!];
     await page.goto(`${served.origin}/#/compare/${picked.join(',')}`);

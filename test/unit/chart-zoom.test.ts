@@ -47,6 +47,32 @@ describe('outlier-robust y range', () => {
     expect(r.max).toBe(1);
   });
 
+  it('finds the same range as sorting every value (quickselect), on random values with ties, spikes and log scale', () => {
+    // The range as it was worked out before quickselect: sort, then read the ranks.
+    const bySorting = (values: number[], log: boolean) => {
+      const kept = values.filter((v) => Number.isFinite(v) && (!log || v > 0)).map((v) => (log ? Math.log10(v) : v));
+      const sorted = Float64Array.from(kept).sort();
+      const rank = (q: number) => sorted[q < 0.5 ? Math.ceil((sorted.length - 1) * q) : Math.floor((sorted.length - 1) * q)]!;
+      const [lowest, highest, lo, hi] = [sorted[0]!, sorted[sorted.length - 1]!, rank(0.005), rank(0.995)];
+      const spread = hi - lo;
+      const back = (v: number) => (log ? 10 ** v : v);
+      return { min: back(spread > 0 && lo - lowest > spread * 2 ? lo - spread * 0.05 : lowest), max: back(spread > 0 && highest - hi > spread * 2 ? hi + spread * 0.05 : highest) };
+    };
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(random() * (trial < 100 ? 20 : 3000));
+      const values = Array.from({ length: n }, () => {
+        const r = random();
+        return r < 0.01 ? 50 + random() * 1000 : r < 0.02 ? -50 : r < 0.03 ? NaN : r < 0.3 ? Math.round(random() * 4) / 4 : 1 + random();
+      });
+      for (const log of [false, true]) {
+        const expected = values.some((v) => Number.isFinite(v) && (!log || v > 0)) ? bySorting(values, log) : null;
+        expect(robustRange(values, log), `trial ${trial}, ${n} values, log ${log}`).toEqual(expected);
+      }
+    }
+  });
+
   it('cuts a one-point spike off the top, and marks it', () => {
     const spiked = [...curve];
     spiked[500] = 26;

@@ -12,6 +12,7 @@ interface SeriesData {
   get(dim: string | number, idx: number): unknown;
   getSum?(dim: string): number;
   getDimension?(i: number): string;
+  getName?(idx: number): string;
 }
 interface SeriesModel {
   subType: string;
@@ -75,6 +76,16 @@ export function readDrawnState(chart: echarts.ECharts): DrawnState | null {
     for (const dim of data.mapDimensionsAll('y')) {
       const [, b] = data.getDataExtent(dim);
       if (b > highest) highest = b;
+    }
+    if (s.id === 'curves') {
+      // One item per curve (see curves.ts): the items it draws and the points they stand for.
+      for (let i = 0; i < data.count(); i++) {
+        if (data.get('faint', i)) continue;
+        const name = data.getName?.(i) ?? String(i);
+        items += Number(data.get('items', i));
+        covered[name] = (covered[name] ?? 0) + Number(data.get('n', i));
+      }
+      return;
     }
     if (s.subType !== 'line' || s.get('silent')) return;
     items += data.count();

@@ -21,7 +21,7 @@ export const fileName = (title: string) => title.replace(/[^\w.-]+/g, '_').repla
  * The chart drawn again off screen with `title` above it (the page's figure caption is not part of the
  * canvas), then `draw` gets that copy. The copy uses the page's theme.
  */
-function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 'canvas' | 'svg', draw: (copy: echarts.ECharts) => void, legend?: string[]): void {
+function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 'canvas' | 'svg', draw: (copy: echarts.ECharts) => void, legend?: LegendEntry[]): void {
   const holder = document.createElement('div');
   holder.style.cssText = 'position:fixed;left:-10000px;top:0';
   document.body.appendChild(holder);
@@ -32,7 +32,7 @@ function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 
   const bottom = legend?.length ? Math.ceil(legend.length / Math.max(1, Math.floor((width - 16) / 96))) * 18 + 8 : 0;
   const copy = echarts.init(holder, echartsTheme(currentTheme()), { renderer, width, height: chart.getHeight() + top + bottom });
   try {
-    const option = chart.getOption() as { grid?: { top?: number; bottom?: number }[]; legend?: { top?: number }[] };
+    const option = chart.getOption() as { grid?: { top?: number; bottom?: number }[]; legend?: { top?: number }[]; series?: object[] };
     const shift = <T extends { top?: number }>(list: T[] | undefined) => list?.map((g) => ({ ...g, top: (typeof g.top === 'number' ? g.top : 0) + top }));
     const grid = shift(option.grid)?.map((g) => ({ ...g, bottom: (typeof g.bottom === 'number' ? g.bottom : 0) + bottom }));
     copy.setOption({
@@ -41,7 +41,17 @@ function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 
       ...(title ? { title: { text: title, left: 8, top: 4, textStyle: { fontSize: 14 } } } : {}),
       ...(grid ? { grid } : {}),
       ...(option.legend ? { legend: shift(option.legend) } : {}),
-      ...(bottom ? { legend: { type: 'plain', left: 8, right: 8, bottom: 4, itemWidth: 18, itemGap: 6, data: legend } } : {}),
+      ...(bottom && legend
+        ? {
+            legend: { type: 'plain', left: 8, right: 8, bottom: 4, itemWidth: 18, itemGap: 6, data: legend.map((e) => e.name) },
+            // The curves are drawn by one series (see curves.ts): an empty line series per entry gives
+            // the legend each curve's colour and dashes.
+            series: [
+              ...(option.series ?? []),
+              ...legend.map((e) => ({ type: 'line', name: e.name, data: [], symbol: 'none', lineStyle: { color: e.color, type: e.lineType ?? 'solid' }, itemStyle: { color: e.color } })),
+            ],
+          }
+        : {}),
     });
     draw(copy);
   } finally {
@@ -50,12 +60,19 @@ function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 
   }
 }
 
-/** `legend`: the curves' names, for a chart that lists them outside its canvas. */
-export function exportPng(chart: echarts.ECharts, name: string, title?: string, legend?: string[]): void {
+/** A curve listed under the plot of an exported chart. */
+export interface LegendEntry {
+  name: string;
+  color: string;
+  lineType?: 'solid' | 'dashed' | 'dotted' | undefined;
+}
+
+/** `legend`: the curves, for a chart that lists them outside its canvas. */
+export function exportPng(chart: echarts.ECharts, name: string, title?: string, legend?: LegendEntry[]): void {
   withTitle(chart, title, 'canvas', (copy) => download(copy.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background() }), `${fileName(name)}.png`), legend);
 }
 
-export function exportSvg(chart: echarts.ECharts, name: string, title?: string, legend?: string[]): void {
+export function exportSvg(chart: echarts.ECharts, name: string, title?: string, legend?: LegendEntry[]): void {
   withTitle(chart, title, 'svg', (copy) => download(copy.getDataURL({ type: 'svg' }), `${fileName(name)}.svg`), legend);
 }
 

@@ -4,6 +4,8 @@
 import type { WindowResult } from '../../shared/domain/metrics';
 import type { Theme } from '../theme';
 import { bandsSeries, type Band } from './band';
+import { bandStats, itemStats, type ValueStats } from './curve-stats';
+import { curvesSeries, curvesTooltip, hoverSeries } from './curves';
 import { axisTooltip } from './tooltip';
 import { offScaleMarks, offScaleSeries, robustRange, type YRange } from './y-range';
 import type { XWindow } from './zoom';
@@ -92,9 +94,10 @@ export interface LineChartInput {
   theme: Theme;
   grid: { left: number; right: number; top: number; bottom: number };
   /**
-   * ECharts' own legend (default), or none: the owner then lists the curves itself and the hidden
-   * ones are left out of the option. With 50 curves ECharts lays its legend out again on every
-   * redraw, about a third of a zoom's drawing.
+   * ECharts' own legend (default), with a line series per curve; or none: the owner then lists the
+   * curves itself, the hidden ones are left out of the option and the rest are drawn as one series
+   * (see curves.ts). With 50 curves ECharts lays its legend out again on every redraw (about a third
+   * of a zoom's drawing), and builds a model and data store per line series (most of the rest).
    */
   legend?: boolean;
 }
@@ -126,6 +129,13 @@ function niceAxis(lo: number, hi: number): { min: number; max: number; interval:
 
 const yLabel = (v: number) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3) ? v.toExponential(1) : Number(v.toPrecision(4)).toString());
 
+/** The x the axis pointer snapped to, from ECharts' axis tooltip parameters. */
+const axisValueOf = (params: unknown): number => {
+  const first = (Array.isArray(params) ? params[0] : params) as { axisValue?: unknown; value?: unknown } | undefined;
+  const v = Array.isArray(first?.value) ? first.value[0] : first?.axisValue;
+  return typeof v === 'number' ? v : Number(v);
+};
+
 const whole = (v: number) => Math.round(v).toLocaleString('en-US');
 
 /** The tooltip's heading: a point's step, or the whole steps a bucket covers. */
@@ -142,53 +152,53 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
   const { curves, window, hidden, theme } = input;
   const shown = curves.filter((c) => !hidden.has(c.name));
   // The y range covers the curves and their min/max (drawn or not), robustly unless the user said no.
+  // (Worked out once per answer: see curve-stats.ts.)
+  const parts = shown.flatMap((c): ValueStats[] => [itemStats(c.items), ...(c.band ? [bandStats(c.band)] : [])]);
   let count = 0;
-  for (const c of shown) count += c.items.length + 2 * (c.band?.length ?? 0);
+  for (const p of parts) count += p.values.length;
   const values = new Float64Array(count);
   let n = 0;
   let [lowest, highest] = [Infinity, -Infinity];
-  const add = (v: number | null) => {
-    if (v === null) return;
-    values[n++] = v;
-    if (v < lowest) lowest = v;
-    if (v > highest) highest = v;
-  };
-  for (const c of shown) {
-    for (const it of c.items) add(it[1]);
-    for (const b of c.band ?? []) {
-      add(b[1]);
-      add(b[2]);
-    }
+  for (const p of parts) {
+    values.set(p.values, n);
+    n += p.values.length;
+    if (p.lowest < lowest) lowest = p.lowest;
+    if (p.highest > highest) highest = p.highest;
   }
   const range = input.robust ? robustRange(values.subarray(0, n), input.logScale) : null;
   const cut = !!range && (highest > range.max || lowest < range.min);
   const series: object[] = [];
   const bands: Band[] = [];
   const withLegend = input.legend ?? true;
-  for (const c of withLegend ? curves : shown) {
-    const lineStyle = { color: c.color, width: c.width ?? 1.6, type: c.lineType ?? 'solid', ...(c.faint ? { opacity: 0.25 } : {}) };
-    series.push({
-      // Stable ids: a redraw updates the same series (a hover box open over the chart keeps pointing at real ones).
-      id: c.faint ? `raw:${c.name}` : `curve:${c.name}`,
-      name: c.name,
-      type: 'line',
-      // Stored by ECharts: x, y and the points an item stands for (read back by chart-state.ts). The
-      // bucket's span (x0, x1) stays in the item, which the tooltip gets whole: two fewer columns for
-      // ECharts to copy on every zoom.
-      dimensions: ['x', 'y', 'n'],
-      encode: { x: 'x', y: 'y' },
-      data: c.items,
-      lineStyle,
-      itemStyle: { color: c.color },
-      // Few points get a dot each; not on many curves at once (2,500 dots for 50 runs of eval_loss
-      // cost more to draw than the lines and say less).
-      showSymbol: !c.faint && c.items.length < 60 && curves.length <= 12,
-      symbolSize: 4,
-      ...(c.faint ? { silent: true, tooltip: { show: false }, symbol: 'none' } : {}),
-    });
+  const drawn = withLegend ? curves : shown;
+  for (const c of drawn) {
     if (input.bands && c.band && !c.faint)
       bands.push({ name: c.name, lower: c.band.map(([x, lo]) => [x, lo]), upper: c.band.map(([x, , hi]) => [x, hi]), color: c.color, edgeWidth: 0.6, edgeOpacity: 0.35, fillOpacity: 0.1 });
   }
+  if (withLegend) {
+    for (const c of curves) {
+      const lineStyle = { color: c.color, width: c.width ?? 1.6, type: c.lineType ?? 'solid', ...(c.faint ? { opacity: 0.25 } : {}) };
+      series.push({
+        // Stable ids: a redraw updates the same series (a hover box open over the chart keeps pointing at real ones).
+        id: c.faint ? `raw:${c.name}` : `curve:${c.name}`,
+        name: c.name,
+        type: 'line',
+        // Stored by ECharts: x, y and the points an item stands for (read back by chart-state.ts). The
+        // bucket's span (x0, x1) stays in the item, which the tooltip gets whole: two fewer columns for
+        // ECharts to copy on every zoom.
+        dimensions: ['x', 'y', 'n'],
+        encode: { x: 'x', y: 'y' },
+        data: c.items,
+        lineStyle,
+        itemStyle: { color: c.color },
+        // Few points get a dot each; not on many curves at once (2,500 dots for 50 runs of eval_loss
+        // cost more to draw than the lines and say less).
+        showSymbol: !c.faint && c.items.length < 60 && curves.length <= 12,
+        symbolSize: 4,
+        ...(c.faint ? { silent: true, tooltip: { show: false }, symbol: 'none' } : {}),
+      });
+    }
+  } else series.push(curvesSeries(shown, input.logScale), hoverSeries(shown));
   series.push(bandsSeries(bands.filter((b) => !hidden.has(b.name))));
   const text = theme === 'dark' ? '#e3e7ee' : '#1c2430';
   // The axis drawn: the robust range when it cuts, else all the values; rounded out to whole steps.
@@ -222,7 +232,9 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
       ...(withLegend ? { legend: { top: 4, type: 'scroll', data: curves.filter((c) => !c.faint).map((c) => c.name) } } : {}),
       tooltip: {
         trigger: 'axis',
-        formatter: (params: unknown) => axisTooltip(params, (first) => xLabel(first, wholeNumbers, time)),
+        formatter: withLegend
+          ? (params: unknown) => axisTooltip(params, (first) => xLabel(first, wholeNumbers, time))
+          : (params: unknown) => curvesTooltip(axisValueOf(params), shown, (item) => xLabel(item, wholeNumbers, time)),
       },
       xAxis: {
         type,

@@ -32,11 +32,19 @@ export function axisTooltip(raw: unknown, heading?: (item: unknown) => string): 
     const y = Array.isArray(p.value) ? p.value[1] : p.value;
     rows.set(p.seriesName, { color: typeof p.color === 'string' ? p.color : '#888', value: typeof y === 'number' && Number.isFinite(y) ? y : null });
   }
+  return tipBox(
+    heading ? heading(params[0]?.value) : (params[0]?.axisValueLabel ?? ''),
+    [...rows].map(([name, row]) => ({ name, ...row })),
+  );
+}
+
+/** The box itself: a heading, then one row per curve sorted by value (lowest first), in columns when there are many. */
+export function tipBox(heading: string, rows: { name: string; color: string; value: number | null }[]): HTMLElement {
   const box = el('div', 'chart-tip');
-  box.append(el('div', 'chart-tip-x', heading ? heading(params[0]?.value) : (params[0]?.axisValueLabel ?? '')));
-  const list = el('div', rows.size > 12 ? 'chart-tip-rows many' : 'chart-tip-rows');
-  const sorted = [...rows].sort(([, a], [, b]) => (a.value ?? Infinity) - (b.value ?? Infinity));
-  for (const [name, { color, value }] of sorted) {
+  box.append(el('div', 'chart-tip-x', heading));
+  const list = el('div', rows.length > 12 ? 'chart-tip-rows many' : 'chart-tip-rows');
+  const sorted = [...rows].sort((a, b) => (a.value ?? Infinity) - (b.value ?? Infinity));
+  for (const { name, color, value } of sorted) {
     const dot = el('span', 'chart-tip-dot');
     dot.style.background = color;
     list.append(dot, el('span', 'chart-tip-name', name), el('span', 'chart-tip-value', format(value)));

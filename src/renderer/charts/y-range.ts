@@ -8,11 +8,33 @@ export interface YRange {
   max: number;
 }
 
-/** The value at rank q of the sorted values, rounded toward the middle: on few points, one outlier never sets it. */
-function quantile(sorted: Float64Array, q: number): number {
-  const at = (sorted.length - 1) * q;
-  return sorted[q < 0.5 ? Math.ceil(at) : Math.floor(at)]!;
+/**
+ * The value of rank k (0-based) of `a`, found in place by quickselect (Hoare's FIND): O(n) where a sort
+ * was O(n log n), for the two quantiles a zoom of 50 curves asks for (30,000 values) on every redraw.
+ */
+function select(a: Float64Array, k: number): number {
+  let [lo, hi] = [0, a.length - 1];
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let [i, j] = [lo, hi];
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
 }
+
+/** The rank of quantile q among n values, rounded toward the middle: on few points, one outlier never sets it. */
+const rankOf = (n: number, q: number) => (q < 0.5 ? Math.ceil((n - 1) * q) : Math.floor((n - 1) * q));
 
 /**
  * The range to draw `values` in: their full extent, except that an end is cut where the values beyond
@@ -20,22 +42,22 @@ function quantile(sorted: Float64Array, q: number): number {
  * steep start: 1/step's first point stays). Null when there is nothing to draw (ECharts then picks its own range).
  */
 export function robustRange(values: ArrayLike<number>, logScale = false): YRange | null {
-  // Into one typed array, then sorted natively: with 50 curves (30,000 values with their bands) the
-  // array of numbers this once went through cost more than the sort.
-  const sorted = new Float64Array(values.length);
+  // Into one typed array (the array of numbers this once went through cost more than the sort).
+  const kept = new Float64Array(values.length);
   let n = 0;
+  let [lowest, highest] = [Infinity, -Infinity];
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (Number.isFinite(v) && (!logScale || v > 0)) sorted[n++] = logScale ? Math.log10(v) : v;
+    if (!Number.isFinite(v) || (logScale && v <= 0)) continue;
+    const w = logScale ? Math.log10(v) : v;
+    kept[n++] = w;
+    if (w < lowest) lowest = w;
+    if (w > highest) highest = w;
   }
   if (n === 0) return null;
-  return rangeOfSorted(sorted.subarray(0, n).sort(), logScale);
-}
-
-function rangeOfSorted(sorted: Float64Array, logScale: boolean): YRange {
-  const [lowest, highest] = [sorted[0]!, sorted[sorted.length - 1]!];
-  const lo = quantile(sorted, 0.005);
-  const hi = quantile(sorted, 0.995);
+  const a = kept.subarray(0, n);
+  const lo = select(a, rankOf(n, 0.005));
+  const hi = select(a, rankOf(n, 0.995));
   const spread = hi - lo;
   const pad = spread * 0.05;
   const min = spread > 0 && lo - lowest > spread * 2 ? lo - pad : lowest;

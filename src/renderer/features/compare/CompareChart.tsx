@@ -5,6 +5,7 @@ import { flushSync } from 'react-dom';
 import type { WindowResult } from '../../../shared/domain/metrics';
 import { ChartControls, type ChartSettings } from '../../charts/ChartControls';
 import { exportPng, exportSvg } from '../../charts/export';
+import { bandStats, itemStats } from '../../charts/curve-stats';
 import { bandsByDefault, fromWindow, lineChartOption, type BandPoint, type Curve, type Item } from '../../charts/line-chart';
 import { useTheme } from '../../charts/use-theme';
 import { useECharts, writeDrawnState, type echarts } from '../../charts/useECharts';
@@ -214,6 +215,9 @@ export function CompareChart({
         })().then(
           (s) => {
             arrived.set(runId, s);
+            // Worked out now, while other answers are on their way (the drawing reads them).
+            itemStats(s.items);
+            if (s.band) bandStats(s.band);
             arrive();
           },
           (e: Error) => {
@@ -333,12 +337,10 @@ export function CompareChart({
   const given = useMemo(() => {
     let [max, xmax, points] = [-Infinity, -Infinity, 0];
     for (const s of drawn.series) {
+      const items = itemStats(s.items);
       points += s.items.length;
-      for (const [x, y] of s.items) {
-        if (y !== null && y > max) max = y;
-        if (x > xmax) xmax = x;
-      }
-      for (const [, , hi] of s.band ?? []) if (hi !== null && hi > max) max = hi;
+      max = Math.max(max, items.highest, s.band ? bandStats(s.band).highest : -Infinity);
+      if (items.x1 > xmax) xmax = items.x1;
     }
     return { max: max === -Infinity ? '' : max, xmax: xmax === -Infinity ? '' : xmax, points };
   }, [drawn.series]);
@@ -347,7 +349,7 @@ export function CompareChart({
   const entries = curves.filter((c) => !c.faint).map((c) => ({ name: c.name, color: c.color, lineType: c.lineType }));
   const legendKey = entries.map((e) => `${e.name} ${e.color} ${e.lineType ?? ''}`).join('\n');
   const legend = useMemo(() => entries, [legendKey]); // eslint-disable-line react-hooks/exhaustive-deps
-  const legendNames = legend.filter((e) => !hidden.has(e.name)).map((e) => e.name);
+  const legendShown = legend.filter((e) => !hidden.has(e.name));
   const title = `${metric}${axis === 'step' ? '' : ` by ${axis === 'tokens' ? 'tokens seen' : axis === 'time' ? 'wall time' : 'relative time'}`}${smoothing > 0 ? `, smoothed ${smoothing.toFixed(2)}` : ''} — ${runIds.length} run${runIds.length === 1 ? '' : 's'}`;
   return (
     <figure ref={figure} className="chart compare-chart" aria-label={`${metric} comparison`}>
@@ -364,10 +366,10 @@ export function CompareChart({
             cut={built.cut}
             onChange={setSettings}
           />
-          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric, title, legendNames)}>
+          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric, title, legendShown)}>
             PNG
           </button>
-          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric, title, legendNames)}>
+          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric, title, legendShown)}>
             SVG
           </button>
         </span>
