@@ -204,12 +204,14 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
   // The axis drawn: the robust range when it cuts, else all the values; rounded out to whole steps.
   const axisY = input.logScale ? (range && cut ? { min: range.min, max: range.max } : null) : cut && range ? niceAxis(range.min, range.max) : niceAxis(lowest, highest);
   const drawnRange = cut && axisY ? { min: axisY.min, max: axisY.max } : null;
-  // Every curve's values past the range (its band's extremes too): each stretch marked once. The
-  // series is there (empty) when nothing is cut, so the list of series keeps its shape.
+  // Every curve's values past the range (its band's extremes too): each stretch marked once. Only the
+  // curves whose extremes pass it are searched (with 50 runs, a few). The series is there (empty) when
+  // nothing is cut, so the list of series keeps its shape.
+  const beyond = (s: ValueStats) => !!drawnRange && (s.highest > drawnRange.max || s.lowest < drawnRange.min);
   const marked = drawnRange
     ? shown.flatMap((c) => [
-        { points: c.items, color: c.color },
-        ...(c.band
+        ...(beyond(itemStats(c.items)) ? [{ points: c.items, color: c.color }] : []),
+        ...(c.band && beyond(bandStats(c.band))
           ? [
               { points: c.band, color: c.color, y: 2 },
               { points: c.band, color: c.color, y: 1 },
