@@ -4,6 +4,8 @@ export declare function ensureOpenSsh(): void;
 export declare function freePort(): Promise<number>;
 export declare function keygen(file: string, type?: 'ed25519' | 'rsa' | 'ecdsa'): string;
 export declare function fingerprint(pubFile: string): string;
+/** Kills every sshd process but `except` with a connection on local port `port`; returns how many. */
+export declare function killSessions(port: number, except?: number): number;
 export interface TestSshd {
   port: number;
   user: string;
@@ -11,8 +13,7 @@ export interface TestSshd {
   clientKey: string;
   hostKeyFingerprint: string;
   log: string;
-  /** Server-side session processes: killing them cuts every client's link. */
-  /** Kills every open session; false when none was open. */
+  /** Kills every open session (sessions of an earlier listener too); false when none was open. */
   cutLinks(): boolean;
   /** Cuts every open session and refuses new connections until restoreLinks(): a link that stays down. */
   takeLinksDown(): Promise<void>;

@@ -81,6 +81,53 @@ function addUser(dir, shell = '/bin/sh') {
  * public key is `hostCa`, for a known_hosts @cert-authority line.
  * @param {{ secondUser?: boolean; secondUserShell?: string; env?: Record<string, string>; hostCertificate?: boolean }} [options]
  */
+/**
+ * Kills every sshd process but `except` holding a TCP socket whose local port is `port`: a server's
+ * listener and the sessions it accepted (a client's sockets have other local ports; only sshd's own
+ * processes are touched). Read from /proc, as fuser does. Returns how many it killed.
+ */
+export function killSessions(port, except) {
+  const inodes = new Set();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue; // no IPv6
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && parseInt(cols[1].split(':')[1], 16) === port && cols[9] !== '0') inodes.add(cols[9]);
+    }
+  }
+  let killed = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== except)) {
+    let fds = [];
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sshd')) continue;
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const holds = fds.some((fd) => {
+      try {
+        const socket = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        return !!socket && inodes.has(socket[1]);
+      } catch {
+        return false;
+      }
+    });
+    if (!holds) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      killed++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return killed;
+}
+
 export async function startSshd(options = {}) {
   ensureOpenSsh();
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -141,15 +188,17 @@ export async function startSshd(options = {}) {
     proc = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config'), '-E', log], { stdio: 'ignore' });
     await waitForPort(port);
   };
+  // The listener first (nothing new is accepted), then every process still holding a connection to
+  // its port: sessions forked by an earlier listener, or forked while this one was stopping, are no
+  // children of it (killing the listener's children alone once left a link up through a cut).
   const stopProc = () =>
     new Promise((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-      proc.once('exit', () => resolve());
-      try {
-        execFileSync('pkill', ['-KILL', '-P', String(proc.pid)]);
-      } catch {
-        // no session processes
-      }
+      const done = () => {
+        killSessions(port);
+        resolve();
+      };
+      if (proc.exitCode !== null || proc.signalCode !== null) return done();
+      proc.once('exit', done);
       proc.kill('SIGTERM');
     });
   await start();
@@ -164,12 +213,7 @@ export async function startSshd(options = {}) {
     log,
     /** Kills every open session (the server keeps listening); says whether there was one to cut. */
     cutLinks() {
-      try {
-        execFileSync('pkill', ['-KILL', '-P', String(proc.pid)]);
-        return true;
-      } catch {
-        return false; // no session was open
-      }
+      return killSessions(port, proc.pid) > 0;
     },
     /** Cuts every open session and refuses new connections until restoreLinks(): a link that stays down. */
     async takeLinksDown() {
