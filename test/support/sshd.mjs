@@ -89,7 +89,7 @@ function addUser(dir, shell = '/bin/sh') {
 export function killSessions(port, except) {
   const inodes = new Set();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text;
     try {
       text = fs.readFileSync(table, 'utf8');
     } catch {
@@ -102,7 +102,7 @@ export function killSessions(port, except) {
   }
   let killed = 0;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== except)) {
-    let fds = [];
+    let fds;
     try {
       if (!fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sshd')) continue;
       fds = fs.readdirSync(`/proc/${pid}/fd`);
