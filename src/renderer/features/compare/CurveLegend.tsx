@@ -1,11 +1,7 @@
 // The curves of a Compare chart, as buttons above it: a click hides or shows a curve (and its band).
 // Drawn by React rather than by ECharts: ECharts lays out a 50-entry legend again on every redraw.
 import { memo } from 'react';
-export interface LegendEntry {
-  name: string;
-  color: string;
-  lineType?: 'solid' | 'dashed' | 'dotted' | undefined;
-}
+import type { LegendEntry } from '../../charts/export';
 
 const DASH = { solid: undefined, dashed: '5 3', dotted: '1.5 2.5' } as const;
 
