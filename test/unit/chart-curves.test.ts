@@ -83,6 +83,16 @@ describe('the hover box', () => {
     expect(nearestItem(items, 6)).toBe(items[1]);
     expect(nearestItem(items, 99)).toBe(items[2]);
     expect(nearestItem([], 1)).toBeUndefined();
+    // Out of x order (a wall-time axis after the clock was set back): every item is looked at.
+    const unordered = [item(0, 1), item(30, 2), item(10, 3), item(20, 4)];
+    expect(nearestItem(unordered, 11, false)).toBe(unordered[2]);
+    expect(nearestItem(unordered, 29, false)).toBe(unordered[1]);
+  });
+
+  it('finds the value of a curve whose items are out of x order', () => {
+    const c: Curve = { name: 'clock set back', color: '#111', items: [item(100, 1), item(300, 3), item(200, 2)] };
+    expect(curvesAt(210, [c]).rows).toEqual([{ name: 'clock set back', color: '#111', value: 2 }]);
+    expect(curvesAt(300, [c]).at).toBe(c.items[1]);
   });
 
   it('lists the curves that reach x with their value there, titled from a bucket at exactly x', () => {

@@ -17,6 +17,8 @@ export interface ItemStats extends ValueStats {
   x1: number;
   /** The points the items stand for (a bucket's count; 0 for the edges outside the window). */
   n: number;
+  /** Whether x never decreases along the items (a time axis may not: a clock set back mid-run). */
+  sorted: boolean;
 }
 
 const itemCache = new WeakMap<Item[], ItemStats>();
@@ -27,8 +29,10 @@ export function itemStats(items: Item[]): ItemStats {
   if (stats) return stats;
   const values = new Float64Array(items.length);
   let [k, lowest, highest, n, x0, x1] = [0, Infinity, -Infinity, 0, Infinity, -Infinity];
+  let sorted = true;
   for (const it of items) {
     n += it[2];
+    if (it[0] < x1) sorted = false;
     if (it[0] < x0) x0 = it[0];
     if (it[0] > x1) x1 = it[0];
     const y = it[1];
@@ -37,7 +41,7 @@ export function itemStats(items: Item[]): ItemStats {
     if (y < lowest) lowest = y;
     if (y > highest) highest = y;
   }
-  stats = { values: values.subarray(0, k), lowest, highest, x0: x0 <= x1 ? x0 : NaN, x1: x0 <= x1 ? x1 : NaN, n };
+  stats = { values: values.subarray(0, k), lowest, highest, x0: x0 <= x1 ? x0 : NaN, x1: x0 <= x1 ? x1 : NaN, n, sorted };
   itemCache.set(items, stats);
   return stats;
 }

@@ -102,8 +102,13 @@ export function hoverSeries(curves: Curve[]): object {
   };
 }
 
-/** The item of `items` (sorted by x) nearest to x. */
-export function nearestItem(items: Item[], x: number): Item | undefined {
+/** The item of `items` nearest to x (the first of two as near): by bisection when they are in x order. */
+export function nearestItem(items: Item[], x: number, sorted = true): Item | undefined {
+  if (!sorted) {
+    let best: Item | undefined;
+    for (const it of items) if (!best || Math.abs(it[0] - x) < Math.abs(best[0] - x)) best = it;
+    return best;
+  }
   let [lo, hi] = [0, items.length - 1];
   if (hi < 0) return undefined;
   while (lo < hi) {
@@ -133,10 +138,9 @@ export function curvesAt(x: number, curves: Curve[]): { at: Item | undefined; ro
   let at: Item | undefined;
   for (const c of curves) {
     if (c.faint || c.items.length === 0) continue;
-    const first = c.items[0]!;
-    const last = c.items[c.items.length - 1]!;
-    if (x < first[0] || x > last[0]) continue;
-    const it = nearestItem(c.items, x)!;
+    const stats = itemStats(c.items);
+    if (x < stats.x0 || x > stats.x1) continue;
+    const it = nearestItem(c.items, x, stats.sorted)!;
     if (it[0] === x && (!at || it[2] > at[2])) at = it;
     rows.push({ name: c.name, color: c.color, value: it[1] !== null && Number.isFinite(it[1]) ? it[1] : null });
   }
