@@ -52,8 +52,7 @@ export function createAppDrivenSweep(deps: SweepDeps, spec: SweepSpec, fileName:
  * the sweep holds (with share_gpus, the least used). Null where the host has no GPUs as far as its last
  * probe knows, or trials ask for none; undefined when there are too few free (the host is full).
  */
-export function gpusFor(deps: SweepDeps, host: Host, spec: SweepSpec, held: (number | string)[][]): number[] | null | undefined {
-  const gpus = (deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe?.gpus ?? []).map((g) => g.index);
+export function gpusFor(gpus: number[], spec: SweepSpec, held: (number | string)[][]): number[] | null | undefined {
   const perTrial = spec.gpus_per_trial ?? (gpus.length ? 1 : 0);
   if (perTrial === 0 || gpus.length === 0) return null;
   const uses = new Map(gpus.map((g) => [g, 0]));
@@ -62,12 +61,20 @@ export function gpusFor(deps: SweepDeps, host: Host, spec: SweepSpec, held: (num
   return order.length >= perTrial ? order.slice(0, perTrial).map(([g]) => g) : undefined;
 }
 
-/** How many of a sweep's trials a host can take at once: one per gpus_per_trial GPUs, unless GPUs are shared. */
-function slotsOn(deps: SweepDeps, host: Host, spec: SweepSpec): number {
-  const gpus = deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe?.gpus ?? [];
+/** How many of a sweep's trials a host with these GPUs can take at once: one per gpus_per_trial GPUs, unless GPUs are shared. */
+function slotsOn(gpus: number[], spec: SweepSpec): number {
   const perTrial = spec.gpus_per_trial ?? (gpus.length ? 1 : 0);
   if (perTrial === 0 || spec.share_gpus) return Infinity;
   return Math.floor(gpus.length / perTrial);
+}
+
+/**
+ * Each host's GPUs (nvidia-smi indices) as its last probe saw them. Read once for all the hosts: every
+ * call reads and checks every host's last probe.
+ */
+function gpusOf(deps: SweepDeps, hosts: Host[]): Map<string, number[]> {
+  const probes = deps.hosts.lastProbes();
+  return new Map(hosts.map((h) => [h.id, (probes.find((p) => p.hostId === h.id)?.probe?.gpus ?? []).map((g) => g.index)]));
 }
 
 /** Starting checks that every host can take a trial; the driver launches them from its next tick. */
@@ -75,7 +82,8 @@ export function startAppDrivenSweep(deps: SweepDeps, sweep: Sweep): Sweep {
   if (sweep.status !== 'DRAFT')
     throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: only a sweep not started yet can be started. Pause, resume or stop it instead.`);
   const hosts = sweep.hostIds.map((id) => deps.hosts.get(id));
-  if (hosts.every((h) => slotsOn(deps, h, sweep.spec) === 0)) {
+  const gpus = gpusOf(deps, hosts);
+  if (hosts.every((h) => slotsOn(gpus.get(h.id)!, sweep.spec) === 0)) {
     throw new EngineError(
       'SWEEP_INVALID',
       `Each trial asks for ${sweep.spec.gpus_per_trial} GPU(s) and none of ${hosts.map((h) => h.name).join(', ')} has that many as far as Tunebench knows (probe them: tunebench host probe NAME). Set gpus_per_trial lower.`,
@@ -290,6 +298,7 @@ export class AppSweepDriver {
       if (sweep.status === 'RUNNING') {
         const reachable = (h: Host) => (this.unreachable.get(h.id) ?? 0) < Date.now();
         const hosts = sweep.hostIds.map((h) => deps.hosts.get(h));
+        const gpus = gpusOf(deps, hosts); // once a pass, not once a host for every trial considered
         for (const t of trials()) {
           if (this.closed) break;
           if (t.started) continue;
@@ -298,12 +307,12 @@ export class AppSweepDriver {
           const onHost = (h: Host) => now.filter((x) => x.run?.hostId === h.id).length;
           // The GPUs each running trial holds, from its start decision (the same on every pass and after a restart).
           const held = (h: Host) => now.filter((x) => x.run?.hostId === h.id).map((x) => x.gpus);
-          const free = hosts.filter((h) => reachable(h) && onHost(h) < slotsOn(deps, h, sweep.spec) && gpusFor(deps, h, sweep.spec, held(h)) !== undefined);
+          const free = hosts.filter((h) => reachable(h) && onHost(h) < slotsOn(gpus.get(h.id)!, sweep.spec) && gpusFor(gpus.get(h.id)!, sweep.spec, held(h)) !== undefined);
           if (!free.length) break; // every host is full (or out of reach): wait for a trial to end
           const host = free.reduce((a, b) => (onHost(b) < onHost(a) ? b : a));
-          const gpus = gpusFor(deps, host, sweep.spec, held(host)) ?? null;
+          const pinned = gpusFor(gpus.get(host.id)!, sweep.spec, held(host)) ?? null;
           try {
-            await this.launch(id, sweep, t, host, now.length + 1, record, gpus);
+            await this.launch(id, sweep, t, host, now.length + 1, record, pinned);
           } catch (err) {
             // Nothing was launched: the other hosts take the trials for a while.
             if (this.closed) throw err;
