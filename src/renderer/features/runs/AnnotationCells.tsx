@@ -4,6 +4,7 @@ import { Fragment } from 'react';
 import type { TableRowOut } from '../../../shared/domain/runs-table';
 import { useClient } from '../../store/context';
 import { InlineEdit } from './InlineEdit';
+import { TAGS_SHOWN } from './run-columns';
 
 interface CellProps {
   run: TableRowOut;
@@ -50,9 +51,6 @@ export function RunNameCell({ run, onSaved, onOpen }: CellProps & { onOpen: () =
     </span>
   );
 }
-
-/** Tag chips a row shows before "+k". */
-export const TAGS_SHOWN = 2;
 
 export function TagsCell({ run, onSaved }: CellProps) {
   const client = useClient();

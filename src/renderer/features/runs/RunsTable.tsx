@@ -10,10 +10,10 @@ import type { RunsView } from '../../store/route';
 import { NotesCell, RunNameCell, TagsCell } from './AnnotationCells';
 import { ColumnPicker } from './ColumnPicker';
 import { allColumns, columnFor, defaultColumns, fitColumns } from './run-columns';
+import './runs-table.css';
 
 /** Width left unused when the default columns are fitted to the table (their widths are estimated). */
 const FIT_SPARE_PX = 32;
-import './runs-table.css';
 
 const ROW_PX = 36;
 const VIEW_ROWS = 16;
@@ -340,10 +340,7 @@ export function RunsTable(props: Props) {
                           ) : c.key === 'notes' ? (
                             <NotesCell run={r} onSaved={refresh} />
                           ) : (
-                            // Cut at the column's widest (see runs-table.css), with the whole value on hover.
-                            <span className="cell-text" title={c.value(r).length > 24 ? c.value(r) : undefined}>
-                              {c.value(r)}
-                            </span>
+                            <CellText text={c.value(r)} />
                           )}
                         </td>
                       ))}
@@ -361,5 +358,14 @@ export function RunsTable(props: Props) {
         </table>
       </div>
     </div>
+  );
+}
+
+/** A cell's text, cut at the column's widest (see runs-table.css), with the whole value on hover when it is long. */
+function CellText({ text }: { text: string }) {
+  return (
+    <span className="cell-text" title={text.length > 24 ? text : undefined}>
+      {text}
+    </span>
   );
 }

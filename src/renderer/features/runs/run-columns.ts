@@ -82,9 +82,12 @@ function runColumnsWidth(rows: TableRowOut[]): number {
   return 36 + Math.min(220, longest * 8.5) + 100;
 }
 
-/** The tags cell: up to two chips (11 px text) then "+k", within 180 px (see TagsCell and runs-table.css). */
+/** Tag chips a row shows before "+k" (see TagsCell). */
+export const TAGS_SHOWN = 2;
+
+/** The tags cell: up to TAGS_SHOWN chips (11 px text) then "+k", within 180 px (see TagsCell and runs-table.css). */
 function tagsWidth(rows: TableRowOut[]): number {
-  const chips = (tags: string[]) => tags.slice(0, 2).reduce((w, t) => w + Math.min(96, t.length * 7 + 16) + 4, 0) + (tags.length > 2 ? 34 : 0);
+  const chips = (tags: string[]) => tags.slice(0, TAGS_SHOWN).reduce((w, t) => w + Math.min(96, t.length * 7 + 16) + 4, 0) + (tags.length > TAGS_SHOWN ? 34 : 0);
   return Math.max(FIXED_WIDTH.tags!, 28 + Math.min(180, Math.max(0, ...rows.slice(0, 100).map((r) => chips(r.tags)))));
 }
 
