@@ -116,6 +116,44 @@ describe('compare charts', () => {
     await page.mouse.move(0, 0);
   });
 
+  it('says a chart is loading until its answers come, then draws it', async () => {
+    // A page of its own whose metric answers are held back until released.
+    const slow = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const held: string[] = [];
+    let holding = true;
+    let toPage: ((message: string) => void) | undefined;
+    await slow.routeWebSocket(/\/rpc$/, (ws) => {
+      const server = ws.connectToServer();
+      toPage = (message) => ws.send(message);
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => {
+        const text = String(m);
+        if (holding && /"kind":"(buckets|points)"/.test(text)) held.push(text);
+        else ws.send(text);
+      });
+    });
+    try {
+      await slow.goto(served.url); // its token: a page of its own is a context of its own
+      await slow.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+      await slow.goto(`${served.origin}/#/compare/${ids.slice(0, 3).join(',')}`);
+      const chart = slow.getByRole('figure', { name: 'loss comparison', exact: true });
+      const loading = chart.getByRole('status').filter({ hasText: 'Loading 3 runs…' });
+      await loading.waitFor();
+      await expect.poll(() => held.length).toBeGreaterThanOrEqual(3);
+      expect(await chart.locator('.chart-canvas').getAttribute('data-rendered')).toBeNull();
+      await slow.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-loading-light.png') });
+      await slow.emulateMedia({ colorScheme: 'dark' });
+      await slow.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-loading-dark.png') });
+      holding = false;
+      for (const message of held.splice(0)) toPage!(message);
+      await expect.poll(() => chart.locator('.chart-canvas').getAttribute('data-runs')).toBe('3');
+      await expect.poll(() => chart.locator('.chart-canvas').getAttribute('data-rendered')).not.toBeNull();
+      expect(await loading.count()).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('draws a seed group as one curve in one colour, its chips in that colour, counted right', async () => {
     const picked = [ids[0]!, ids[12]!, ids[24]!, ids[1]!, ids[13]!, ids[25]!, ids[2]!];
     await page.goto(`${served.origin}/#/compare/${picked.join(',')}`);

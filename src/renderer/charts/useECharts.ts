@@ -90,9 +90,11 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     // Open charts restyle when the theme changes, without a reload.
     const offTheme = onThemeChange((theme) => {
       chart.current?.setTheme(echartsTheme(theme));
-      // setTheme alone left some charts blank (a sweep's scatter, its parallel axes): give the option again.
-      chart.current?.setOption(optionRef.current, { replaceMerge: ['series'] });
-      if (chart.current) hooksRef.current.onDrawn?.(chart.current);
+      // setTheme alone left some charts blank (a sweep's scatter, its parallel axes): give the option
+      // again, once it has been given (a chart still waiting for its data would draw empty axes).
+      if (!chart.current || hooksRef.current.ready === false) return;
+      chart.current.setOption(optionRef.current, { replaceMerge: ['series'] });
+      hooksRef.current.onDrawn?.(chart.current);
     });
     // The hover box lists every curve (50 rows with 50 runs): hide it before a wheel zoom, or it is
     // rebuilt for each redraw of the zoom. It comes back on the next mouse move.

@@ -324,9 +324,11 @@ export function CompareChart({
   }, [curves, drawn.window, full, axis, logScale, settings, hidden, theme]);
 
   const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
+  // Drawn once answers are here; until then the plot says it is loading.
+  const ready = drawn.series.length > 0 || loads > 0;
   const ref = useECharts(built.option, {
     whenNear: true,
-    ready: drawn.series.length > 0 || loads > 0,
+    ready,
     instance,
     renderedTag: String(loads),
     onDrawn: (chart) => writeDrawnState(chart, chart.getDom()),
@@ -381,6 +383,11 @@ export function CompareChart({
         </p>
       )}
       <CurveLegend entries={legend} hidden={hidden} onToggle={toggleCurve} label={`Curves of ${metric}`} />
+      {!ready && (
+        <p className="muted chart-loading" role="status">
+          Loading {runIds.length} run{runIds.length === 1 ? '' : 's'}…
+        </p>
+      )}
       <div
         ref={ref}
         className="chart-canvas tall"
