@@ -324,7 +324,8 @@ export function CompareChart({
   }, [curves, drawn.window, full, axis, logScale, settings, hidden, theme]);
 
   const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
-  // Drawn once answers are here; until then the plot says it is loading.
+  // Drawn once answers are here; until then the plot says it is loading (once its queries went out: a
+  // chart further down loads when scrolled to).
   const ready = drawn.series.length > 0 || loads > 0;
   const ref = useECharts(built.option, {
     whenNear: true,
@@ -383,7 +384,7 @@ export function CompareChart({
         </p>
       )}
       <CurveLegend entries={legend} hidden={hidden} onToggle={toggleCurve} label={`Curves of ${metric}`} />
-      {!ready && (
+      {seen && !ready && (
         <p className="muted chart-loading" role="status">
           Loading {runIds.length} run{runIds.length === 1 ? '' : 's'}…
         </p>
