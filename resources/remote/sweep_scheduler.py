@@ -482,7 +482,7 @@ class Scheduler:
         if scored:
             v, t = (min if self.goal == "minimize" else max)(scored, key=lambda s: s[0])
             best = {"trial": t.id, "value": v, "params": t.params}
-        self.record("finished", best=best, reason="the sweep is %s: %d trials ran%s" % (
+        self.record("finished", best=best, how=how, reason="the sweep is %s: %d trials ran%s" % (
             how, sum(1 for t in self.trials if t.started), (", best %s = %s" % (self.metric, best["value"])) if best else ""))
         self.finished = True
 

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/main/app';
 import { CallError } from '../../src/main/rpc/dispatch';
 import { startSlurm, type TestSlurm } from '../support/slurm.mjs';
@@ -79,6 +79,28 @@ beforeAll(async () => {
   await engine.call('hosts.trust', { ref: 'hpc', fingerprint: sshd.hostKeyFingerprint });
 }, 120_000);
 
+// A failed test prints what the cluster side saw: a CI log is all there is to go on.
+let sweepDir: string | undefined;
+afterEach((ctx) => {
+  if (ctx.task.result?.state !== 'fail' || !sweepDir) return;
+  const tail = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(-40).join('\n') : '(none)');
+  const parts = [`decisions:\n${tail(path.join(sweepDir, 'decisions.jsonl'))}`, `scheduler.log:\n${tail(path.join(sweepDir, '.tb', 'scheduler.log'))}`];
+  parts.push(
+    `squeue -t all:\n${allJobs()
+      .map((j) => `${j.id} ${j.state} ${j.name}`)
+      .join('\n')}`,
+  );
+  for (const run of fs.existsSync(path.join(runRoot, 'runs')) ? fs.readdirSync(path.join(runRoot, 'runs')) : []) {
+    const tb = path.join(runRoot, 'runs', run, '.tb');
+    const jobLogs = fs.existsSync(tb) ? fs.readdirSync(tb).filter((f) => f.startsWith('slurm-')) : [];
+    parts.push(
+      `trial ${run}: exit_code=${tail(path.join(tb, 'exit_code')).trim()} cancel=${fs.existsSync(path.join(tb, 'cancel'))}\n${tail(path.join(tb, 'supervisor.log'))}`,
+      ...jobLogs.map((f) => `${f}:\n${tail(path.join(tb, f))}`),
+    );
+  }
+  console.error(parts.join('\n\n'));
+});
+
 afterAll(async () => {
   engine?.close();
   await slurm?.stop();
@@ -103,6 +125,7 @@ describe('a sweep on a SLURM cluster', () => {
     const started = await engine.call('sweeps.start', { sweep: created.id });
     expect(started.status).toBe('RUNNING');
     const dir = started.remoteDir!;
+    sweepDir = dir;
     const runIds = started.trials.map((t) => t.runId!);
     expect(runIds).toHaveLength(6);
     // Trials are staged like any run on the cluster, their batch script written, nothing submitted by the app.
@@ -213,6 +236,7 @@ describe('a sweep on a SLURM cluster', () => {
     const created = await engine.call('sweeps.create', { text, fileName: 'pause.yaml' });
     const started = await engine.call('sweeps.start', { sweep: created.id });
     const dir = started.remoteDir!;
+    sweepDir = dir;
     const decisions = () => engine.call('sweeps.decisions', { sweep: created.id });
     await until('the first trial submitted', async () => (await decisions()).some((d) => d.action === 'submitted'));
     expect((await engine.call('sweeps.pause', { sweep: created.id })).status).toBe('PAUSED');

@@ -186,6 +186,41 @@ describe('an ASHA sweep of 12 trials, 4 at a time, on an SSH host', () => {
     }
   }, 300_000);
 
+  it('ends STOPPED when the scheduler stopped it before the app had marked it stopping (a stop during a sync pass), and a late stop changes nothing', async () => {
+    // The pass that reads the scheduler's last lines may have read the sweep before the user's stop
+    // arrived: the sweep then ended FINISHED. The scheduler's own word on how it ended now decides.
+    const e = open();
+    try {
+      const text = [
+        'project: sweepy',
+        'host: box',
+        'recipe: demo-lora-stdlib',
+        'name: stop-race',
+        'method: {name: grid}',
+        'concurrency: 1',
+        'params:',
+        '  lr: {choice: [0.5, 2.0]}',
+        '  steps: 400',
+        '  sleep_per_step: 0.05',
+        '',
+      ].join('\n');
+      const created = await e.call('sweeps.create', { text, fileName: 'race.yaml' });
+      const dir = (await e.call('sweeps.start', { sweep: created.id })).remoteDir!;
+      await until('the first trial to start', () => remoteDecisions(dir).some((d) => d.action === 'start'));
+      fs.writeFileSync(path.join(dir, 'stop'), ''); // what sweeps.stop writes, the app's status still RUNNING
+      await until('the scheduler to finish', () => remoteDecisions(dir).some((d) => d.action === 'finished'));
+      expect((await e.call('sweeps.get', { sweep: created.id })).status).toBe('RUNNING');
+      const synced = await e.call('sweeps.sync', { sweep: created.id });
+      expect(synced.status).toBe('STOPPED');
+      // A stop or pause arriving now finds it ended, and says so.
+      expect(await codeOf(e.call('sweeps.stop', { sweep: created.id }))).toBe('SWEEP_STATE');
+      expect(await codeOf(e.call('sweeps.pause', { sweep: created.id }))).toBe('SWEEP_STATE');
+      expect((await e.call('sweeps.get', { sweep: created.id })).status).toBe('STOPPED');
+    } finally {
+      e.close();
+    }
+  }, 120_000);
+
   it('from the CLI: create --start, show (reads new decisions), stop; --json everywhere', async () => {
     const file = path.join(tempDir(), 'grid.yaml');
     fs.writeFileSync(

@@ -20,7 +20,7 @@ import { PACKAGE_ROOT } from '../version';
 import { controlAppDrivenSweep, createAppDrivenSweep, startAppDrivenSweep } from './app-driver';
 import { checkAgainstRecipe, trialParams } from './space';
 import { applySlurmDecisions, checkSchedulerJob, restartSchedulerIfGone, schedulerScript, submitScheduler, trialResources } from './slurm-sweep';
-import type { DecisionLine, SweepStore } from './sweep-store';
+import { ACTIVE, CONTROL_FROM, type DecisionLine, type SweepStore } from './sweep-store';
 
 const REMOTE_DIR = path.join(PACKAGE_ROOT, 'resources', 'remote');
 /**
@@ -189,7 +189,7 @@ async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpu
 export async function controlSweep(deps: SweepDeps, ref: string, action: 'pause' | 'resume' | 'stop'): Promise<Sweep> {
   const sweep = deps.sweeps.get(ref);
   if (sweep.drivenBy === 'app') return controlAppDrivenSweep(deps, sweep, action);
-  const allowed = { pause: ['RUNNING'], resume: ['PAUSED'], stop: ['RUNNING', 'PAUSED', 'DRAFT'] }[action];
+  const allowed = CONTROL_FROM[action];
   if (!allowed.includes(sweep.status)) throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: it cannot be ${action === 'stop' ? 'stopped' : action + 'd'} now.`);
   if (sweep.status === 'DRAFT') {
     deps.sweeps.setStatus(sweep.id, 'STOPPED');
@@ -200,7 +200,8 @@ export async function controlSweep(deps: SweepDeps, ref: string, action: 'pause'
     if (action === 'pause') await runOrFail(access, privately(`touch ${file('pause')}`), 'Pausing the sweep');
     if (action === 'resume') await runOrFail(access, `rm -f ${file('pause')}`, 'Resuming the sweep');
     if (action === 'stop') await runOrFail(access, privately(`touch ${file('stop')}`), 'Stopping the sweep');
-    deps.sweeps.setStatus(sweep.id, action === 'pause' ? 'PAUSED' : action === 'resume' ? 'RUNNING' : 'STOPPING');
+    // Only from where it stood: a sync pass may have seen it end while the file was being written.
+    deps.sweeps.setStatusIf(sweep.id, allowed, action === 'pause' ? 'PAUSED' : action === 'resume' ? 'RUNNING' : 'STOPPING');
   }
   deps.onSweepChanged(sweep.id);
   return deps.sweeps.get(sweep.id);
@@ -211,7 +212,7 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   const sweep = deps.sweeps.get(ref);
   // The app drives a sweep across several hosts (its driver ticks with the engine): nothing to read on a host.
   if (sweep.drivenBy === 'app') return sweep;
-  if (!sweep.remoteDir || !['RUNNING', 'PAUSED', 'STOPPING'].includes(sweep.status)) return sweep;
+  if (!sweep.remoteDir || !ACTIVE.includes(sweep.status)) return sweep;
   const host = deps.hosts.get(sweep.hostId);
   const access = await deps.hosts.access(host);
   const dir = sweep.remoteDir;
@@ -219,7 +220,7 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Reading the sweep's state failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
   const probe = jsonOutput(r.stdout, "Reading the sweep's state") as Probe;
   const size = probe.files['decisions.jsonl']?.size ?? 0;
-  let finished = false;
+  let finished: DecisionLine | undefined;
   // Said to open pages only when something changed: a pass runs every second or so, and each event makes an open sweep page read it again.
   let changed = false;
   for (let offset = deps.sweeps.offset(sweep.id); offset < size;) {
@@ -235,13 +236,15 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
     const added = deps.sweeps.addDecisions(sweep.id, offset, offset + end + 1, lines);
     // On a cluster: each trial's job id goes to its run (the queue monitoring follows it from there).
     if (host.slurm) applySlurmDecisions(deps, sweep, lines, trialResources(host, sweep.spec.gpus_per_trial, null).resources);
-    finished ||= added.some((l) => l.action === 'finished') || lines.some((l) => l.action === 'finished');
+    finished ??= lines.find((l) => l.action === 'finished');
     for (const l of added) if (l.trial) deps.onChanged(l.trial);
     changed ||= added.length > 0;
     offset += end + 1;
   }
   if (finished || probe.exitCode !== null) {
-    const stopped = sweep.status === 'STOPPING';
+    // How it ended, as the scheduler says; else as the sweep stands now (a stop may have come during this pass).
+    const now = deps.sweeps.get(sweep.id).status;
+    const stopped = finished?.how ? finished.how === 'stopped' : now === 'STOPPING';
     // Trials it never started are over too.
     for (const t of sweep.trials) {
       if (!t.runId) continue;
@@ -251,8 +254,7 @@ export async function syncSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
         deps.onChanged(t.runId);
       }
     }
-    deps.sweeps.setStatus(sweep.id, stopped ? 'STOPPED' : 'FINISHED');
-    changed = true;
+    changed = deps.sweeps.setStatusIf(sweep.id, ACTIVE, stopped ? 'STOPPED' : 'FINISHED') || changed;
   } else if (host.slurm) {
     // The scheduler is a job: gone from the queue (scancel, time limit, a node lost) with the sweep unfinished.
     const slurmProbe = () => deps.hosts.lastProbes().find((p) => p.hostId === host.id)?.probe.slurm;

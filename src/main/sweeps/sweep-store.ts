@@ -47,6 +47,8 @@ export interface DecisionLine {
   cutoff?: number | null;
   reason?: string;
   best?: { trial: string; value: number; params: Record<string, unknown> } | null;
+  /** A finished line's ending: stopped by the user, or done (no trial left to run). Absent before 2026-11-29. */
+  how?: 'stopped' | 'done';
   /** The rest of what a rung decision carries (asha.py's decision), and a start's parameters. */
   resource?: number;
   rank?: number | null;
@@ -56,6 +58,12 @@ export interface DecisionLine {
   /** A start's GPUs (indices on its host), when the trial was pinned to some. */
   gpus?: (number | string)[];
 }
+
+/** A sweep in these may still decide something: the watcher reads it, and only these end. */
+export const ACTIVE: readonly SweepStatus[] = ['RUNNING', 'PAUSED', 'STOPPING'];
+
+/** Where a sweep must stand for each control: pause, resume, stop. */
+export const CONTROL_FROM: Record<'pause' | 'resume' | 'stop', readonly SweepStatus[]> = { pause: ['RUNNING'], resume: ['PAUSED'], stop: ['RUNNING', 'PAUSED', 'DRAFT'] };
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -102,7 +110,7 @@ export class SweepStore {
   /** Sweeps whose scheduler may still be deciding: the engine follows them. */
   activeIds(): string[] {
     return this.db
-      .prepare<[], { id: string }>("SELECT id FROM sweeps WHERE status IN ('RUNNING', 'PAUSED', 'STOPPING')")
+      .prepare<[], { id: string }>("SELECT id FROM sweeps WHERE status IN ('RUNNING', 'PAUSED', 'STOPPING')") // ACTIVE
       .all()
       .map((r) => r.id);
   }
@@ -221,6 +229,20 @@ export class SweepStore {
   setStatus(id: string, status: SweepStatus, lastError?: string | null): void {
     if (lastError === undefined) this.db.prepare('UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ?').run(status, Date.now(), id);
     else this.db.prepare('UPDATE sweeps SET status = ?, last_error = ?, updated_at = ? WHERE id = ?').run(status, lastError, Date.now(), id);
+  }
+
+  /**
+   * Sets the status only while it is one of `from`, and says whether it did. A pass that read the
+   * sweep before an await must not overwrite what a user or another pass set meanwhile (a stop that
+   * came while the scheduler's decisions were being read ended the sweep FINISHED, not STOPPED).
+   */
+  setStatusIf(id: string, from: readonly SweepStatus[], status: SweepStatus, lastError?: string | null): boolean {
+    const marks = from.map(() => '?').join(', ');
+    const r =
+      lastError === undefined
+        ? this.db.prepare(`UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ? AND status IN (${marks})`).run(status, Date.now(), id, ...from)
+        : this.db.prepare(`UPDATE sweeps SET status = ?, last_error = ?, updated_at = ? WHERE id = ? AND status IN (${marks})`).run(status, lastError, Date.now(), id, ...from);
+    return r.changes === 1;
   }
 
   setLastError(id: string, lastError: string | null): void {
