@@ -21,7 +21,7 @@ import { getRecipe } from '../recipes';
 import { Asha, formatValue, valueAt } from './asha';
 import { checkAgainstRecipe, trialParams } from './space';
 import type { SweepDeps } from './sweep-service';
-import type { DecisionLine } from './sweep-store';
+import { CONTROL_FROM, type DecisionLine } from './sweep-store';
 
 /** How long one engine holds a sweep without renewing it (it renews every tick). */
 const HOLD_MS = 15_000;
@@ -96,7 +96,7 @@ export function startAppDrivenSweep(deps: SweepDeps, sweep: Sweep): Sweep {
 
 /** Pause (launch nothing new), resume, or stop (cancel what runs): the driver acts on the status. */
 export function controlAppDrivenSweep(deps: SweepDeps, sweep: Sweep, action: 'pause' | 'resume' | 'stop'): Sweep {
-  const allowed = { pause: ['RUNNING'], resume: ['PAUSED'], stop: ['RUNNING', 'PAUSED', 'DRAFT'] }[action];
+  const allowed = CONTROL_FROM[action];
   if (!allowed.includes(sweep.status)) throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: it cannot be ${action === 'stop' ? 'stopped' : action + 'd'} now.`);
   const started = sweep.trials.some((t) => t.runId);
   const next = action === 'pause' ? 'PAUSED' : action === 'resume' ? 'RUNNING' : sweep.status === 'DRAFT' ? 'STOPPED' : started ? 'STOPPING' : 'STOPPED';
@@ -286,7 +286,8 @@ export class AppSweepDriver {
                   action: 'ended',
                   trial: runId,
                   value: bestOf(runId),
-                  reason: `ended (${how})${stopped ? ', stopped by the sweep' : ''}${run.lastError && run.status === 'FAILED' ? `: ${run.lastError}` : ''}`,
+                  // A stop decided just before the app closed may not have reached the host: the trial then ran on to its end.
+                  reason: `ended (${how})${stopped ? (run.status === 'CANCELLED' ? ', stopped by the sweep' : ", before the sweep's stop reached it") : ''}${run.lastError && run.status === 'FAILED' ? `: ${run.lastError}` : ''}`,
                 },
           );
         }
