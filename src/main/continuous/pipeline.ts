@@ -29,6 +29,9 @@ export interface PipelineDeps {
   triggersOf(datasetId: string): Trigger[];
 }
 
+/** A firing taken for training that has no run after this long was cut short (a launch uploads for minutes at most). */
+const LAUNCH_STALE_MS = 15 * 60_000;
+
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 export class ContinuousTraining {
@@ -77,11 +80,17 @@ export class ContinuousTraining {
     }
   }
 
-  private async start(firing: Firing): Promise<void> {
+  private async start(waiting: Firing): Promise<void> {
+    const firing = this.deps.triggers.claim(waiting.id);
+    if (!firing) return; // another engine on the same data took it
+    await this.launch(firing);
+  }
+
+  private async launch(firing: Firing): Promise<void> {
     const trigger = this.deps.triggers.get(firing.triggerId);
     const project = this.deps.project(firing.projectId);
     const fail = (detail: string) => {
-      this.deps.triggers.update(firing.id, 'FAILED', { detail });
+      this.deps.triggers.updateIf(firing.id, ['TRAINING'], 'FAILED', { detail });
       this.deps.onChanged(project.id);
     };
     if (!project.recipe) return fail(`${project.name} has no saved recipe to train again: save one from a finished run (tunebench project set-recipe ${project.name} --from-run RUN).`);
@@ -102,7 +111,8 @@ export class ContinuousTraining {
         ...(dataset ? { dataset } : {}),
         ...(code ? { code: code.dir } : {}),
       });
-      this.deps.triggers.update(firing.id, 'TRAINING', { runId: run.id, ...(code ? { detail: `Trains the ${code.how}.` } : {}) });
+      // Not over a firing given up meanwhile (another engine saw it launching for too long): it stays as that engine said.
+      this.deps.triggers.updateIf(firing.id, ['TRAINING'], 'TRAINING', { runId: run.id, ...(code ? { detail: `Trains the ${code.how}.` } : {}) });
       this.deps.onChanged(project.id);
     } catch (err) {
       fail(err instanceof EngineError && err.code === 'CODE_PIN_LOST' ? err.message : `Launching the training failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -112,6 +122,14 @@ export class ContinuousTraining {
   }
 
   private follow(firing: Firing): void {
+    if (firing.status === 'TRAINING' && !firing.runId) {
+      // Being launched by another engine on the same data (this one's passes wait for its own launches); one
+      // left so for long was cut short by the app quitting mid-launch.
+      if (Date.now() - firing.updatedAt > LAUNCH_STALE_MS) {
+        if (this.deps.triggers.updateIf(firing.id, ['TRAINING'], 'FAILED', { detail: 'The app stopped while launching the training; fire the trigger again.' })) this.deps.onChanged(firing.projectId);
+      }
+      return;
+    }
     if (firing.status === 'TRAINING') void this.afterTraining(firing);
     else if (firing.status === 'TESTING') this.afterTesting(firing);
   }
@@ -134,7 +152,8 @@ export class ContinuousTraining {
       // Marked first: the next pass must not start a second test of the same run.
       this.deps.triggers.update(firing.id, 'TESTING', {});
       const test = await this.deps.startTest({ project: firing.projectId, candidate: run.id, baseline: 'production', suite });
-      this.deps.triggers.update(firing.id, 'TESTING', { testId: test.id });
+      // Unless it was failed meanwhile as cut short (a start that took minutes): the test runs, the firing says why it stopped following it.
+      this.deps.triggers.updateIf(firing.id, ['TESTING'], 'TESTING', { testId: test.id });
     } catch (err) {
       this.deps.triggers.update(firing.id, 'FAILED', { detail: `Testing ${run.id} could not start: ${err instanceof Error ? err.message : String(err)}` });
     }

@@ -194,10 +194,29 @@ export class TriggerStore {
   }
 
   update(id: string, status: FiringStatus, fields: { runId?: string; testId?: string; detail?: string } = {}): Firing {
-    const now = Date.now();
-    this.db
-      .prepare('UPDATE trigger_firings SET status = ?, run_id = coalesce(?, run_id), test_id = coalesce(?, test_id), detail = coalesce(?, detail), updated_at = ? WHERE id = ?')
-      .run(status, fields.runId ?? null, fields.testId ?? null, fields.detail ?? null, now, id);
+    this.updateIf(id, null, status, fields);
     return this.firing(id);
+  }
+
+  /**
+   * Updates a firing only while its status is one of `from` (null: whatever it is); says whether it did.
+   * A step that awaited something (a launch, a test starting) must not overwrite what happened meanwhile.
+   */
+  updateIf(id: string, from: readonly FiringStatus[] | null, status: FiringStatus, fields: { runId?: string; testId?: string; detail?: string } = {}): boolean {
+    const guard = from ? ` AND status IN (${from.map(() => '?').join(', ')})` : '';
+    const r = this.db
+      .prepare(`UPDATE trigger_firings SET status = ?, run_id = coalesce(?, run_id), test_id = coalesce(?, test_id), detail = coalesce(?, detail), updated_at = ? WHERE id = ?${guard}`)
+      .run(status, fields.runId ?? null, fields.testId ?? null, fields.detail ?? null, Date.now(), id, ...(from ?? []));
+    return r.changes === 1;
+  }
+
+  /**
+   * Takes a waiting firing to train it: TRAINING with no run yet, so that a firing coming meanwhile waits
+   * its own turn (it folded into this one and changed its data while the launch uploaded the old data),
+   * and a second engine cannot take it too. Null when it was no longer waiting. Read again: its data is
+   * what the claim saw.
+   */
+  claim(id: string): Firing | null {
+    return this.updateIf(id, ['QUEUED'], 'TRAINING') ? this.firing(id) : null;
   }
 }
