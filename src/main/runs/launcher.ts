@@ -206,7 +206,7 @@ export async function startSupervisor(runs: RunStore, access: HostAccess, host: 
   const { jobId } = await backendFor(host).start(access, host, { ...request, ...(resources ? { resources } : {}) });
   if (jobId && resources) {
     runs.setJob(request.runId, jobId, resources);
-    runs.setStatus(request.runId, 'PENDING');
+    runs.setStatusIf(request.runId, ['QUEUED', 'STARTING'], 'PENDING'); // a cancel meanwhile stays: the job's supervisor sees the cancel file
   }
 }
 
@@ -262,7 +262,8 @@ async function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): P
 }
 
 /** Claims the run's directory and uploads everything it runs with; the run is STARTING after. */
-async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: string, remoteDir: string): Promise<void> {
+/** Uploads a run's files; false when it was cancelled meanwhile (see claimStart). */
+async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: string, remoteDir: string): Promise<boolean> {
   await claimRunDir(access, p.root, remoteDir);
   const runJson = {
     id,
@@ -297,8 +298,21 @@ async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: s
   ];
   await uploadRunFiles(access, remoteDir, uploads, code ? code.links.map((l): RunLink => [`code/${l.path}`, l.target]) : []);
   if (p.dataset) await placeDataset(access, p.root, remoteDir, p.dataset);
-  deps.runs.setStatus(id, 'STARTING');
+  if (!(await claimStart(deps.runs, access, id, remoteDir))) return false;
   deps.onChanged(id);
+  return true;
+}
+
+/**
+ * QUEUED -> STARTING once a run's files are in place, unless it was cancelled while they were uploaded
+ * (cancelRun marks a QUEUED run CANCELLED and leaves the rest to the launch) or failed as a launch cut
+ * short. Then nothing starts, and a cancel file in its directory stops at once any supervisor started
+ * later (by a sweep's scheduler, a job array). False when it must not start.
+ */
+export async function claimStart(runs: RunStore, access: HostAccess, id: string, remoteDir: string): Promise<boolean> {
+  if (runs.setStatusIf(id, ['QUEUED'], 'STARTING')) return true;
+  await runOrFail(access, privately(`touch ${shQuote(`${remoteDir}/.tb/cancel`)}`), 'Marking the cancelled run').catch(() => {});
+  return false;
 }
 
 export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {
@@ -314,12 +328,13 @@ export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchI
   deps.runs.insert({ id, projectId: p.project.id, hostId: p.host.id, recipe: p.recipeName, params: p.params, remoteDir, status: 'QUEUED', code: pinOf(p.code) });
   deps.onChanged(id);
   try {
-    await placeRun(deps, access, p, id, remoteDir);
-    await startSupervisor(deps.runs, access, p.host, { runId: id, remoteDir, ...(p.resources ? { resources: p.resources } : {}) });
-    deps.onSubmitted?.(p.host.id);
+    if (await placeRun(deps, access, p, id, remoteDir)) {
+      await startSupervisor(deps.runs, access, p.host, { runId: id, remoteDir, ...(p.resources ? { resources: p.resources } : {}) });
+      deps.onSubmitted?.(p.host.id);
+    }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    deps.runs.setStatus(id, 'FAILED', { lastError: `Launch failed: ${message}` });
+    deps.runs.setStatusIf(id, ['QUEUED', 'STARTING'], 'FAILED', { lastError: `Launch failed: ${message}` });
     deps.onChanged(id);
     throw err;
   }
@@ -348,13 +363,14 @@ export async function stageRuns(deps: LaunchDeps, input: z.output<typeof LaunchI
   }
   try {
     for (const { p, id } of staged) {
-      await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);
+      // One cancelled meanwhile stays CANCELLED; its cancel file stops it at once if the scheduler starts it.
+      if (!(await placeRun(deps, access, p, id, `${p.root}/runs/${id}`))) continue;
       if (p.host.slurm) await access.writeFile(`${p.root}/runs/${id}/.tb/job.sbatch`, slurmScript(p.host, id, p.resources!), 0o600);
-      deps.runs.setStatus(id, 'PENDING');
+      deps.runs.setStatusIf(id, ['STARTING'], 'PENDING');
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    for (const { id } of staged) deps.runs.setStatus(id, 'FAILED', { lastError: `Launch failed: ${message}` });
+    for (const { id } of staged) deps.runs.setStatusIf(id, ['QUEUED', 'STARTING', 'PENDING'], 'FAILED', { lastError: `Launch failed: ${message}` });
     throw err;
   } finally {
     staged.forEach(({ id }) => deps.onChanged(id));
@@ -394,12 +410,12 @@ export async function launchArray(deps: LaunchDeps, input: z.output<typeof Launc
     const jobId = await submit(access, p.host, arrayDir, 'job.sbatch');
     ids.forEach((id, i) => {
       deps.runs.setJob(id, `${jobId}_${i}`, p.resources!);
-      deps.runs.setStatus(id, 'PENDING');
+      deps.runs.setStatusIf(id, ['STARTING'], 'PENDING'); // an element cancelled meanwhile stays so (its cancel file stops it)
     });
     deps.onSubmitted?.(p.host.id);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    for (const id of ids) deps.runs.setStatus(id, 'FAILED', { lastError: `Launch failed: ${message}` });
+    for (const id of ids) deps.runs.setStatusIf(id, ['QUEUED', 'STARTING'], 'FAILED', { lastError: `Launch failed: ${message}` });
     throw err;
   } finally {
     ids.forEach((id) => deps.onChanged(id));

@@ -162,9 +162,29 @@ export class RunStore {
     this.stmts.setStatus.run(status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, final ? 1 : 0, Date.now(), id);
   }
 
-  /** A stopped run started again in its own directory (a resumed test run): running, not ended. */
-  restart(id: string): void {
-    this.db.prepare("UPDATE runs SET status = 'STARTING', exit_code = NULL, ended_at = NULL, last_error = NULL WHERE id = ?").run(id);
+  /**
+   * Sets the status only while the run is in one of `from`; says whether it did. What decided the new
+   * status was read before an await (a sync reading the host, a launch uploading, a cancel reaching the
+   * host): a cancel, an ending or another engine's pass that came meanwhile must not be overwritten.
+   */
+  setStatusIf(id: string, from: readonly RunStatus[], status: RunStatus, fields: { exitCode?: number | null; lastError?: string | null } = {}): boolean {
+    const final = FINAL_STATUSES.includes(status);
+    return (
+      this.db
+        .prepare(
+          `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
+             ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
+        )
+        .run(status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, final ? 1 : 0, Date.now(), id, ...from).changes === 1
+    );
+  }
+
+  /**
+   * A stopped run started again in its own directory (a resumed test run): running, not ended. Only from
+   * `from` (the status it was resumed from): two resumes at once start one supervisor, not two.
+   */
+  restart(id: string, from: RunStatus): boolean {
+    return this.db.prepare("UPDATE runs SET status = 'STARTING', exit_code = NULL, ended_at = NULL, last_error = NULL WHERE id = ? AND status = ?").run(id, from).changes === 1;
   }
 
   /** Records the job a run was submitted as (its id from sbatch) and the resources it asked for. */

@@ -194,8 +194,10 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
     }
     const stale = deps.heartbeatStaleSeconds ?? HEARTBEAT_STALE_S;
     const decided = onCluster ? await decideJob(deps, access, host, run, job, probe) : decideStatus(run, probe!, stale);
-    const changed = decided.status !== run.status || run.disconnected;
-    if (changed) deps.runs.setStatus(run.id, decided.status, { exitCode: decided.exitCode ?? null, ...(decided.why ? { lastError: decided.why } : {}) });
+    // From the status this pass read: a cancel or another pass that changed it meanwhile wins, and the next pass decides again.
+    const changed =
+      (decided.status !== run.status || run.disconnected) &&
+      deps.runs.setStatusIf(run.id, [run.status], decided.status, { exitCode: decided.exitCode ?? null, ...(decided.why ? { lastError: decided.why } : {}) });
     if (run.disconnected) deps.runs.setDisconnected(run.id, false);
     if (logLines) deps.onLogAppended(run.id, logLines);
     if (deps.afterSync && run.kind === 'test' && (changed || casesAdded)) deps.afterSync(deps.runs.get(run.id), casesAdded);
@@ -216,14 +218,25 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
 export async function cancelRun(deps: SyncDeps, runId: string): Promise<Run> {
   const run = deps.runs.get(runId);
   if (FINAL_STATUSES.includes(run.status)) return run;
+  // Still being launched (its files on their way up, maybe no directory yet): the launch sees this and starts nothing.
+  if (run.status === 'QUEUED' && deps.runs.setStatusIf(run.id, ['QUEUED'], 'CANCELLED', { lastError: 'Cancelled while it was being launched; nothing of it ran.' })) {
+    deps.onChanged(run.id);
+    return deps.runs.get(run.id);
+  }
   const host = deps.hosts.get(run.hostId);
   const access = await deps.hosts.access(host, { now: true });
   const { stopped } = await backendFor(host).requestCancel(access, host, run);
-  if (stopped)
-    deps.runs.setStatus(run.id, 'CANCELLED', {
+  const done =
+    stopped &&
+    deps.runs.setStatusIf(run.id, [run.status], 'CANCELLED', {
       lastError: `Cancelled while job ${run.job?.jobId ?? ''} waited in the queue; nothing of it ran${run.status === 'REQUEUED' ? ' since its last attempt' : ''}.`,
     });
-  else deps.runs.setStatus(run.id, 'CANCELLING');
+  if (!done) {
+    // Still going (or its job started while the cancel went out): cancelling, until its supervisor or SLURM says
+    // how it ended. One that ended meanwhile stays as it ended.
+    const now = deps.runs.get(run.id);
+    if (!FINAL_STATUSES.includes(now.status)) deps.runs.setStatusIf(run.id, [now.status], 'CANCELLING');
+  }
   if (host.slurm) deps.slurm.nudge(host.id);
   deps.onChanged(run.id);
   return deps.runs.get(run.id);

@@ -15,7 +15,7 @@ import { privately, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { commandLine } from '../recipes/shell';
-import { claimRunDir, startSupervisor, supervisorFiles, uploadRunFiles, type RunFile } from '../runs/launcher';
+import { claimRunDir, claimStart, startSupervisor, supervisorFiles, uploadRunFiles, type RunFile } from '../runs/launcher';
 import type { RunStore } from '../runs/run-store';
 import { PACKAGE_ROOT } from '../version';
 import type { SuiteStore } from './suite-store';
@@ -198,11 +198,11 @@ export async function startTest(deps: TestDeps, input: z.output<typeof StartTest
       ['run.json', JSON.stringify(runFile, null, 2) + '\n', 0o400],
     ];
     await uploadRunFiles(access, remoteDir, files);
-    deps.runs.setStatus(id, 'STARTING');
+    const start = await claimStart(deps.runs, access, id, remoteDir);
     deps.onChanged(id);
-    await startSupervisor(deps.runs, access, host, { runId: id, remoteDir });
+    if (start) await startSupervisor(deps.runs, access, host, { runId: id, remoteDir });
   } catch (err) {
-    deps.runs.setStatus(id, 'FAILED', { lastError: `Starting the test failed: ${err instanceof Error ? err.message : String(err)}` });
+    deps.runs.setStatusIf(id, ['QUEUED', 'STARTING'], 'FAILED', { lastError: `Starting the test failed: ${err instanceof Error ? err.message : String(err)}` });
     deps.onChanged(id);
     throw err;
   }
@@ -220,13 +220,27 @@ export async function resumeTest(deps: TestDeps, id: string): Promise<TestRunSum
     throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} is ${run.status}; only a stopped one (cancelled, failed, lost) can be resumed. Cancel it first, or wait for it.`);
   if (run.status === 'SUCCEEDED' && summary.progress.done >= summary.progress.total)
     throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} finished with every case answered; there is nothing to resume.`);
+  if (resuming.has(run.id)) throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} is being resumed already.`);
+  resuming.add(run.id);
+  try {
+    await resumeStopped(deps, run);
+  } finally {
+    resuming.delete(run.id);
+  }
+  return deps.tests.summary(run.id);
+}
+
+/** Test runs being resumed by this engine now: a second click must not start a second supervisor. */
+const resuming = new Set<string>();
+
+async function resumeStopped(deps: TestDeps, run: Run): Promise<void> {
   const host = deps.hosts.get(run.hostId);
   const access = await deps.hosts.access(host, { now: true });
   // A fresh heartbeat: until the new supervisor writes its pid, the run must not look LOST.
   const r = await access.exec(privately(`cd ${shQuote(run.remoteDir)} && rm -f .tb/exit_code .tb/cancel .tb/status.json .tb/pid && touch .tb/heartbeat`), { timeoutMs: 30_000 });
   if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Preparing the test run to resume failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
-  deps.runs.restart(run.id);
+  // From the status it was resumed from: another engine resuming it at the same moment starts it, not both.
+  if (!deps.runs.restart(run.id, run.status)) throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} changed while it was being resumed (resumed elsewhere?): look at it again.`);
   deps.onChanged(run.id);
   await startSupervisor(deps.runs, access, host, { runId: run.id, remoteDir: run.remoteDir });
-  return deps.tests.summary(run.id);
 }
