@@ -221,6 +221,43 @@ describe('an ASHA sweep of 12 trials, 4 at a time, on an SSH host', () => {
     }
   }, 120_000);
 
+  it('stopped while its trials are being staged: nothing starts, its trials are cancelled, and a second start meanwhile is refused', async () => {
+    const e = open();
+    try {
+      // Enough code that staging the trials takes a while.
+      const code = tempDir('tb-sweep-code-');
+      for (let i = 0; i < 1500; i++) fs.writeFileSync(path.join(code, `part_${i}.py`), `# ${i}\n`.repeat(50));
+      const text = [
+        'project: sweepy',
+        'host: box',
+        'recipe: demo-lora-stdlib',
+        'name: stop-while-starting',
+        `code: ${code}`,
+        'method: {name: grid}',
+        'params:',
+        '  lr: {choice: [0.5, 2.0]}',
+        '  steps: 400',
+        '',
+      ].join('\n');
+      const created = await e.call('sweeps.create', { text, fileName: 'starting.yaml' });
+      const start = e.call('sweeps.start', { sweep: created.id });
+      await until('its trials to be recorded', async () => (await e.call('runs.list', { project: 'sweepy' })).filter((r) => r.status === 'QUEUED').length > 0, 60_000);
+      expect(await codeOf(e.call('sweeps.start', { sweep: created.id }))).toBe('SWEEP_STATE');
+      expect((await e.call('sweeps.stop', { sweep: created.id })).status).toBe('STOPPED');
+      const after = await start;
+      expect(after.status).toBe('STOPPED');
+      // No scheduler was started, and the staged trials say why they never ran.
+      expect(fs.existsSync(path.join(runRoot, 'sweeps', created.id, '.tb', 'heartbeat'))).toBe(false);
+      const trials = (await e.call('runs.list', { project: 'sweepy' })).filter((r) => r.createdAt >= created.createdAt && r.params.lr !== undefined && r.status !== 'SUCCEEDED');
+      const staged = trials.filter((r) => /stopped while it was being started/.test(r.lastError ?? ''));
+      expect(staged).toHaveLength(2);
+      expect(staged.every((r) => r.status === 'CANCELLED')).toBe(true);
+      expect((await e.call('sweeps.get', { sweep: created.id })).status).toBe('STOPPED');
+    } finally {
+      e.close();
+    }
+  }, 120_000);
+
   it('from the CLI: create --start, show (reads new decisions), stop; --json everywhere', async () => {
     const file = path.join(tempDir(), 'grid.yaml');
     fs.writeFileSync(

@@ -380,6 +380,13 @@ export class AppSweepDriver {
       if (tied === null) {
         tied = runId;
         this.launching.add(runId);
+        // Stopped while this launch got ready (no trial had started, so the stop ended the sweep at once): the
+        // run just recorded never starts (the launch sees it cancelled), and the ended sweep gets no new trial.
+        const now = deps.sweeps.get(id).status;
+        if (now !== 'RUNNING' && now !== 'PAUSED') {
+          deps.runs.setStatusIf(runId, ['QUEUED'], 'CANCELLED', { lastError: `The sweep ${sweep.name} was stopped while this trial was being launched; nothing of it ran.` });
+          if (now !== 'STOPPING') return deps.onChanged(runId);
+        }
         record(
           () => ({
             action: 'start',

@@ -83,11 +83,24 @@ export function createSweep(deps: SweepDeps, text: string, fileName: string): Sw
 const startScheduler = (access: HostAccess, python: string, dir: string) =>
   runOrFail(access, privately(`cd ${shQuote(dir)} && (setsid nohup ${python} .tb/sweep_scheduler.py . </dev/null >>.tb/scheduler.log 2>&1 &)`), "Starting the sweep's scheduler");
 
+/** Sweeps this engine is starting now (their trials being staged): a second start must not stage them twice. */
+const starting = new Set<string>();
+
 export async function startSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   const sweep = deps.sweeps.get(ref);
   if (sweep.drivenBy === 'app') return startAppDrivenSweep(deps, sweep);
   if (sweep.status !== 'DRAFT')
     throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: only a sweep not started yet can be started. Pause, resume or stop it instead.`);
+  if (starting.has(sweep.id)) throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is being started already.`);
+  starting.add(sweep.id);
+  try {
+    return await startDraft(deps, sweep);
+  } finally {
+    starting.delete(sweep.id);
+  }
+}
+
+async function startDraft(deps: SweepDeps, sweep: Sweep): Promise<Sweep> {
   const host = deps.hosts.get(sweep.hostId);
   const spec = sweep.spec;
   if (host.slurm) return startSlurmSweep(deps, sweep);
@@ -104,8 +117,7 @@ export async function startSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   try {
     return await placeSweep(deps, sweep, access, gpus, gpusPerTrial);
   } catch (err) {
-    deps.sweeps.setStatus(sweep.id, 'FAILED', `Starting the sweep failed: ${err instanceof Error ? err.message : String(err)}`);
-    deps.onSweepChanged(sweep.id);
+    failStart(deps, sweep, err);
     throw err;
   }
 }
@@ -129,10 +141,20 @@ async function startSlurmSweep(deps: SweepDeps, sweep: Sweep): Promise<Sweep> {
   try {
     return await placeSweep(deps, sweep, access, [], gpusPerTrial, { resources, script });
   } catch (err) {
-    deps.sweeps.setStatus(sweep.id, 'FAILED', `Starting the sweep failed: ${err instanceof Error ? err.message : String(err)}`);
-    deps.onSweepChanged(sweep.id);
+    failStart(deps, sweep, err);
     throw err;
   }
+}
+
+/** A start that failed: the sweep FAILED, saying why, unless it was stopped (or started elsewhere) meanwhile. */
+function failStart(deps: SweepDeps, sweep: Sweep, err: unknown): void {
+  deps.sweeps.setStatusIf(sweep.id, ['DRAFT'], 'FAILED', `Starting the sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+  deps.onSweepChanged(sweep.id);
+}
+
+/** Trials staged for a start that did not happen: nothing will ever start them. */
+function dropStaged(deps: SweepDeps, runs: { id: string }[], why: string): void {
+  for (const r of runs) if (deps.runs.setStatusIf(r.id, ['QUEUED', 'STARTING', 'PENDING'], 'CANCELLED', { lastError: why })) deps.onChanged(r.id);
 }
 
 async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpus: number[], gpusPerTrial: number, slurm?: { resources: RunResources; script: string }): Promise<Sweep> {
@@ -173,14 +195,36 @@ async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpu
   await access.writeFile(`${dir}/.tb/sweep_scheduler.py`, fs.readFileSync(path.join(REMOTE_DIR, 'sweep_scheduler.py')), 0o700);
   await access.writeFile(`${dir}/.tb/asha.py`, fs.readFileSync(path.join(REMOTE_DIR, 'asha.py')), 0o600);
   await access.writeFile(`${dir}/.tb/probe_run.py`, probeRun[1], 0o700);
-  await access.writeFile(`${dir}/sweep.json`, JSON.stringify(sweepJson, null, 2) + '\n', 0o400);
-  deps.sweeps.setStarted(
-    sweep.id,
-    dir,
-    runs.map((r) => r.id),
-  );
-  if (slurm) await submitScheduler(access, host, dir, slurm.script);
-  else await startScheduler(access, host.python, dir);
+  try {
+    await access.writeFile(`${dir}/sweep.json`, JSON.stringify(sweepJson, null, 2) + '\n', 0o400);
+  } catch (err) {
+    dropStaged(deps, runs, `The sweep could not be started (${err instanceof Error ? err.message : String(err)}); this trial never ran.`);
+    throw err;
+  }
+  const ids = runs.map((r) => r.id);
+  if (!deps.sweeps.setStarted(sweep.id, dir, ids)) {
+    const now = deps.sweeps.get(sweep.id);
+    dropStaged(
+      deps,
+      runs,
+      now.status === 'STOPPED'
+        ? 'The sweep was stopped while it was being started; this trial never ran.'
+        : `The sweep was started elsewhere at the same time (it is ${now.status.toLowerCase()}); this trial was not used.`,
+    );
+    deps.onSweepChanged(sweep.id);
+    return now;
+  }
+  try {
+    if (slurm) await submitScheduler(access, host, dir, slurm.script);
+    else await startScheduler(access, host.python, dir);
+  } catch (err) {
+    // Started but its scheduler is not: nothing decides for it. Failed, from where it stands, and its trials with it.
+    if (deps.sweeps.setStatusIf(sweep.id, ['RUNNING'], 'FAILED', `Starting the sweep's scheduler failed: ${err instanceof Error ? err.message : String(err)}`)) {
+      dropStaged(deps, runs, "The sweep's scheduler could not be started; this trial never ran.");
+    }
+    deps.onSweepChanged(sweep.id);
+    throw err;
+  }
   deps.onSweepChanged(sweep.id);
   return deps.sweeps.get(sweep.id);
 }

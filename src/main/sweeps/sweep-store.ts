@@ -218,11 +218,17 @@ export class SweepStore {
     return this.db.prepare<[string], { decisions_offset: number }>('SELECT decisions_offset FROM sweeps WHERE id = ?').get(id)!.decisions_offset;
   }
 
-  setStarted(id: string, remoteDir: string, runIds: string[]): void {
-    this.db.transaction(() => {
-      this.db.prepare("UPDATE sweeps SET status = 'RUNNING', remote_dir = ?, updated_at = ? WHERE id = ?").run(remoteDir, Date.now(), id);
+  /**
+   * DRAFT -> RUNNING with its trials' runs; false (and nothing changed) when it is no longer a draft: it
+   * was stopped while its trials were staged, or another engine on the same data started it first.
+   */
+  setStarted(id: string, remoteDir: string, runIds: string[]): boolean {
+    return this.db.transaction(() => {
+      const r = this.db.prepare("UPDATE sweeps SET status = 'RUNNING', remote_dir = ?, updated_at = ? WHERE id = ? AND status = 'DRAFT'").run(remoteDir, Date.now(), id);
+      if (r.changes !== 1) return false;
       const set = this.db.prepare('UPDATE sweep_trials SET run_id = ? WHERE sweep_id = ? AND idx = ?');
       runIds.forEach((runId, i) => set.run(runId, id, i));
+      return true;
     })();
   }
 
