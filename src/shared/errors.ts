@@ -21,6 +21,7 @@ export const ErrorCode = z.enum([
   'HOST_CERT_UNSUPPORTED', // known_hosts trusts the host through @cert-authority, which Tunebench cannot check: trust its plain key
   'FINGERPRINT_MISMATCH', // `host trust --fingerprint` does not match what the server presents
   'HOST_UNREACHABLE',
+  'HOST_CHANGED', // configured anew while a probe of it was under way: its result is of the old settings
   'AUTH_FAILED',
   'PASSPHRASE_REQUIRED',
   'REMOTE_COMMAND_FAILED',

@@ -60,6 +60,16 @@ describe('changing a host', () => {
     expect(await engine.call('hosts.lastProbes', {})).toEqual([]);
   });
 
+  it('does not keep a probe that was under way when the host was configured anew: it says to probe again', { timeout: 60_000 }, async () => {
+    const probing = engine.call('hosts.probe', { ref: 'box' });
+    await engine.call('hosts.configure', { ref: 'box', python: 'python3' });
+    await expect(probing).rejects.toMatchObject({ code: 'HOST_CHANGED', message: expect.stringMatching(/box was configured anew while it was being probed.*Probe it again\./) });
+    expect(await engine.call('hosts.lastProbes', {})).toEqual([]);
+    await engine.call('hosts.probe', { ref: 'box' });
+    expect((await engine.call('hosts.lastProbes', {})).map((p) => p.hostName)).toEqual(['box']);
+    await engine.call('hosts.configure', { ref: 'box', python: '/usr/bin/python3' });
+  });
+
   it('refuses to give the local host an address, and a jump spec it cannot read', async () => {
     await expect(engine.call('hosts.configure', { ref: 'local', user: 'someone' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: /local host is this machine/ });
     await expect(engine.call('hosts.configure', { ref: 'box', proxyJump: 'a@b@c:x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });

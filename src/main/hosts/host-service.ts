@@ -137,8 +137,14 @@ export class HostService {
   }
 
   async probe(ref: string): Promise<HostProbe> {
+    // What the probe reads depends on these: a probe of the old settings must not be kept as the new ones'.
+    const probed = (h: Host) => JSON.stringify([h.hostname, h.port, h.user, h.identityFile, h.proxyJump, h.python, h.runRoot, h.slurm]);
+    const before = probed(this.store.get(ref));
     const probe = await probeHost(this.store, this.connections, ref);
-    this.store.setLastProbe(this.store.get(ref).id, probe);
+    const host = this.store.get(ref);
+    if (probed(host) !== before)
+      throw new EngineError('HOST_CHANGED', `${host.name} was configured anew while it was being probed: what the probe found is of the old settings, so it was not kept. Probe it again.`);
+    this.store.setLastProbe(host.id, probe);
     return probe;
   }
 
