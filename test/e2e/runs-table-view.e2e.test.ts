@@ -243,7 +243,8 @@ describe('the runs table view', () => {
     const fits = await field.evaluate((e: HTMLInputElement) => e.scrollWidth <= e.clientWidth && e.clientWidth > 200);
     expect(fits).toBe(true);
     // ... without widening the table, which would scroll it sideways under the editor.
-    expect(await page.locator('.table-scroll').evaluate((e) => [e.scrollLeft, e.scrollWidth - e.clientWidth])).toEqual([0, 0]);
+    // (Polled: on a loaded machine one full-suite run read a 2 px overflow once, never seen when run alone.)
+    await expect.poll(() => page.locator('.table-scroll').evaluate((e) => [e.scrollLeft, e.scrollWidth - e.clientWidth]), { timeout: 3000 }).toEqual([0, 0]);
     await shot('runs-view-tag-editor-light');
     await page.keyboard.press('Enter');
     // Saved: the cell shows two chips and "+2" (it keeps its width); the whole list is its title.

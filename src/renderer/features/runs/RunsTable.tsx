@@ -137,8 +137,20 @@ export function RunsTable(props: Props) {
   const all = useMemo(() => allColumns(meta), [meta.params.join('|'), meta.metrics.join('|')]); // eslint-disable-line react-hooks/exhaustive-deps
   const wanted = defaultColumns(meta, { allProjects: !projectId, objective: project?.objective });
   // Fitted with some room to spare: the widths are estimates, and a table 2 px too wide scrolls sideways.
-  const defaults = width > 0 ? fitColumns(wanted, all, pages.current.get(0) ?? [], width - FIT_SPARE_PX) : wanted;
+  // What the estimates still missed is measured after the table is laid out, and the columns are fitted
+  // again with that much less room (for this width; a new width starts from the estimates).
+  const [missed, setMissed] = useState({ width: 0, px: 0 });
+  const missedPx = missed.width === width ? missed.px : 0;
+  const firstRows = pages.current.get(0) ?? [];
+  const defaults = width > 0 ? fitColumns(wanted, all, firstRows, width - FIT_SPARE_PX - missedPx) : wanted;
   const chosen = view.columns ?? defaults;
+  useLayoutEffect(() => {
+    const box = scroller.current;
+    if (!box || view.columns || width <= 0) return;
+    const over = box.scrollWidth - box.clientWidth;
+    // Only while a column can go: where the columns that always stay are wider (1024 px), the table scrolls inside.
+    if (over > 0 && fitColumns(wanted, all, firstRows, width - FIT_SPARE_PX - missedPx - over).length < defaults.length) setMissed({ width, px: missedPx + over });
+  }, [view.columns, width, missedPx, defaults.join('|'), version]); // eslint-disable-line react-hooks/exhaustive-deps
   const columns = chosen.map((key) => columnFor(key, all));
 
   const toggleSort = (key: string) => changeView({ sort: { key, dir: sort.key === key && sort.dir === 'desc' ? 'asc' : 'desc' } });
