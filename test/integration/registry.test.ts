@@ -156,6 +156,23 @@ describe('an SSH directory registry', () => {
       b.close();
     }
   });
+  it('a second push of a version this app is pushing now is refused, saying to wait; the other ends done', { timeout: 60_000 }, async () => {
+    const e = open();
+    try {
+      // Two at once (a double click): whichever gets there first pushes, the other is refused.
+      const both = await Promise.allSettled([0, 1].map(() => e.call('registries.push', { approval: approve, to: 'team-ssh', version: 'twice-1' })));
+      const done = both.filter((r) => r.status === 'fulfilled');
+      const refused = both.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(done.map((r) => r.value.status)).toEqual(['done']);
+      expect(refused.map((r) => ({ code: r.reason.info.code, message: r.reason.message }))).toEqual([
+        { code: 'PUSH_REFUSED', message: expect.stringMatching(/llama-chat@twice-1 is being pushed to team-ssh now: wait for that push to end/) },
+      ]);
+      // Once it ended, pushing it again is allowed (and finds it done).
+      expect((await e.call('registries.push', { approval: approve, to: 'team-ssh', version: 'twice-1' })).status).toBe('done');
+    } finally {
+      e.close();
+    }
+  });
 });
 
 describe('an OCI registry (docker-registry)', () => {

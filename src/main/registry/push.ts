@@ -47,6 +47,9 @@ interface PushRow {
 
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** Pushes under way in each engine (by its database connection), by registry, model and version. */
+const underWay = new WeakMap<object, Set<string>>();
+
 const refused = (message: string, details?: unknown) => new EngineError('PUSH_REFUSED', message, details);
 
 export function toPush(r: PushRow, registryName: string, live?: { skipped: number; rate: number | null }): Push {
@@ -151,86 +154,96 @@ export async function pushApproval(
     'dev.tunebench.approval': approval.digest,
   });
   const manifestDigest = `sha256:${sha256(manifest)}`;
-  const existing = await backend.versionDigest(model, version);
-  if (existing && existing !== manifestDigest)
-    throw new EngineError('REGISTRY_REFUSED', `${model}@${version} exists in ${target.name} with other content (${existing.slice(0, 23)}…). Versions never change: push under another --version.`);
-
-  const access = await deps.hosts.access(deps.hosts.get(candidateRun.hostId), { now: true });
-  const pushFiles: PushFile[] = files.map((f) => {
-    const absPath = `${planned.dir.replace(/\/+$/, '')}/${f.path}`;
-    return { ...f, source: { hostId: candidateRun.hostId, absPath }, read: (offset, length) => access.readRange(absPath, offset, length) };
-  });
-  const total = files.reduce((n, f) => n + f.size, 0);
-  let pushRow = deps.db
-    .prepare<[string, string, string, string], PushRow>('SELECT * FROM pushes WHERE registry_id = ? AND model = ? AND version = ? AND approval = ?')
-    .get(target.id, model, version, approval.digest);
-  if (!pushRow) {
-    const id = newUlid();
-    deps.db
-      .prepare("INSERT INTO pushes (id, registry_id, approval, model, version, status, bytes_total, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)")
-      .run(id, target.id, approval.digest, model, version, total, Date.now());
-    pushRow = deps.db.prepare<[string], PushRow>('SELECT * FROM pushes WHERE id = ?').get(id)!;
-  } else {
-    deps.db.prepare("UPDATE pushes SET status = 'running', error = NULL, ended_at = NULL, bytes_done = 0, bytes_total = ? WHERE id = ?").run(total, pushRow.id);
-  }
-  const id = pushRow.id;
-  const get = () => deps.db.prepare<[string], PushRow>('SELECT * FROM pushes WHERE id = ?').get(id)!;
-  if (existing === manifestDigest) {
-    deps.db.prepare("UPDATE pushes SET status = 'done', bytes_done = bytes_total, manifest_digest = ?, ended_at = ? WHERE id = ?").run(manifestDigest, Date.now(), id);
-    return toPush(get(), target.name);
-  }
-
-  const started = Date.now();
-  let sent = 0;
-  let skipped = 0;
-  let lastWrite = 0;
-  const live = () => ({ skipped, rate: sent > 0 ? sent / Math.max(0.001, (Date.now() - started) / 1000) : null });
-  const report$ = (force = false) => {
-    const now = Date.now();
-    if (!force && now - lastWrite < 250) return;
-    lastWrite = now;
-    deps.db.prepare('UPDATE pushes SET bytes_done = ? WHERE id = ?').run(Math.min(total, sent + skipped), id);
-    deps.onProgress(toPush(get(), target.name, live()));
-  };
-  const locations = deps.db.prepare<[string, string], { location: string | null }>('SELECT location FROM push_blobs WHERE push_id = ? AND digest = ?');
-  const progress: PushProgress = {
-    sent: (n) => {
-      sent += n;
-      report$();
-    },
-    skipped: (n) => {
-      skipped += n;
-      report$();
-    },
-    location: (digest) => locations.get(id, digest)?.location ?? null,
-    saveLocation: (digest, location) => {
-      deps.db
-        .prepare('INSERT INTO push_blobs (push_id, digest, size, location) VALUES (?, ?, 0, ?) ON CONFLICT (push_id, digest) DO UPDATE SET location = excluded.location')
-        .run(id, digest, location);
-    },
-  };
+  // One push of a version at a time from this app: a second (a double click, the CLI beside the app) reset the
+  // first's row and progress, and whichever ended last said how both went.
+  const key = `${target.id}\n${model}\n${version}`;
+  const pushing = underWay.get(deps.db) ?? underWay.set(deps.db, new Set()).get(deps.db)!;
+  if (pushing.has(key)) throw refused(`${model}@${version} is being pushed to ${target.name} now: wait for that push to end (its progress is on the Registry page), then push again if it failed.`);
+  pushing.add(key);
   try {
-    const result = await backend.push(
-      {
-        model,
-        version,
-        files: pushFiles,
-        config,
-        manifest,
-        approval: { payload: row.payload, signature: row.signature, digest: approval.digest, chain },
-        report: { html: report.html, json: report.json },
-        lineage,
-        allowedSigners: deps.rules.get(project.id).allowedSigners,
+    const existing = await backend.versionDigest(model, version);
+    if (existing && existing !== manifestDigest)
+      throw new EngineError('REGISTRY_REFUSED', `${model}@${version} exists in ${target.name} with other content (${existing.slice(0, 23)}…). Versions never change: push under another --version.`);
+
+    const access = await deps.hosts.access(deps.hosts.get(candidateRun.hostId), { now: true });
+    const pushFiles: PushFile[] = files.map((f) => {
+      const absPath = `${planned.dir.replace(/\/+$/, '')}/${f.path}`;
+      return { ...f, source: { hostId: candidateRun.hostId, absPath }, read: (offset, length) => access.readRange(absPath, offset, length) };
+    });
+    const total = files.reduce((n, f) => n + f.size, 0);
+    let pushRow = deps.db
+      .prepare<[string, string, string, string], PushRow>('SELECT * FROM pushes WHERE registry_id = ? AND model = ? AND version = ? AND approval = ?')
+      .get(target.id, model, version, approval.digest);
+    if (!pushRow) {
+      const id = newUlid();
+      deps.db
+        .prepare("INSERT INTO pushes (id, registry_id, approval, model, version, status, bytes_total, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)")
+        .run(id, target.id, approval.digest, model, version, total, Date.now());
+      pushRow = deps.db.prepare<[string], PushRow>('SELECT * FROM pushes WHERE id = ?').get(id)!;
+    } else {
+      deps.db.prepare("UPDATE pushes SET status = 'running', error = NULL, ended_at = NULL, bytes_done = 0, bytes_total = ? WHERE id = ?").run(total, pushRow.id);
+    }
+    const id = pushRow.id;
+    const get = () => deps.db.prepare<[string], PushRow>('SELECT * FROM pushes WHERE id = ?').get(id)!;
+    if (existing === manifestDigest) {
+      deps.db.prepare("UPDATE pushes SET status = 'done', bytes_done = bytes_total, manifest_digest = ?, ended_at = ? WHERE id = ?").run(manifestDigest, Date.now(), id);
+      return toPush(get(), target.name);
+    }
+
+    const started = Date.now();
+    let sent = 0;
+    let skipped = 0;
+    let lastWrite = 0;
+    const live = () => ({ skipped, rate: sent > 0 ? sent / Math.max(0.001, (Date.now() - started) / 1000) : null });
+    const report$ = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastWrite < 250) return;
+      lastWrite = now;
+      deps.db.prepare('UPDATE pushes SET bytes_done = ? WHERE id = ?').run(Math.min(total, sent + skipped), id);
+      deps.onProgress(toPush(get(), target.name, live()));
+    };
+    const locations = deps.db.prepare<[string, string], { location: string | null }>('SELECT location FROM push_blobs WHERE push_id = ? AND digest = ?');
+    const progress: PushProgress = {
+      sent: (n) => {
+        sent += n;
+        report$();
       },
-      progress,
-    );
-    deps.db.prepare("UPDATE pushes SET status = 'done', bytes_done = bytes_total, manifest_digest = ?, ended_at = ? WHERE id = ?").run(result.manifestDigest, Date.now(), id);
-  } catch (err) {
-    deps.db.prepare("UPDATE pushes SET status = 'failed', error = ?, ended_at = ? WHERE id = ?").run(err instanceof Error ? err.message : String(err), Date.now(), id);
-    report$(true);
-    throw err;
+      skipped: (n) => {
+        skipped += n;
+        report$();
+      },
+      location: (digest) => locations.get(id, digest)?.location ?? null,
+      saveLocation: (digest, location) => {
+        deps.db
+          .prepare('INSERT INTO push_blobs (push_id, digest, size, location) VALUES (?, ?, 0, ?) ON CONFLICT (push_id, digest) DO UPDATE SET location = excluded.location')
+          .run(id, digest, location);
+      },
+    };
+    try {
+      const result = await backend.push(
+        {
+          model,
+          version,
+          files: pushFiles,
+          config,
+          manifest,
+          approval: { payload: row.payload, signature: row.signature, digest: approval.digest, chain },
+          report: { html: report.html, json: report.json },
+          lineage,
+          allowedSigners: deps.rules.get(project.id).allowedSigners,
+        },
+        progress,
+      );
+      deps.db.prepare("UPDATE pushes SET status = 'done', bytes_done = bytes_total, manifest_digest = ?, ended_at = ? WHERE id = ?").run(result.manifestDigest, Date.now(), id);
+    } catch (err) {
+      deps.db.prepare("UPDATE pushes SET status = 'failed', error = ?, ended_at = ? WHERE id = ?").run(err instanceof Error ? err.message : String(err), Date.now(), id);
+      report$(true);
+      throw err;
+    }
+    const done = toPush(get(), target.name, live());
+    deps.onProgress(done);
+    return done;
+  } finally {
+    pushing.delete(key);
   }
-  const done = toPush(get(), target.name, live());
-  deps.onProgress(done);
-  return done;
 }
