@@ -83,6 +83,7 @@ export class ContinuousTraining {
   private async start(waiting: Firing): Promise<void> {
     const firing = this.deps.triggers.claim(waiting.id);
     if (!firing) return; // another engine on the same data took it
+    this.deps.onChanged(firing.projectId);
     await this.launch(firing);
   }
 

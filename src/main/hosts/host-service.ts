@@ -139,9 +139,10 @@ export class HostService {
   async probe(ref: string): Promise<HostProbe> {
     // What the probe reads depends on these: a probe of the old settings must not be kept as the new ones'.
     const probed = (h: Host) => JSON.stringify([h.hostname, h.port, h.user, h.identityFile, h.proxyJump, h.python, h.runRoot, h.slurm]);
-    const before = probed(this.store.get(ref));
+    const was = this.store.get(ref);
+    const before = probed(was);
     const probe = await probeHost(this.store, this.connections, ref);
-    const host = this.store.get(ref);
+    const host = this.store.get(was.id); // by id: a rename meanwhile is not a change of what was probed
     if (probed(host) !== before)
       throw new EngineError('HOST_CHANGED', `${host.name} was configured anew while it was being probed: what the probe found is of the old settings, so it was not kept. Probe it again.`);
     this.store.setLastProbe(host.id, probe);

@@ -126,41 +126,40 @@ export async function pushApproval(
   const candidateRun = deps.runs.get(test.candidate.runId);
   if (!planned) throw refused(`Test run ${test.id} has no candidate model to push.`);
   const files = statement.predicate.files;
-
-  // The bytes to push must be the approved bytes, hashed where they are now.
-  const differ = await rehash(deps, candidateRun.hostId, planned.dir, files);
-  if (differ.length) throw refused(`The files on ${candidateRun.hostName} are not the approved bytes (${differ.join('; ')}). Nothing was pushed.`, { differ });
-
-  const report = renderReportFiles(buildReport(deps, test.id));
-  if (report.htmlSha256 !== statement.predicate.evidence.reportSha256)
-    throw refused("The test run's report changed since it was approved (a waiver was added?); the approval's evidence is not this report. Ask for a new review.");
-
   const model = input.model ?? modelNameFor(project.name);
   const version = input.version ?? (statement.subject[0]!.digest.sha256 ?? '').slice(0, 12);
   if (!NAME.test(model)) throw new EngineError('VALIDATION_FAILED', `"${model.slice(0, 100)}" is not a model name: lower-case letters and digits, separated by . _ or -.`);
   if (!TAG.test(version)) throw new EngineError('VALIDATION_FAILED', `"${version.slice(0, 100)}" is not a version: letters, digits, . _ -, up to 128, not starting with . or -.`);
-
-  const chain = deps.approvals
-    .list(project.id)
-    .filter((a) => a.seq <= approval.seq)
-    .map((a) => deps.approvals.row(a.digest))
-    .map((r) => ({ payload: r.payload, signature: r.signature }));
-  const lineage = JSON.stringify({ ...statement.predicate.lineage, testRun: test.id, approval: approval.digest, project: { id: project.id, name: project.name } });
-  const config = modelConfig({ name: model, version, files, lineage: JSON.parse(lineage) as Record<string, unknown>, approval: approval.digest, createdAt: statement.predicate.time });
-  const manifest = modelManifest(config, files, {
-    'org.opencontainers.image.created': statement.predicate.time,
-    'org.opencontainers.image.title': model,
-    'dev.tunebench.version': version,
-    'dev.tunebench.approval': approval.digest,
-  });
-  const manifestDigest = `sha256:${sha256(manifest)}`;
-  // One push of a version at a time from this app: a second (a double click, the CLI beside the app) reset the
-  // first's row and progress, and whichever ended last said how both went.
+  // One push of a version at a time from this engine, taken before anything is awaited: a second (a double
+  // click) reset the first's row and progress, and whichever ended last said how both went. Two engines (the
+  // app and the CLI) still race at the registry, where one publishes and the other finds it done.
   const key = `${target.id}\n${model}\n${version}`;
   const pushing = underWay.get(deps.db) ?? underWay.set(deps.db, new Set()).get(deps.db)!;
   if (pushing.has(key)) throw refused(`${model}@${version} is being pushed to ${target.name} now: wait for that push to end (its progress is on the Registry page), then push again if it failed.`);
   pushing.add(key);
   try {
+    // The bytes to push must be the approved bytes, hashed where they are now.
+    const differ = await rehash(deps, candidateRun.hostId, planned.dir, files);
+    if (differ.length) throw refused(`The files on ${candidateRun.hostName} are not the approved bytes (${differ.join('; ')}). Nothing was pushed.`, { differ });
+
+    const report = renderReportFiles(buildReport(deps, test.id));
+    if (report.htmlSha256 !== statement.predicate.evidence.reportSha256)
+      throw refused("The test run's report changed since it was approved (a waiver was added?); the approval's evidence is not this report. Ask for a new review.");
+
+    const chain = deps.approvals
+      .list(project.id)
+      .filter((a) => a.seq <= approval.seq)
+      .map((a) => deps.approvals.row(a.digest))
+      .map((r) => ({ payload: r.payload, signature: r.signature }));
+    const lineage = JSON.stringify({ ...statement.predicate.lineage, testRun: test.id, approval: approval.digest, project: { id: project.id, name: project.name } });
+    const config = modelConfig({ name: model, version, files, lineage: JSON.parse(lineage) as Record<string, unknown>, approval: approval.digest, createdAt: statement.predicate.time });
+    const manifest = modelManifest(config, files, {
+      'org.opencontainers.image.created': statement.predicate.time,
+      'org.opencontainers.image.title': model,
+      'dev.tunebench.version': version,
+      'dev.tunebench.approval': approval.digest,
+    });
+    const manifestDigest = `sha256:${sha256(manifest)}`;
     const existing = await backend.versionDigest(model, version);
     if (existing && existing !== manifestDigest)
       throw new EngineError('REGISTRY_REFUSED', `${model}@${version} exists in ${target.name} with other content (${existing.slice(0, 23)}…). Versions never change: push under another --version.`);

@@ -312,7 +312,13 @@ async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: s
 export async function claimStart(runs: RunStore, access: HostAccess, id: string, remoteDir: string): Promise<boolean> {
   if (runs.setStatusIf(id, ['QUEUED'], 'STARTING')) return true;
   await runOrFail(access, privately(`touch ${shQuote(`${remoteDir}/.tb/cancel`)}`), 'Marking the cancelled run').catch(() => {});
-  return false;
+  const run = runs.get(id);
+  if (run.status === 'CANCELLED') return false;
+  // Failed meanwhile: another engine opening on this data directory took a launch this slow for one cut short.
+  throw new EngineError(
+    'REMOTE_COMMAND_FAILED',
+    `Run ${id} was marked ${run.status.toLowerCase()} while its files were uploaded (${run.lastError ?? 'no reason given'}); nothing was started. Launch it again.`,
+  );
 }
 
 export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {
@@ -363,10 +369,11 @@ export async function stageRuns(deps: LaunchDeps, input: z.output<typeof LaunchI
   }
   try {
     for (const { p, id } of staged) {
-      // One cancelled meanwhile stays CANCELLED; its cancel file stops it at once if the scheduler starts it.
-      if (!(await placeRun(deps, access, p, id, `${p.root}/runs/${id}`))) continue;
+      // One cancelled meanwhile stays CANCELLED; its cancel file stops it at once if the scheduler starts it (on a
+      // cluster its batch script is written all the same: the scheduler submits every trial it was given).
+      const placed = await placeRun(deps, access, p, id, `${p.root}/runs/${id}`);
       if (p.host.slurm) await access.writeFile(`${p.root}/runs/${id}/.tb/job.sbatch`, slurmScript(p.host, id, p.resources!), 0o600);
-      deps.runs.setStatusIf(id, ['STARTING'], 'PENDING');
+      if (placed) deps.runs.setStatusIf(id, ['STARTING'], 'PENDING');
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

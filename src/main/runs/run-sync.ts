@@ -201,7 +201,7 @@ export async function syncRun(deps: SyncDeps, runId: string): Promise<Run> {
     if (run.disconnected) deps.runs.setDisconnected(run.id, false);
     if (logLines) deps.onLogAppended(run.id, logLines);
     if (deps.afterSync && run.kind === 'test' && (changed || casesAdded)) deps.afterSync(deps.runs.get(run.id), casesAdded);
-    if (changed || logLines || casesAdded || jobChanged) deps.onChanged(run.id);
+    if (changed || run.disconnected || logLines || casesAdded || jobChanged) deps.onChanged(run.id);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // Only a broken link is worth reconnecting for; a failed command leaves the connection usable.

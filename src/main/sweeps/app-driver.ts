@@ -287,7 +287,7 @@ export class AppSweepDriver {
                   trial: runId,
                   value: bestOf(runId),
                   // A stop decided just before the app closed may not have reached the host: the trial then ran on to its end.
-                  reason: `ended (${how})${stopped ? (run.status === 'CANCELLED' ? ', stopped by the sweep' : ", before the sweep's stop reached it") : ''}${run.lastError && run.status === 'FAILED' ? `: ${run.lastError}` : ''}`,
+                  reason: `ended (${how})${stopped ? (run.status === 'SUCCEEDED' ? ", before the sweep's stop reached it" : ', stopped by the sweep') : ''}${run.lastError && run.status === 'FAILED' ? `: ${run.lastError}` : ''}`,
                 },
           );
         }

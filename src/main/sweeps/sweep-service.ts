@@ -190,12 +190,12 @@ async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpu
     ...(slurm ? { backend: 'slurm', trialScript: '.tb/job.sbatch', trialResources: slurm.resources } : {}),
     trials: runs.map((r, i) => ({ id: r.id, dir: r.remoteDir, params: sweep.trials[i]!.params })),
   };
-  await runOrFail(access, privately(`mkdir -p ${shQuote(`${dir}/.tb`)}`), "Creating the sweep's folder");
-  const probeRun = supervisorFiles().find(([f]) => f === '.tb/probe_run.py')!;
-  await access.writeFile(`${dir}/.tb/sweep_scheduler.py`, fs.readFileSync(path.join(REMOTE_DIR, 'sweep_scheduler.py')), 0o700);
-  await access.writeFile(`${dir}/.tb/asha.py`, fs.readFileSync(path.join(REMOTE_DIR, 'asha.py')), 0o600);
-  await access.writeFile(`${dir}/.tb/probe_run.py`, probeRun[1], 0o700);
   try {
+    await runOrFail(access, privately(`mkdir -p ${shQuote(`${dir}/.tb`)}`), "Creating the sweep's folder");
+    const probeRun = supervisorFiles().find(([f]) => f === '.tb/probe_run.py')!;
+    await access.writeFile(`${dir}/.tb/sweep_scheduler.py`, fs.readFileSync(path.join(REMOTE_DIR, 'sweep_scheduler.py')), 0o700);
+    await access.writeFile(`${dir}/.tb/asha.py`, fs.readFileSync(path.join(REMOTE_DIR, 'asha.py')), 0o600);
+    await access.writeFile(`${dir}/.tb/probe_run.py`, probeRun[1], 0o700);
     await access.writeFile(`${dir}/sweep.json`, JSON.stringify(sweepJson, null, 2) + '\n', 0o400);
   } catch (err) {
     dropStaged(deps, runs, `The sweep could not be started (${err instanceof Error ? err.message : String(err)}); this trial never ran.`);
@@ -209,7 +209,7 @@ async function placeSweep(deps: SweepDeps, sweep: Sweep, access: HostAccess, gpu
       runs,
       now.status === 'STOPPED'
         ? 'The sweep was stopped while it was being started; this trial never ran.'
-        : `The sweep was started elsewhere at the same time (it is ${now.status.toLowerCase()}); this trial was not used.`,
+        : `The sweep was started elsewhere at the same time (its status is now ${now.status}); this trial was not used.`,
     );
     deps.onSweepChanged(sweep.id);
     return now;
@@ -245,7 +245,11 @@ export async function controlSweep(deps: SweepDeps, ref: string, action: 'pause'
     if (action === 'resume') await runOrFail(access, `rm -f ${file('pause')}`, 'Resuming the sweep');
     if (action === 'stop') await runOrFail(access, privately(`touch ${file('stop')}`), 'Stopping the sweep');
     // Only from where it stood: a sync pass may have seen it end while the file was being written.
-    deps.sweeps.setStatusIf(sweep.id, allowed, action === 'pause' ? 'PAUSED' : action === 'resume' ? 'RUNNING' : 'STOPPING');
+    if (!deps.sweeps.setStatusIf(sweep.id, allowed, action === 'pause' ? 'PAUSED' : action === 'resume' ? 'RUNNING' : 'STOPPING')) {
+      const now = deps.sweeps.get(sweep.id);
+      deps.onSweepChanged(sweep.id);
+      throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} became ${now.status.toLowerCase()} while it was being ${action === 'stop' ? 'stopped' : action + 'd'}: nothing more to do.`);
+    }
   }
   deps.onSweepChanged(sweep.id);
   return deps.sweeps.get(sweep.id);
