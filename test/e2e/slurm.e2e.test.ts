@@ -108,7 +108,9 @@ describe('a SLURM cluster in the browser', () => {
     await partitions.getByRole('row').filter({ hasText: 'low' }).getByText('default').waitFor();
     const tiny = partitions.getByRole('row').filter({ hasText: 'tiny' });
     expect(await tiny.locator('td').allTextContents()).toEqual(['tiny', 'up', '2', '1', expect.any(String), '0', '0:05:00', '1']);
-    await probe.getByText(/^yes$/).waitFor(); // the shared run root
+    // The shared run root and whether jobs may submit jobs (sweeps need both): yes and yes.
+    expect(await probe.getByText(/^yes$/).allTextContents()).toEqual(['yes', 'yes']);
+    await probe.getByText(/A job on a compute node may submit jobs/).waitFor();
     await page.getByRole('button', { name: 'Dismiss notification' }).click(); // "Trusted hpc." would cover the table
     await partitions.scrollIntoViewIfNeeded();
     await shoot('slurm-probe');

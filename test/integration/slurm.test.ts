@@ -115,6 +115,7 @@ describe('a SLURM cluster', () => {
     expect(p.slurm?.partitions.find((x) => x.name === 'low')?.isDefault).toBe(true);
     expect(p.slurm?.accounting).toBe(false);
     expect(p.slurm?.sharedRunRoot).toBe(true);
+    expect(p.slurm).toMatchObject({ computeSubmit: true, computeSubmitDetail: expect.stringMatching(/may submit jobs/) });
     expect(ourJobs()).toEqual([]); // the check job is gone
   }, 60_000);
 

@@ -4,6 +4,7 @@
 // it resumes from its decision file without submitting any trial twice. Stopped trials end CANCELLED
 // with their job gone; the best trial is the one the objective says.
 import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ let slurm: TestSlurm;
 let sshd: TestSshd;
 let engine: Engine;
 let runRoot: string;
+let dataDir: string;
 
 /** Every job SLURM still knows (finished ones too, for MinJobAge = 5 min): id, state, name. */
 const allJobs = () =>
@@ -64,7 +66,7 @@ beforeAll(async () => {
   runRoot = tempDir('tb-sweep-slurm-root-');
   fs.chmodSync(runRoot, 0o755);
   engine = openEngine({
-    dataDir: tempDir('tb-sweep-slurm-'),
+    dataDir: (dataDir = tempDir('tb-sweep-slurm-')),
     knownHostsFiles: [],
     agentSocket: '',
     runSyncIntervalMs: 200,
@@ -117,6 +119,37 @@ describe('a sweep on a SLURM cluster', () => {
     expect(fs.existsSync(path.join(runRoot, 'sweeps'))).toBe(false);
     expect((await engine.call('runs.list', { project: 'hpc-sweep' })).length).toBe(0);
     expect(allJobs()).toEqual([]);
+    await engine.call('sweeps.stop', { sweep: created.id });
+  }, 60_000);
+
+  it('is refused with a code and a sentence where the last probe says jobs may not submit jobs, and places nothing', async () => {
+    await engine.call('hosts.add', {
+      name: 'hpc-nosubmit',
+      hostname: '127.0.0.1',
+      port: sshd.port,
+      user: sshd.user,
+      identityFile: sshd.clientKey,
+      python: '/usr/bin/python3',
+      runRoot,
+      slurm: { setup: `. ${slurm.envFile}`, partition: 'low', time: '10' },
+    });
+    const probe = await engine.call('hosts.probe', { ref: 'hpc-nosubmit' });
+    expect(probe.slurm?.computeSubmit).toBe(true); // this cluster lets them
+    // A cluster that allows sbatch on login nodes only cannot be made here (every node is this machine): its
+    // probe's answer is written in the stored probe, as the probe parses it (test/unit/slurm.test.ts).
+    const id = engine.hosts.get('hpc-nosubmit').id;
+    const db = new Database(path.join(dataDir, 'tunebench.db'));
+    const row = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(`host-probe:${id}`)!;
+    const kept = JSON.parse(row.value) as { probe: { slurm: Record<string, unknown> } };
+    Object.assign(kept.probe.slurm, { computeSubmit: false, computeSubmitDetail: 'A job on a compute node cannot submit jobs (Batch job submission failed: Access/permission denied): ...' });
+    db.prepare('UPDATE settings SET value = ? WHERE key = ?').run(JSON.stringify(kept), `host-probe:${id}`);
+    db.close();
+    const created = await engine.call('sweeps.create', { text: SWEEP('name: no-submit').replace('host: hpc', 'host: hpc-nosubmit'), fileName: 'nosubmit.yaml' });
+    const err = await engine.call('sweeps.start', { sweep: created.id }).catch((e: CallError) => e);
+    expect((err as CallError).info.code).toBe('SWEEP_INVALID');
+    expect((err as CallError).message).toMatch(/^hpc-nosubmit does not let jobs submit jobs \(A job on a compute node cannot submit jobs.*Ask the cluster's admins/);
+    expect((await engine.call('sweeps.get', { sweep: created.id })).status).toBe('DRAFT');
+    expect((await engine.call('runs.list', { project: 'hpc-sweep' })).filter((r) => r.hostName === 'hpc-nosubmit')).toEqual([]);
     await engine.call('sweeps.stop', { sweep: created.id });
   }, 60_000);
 

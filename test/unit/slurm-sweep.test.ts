@@ -44,6 +44,8 @@ const probe = (partitions: SlurmPartition[]): SlurmProbe => ({
   accountingDetail: '',
   sharedRunRoot: true,
   sharedRunRootDetail: '',
+  computeSubmit: true,
+  computeSubmitDetail: '',
 });
 
 describe("a SLURM sweep's trials", () => {

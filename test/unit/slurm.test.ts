@@ -167,6 +167,22 @@ describe('probe', () => {
     expect(pending.sharedRunRootDetail).toMatch(/did not run in time \(PENDING Resources\)/);
     expect(pending.accountingDetail).toMatch(/Accounting is off/);
   });
+
+  it('says whether a job may submit jobs (sweeps need it), and what sbatch said when not', () => {
+    const base = '@@tb:version\nslurm 22.05.8\n@@tb:partitions\n@@tb:jobs\n@@tb:accounting\nexit=0\n@@tb:shared\nseen=abc\n';
+    const yes = parseClusterProbe(base + 'submit=sbatch: Job 12 to start at 2026-11-29T10:00:00 using 1 processors on nodes n1 in partition low exit=0 \n', 'abc');
+    expect(yes).toMatchObject({ computeSubmit: true, computeSubmitDetail: expect.stringMatching(/may submit jobs/) });
+    const denied = parseClusterProbe(base + 'submit=sbatch: error: Batch job submission failed: Access/permission denied exit=1 \n', 'abc');
+    expect(denied.computeSubmit).toBe(false);
+    expect(denied.computeSubmitDetail).toBe(
+      "A job on a compute node cannot submit jobs (Batch job submission failed: Access/permission denied): a sweep's scheduler is a job that submits its trials, so sweeps cannot run here.",
+    );
+    const missing = parseClusterProbe(base + 'submit=/var/spool/slurmd/job12/slurm_script: 1: sbatch: not found exit=127 \n', 'abc');
+    expect(missing).toMatchObject({ computeSubmit: false, computeSubmitDetail: expect.stringMatching(/cannot submit jobs \(.*not found\)/) });
+    // A check job that did not run in time, and a probe from before this check: not known.
+    expect(parseClusterProbe(base.replace('seen=abc\n', 'state=PENDING Resources\n'), 'abc')).toMatchObject({ computeSubmit: null, computeSubmitDetail: 'Not checked: the check job did not run.' });
+    expect(parseClusterProbe(base, 'abc').computeSubmit).toBeNull();
+  });
 });
 
 describe('torchrun across nodes', () => {

@@ -26,12 +26,21 @@ export function probeScript(runRoot: string, token: string, sharedCheckSeconds: 
     // A tiny job reads a file the login node just wrote; whether it saw it tells if the run root is shared.
     // Private like everything else under the run root (the folder stays after the probe).
     `${privately(`mkdir -p ${shQuote(dir)} && echo ${token} > ${shQuote(file)}`)} || { echo "cannot write under the run root"; exit 0; }`,
-    `job=$(sbatch --parsable --job-name=tb-probe --time=1 --nodes=1 --output=/dev/null --wrap ${shQuote(`cat ${shQuote(file)} > ${shQuote(`${file}.seen`)} 2>&1`)} 2>&1) || { echo "submit failed: $job"; rm -f ${shQuote(file)}; exit 0; }`,
+    // The same job first asks whether a job may submit jobs (a sweep's scheduler is a job that submits its
+    // trials; some clusters allow sbatch only on login nodes), without the job's own SLURM_* variables, as
+    // the scheduler calls it. Written before the file it reads, so both are there once that one is.
+    `job=$(sbatch --parsable --job-name=tb-probe --time=1 --nodes=1 --output=/dev/null --wrap ${shQuote(`${submitCheck(`${file}.submit`)}; cat ${shQuote(file)} > ${shQuote(`${file}.seen`)} 2>&1`)} 2>&1) || { echo "submit failed: $job"; rm -f ${shQuote(file)}; exit 0; }`,
     'job=${job%%;*}',
     `i=0; while [ $i -lt ${sharedCheckSeconds * 4} ] && [ ! -s ${shQuote(`${file}.seen`)} ]; do sleep 0.25; i=$((i+1)); done`,
-    `if [ -s ${shQuote(`${file}.seen`)} ]; then echo "seen=$(cat ${shQuote(`${file}.seen`)})"; else echo "state=$(squeue -h -j "$job" -o '%T %r' 2>/dev/null)"; scancel "$job" 2>/dev/null; fi`,
-    `rm -f ${shQuote(file)} ${shQuote(`${file}.seen`)}`,
+    `if [ -s ${shQuote(`${file}.seen`)} ]; then echo "seen=$(cat ${shQuote(`${file}.seen`)})"; echo "submit=$(tr '\\n' ' ' < ${shQuote(`${file}.submit`)} 2>/dev/null)"; else echo "state=$(squeue -h -j "$job" -o '%T %r' 2>/dev/null)"; scancel "$job" 2>/dev/null; fi`,
+    `rm -f ${shQuote(file)} ${shQuote(`${file}.seen`)} ${shQuote(`${file}.submit`)}`,
   ].join('\n');
+}
+
+/** Inside a job: whether sbatch takes a job from there (--test-only submits nothing), into `out`. */
+function submitCheck(out: string): string {
+  const clean = `for v in $(env | grep -E '^(SLURM|SBATCH|SQUEUE|SRUN|SALLOC)_' | cut -d= -f1); do [ "$v" = SLURM_CONF ] || unset "$v"; done`;
+  return `(${clean}; sbatch --test-only --job-name=tb-probe --time=1 --nodes=1 --output=/dev/null --wrap true 2>&1; echo "exit=$?") > ${shQuote(out)} 2>&1`;
 }
 
 function sections(stdout: string): Map<string, string> {
@@ -116,6 +125,21 @@ export function parseClusterProbe(stdout: string, token: string): SlurmProbe {
       ? `Not known: the check job did not run in time (${shared.replace(/^state=/m, '').trim() || 'it left the queue'}).`
       : `Not checked: ${shared.slice(0, 300) || 'no answer'}.`;
   }
+  const submit = /^submit=(.*)$/m.exec(shared)?.[1]?.trim();
+  const submitExit = submit ? /exit=(\d+)\s*$/.exec(submit)?.[1] : undefined;
+  // What sbatch said, without its "exit=" and the run of "sbatch: error:" prefixes.
+  const said = (submit ?? '')
+    .replace(/exit=\d+\s*$/, '')
+    .replace(/sbatch: error: /g, '')
+    .trim()
+    .slice(0, 200);
+  const computeSubmit = submitExit === undefined ? null : submitExit === '0';
+  const computeSubmitDetail =
+    computeSubmit === null
+      ? `Not checked: ${sharedRunRoot === null ? 'the check job did not run' : 'no answer from the check job'}.`
+      : computeSubmit
+        ? 'A job on a compute node may submit jobs (sbatch --test-only there was accepted).'
+        : `A job on a compute node cannot submit jobs (${said || `sbatch exited ${submitExit}`}): a sweep's scheduler is a job that submits its trials, so sweeps cannot run here.`;
   return {
     version,
     partitions: parsePartitions(s.get('partitions') ?? ''),
@@ -126,6 +150,8 @@ export function parseClusterProbe(stdout: string, token: string): SlurmProbe {
       : `Accounting is off (${acct.split('\n')[0]?.slice(0, 200) || 'no answer'}): runs rely on squeue and their own exit codes.`,
     sharedRunRoot,
     sharedRunRootDetail,
+    computeSubmit,
+    computeSubmitDetail,
   };
 }
 

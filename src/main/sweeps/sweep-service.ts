@@ -134,6 +134,11 @@ async function startSlurmSweep(deps: SweepDeps, sweep: Sweep): Promise<Sweep> {
       'SWEEP_INVALID',
       `The compute nodes of ${host.name} do not see its run root ${host.runRoot} (${probe.sharedRunRootDetail || 'the last probe says so'}): the sweep's scheduler and trials run there and must share it with the login node. Set a run root on a shared file system (tunebench host configure ${host.name} --run-root ...).`,
     );
+  if (probe?.computeSubmit === false)
+    throw new EngineError(
+      'SWEEP_INVALID',
+      `${host.name} does not let jobs submit jobs (${probe.computeSubmitDetail || 'the last probe says so'}). A sweep there needs that: its scheduler is a job that submits each trial. Ask the cluster's admins whether jobs may call sbatch, or launch the trials as runs (or a job array: run launch --array N).`,
+    );
   const { resources, gpusPerTrial } = trialResources(host, sweep.spec.gpus_per_trial, probe);
   const script = schedulerScript(host, sweep.id, probe);
   const access = await deps.hosts.access(host, { now: true });

@@ -117,5 +117,8 @@ export const SlurmProbe = z.object({
   /** Whether a job on a compute node read a file the login node wrote under the run root (null: not checked). */
   sharedRunRoot: z.boolean().nullable(),
   sharedRunRootDetail: z.string(),
+  /** Whether a job may submit jobs from a compute node (a sweep's scheduler does); null: not checked (probes before 2026-11-29). */
+  computeSubmit: z.boolean().nullable().default(null),
+  computeSubmitDetail: z.string().default(''),
 });
 export type SlurmProbe = z.infer<typeof SlurmProbe>;

@@ -39,6 +39,7 @@ function slurmProbeText(c: NonNullable<import('../../../shared/domain/host').Hos
       ['slurm', c.version ?? 'unknown version'],
       ['accounting', c.accountingDetail],
       ['shared run root', `${c.sharedRunRoot === null ? 'unknown' : c.sharedRunRoot ? 'yes' : 'NO'}: ${c.sharedRunRootDetail}`],
+      ['jobs may submit', `${c.computeSubmit === null ? 'unknown' : c.computeSubmit ? 'yes' : 'NO'}: ${c.computeSubmitDetail}`],
       ['your jobs', c.jobs.length ? c.jobs.map((j) => `${j.id} ${j.state}${j.reason ? ` (${j.reason})` : ''}`).join(', ') : 'none'],
     ]) +
     table(

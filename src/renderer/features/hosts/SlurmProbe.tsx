@@ -1,5 +1,5 @@
 // What a probe found on a cluster: SLURM's version, accounting, whether the compute nodes see the run
-// root, the user's jobs, and each partition with its nodes and limits (what a launch can ask for).
+// root and may submit jobs (sweeps need both), the user's jobs, and each partition with its nodes and limits (what a launch can ask for).
 import type { SlurmProbe as Probe } from '../../../shared/domain/slurm';
 import { formatLimit } from '../../format';
 
@@ -19,6 +19,11 @@ export function SlurmProbe({ name, slurm }: { name: string; slurm: Probe }) {
         <dd>
           <strong className={slurm.sharedRunRoot === false ? 'warn-text' : undefined}>{sharedText(slurm.sharedRunRoot)}</strong>
           {slurm.sharedRunRootDetail && <span className="muted"> · {slurm.sharedRunRootDetail}</span>}
+        </dd>
+        <dt>Jobs may submit jobs</dt>
+        <dd>
+          <strong className={slurm.computeSubmit === false ? 'warn-text' : undefined}>{sharedText(slurm.computeSubmit)}</strong>
+          {slurm.computeSubmitDetail && <span className="muted"> · {slurm.computeSubmitDetail}</span>}
         </dd>
         <dt>Your jobs</dt>
         <dd>{slurm.jobs.length ? slurm.jobs.map((j) => `${j.id} ${j.name} ${j.state}${j.reason && j.reason !== 'None' ? ` (${j.reason})` : ''}`).join(', ') : 'none'}</dd>
