@@ -300,6 +300,21 @@ describe('cancel on a cluster', () => {
     await slurm.waitFor(() => !slurm.queue().some((j) => ['PENDING', 'RUNNING', 'COMPLETING'].includes(j.state)), 20_000, 'an empty queue');
   }, 180_000);
 
+  it('a cancel that finds the job started since the run was last read stops it through its supervisor, never "nothing of it ran"', async () => {
+    const run = await engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'custom', params: { command: 'echo started; sleep 120' } });
+    // SLURM runs it; the app has not read it since the launch (no sync here), so it still says PENDING.
+    await slurm.waitFor(() => slurm.queue().some((j) => j.id === run.job!.jobId && j.state === 'RUNNING'), 30_000, 'the job to run');
+    await slurm.waitFor(() => fs.existsSync(path.join(run.remoteDir, '.tb', 'pid')), 30_000, 'its supervisor to start');
+    expect((await engine.call('runs.get', { id: run.id })).status).toBe('PENDING');
+    const cancelling = await engine.call('runs.cancel', { id: run.id });
+    expect(cancelling.status).toBe('CANCELLING');
+    const ended = await toEnd(run.id, 60_000);
+    expect(ended.run.status).toBe('CANCELLED');
+    expect(ended.run.lastError ?? '').not.toMatch(/nothing of it ran/);
+    expect(fs.readFileSync(path.join(run.remoteDir, '.tb', 'exit_code'), 'utf8').trim()).not.toBe('');
+    await slurm.waitFor(() => processesOf(run.id).length === 0, 20_000, 'no process of the run');
+  }, 120_000);
+
   it('a job cancelled outside Tunebench is CANCELLED with that reason, never FAILED or SUCCEEDED', async () => {
     const run = await engine.call('runs.launch', { project: 'cluster', host: 'hpc', recipe: 'custom', params: { command: 'sleep 120' } });
     await follow(run.id, (r) => r.status === 'RUNNING', 30_000);

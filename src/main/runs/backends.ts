@@ -5,7 +5,7 @@ import type { Host } from '../../shared/domain/host';
 import type { Run } from '../../shared/domain/run';
 import type { RunResources } from '../../shared/domain/slurm';
 import { privately, runOrFail, shQuote, type HostAccess } from '../hosts/host-access';
-import { cancelJob, clusterSettings, submit } from '../slurm/cluster';
+import { cancelIfWaiting, cancelJob, clusterSettings, submit } from '../slurm/cluster';
 import { batchScript } from '../slurm/sbatch';
 
 export interface StartRequest {
@@ -57,9 +57,11 @@ export const slurmBackend: RunBackend = {
     // The cancel file first: a supervisor starting right now sees it and stops at once.
     await touchCancel(access, run.remoteDir).catch(() => {});
     if (!run.job) return { stopped: false };
+    // A job that never started (or waits in the queue again after a requeue) has nothing left to stop, if it
+    // still waits now: it may have started since the run was last read.
+    if ((run.status === 'PENDING' || run.status === 'REQUEUED') && (await cancelIfWaiting(access, host, run.job.jobId))) return { stopped: true };
     await cancelJob(access, host, run.job.jobId);
-    // A job that never started (or waits in the queue again after a requeue) has nothing left to stop.
-    return { stopped: run.status === 'PENDING' || run.status === 'REQUEUED' };
+    return { stopped: false };
   },
 };
 

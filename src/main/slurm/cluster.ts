@@ -39,6 +39,19 @@ export async function submit(access: HostAccess, host: Host, dir: string, script
 }
 
 /** scancel of the job and all its steps; a job already gone is not an error. */
+/**
+ * Cancels a job only while it still waits in the queue (scancel --state=PENDING), and says whether it is
+ * over: a job that started a moment ago is left running (its run's supervisor must end it and say how),
+ * where a plain scancel would have ended it unseen as "cancelled while waiting".
+ */
+export async function cancelIfWaiting(access: HostAccess, host: Host, jobId: string): Promise<boolean> {
+  const r = await access.exec(slurmCommand(clusterSettings(host), `scancel --state=PENDING ${shQuote(jobId)} >/dev/null 2>&1; squeue -h -j ${shQuote(jobId)} -o %T 2>/dev/null`), {
+    timeoutMs: 30_000,
+  });
+  const state = r.stdout.trim().split('\n').at(-1)?.trim() ?? '';
+  return state === '' || state === 'CANCELLED';
+}
+
 export async function cancelJob(access: HostAccess, host: Host, jobId: string): Promise<void> {
   const r = await access.exec(slurmCommand(clusterSettings(host), `scancel ${shQuote(jobId)}`), { timeoutMs: 30_000 });
   if (r.code !== 0 && !/Invalid job id|already completed|Job has already finished/i.test(r.stderr)) {
