@@ -29,6 +29,7 @@ export const ErrorCode = z.enum([
   'SLURM_SUBMIT_REFUSED', // SLURM would not take the job: limits of the partition, account or QOS
   'SLURM_SUBMIT_FAILED', // sbatch answered without a job id
   'RUN_NOT_FOUND',
+  'RUN_CHANGED', // changed elsewhere while it was being launched (another engine on the same data failed it as cut short)
   'RUN_WAIT_TIMEOUT', // `run wait --timeout` ran out; the run goes on
   'RECIPE_NOT_FOUND',
   'DATASET_NOT_FOUND',

@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/main/db/open';
 import type { Run } from '../../src/shared/domain/run';
 import type { Project } from '../../src/shared/domain/project';
 import { tempDir } from '../support/tunebench';
+import { until } from '../support/wait';
 
 let dataDir: string;
 let project: Project;
@@ -60,8 +61,7 @@ describe('a firing being launched', () => {
     const trigger = a.triggers.add({ projectId: project.id, kind: 'manual', datasetId: null, schedule: null, hostId });
     const first = a.ct.fire(trigger, 'by hand, first');
     const pass = a.ct.tick();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(a.launches).toHaveLength(1);
+    await until('the launch to begin', () => a.launches.length === 1);
     expect(a.triggers.firing(first.id)).toMatchObject({ status: 'TRAINING', runId: null });
 
     // Fired while the first uploads: its own firing, waiting (it used to fold into the one being launched).
@@ -89,8 +89,7 @@ describe('a firing being launched', () => {
     db.prepare("UPDATE trigger_firings SET status = 'FAILED' WHERE status IN ('QUEUED', 'TRAINING')").run();
     const firing = a.ct.fire(trigger, 'by hand');
     const pass = a.ct.tick();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(a.launches).toHaveLength(1);
+    await until('the launch to begin', () => a.launches.length === 1);
     // An hour ago, as far as the row says.
     db.prepare('UPDATE trigger_firings SET updated_at = ? WHERE id = ?').run(Date.now() - 60 * 60_000, firing.id);
     const b = pipeline();

@@ -4,7 +4,6 @@
 // it resumes from its decision file without submitting any trial twice. Stopped trials end CANCELLED
 // with their job gone; the best trial is the one the objective says.
 import { spawn } from 'node:child_process';
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +20,6 @@ let slurm: TestSlurm;
 let sshd: TestSshd;
 let engine: Engine;
 let runRoot: string;
-let dataDir: string;
 
 /** Every job SLURM still knows (finished ones too, for MinJobAge = 5 min): id, state, name. */
 const allJobs = () =>
@@ -66,7 +64,7 @@ beforeAll(async () => {
   runRoot = tempDir('tb-sweep-slurm-root-');
   fs.chmodSync(runRoot, 0o755);
   engine = openEngine({
-    dataDir: (dataDir = tempDir('tb-sweep-slurm-')),
+    dataDir: tempDir('tb-sweep-slurm-'),
     knownHostsFiles: [],
     agentSocket: '',
     runSyncIntervalMs: 200,
@@ -78,6 +76,7 @@ beforeAll(async () => {
   const common = { hostname: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, python: '/usr/bin/python3', runRoot };
   await engine.call('hosts.add', { name: 'hpc', ...common, slurm: { setup: `. ${slurm.envFile}`, partition: 'low', time: '10' } });
   await engine.call('hosts.add', { name: 'hpc-nowhere', ...common, slurm: { setup: `. ${slurm.envFile}`, partition: 'nosuch' } });
+  await engine.call('hosts.add', { name: 'hpc-nosubmit', ...common, slurm: { setup: `. ${slurm.envFile}`, partition: 'low', time: '10' } });
   await engine.call('hosts.trust', { ref: 'hpc', fingerprint: sshd.hostKeyFingerprint });
 }, 120_000);
 
@@ -123,27 +122,16 @@ describe('a sweep on a SLURM cluster', () => {
   }, 60_000);
 
   it('is refused with a code and a sentence where the last probe says jobs may not submit jobs, and places nothing', async () => {
-    await engine.call('hosts.add', {
-      name: 'hpc-nosubmit',
-      hostname: '127.0.0.1',
-      port: sshd.port,
-      user: sshd.user,
-      identityFile: sshd.clientKey,
-      python: '/usr/bin/python3',
-      runRoot,
-      slurm: { setup: `. ${slurm.envFile}`, partition: 'low', time: '10' },
-    });
     const probe = await engine.call('hosts.probe', { ref: 'hpc-nosubmit' });
     expect(probe.slurm?.computeSubmit).toBe(true); // this cluster lets them
     // A cluster that allows sbatch on login nodes only cannot be made here (every node is this machine): its
     // probe's answer is written in the stored probe, as the probe parses it (test/unit/slurm.test.ts).
     const id = engine.hosts.get('hpc-nosubmit').id;
-    const db = new Database(path.join(dataDir, 'tunebench.db'));
+    const db = engine.db;
     const row = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(`host-probe:${id}`)!;
     const kept = JSON.parse(row.value) as { probe: { slurm: Record<string, unknown> } };
     Object.assign(kept.probe.slurm, { computeSubmit: false, computeSubmitDetail: 'A job on a compute node cannot submit jobs (Batch job submission failed: Access/permission denied): ...' });
     db.prepare('UPDATE settings SET value = ? WHERE key = ?').run(JSON.stringify(kept), `host-probe:${id}`);
-    db.close();
     const created = await engine.call('sweeps.create', { text: SWEEP('name: no-submit').replace('host: hpc', 'host: hpc-nosubmit'), fileName: 'nosubmit.yaml' });
     const err = await engine.call('sweeps.start', { sweep: created.id }).catch((e: CallError) => e);
     expect((err as CallError).info.code).toBe('SWEEP_INVALID');

@@ -1,9 +1,15 @@
 // A sweep on a SLURM cluster, the parts that need no cluster: what each trial's job asks for (its GPUs
-// as --gres, so SLURM packs trials onto GPUs) and the scheduler's own small CPU job.
+// as --gres, so SLURM packs trials onto GPUs), the scheduler's own small CPU job, and what the app takes
+// from the scheduler's decisions.
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../src/shared/domain/host';
 import type { SlurmPartition, SlurmProbe } from '../../src/shared/domain/slurm';
-import { schedulerScript, trialResources } from '../../src/main/sweeps/slurm-sweep';
+import { applySlurmDecisions, schedulerScript, trialResources } from '../../src/main/sweeps/slurm-sweep';
+import { openEngine } from '../../src/main/app';
+import { RunStore } from '../../src/main/runs/run-store';
+import type { SweepDeps } from '../../src/main/sweeps/sweep-service';
+import type { Sweep } from '../../src/shared/domain/sweep';
+import { tempDir } from '../support/tunebench';
 import { slurmScript } from '../../src/main/runs/backends';
 
 const host = (slurm: Host['slurm']): Host => ({
@@ -92,5 +98,27 @@ describe("a SLURM sweep's scheduler job", () => {
     expect(script).toMatch(/\nmodule load slurm\npython3 \.tb\/sweep_scheduler\.py \. <\/dev\/null >>\.tb\/scheduler\.log 2>&1\n$/);
     // A partition whose limit is not known: no --time, SLURM gives the partition's.
     expect(schedulerScript(host({}), 'S', null)).not.toMatch(/--time/);
+  });
+});
+
+describe("a SLURM sweep's decisions, as the app takes them", () => {
+  it('give a trial its job and PENDING, but never undo a cancel asked before the job was submitted', async () => {
+    const engine = openEngine({ dataDir: tempDir('tb-slurm-decisions-'), knownHostsFiles: [], agentSocket: '' });
+    try {
+      const project = await engine.call('projects.create', { name: 'p' });
+      const hostId = engine.hosts.get('local').id;
+      const runs = new RunStore(engine.db);
+      const trial = (id: string, status: 'STARTING' | 'CANCELLING') => runs.insert({ id, projectId: project.id, hostId, recipe: 'custom', params: {}, remoteDir: `/x/${id}`, status });
+      trial('01J0000000000000000000000A', 'STARTING');
+      trial('01J0000000000000000000000B', 'CANCELLING');
+      const deps = { runs, onChanged: () => {}, onSubmitted: () => {} } as unknown as SweepDeps;
+      const sweep = { hostId, trials: [{ runId: '01J0000000000000000000000A' }, { runId: '01J0000000000000000000000B' }] } as unknown as Sweep;
+      const submitted = (trialId: string, job: string) => ({ seq: 1, ts: 0, action: 'submitted', trial: trialId, job, resources: { nodes: 1 } });
+      applySlurmDecisions(deps, sweep, [submitted('01J0000000000000000000000A', '77'), submitted('01J0000000000000000000000B', '78')], { nodes: 1 });
+      expect(runs.get('01J0000000000000000000000A')).toMatchObject({ status: 'PENDING', job: { jobId: '77' } });
+      expect(runs.get('01J0000000000000000000000B')).toMatchObject({ status: 'CANCELLING', job: { jobId: '78' } });
+    } finally {
+      engine.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { Push } from '../../shared/domain/registry';
 import { ApprovalStatement } from '../../shared/domain/review';
 import { newUlid } from '../../shared/ids';
 import { EngineError } from '../errors';
+import { oneAtATime } from '../one-at-a-time';
 import { shQuote } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
@@ -135,9 +136,8 @@ export async function pushApproval(
   // app and the CLI) still race at the registry, where one publishes and the other finds it done.
   const key = `${target.id}\n${model}\n${version}`;
   const pushing = underWay.get(deps.db) ?? underWay.set(deps.db, new Set()).get(deps.db)!;
-  if (pushing.has(key)) throw refused(`${model}@${version} is being pushed to ${target.name} now: wait for that push to end (its progress is on the Registry page), then push again if it failed.`);
-  pushing.add(key);
-  try {
+  const busy = () => refused(`${model}@${version} is being pushed to ${target.name} now: wait for that push to end (its progress is on the Registry page), then push again if it failed.`);
+  return oneAtATime(pushing, key, busy, async () => {
     // The bytes to push must be the approved bytes, hashed where they are now.
     const differ = await rehash(deps, candidateRun.hostId, planned.dir, files);
     if (differ.length) throw refused(`The files on ${candidateRun.hostName} are not the approved bytes (${differ.join('; ')}). Nothing was pushed.`, { differ });
@@ -242,7 +242,5 @@ export async function pushApproval(
     const done = toPush(get(), target.name, live());
     deps.onProgress(done);
     return done;
-  } finally {
-    pushing.delete(key);
-  }
+  });
 }

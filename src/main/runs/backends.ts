@@ -25,7 +25,8 @@ export interface RunBackend {
   requestCancel(access: HostAccess, host: Host, run: Run): Promise<{ stopped: boolean }>;
 }
 
-const touchCancel = (access: HostAccess, remoteDir: string) => runOrFail(access, privately(`touch ${shQuote(`${remoteDir}/.tb/cancel`)}`), 'Asking the run to stop');
+/** The cancel file: a supervisor running (or started later) sees it and stops the run. */
+export const touchCancel = (access: HostAccess, remoteDir: string) => runOrFail(access, privately(`touch ${shQuote(`${remoteDir}/.tb/cancel`)}`), 'Asking the run to stop');
 
 export const workstationBackend: RunBackend = {
   async start(access, host, { remoteDir }) {

@@ -18,7 +18,7 @@ import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
 import { getRecipe } from '../recipes';
 import { PACKAGE_ROOT } from '../version';
-import { backendFor, slurmScript } from './backends';
+import { backendFor, slurmScript, touchCancel } from './backends';
 import { precheck, submit } from '../slurm/cluster';
 import { batchScript, effectiveResources } from '../slurm/sbatch';
 import type { RenderedRun } from '../recipes/recipe';
@@ -261,8 +261,7 @@ async function prepare(deps: LaunchDeps, input: z.output<typeof LaunchInput>): P
   return { project, host, recipeName: recipe.name, params: parsed.data as Record<string, unknown>, rendered, dataset, code, resources, root: host.runRoot.replace(/\/+$/, '') };
 }
 
-/** Claims the run's directory and uploads everything it runs with; the run is STARTING after. */
-/** Uploads a run's files; false when it was cancelled meanwhile (see claimStart). */
+/** Claims the run's directory and uploads everything it runs with; the run is STARTING after, or false when it was cancelled meanwhile (see claimStart). */
 async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: string, remoteDir: string): Promise<boolean> {
   await claimRunDir(access, p.root, remoteDir);
   const runJson = {
@@ -311,14 +310,11 @@ async function placeRun(deps: LaunchDeps, access: HostAccess, p: Prepared, id: s
  */
 export async function claimStart(runs: RunStore, access: HostAccess, id: string, remoteDir: string): Promise<boolean> {
   if (runs.setStatusIf(id, ['QUEUED'], 'STARTING')) return true;
-  await runOrFail(access, privately(`touch ${shQuote(`${remoteDir}/.tb/cancel`)}`), 'Marking the cancelled run').catch(() => {});
+  await touchCancel(access, remoteDir).catch(() => {});
   const run = runs.get(id);
   if (run.status === 'CANCELLED') return false;
   // Failed meanwhile: another engine opening on this data directory took a launch this slow for one cut short.
-  throw new EngineError(
-    'REMOTE_COMMAND_FAILED',
-    `Run ${id} was marked ${run.status.toLowerCase()} while its files were uploaded (${run.lastError ?? 'no reason given'}); nothing was started. Launch it again.`,
-  );
+  throw new EngineError('RUN_CHANGED', `Run ${id} was marked ${run.status.toLowerCase()} while its files were uploaded (${run.lastError ?? 'no reason given'}); nothing was started. Launch it again.`);
 }
 
 export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {

@@ -76,6 +76,20 @@ const toRun = (r: RunRow): Run => ({
 /** The part of a job that squeue or the supervisor tells us as it goes. */
 export type JobUpdate = Partial<Pick<RunJob, 'submittedAt' | 'state' | 'reason' | 'attempt' | 'nodes'>>;
 
+/** A run's status (an ending sets ended_at once, a code or an error only when given), guarded or not by its status now. */
+const SET_STATUS = `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
+  ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ?`;
+const statusArgs = (id: string, status: RunStatus, fields: { exitCode?: number | null; lastError?: string | null }) =>
+  [status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, FINAL_STATUSES.includes(status) ? 1 : 0, Date.now(), id] as [
+    RunStatus,
+    number | null,
+    number,
+    string | null,
+    number,
+    number,
+    string,
+  ];
+
 const notFound = (id: string) => new EngineError('RUN_NOT_FOUND', `No run with id "${id.slice(0, 64)}". List runs with \`tunebench run list\`.`);
 
 /** What the watcher needs of a run it follows. */
@@ -99,10 +113,7 @@ export class RunStore {
       unfinished: db.prepare<[], UnfinishedRun>(
         `SELECT id, host_id AS hostId, remote_dir AS remoteDir, kind FROM runs WHERE status IN (${FOLLOWED_STATUSES.map((s) => `'${s}'`).join(', ')}) ORDER BY created_at`,
       ),
-      setStatus: db.prepare<[RunStatus, number | null, number, string | null, number, number, string]>(
-        `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
-           ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ?`,
-      ),
+      setStatus: db.prepare<[RunStatus, number | null, number, string | null, number, number, string]>(SET_STATUS),
       setDisconnected: db.prepare<[number, string | null, string]>('UPDATE runs SET disconnected = ?, last_error = coalesce(?, last_error) WHERE id = ?'),
       logs: db.prepare<[string, number, number], { n: number; text: string }>('SELECT n, text FROM log_lines WHERE run_id = ? AND n > ? ORDER BY n LIMIT ?'),
     };
@@ -158,8 +169,7 @@ export class RunStore {
   }
 
   setStatus(id: string, status: RunStatus, fields: { exitCode?: number | null; lastError?: string | null } = {}): void {
-    const final = FINAL_STATUSES.includes(status);
-    this.stmts.setStatus.run(status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, final ? 1 : 0, Date.now(), id);
+    this.stmts.setStatus.run(...statusArgs(id, status, fields));
   }
 
   /**
@@ -168,15 +178,7 @@ export class RunStore {
    * host): a cancel, an ending or another engine's pass that came meanwhile must not be overwritten.
    */
   setStatusIf(id: string, from: readonly RunStatus[], status: RunStatus, fields: { exitCode?: number | null; lastError?: string | null } = {}): boolean {
-    const final = FINAL_STATUSES.includes(status);
-    return (
-      this.db
-        .prepare(
-          `UPDATE runs SET status = ?, exit_code = coalesce(?, exit_code), last_error = CASE WHEN ? THEN ? ELSE last_error END,
-             ended_at = CASE WHEN ? AND ended_at IS NULL THEN ? ELSE ended_at END WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
-        )
-        .run(status, fields.exitCode ?? null, fields.lastError !== undefined ? 1 : 0, fields.lastError ?? null, final ? 1 : 0, Date.now(), id, ...from).changes === 1
-    );
+    return this.db.prepare(`${SET_STATUS} AND status IN (${from.map(() => '?').join(', ')})`).run(...statusArgs(id, status, fields), ...from).changes === 1;
   }
 
   /**

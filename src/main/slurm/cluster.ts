@@ -38,7 +38,6 @@ export async function submit(access: HostAccess, host: Host, dir: string, script
   return parseSbatchId(r.stdout);
 }
 
-/** scancel of the job and all its steps; a job already gone is not an error. */
 /**
  * Cancels a job only while it still waits in the queue (scancel --state=PENDING), and says whether it is
  * over: a job that started a moment ago is left running (its run's supervisor must end it and say how),
@@ -52,6 +51,7 @@ export async function cancelIfWaiting(access: HostAccess, host: Host, jobId: str
   return state === '' || state === 'CANCELLED';
 }
 
+/** scancel of the job and all its steps; a job already gone is not an error. */
 export async function cancelJob(access: HostAccess, host: Host, jobId: string): Promise<void> {
   const r = await access.exec(slurmCommand(clusterSettings(host), `scancel ${shQuote(jobId)}`), { timeoutMs: 30_000 });
   if (r.code !== 0 && !/Invalid job id|already completed|Job has already finished/i.test(r.stderr)) {

@@ -385,7 +385,10 @@ export class AppSweepDriver {
         const now = deps.sweeps.get(id).status;
         if (now !== 'RUNNING' && now !== 'PAUSED') {
           deps.runs.setStatusIf(runId, ['QUEUED'], 'CANCELLED', { lastError: `The sweep ${sweep.name} was stopped while this trial was being launched; nothing of it ran.` });
-          if (now !== 'STOPPING') return deps.onChanged(runId);
+          if (now !== 'STOPPING') {
+            deps.onChanged(runId);
+            return;
+          }
         }
         record(
           () => ({

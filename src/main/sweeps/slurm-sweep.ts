@@ -170,7 +170,8 @@ export function applySlurmDecisions(deps: SweepDeps, sweep: Sweep, lines: Decisi
     if (FINAL_STATUSES.includes(run.status)) continue;
     if (l.action === 'submitted' && l.job && run.job?.jobId !== l.job) {
       deps.runs.setJob(run.id, String(l.job), l.resources ?? resources);
-      if (run.status !== 'PENDING') deps.runs.setStatus(run.id, 'PENDING');
+      // Not over a cancel asked meanwhile: the job's supervisor sees the cancel file and ends it so.
+      if (run.status !== 'PENDING' && run.status !== 'CANCELLING') deps.runs.setStatus(run.id, 'PENDING');
       deps.onSubmitted?.(sweep.hostId);
       deps.onChanged(run.id);
     } else if (l.action === 'stop') {

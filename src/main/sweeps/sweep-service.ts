@@ -10,6 +10,7 @@ import type { RunResources } from '../../shared/domain/slurm';
 import { FINAL_STATUSES } from '../../shared/domain/run';
 import { driverFor, sweepHostNames, SweepSpec, type Sweep } from '../../shared/domain/sweep';
 import { EngineError } from '../errors';
+import { oneAtATime } from '../one-at-a-time';
 import { jsonOutput, privately, runOrFail, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import { yamlLib } from '../lazy';
@@ -91,13 +92,12 @@ export async function startSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   if (sweep.drivenBy === 'app') return startAppDrivenSweep(deps, sweep);
   if (sweep.status !== 'DRAFT')
     throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is ${sweep.status.toLowerCase()}: only a sweep not started yet can be started. Pause, resume or stop it instead.`);
-  if (starting.has(sweep.id)) throw new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is being started already.`);
-  starting.add(sweep.id);
-  try {
-    return await startDraft(deps, sweep);
-  } finally {
-    starting.delete(sweep.id);
-  }
+  return oneAtATime(
+    starting,
+    sweep.id,
+    () => new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is being started already.`),
+    () => startDraft(deps, sweep),
+  );
 }
 
 async function startDraft(deps: SweepDeps, sweep: Sweep): Promise<Sweep> {

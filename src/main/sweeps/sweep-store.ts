@@ -61,6 +61,7 @@ export interface DecisionLine {
 
 /** A sweep in these may still decide something: the watcher reads it, and only these end. */
 export const ACTIVE: readonly SweepStatus[] = ['RUNNING', 'PAUSED', 'STOPPING'];
+const ACTIVE_SQL = ACTIVE.map((s) => `'${s}'`).join(', ');
 
 /** Where a sweep must stand for each control: pause, resume, stop. */
 export const CONTROL_FROM: Record<'pause' | 'resume' | 'stop', readonly SweepStatus[]> = { pause: ['RUNNING'], resume: ['PAUSED'], stop: ['RUNNING', 'PAUSED', 'DRAFT'] };
@@ -110,7 +111,7 @@ export class SweepStore {
   /** Sweeps whose scheduler may still be deciding: the engine follows them. */
   activeIds(): string[] {
     return this.db
-      .prepare<[], { id: string }>("SELECT id FROM sweeps WHERE status IN ('RUNNING', 'PAUSED', 'STOPPING')") // ACTIVE
+      .prepare<[], { id: string }>(`SELECT id FROM sweeps WHERE status IN (${ACTIVE_SQL})`)
       .all()
       .map((r) => r.id);
   }
@@ -118,7 +119,7 @@ export class SweepStore {
   /** Sweeps this app drives (several hosts) that may still launch or judge trials. */
   activeAppDrivenIds(): string[] {
     return this.db
-      .prepare<[], { id: string }>("SELECT id FROM sweeps WHERE host_ids IS NOT NULL AND status IN ('RUNNING', 'PAUSED', 'STOPPING')")
+      .prepare<[], { id: string }>(`SELECT id FROM sweeps WHERE host_ids IS NOT NULL AND status IN (${ACTIVE_SQL})`)
       .all()
       .map((r) => r.id);
   }
@@ -233,22 +234,19 @@ export class SweepStore {
   }
 
   setStatus(id: string, status: SweepStatus, lastError?: string | null): void {
-    if (lastError === undefined) this.db.prepare('UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ?').run(status, Date.now(), id);
-    else this.db.prepare('UPDATE sweeps SET status = ?, last_error = ?, updated_at = ? WHERE id = ?').run(status, lastError, Date.now(), id);
+    this.setStatusIf(id, null, status, lastError);
   }
 
   /**
-   * Sets the status only while it is one of `from`, and says whether it did. A pass that read the
+   * Sets the status only while it is one of `from` (null: whatever it is), and says whether it did. A pass that read the
    * sweep before an await must not overwrite what a user or another pass set meanwhile (a stop that
    * came while the scheduler's decisions were being read ended the sweep FINISHED, not STOPPED).
    */
-  setStatusIf(id: string, from: readonly SweepStatus[], status: SweepStatus, lastError?: string | null): boolean {
-    const marks = from.map(() => '?').join(', ');
-    const r =
-      lastError === undefined
-        ? this.db.prepare(`UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ? AND status IN (${marks})`).run(status, Date.now(), id, ...from)
-        : this.db.prepare(`UPDATE sweeps SET status = ?, last_error = ?, updated_at = ? WHERE id = ? AND status IN (${marks})`).run(status, lastError, Date.now(), id, ...from);
-    return r.changes === 1;
+  setStatusIf(id: string, from: readonly SweepStatus[] | null, status: SweepStatus, lastError?: string | null): boolean {
+    const error = lastError === undefined ? '' : ', last_error = ?';
+    const guard = from ? ` AND status IN (${from.map(() => '?').join(', ')})` : '';
+    const args = [status, ...(lastError === undefined ? [] : [lastError]), Date.now(), id, ...(from ?? [])];
+    return this.db.prepare(`UPDATE sweeps SET status = ?${error}, updated_at = ? WHERE id = ?${guard}`).run(...args).changes === 1;
   }
 
   setLastError(id: string, lastError: string | null): void {

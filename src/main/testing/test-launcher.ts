@@ -11,6 +11,7 @@ import type { StartTestInput, TestRunSummary } from '../../shared/domain/testing
 import { FINAL_STATUSES } from '../../shared/domain/run';
 import { newUlid } from '../../shared/ids';
 import { EngineError } from '../errors';
+import { oneAtATime } from '../one-at-a-time';
 import { privately, shQuote, type HostAccess } from '../hosts/host-access';
 import type { HostService } from '../hosts/host-service';
 import type { ProjectStore } from '../projects/project-store';
@@ -220,13 +221,12 @@ export async function resumeTest(deps: TestDeps, id: string): Promise<TestRunSum
     throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} is ${run.status}; only a stopped one (cancelled, failed, lost) can be resumed. Cancel it first, or wait for it.`);
   if (run.status === 'SUCCEEDED' && summary.progress.done >= summary.progress.total)
     throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} finished with every case answered; there is nothing to resume.`);
-  if (resuming.has(run.id)) throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} is being resumed already.`);
-  resuming.add(run.id);
-  try {
-    await resumeStopped(deps, run);
-  } finally {
-    resuming.delete(run.id);
-  }
+  await oneAtATime(
+    resuming,
+    run.id,
+    () => new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} is being resumed already.`),
+    () => resumeStopped(deps, run),
+  );
   return deps.tests.summary(run.id);
 }
 
