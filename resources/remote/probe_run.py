@@ -23,13 +23,15 @@ def probe(d, files=STREAMS):
     """The run's state; `files` are stat'ed (after the exit code: it is written only once all output is
     flushed, so sizes read after it are final)."""
     out = {"files": {}, "now": time.time()}
+    # The exit code before the status: the supervisor writes its final status first, so a status read
+    # after the code says how the run ended (read the other way round, a cancel could look like a failure).
+    code = _read(d, "exit_code")
+    out["exitCode"] = int(code) if code and code.strip().lstrip("-").isdigit() else None
     status = _read(d, "status.json")
     try:
         out["status"] = json.loads(status) if status else None
     except ValueError:
         out["status"] = None
-    code = _read(d, "exit_code")
-    out["exitCode"] = int(code) if code and code.strip().lstrip("-").isdigit() else None
     for name in files:
         try:
             st = os.stat(os.path.join(d, name))

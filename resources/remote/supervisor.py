@@ -441,8 +441,8 @@ class Supervisor:
         except OSError as e:
             self.state = "FAILED"
             self.event("start_failed", error=str(e))
-            write_atomic(os.path.join(self.tb, "exit_code"), "127\n")
             self.write_status(exitCode=127, error=str(e), endedAt=now())
+            write_atomic(os.path.join(self.tb, "exit_code"), "127\n")
             return 127
         write_atomic(os.path.join(self.tb, "pid"), "%d %s\n" % (self.child.pid, process_start_time(self.child.pid)))
         self.state = "RUNNING"
@@ -497,16 +497,18 @@ class Supervisor:
                 return 0
             self.state = "FAILED"
             self.event("exited", exitCode=exit_code or 1, state=self.state, error="the job could not be requeued")
-            write_atomic(os.path.join(self.tb, "exit_code"), "%d\n" % (exit_code or 1))
             self.write_status(exitCode=exit_code or 1, endedAt=now(), error="SLURM refused to requeue the job; its last checkpoint is kept")
+            write_atomic(os.path.join(self.tb, "exit_code"), "%d\n" % (exit_code or 1))
             return exit_code or 1
         if self.cancel_requested:
             self.state = "CANCELLED"
         else:
             self.state = "SUCCEEDED" if code == 0 else "FAILED"
         self.event("exited", exitCode=exit_code, state=self.state)
-        write_atomic(os.path.join(self.tb, "exit_code"), "%d\n" % exit_code)
+        # The final state before the exit code: the app reads a run as ended once the exit code is there, and
+        # takes how it ended (CANCELLED, ...) from the status; the other order let it read a cancel as FAILED.
         self.write_status(exitCode=exit_code, endedAt=now())
+        write_atomic(os.path.join(self.tb, "exit_code"), "%d\n" % exit_code)
         return exit_code
 
 

@@ -1,16 +1,19 @@
-// probe_run.py: whether a run's process is alive. A zombie (exited, not yet reaped by its parent) is not.
+// probe_run.py: whether a run's process is alive (a zombie, exited and not yet reaped by its parent, is
+// not), and how a run that ended ended: the supervisor writes its final status before the exit code, and
+// the probe reads the exit code before the status, so a cancelled run is never read as failed.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../support/tunebench';
 
-const PROBE = path.join(ROOT, 'resources', 'remote', 'probe_run.py');
+const REMOTE = path.join(ROOT, 'resources', 'remote');
+const PROBE = path.join(REMOTE, 'probe_run.py');
 const startTime = (pid: number) => {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 };
-const probe = (dir: string) => JSON.parse(execFileSync('python3', [PROBE, dir], { encoding: 'utf8' })) as { alive: boolean };
+const probe = (dir: string) => JSON.parse(execFileSync('python3', [PROBE, dir], { encoding: 'utf8' })) as { alive: boolean; exitCode: number | null; status: { state?: string } | null };
 
 describe('probe_run.py', () => {
   it('a live process is alive; the same pid as a zombie is not', async () => {
@@ -30,5 +33,35 @@ describe('probe_run.py', () => {
     } finally {
       parent.kill('SIGKILL');
     }
+  });
+
+  it('reads the exit code before the status, and the supervisor writes them the other way round', { timeout: 30_000 }, async () => {
+    // The probe's reads, in order.
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, '.tb'));
+    const reads = execFileSync(
+      'python3',
+      [
+        '-c',
+        `import sys\nsys.path.insert(0, ${JSON.stringify(REMOTE)})\nimport probe_run\nseen = []\nread = probe_run._read\nprobe_run._read = lambda d, n: (seen.append(n), read(d, n))[1]\nprobe_run.probe(sys.argv[1])\nprint(" ".join(seen))`,
+        dir,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(reads.indexOf('exit_code')).toBeGreaterThanOrEqual(0);
+    expect(reads.indexOf('exit_code')).toBeLessThan(reads.indexOf('status.json'));
+
+    // A run cancelled through its cancel file: the status (CANCELLED) is on disk before the exit code is.
+    fs.copyFileSync(path.join(REMOTE, 'supervisor.py'), path.join(dir, '.tb', 'supervisor.py'));
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ id: 'r', command: 'sleep 30', env: {}, cancelGraceSeconds: 2 }));
+    const supervisor = spawn('python3', ['.tb/supervisor.py', '.'], { cwd: dir, stdio: 'ignore' });
+    const ended = new Promise((resolve) => supervisor.once('exit', resolve));
+    for (let i = 0; i < 200 && !fs.existsSync(path.join(dir, '.tb', 'pid')); i++) await new Promise((r) => setTimeout(r, 50));
+    fs.writeFileSync(path.join(dir, '.tb', 'cancel'), '');
+    await ended;
+    const written = (name: string) => fs.statSync(path.join(dir, '.tb', name), { bigint: true }).mtimeNs;
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '.tb', 'status.json'), 'utf8'))).toMatchObject({ state: 'CANCELLED' });
+    expect(written('status.json') <= written('exit_code')).toBe(true);
+    expect(probe(dir)).toMatchObject({ exitCode: expect.any(Number), status: { state: 'CANCELLED' } });
   });
 });
