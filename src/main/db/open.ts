@@ -129,6 +129,11 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // A page cache of up to 64 MiB (SQLite's default is 2 MiB; filled only as pages are read, so a short
+    // CLI command uses little of it). Zooming and panning Compare's 50 runs reads windows that overlap
+    // ones read a moment before; with 2 MiB their shared pages had been evicted by the other runs'
+    // reads: such windows took 50 ms (median of 12) against 36 ms with 64 MiB, and 27-33 ms read again.
+    db.pragma('cache_size = -65536');
     migrate(db, migrations, file);
     fs.chmodSync(file, 0o600);
     noteDatabaseFile(file);
