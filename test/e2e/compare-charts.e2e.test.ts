@@ -228,6 +228,55 @@ describe('compare charts', () => {
     expect(png.readUInt32BE(20)).toBe(Math.round((box.height + 28 + 26) * 2));
   });
 
+  it('draws every curve over the chart in its colour, inside the plot, and again after a zoom; an SVG has them too', async () => {
+    const state = await settled();
+    const colors = [...new Set(state.curveColors!.split(','))];
+    expect(colors.length).toBeGreaterThan(1);
+    // The curves' canvas: pixels near each curve's colour, and none left or right of the plot.
+    const drawn = () =>
+      canvas().evaluate((el: HTMLElement, colors: string[]) => {
+        const c = el.querySelector<HTMLCanvasElement>('canvas.chart-curves')!;
+        const { data, width, height } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+        const scale = c.width / el.clientWidth;
+        const [left, right] = [Number(el.dataset.plotLeft) * scale, (Number(el.dataset.plotLeft) + Number(el.dataset.plotWidth)) * scale];
+        const rgb = colors.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+        const near = colors.map(() => 0);
+        let outside = 0;
+        let sum = 0;
+        for (let y = 0; y < height; y++)
+          for (let x = 0; x < width; x++) {
+            const i = (y * width + x) * 4;
+            if (data[i + 3]! < 200) continue;
+            if (x < left - 2 || x > right + 2) outside++;
+            sum = (sum * 31 + x * 7 + y + data[i]!) % 1_000_000_007;
+            rgb.forEach(([r, g, b], k) => Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) + Math.abs(data[i + 2]! - b!) < 30 && near[k]!++);
+          }
+        return { near, outside, sum };
+      }, colors);
+    const before = await drawn();
+    expect(before.outside).toBe(0);
+    for (const [k, n] of before.near.entries()) expect(n, `pixels of ${colors[k]}`).toBeGreaterThan(20);
+    // Zoomed, the curves are drawn again for the new axis.
+    await canvas().focus();
+    await page.keyboard.press('+');
+    await expect.poll(async () => (await data(canvas())).from).not.toBe('');
+    await settled();
+    const after = await drawn();
+    expect(after.sum).not.toBe(before.sum);
+    expect(after.outside).toBe(0);
+    // An SVG export draws the curves itself (the page's canvas is not part of it).
+    const download = page.waitForEvent('download');
+    await lossChart().getByRole('button', { name: 'SVG' }).click();
+    const svg = fs.readFileSync((await (await download).path())!, 'utf8');
+    // A curve: a line of many points in its colour (the legend under the plot has a short one each).
+    const strokes = [...svg.matchAll(/<polyline\b[^>]*>/g)]
+      .filter(([tag]) => (/\spoints="([^"]*)"/.exec(tag)?.[1]?.trim().split(/\s+/).length ?? 0) >= 10)
+      .map(([tag]) => /stroke="([^"]*)"/.exec(tag)?.[1]?.toLowerCase());
+    for (const color of colors) expect(strokes, `a curve of ${color} in the SVG`).toContain(color.toLowerCase());
+    await page.keyboard.press('0');
+    await settled();
+  });
+
   it('hides and shows a curve from the legend above the chart', async () => {
     const before = await settled();
     const legend = lossChart().getByRole('list', { name: 'Curves of loss' });

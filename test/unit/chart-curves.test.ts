@@ -1,7 +1,8 @@
 // Many curves drawn as one series (Compare): what each curve's polylines are, where the hover box finds
 // each curve's value, and what the series tells the axes and the tests about each curve.
 import { describe, expect, it } from 'vitest';
-import { curvesAt, curvesSeries, hoverSeries, nearestItem } from '../../src/renderer/charts/curves';
+import { snapX } from '../../src/renderer/charts/curve-hover';
+import { curvesAt, curvesSeries, nearestItem } from '../../src/renderer/charts/curves';
 import type { Curve, Item } from '../../src/renderer/charts/line-chart';
 
 const item = (x: number, y: number | null, n = 1): Item => [x, y, n, x, x];
@@ -68,9 +69,17 @@ describe('curves drawn as one series', () => {
     ]);
   });
 
-  it('gives the hover box every x a curve has an item at, once, in order', () => {
-    const hover = hoverSeries([a, b, { ...flat, faint: true }]) as { data: [number, null][] };
-    expect(hover.data.map(([x]) => x)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 50, 60, 70]);
+  it('snaps the hover box to the nearest x any curve has an item at (not a faint one)', () => {
+    expect(snapX([a, b, { ...flat, faint: true }], 12)).toBe(10);
+    expect(snapX([a, b], 13)).toBe(15);
+    expect(snapX([a, b], 1000)).toBe(70);
+    expect(snapX([{ ...b, faint: true }], 13)).toBeUndefined();
+  });
+
+  it('draws nothing on the page when the curves are drawn over the chart, with the same data for the axes', () => {
+    const series = curvesSeries([a, b], false, false) as Series;
+    expect(series.data).toEqual((curvesSeries([a, b]) as Series).data);
+    expect(series.renderItem({ dataIndex: 0 }, linear)).toBeNull();
   });
 });
 

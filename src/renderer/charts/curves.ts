@@ -1,7 +1,10 @@
-// Many curves as one ECharts custom series of polylines (Compare draws 50 runs on a chart). As 50 line
-// series, ECharts rebuilt 50 models and data stores on every zoom (12-22 ms of a 75 ms zoom, against
-// ~2 ms for one series); the curves' hover box then comes from `hoverSeries` and `curvesTooltip`.
+// Many curves as one ECharts custom series (Compare draws 50 runs on a chart). As 50 line series,
+// ECharts rebuilt 50 models and data stores on every zoom (12-22 ms of a 75 ms zoom, against ~2 ms for
+// one series); their hover box is `curvesTooltip` (see curve-hover.ts). On the page the
+// series only holds the curves' extents and counts, and curve-overlay.ts draws them; an exported copy
+// of the chart has the series draw them as polylines.
 import { itemStats } from './curve-stats';
+import { dotted } from './curve-overlay';
 import type { Curve, Item } from './line-chart';
 import { tipBox } from './tooltip';
 
@@ -12,14 +15,12 @@ interface Api {
 /** What one data item of the series says about its curve (read back by chart-state.ts). */
 export const CURVE_DIMENSIONS = ['x0', 'x1', 'y0', 'y1', 'n', 'items', 'faint'] as const;
 
-/** A dot on each point: for few points on few curves (2,500 dots for 50 runs say less than the lines). */
-const dotted = (c: Curve, curves: number) => !c.faint && c.items.length < 60 && curves <= 12;
-
 /**
- * One custom series drawing every curve: a polyline per stretch of values (a null or a value a log
- * axis cannot place breaks it, as a line series does), a dot for a lone point between gaps.
+ * One custom series for every curve. Drawn (`draw`): a polyline per stretch of values (a null or a
+ * value a log axis cannot place breaks it, as a line series does), a dot for a lone point between gaps;
+ * otherwise it draws nothing (a curve overlay does).
  */
-export function curvesSeries(curves: Curve[], logScale = false): object {
+export function curvesSeries(curves: Curve[], logScale = false, draw = true): object {
   // One data item per curve spanning it, so the axes' extents include it; the shape comes from its items.
   const data = curves.map((c) => {
     const s = itemStats(c.items);
@@ -38,6 +39,7 @@ export function curvesSeries(curves: Curve[], logScale = false): object {
     encode: { x: ['x0', 'x1'], y: ['y0', 'y1'] },
     data,
     renderItem: (params: { dataIndex: number }, api: Api) => {
+      if (!draw) return null;
       const c = curves[params.dataIndex]!;
       const stroke = { stroke: c.color, lineWidth: c.width ?? 1.6, lineDash: c.lineType ?? 'solid', fill: 'none', opacity: c.faint ? 0.25 : 1 };
       const dots = dotted(c, curves.length);
@@ -80,27 +82,6 @@ function pixelMap(api: Api, logScale: boolean, extent: (number | null)[]): (x: n
 }
 
 const dot = ([cx, cy]: [number, number], color: string): object => ({ type: 'circle', shape: { cx, cy, r: 2 }, style: { fill: color } });
-
-/**
- * An invisible line through every x a curve has an item at: ECharts' axis pointer and hover box snap
- * to its points (they find nothing to snap to in a custom series), and `curvesTooltip` lists the curves there.
- */
-export function hoverSeries(curves: Curve[]): object {
-  const xs = new Set<number>();
-  for (const c of curves) if (!c.faint) for (const it of c.items) xs.add(it[0]);
-  return {
-    id: 'hover',
-    name: 'hover',
-    type: 'line',
-    silent: true,
-    symbol: 'none',
-    lineStyle: { width: 0, opacity: 0 },
-    z: 0,
-    dimensions: ['x', 'y'],
-    encode: { x: 'x', y: 'y' },
-    data: [...xs].sort((a, b) => a - b).map((x) => [x, null]),
-  };
-}
 
 /** The item of `items` nearest to x (the first of two as near): by bisection when they are in x order. */
 export function nearestItem(items: Item[], x: number, sorted = true): Item | undefined {

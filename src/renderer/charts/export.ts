@@ -21,7 +21,7 @@ export const fileName = (title: string) => title.replace(/[^\w.-]+/g, '_').repla
  * The chart drawn again off screen with `title` above it (the page's figure caption is not part of the
  * canvas), then `draw` gets that copy. The copy uses the page's theme.
  */
-function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 'canvas' | 'svg', draw: (copy: echarts.ECharts) => void, legend?: LegendEntry[]): void {
+function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 'canvas' | 'svg', draw: (copy: echarts.ECharts) => void, legend?: LegendEntry[], replace: { id: string }[] = []): void {
   const holder = document.createElement('div');
   holder.style.cssText = 'position:fixed;left:-10000px;top:0';
   document.body.appendChild(holder);
@@ -32,7 +32,9 @@ function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 
   const bottom = legend?.length ? Math.ceil(legend.length / Math.max(1, Math.floor((width - 16) / 96))) * 18 + 8 : 0;
   const copy = echarts.init(holder, echartsTheme(currentTheme()), { renderer, width, height: chart.getHeight() + top + bottom });
   try {
-    const option = chart.getOption() as { grid?: { top?: number; bottom?: number }[]; legend?: { top?: number }[]; series?: object[] };
+    const option = chart.getOption() as { grid?: { top?: number; bottom?: number }[]; legend?: { top?: number }[]; series?: { id?: string }[] };
+    // Series that draw in the file what the page draws over the chart (Compare's curves).
+    option.series = option.series?.map((s) => replace.find((r) => r.id === s.id) ?? s);
     const shift = <T extends { top?: number }>(list: T[] | undefined) => list?.map((g) => ({ ...g, top: (typeof g.top === 'number' ? g.top : 0) + top }));
     const grid = shift(option.grid)?.map((g) => ({ ...g, bottom: (typeof g.bottom === 'number' ? g.bottom : 0) + bottom }));
     copy.setOption({
@@ -67,13 +69,16 @@ export interface LegendEntry {
   lineType?: 'solid' | 'dashed' | 'dotted' | undefined;
 }
 
-/** `legend`: the curves, for a chart that lists them outside its canvas. */
-export function exportPng(chart: echarts.ECharts, name: string, title?: string, legend?: LegendEntry[]): void {
-  withTitle(chart, title, 'canvas', (copy) => download(copy.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background() }), `${fileName(name)}.png`), legend);
+/**
+ * `legend`: the curves, for a chart that lists them outside its canvas; `replace`: series given to the
+ * copy instead of the chart's own of the same id, for what the page draws over the chart.
+ */
+export function exportPng(chart: echarts.ECharts, name: string, title?: string, legend?: LegendEntry[], replace?: { id: string }[]): void {
+  withTitle(chart, title, 'canvas', (copy) => download(copy.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background() }), `${fileName(name)}.png`), legend, replace);
 }
 
-export function exportSvg(chart: echarts.ECharts, name: string, title?: string, legend?: LegendEntry[]): void {
-  withTitle(chart, title, 'svg', (copy) => download(copy.getDataURL({ type: 'svg' }), `${fileName(name)}.svg`), legend);
+export function exportSvg(chart: echarts.ECharts, name: string, title?: string, legend?: LegendEntry[], replace?: { id: string }[]): void {
+  withTitle(chart, title, 'svg', (copy) => download(copy.getDataURL({ type: 'svg' }), `${fileName(name)}.svg`), legend, replace);
 }
 
 export function exportText(text: string, name: string, type: string): void {

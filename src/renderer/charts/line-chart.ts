@@ -4,8 +4,9 @@
 import type { WindowResult } from '../../shared/domain/metrics';
 import type { Theme } from '../theme';
 import { bandsSeries, type Band } from './band';
+import { ABOVE_CURVES_ZLEVEL } from './curve-overlay';
 import { bandStats, itemStats, type ValueStats } from './curve-stats';
-import { curvesSeries, curvesTooltip, hoverSeries } from './curves';
+import { curvesSeries } from './curves';
 import { axisTooltip } from './tooltip';
 import { offScaleMarks, offScaleSeries, robustRange, type YRange } from './y-range';
 import type { XWindow } from './zoom';
@@ -95,9 +96,11 @@ export interface LineChartInput {
   grid: { left: number; right: number; top: number; bottom: number };
   /**
    * ECharts' own legend (default), with a line series per curve; or none: the owner then lists the
-   * curves itself, the hidden ones are left out of the option and the rest are drawn as one series
-   * (see curves.ts). With 50 curves ECharts lays its legend out again on every redraw (about a third
-   * of a zoom's drawing), and builds a model and data store per line series (most of the rest).
+   * curves itself, the hidden ones are left out of the option, the rest are one series that holds their
+   * extents (see curves.ts), and the owner draws them over the chart with their hover box (see
+   * curve-overlay.ts and curve-hover.ts). With 50
+   * curves ECharts lays its legend out again on every redraw (about a third of a zoom's drawing), and
+   * builds a model and data store per line series (most of the rest).
    */
   legend?: boolean;
 }
@@ -128,13 +131,6 @@ function niceAxis(lo: number, hi: number): { min: number; max: number; interval:
 }
 
 const yLabel = (v: number) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3) ? v.toExponential(1) : Number(v.toPrecision(4)).toString());
-
-/** The x the axis pointer snapped to, from ECharts' axis tooltip parameters. */
-const axisValueOf = (params: unknown): number => {
-  const first = (Array.isArray(params) ? params[0] : params) as { axisValue?: unknown; value?: unknown } | undefined;
-  const v = Array.isArray(first?.value) ? first.value[0] : first?.axisValue;
-  return typeof v === 'number' ? v : Number(v);
-};
 
 const whole = (v: number) => Math.round(v).toLocaleString('en-US');
 
@@ -198,7 +194,7 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
         ...(c.faint ? { silent: true, tooltip: { show: false }, symbol: 'none' } : {}),
       });
     }
-  } else series.push(curvesSeries(shown, input.logScale), hoverSeries(shown));
+  } else series.push(curvesSeries(shown, input.logScale, false));
   series.push(bandsSeries(bands.filter((b) => !hidden.has(b.name))));
   const text = theme === 'dark' ? '#e3e7ee' : '#1c2430';
   // The axis drawn: the robust range when it cuts, else all the values; rounded out to whole steps.
@@ -219,7 +215,9 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
           : []),
       ])
     : [];
-  series.push(offScaleSeries(drawnRange ? dedupe(offScaleMarks(marked, drawnRange, 36), window ? (window.to - window.from) / 150 : 0).slice(0, 12) : [], drawnRange ?? { min: 0, max: 1 }, text));
+  const offScale = offScaleSeries(drawnRange ? dedupe(offScaleMarks(marked, drawnRange, 36), window ? (window.to - window.from) / 150 : 0).slice(0, 12) : [], drawnRange ?? { min: 0, max: 1 }, text);
+  // Above curves drawn over the chart: on a canvas layer of their own (see curve-overlay.ts).
+  series.push(withLegend ? offScale : { ...offScale, zlevel: ABOVE_CURVES_ZLEVEL });
   const { type, name, wholeNumbers } = input.xAxis;
   const time = type === 'time';
   return {
@@ -232,12 +230,8 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
       // zoom that changes the labels' width would move the plot under the cursor.
       grid: { ...input.grid, outerBoundsMode: 'none' },
       ...(withLegend ? { legend: { top: 4, type: 'scroll', data: curves.filter((c) => !c.faint).map((c) => c.name) } } : {}),
-      tooltip: {
-        trigger: 'axis',
-        formatter: withLegend
-          ? (params: unknown) => axisTooltip(params, (first) => xLabel(first, wholeNumbers, time))
-          : (params: unknown) => curvesTooltip(axisValueOf(params), shown, (item) => xLabel(item, wholeNumbers, time)),
-      },
+      // Curves drawn over the chart have a hover box of their own (see curve-hover.ts).
+      tooltip: withLegend ? { trigger: 'axis', formatter: (params: unknown) => axisTooltip(params, (first) => xLabel(first, wholeNumbers, time)) } : { show: false },
       xAxis: {
         type,
         ...(time ? {} : { name, nameLocation: 'middle', nameGap: 24 }),

@@ -35,6 +35,11 @@ export interface ChartHooks {
   /** Called after each option is drawn (the theme's colours may have changed too). */
   onDrawn?: (chart: echarts.ECharts) => void;
   /**
+   * Called after every frame ECharts draws (a hover's too), before onDrawn: for what the owner draws
+   * over the chart, which must follow its axes (a zoom, a drag, a resize).
+   */
+  onFrame?: (chart: echarts.ECharts) => void;
+  /**
    * Created (and drawn) only when the element first comes near the viewport: a chart further down the
    * page costs nothing while the ones in view load.
    */
@@ -82,6 +87,8 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     chart.current = echarts.init(element, echartsTheme(currentTheme()), { renderer: 'canvas' });
     setCreated((n) => n + 1);
     if (instance) instance.current = chart.current;
+    const created = chart.current;
+    created.on('rendered', () => hooksRef.current.onFrame?.(created));
     chart.current.on('click', (e: unknown) => hooksRef.current.onClick?.(e as { componentType: string; dataIndex: number }));
     chart.current.on('legendselectchanged', (e: unknown) => {
       const selected = (e as { selected: Record<string, boolean> }).selected;

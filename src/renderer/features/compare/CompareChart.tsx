@@ -4,9 +4,12 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { flushSync } from 'react-dom';
 import type { WindowResult } from '../../../shared/domain/metrics';
 import { ChartControls, type ChartSettings } from '../../charts/ChartControls';
+import { installCurveHover } from '../../charts/curve-hover';
+import { CurveOverlay } from '../../charts/curve-overlay';
+import { curvesSeries } from '../../charts/curves';
 import { exportPng, exportSvg } from '../../charts/export';
 import { bandStats, itemStats } from '../../charts/curve-stats';
-import { bandsByDefault, fromWindow, lineChartOption, type BandPoint, type Curve, type Item } from '../../charts/line-chart';
+import { bandsByDefault, fromWindow, lineChartOption, xLabel, type BandPoint, type Curve, type Item } from '../../charts/line-chart';
 import { useTheme } from '../../charts/use-theme';
 import { useECharts, writeDrawnState, type echarts } from '../../charts/useECharts';
 import type { DataExtent, XWindow } from '../../charts/zoom';
@@ -235,6 +238,8 @@ export function CompareChart({
   // sends its queries from its first layout pass, before any chart of the page draws its empty frame.
   const figure = useRef<HTMLElement>(null);
   const [seen, setSeen] = useState(false);
+  // The curves drawn over the chart and their hover box (see drawCurves below).
+  const overlay = useRef<{ curves: CurveOverlay; hover: ReturnType<typeof installCurveHover> } | null>(null);
   // The load function (metric, axis, runs) whose queries went out: a new one starts zoomed out.
   const loadedWith = useRef<typeof load | null>(null);
   const startLoading = useCallback(() => {
@@ -243,7 +248,7 @@ export function CompareChart({
     // A new metric, axis or set of runs starts zoomed out (the old window is in the old axis' units).
     setDrawn({ window: null, series: [] });
     setFull(null);
-    instance.current?.dispatchAction({ type: 'hideTip' }); // it would show the old axis' value until the pointer moves
+    overlay.current?.hover.hide(); // it would show the old axis' value until the pointer moves
     load(null);
   }, [load]);
   useLayoutEffect(() => {
@@ -323,6 +328,30 @@ export function CompareChart({
     return { ...(bands ? lineChartOption({ ...base, bands }) : probe), bands };
   }, [curves, drawn.window, full, axis, logScale, settings, hidden, theme]);
 
+  // The curves are drawn over the chart (see curve-overlay.ts), after each frame ECharts draws. What to
+  // draw is set before the chart gets its new option (this layout effect runs before useECharts' own).
+  const shownCurves = useMemo(() => curves.filter((c) => !hidden.has(c.name)), [curves, hidden]);
+  const overlaid = useRef({ curves: shownCurves, logScale });
+  useLayoutEffect(() => {
+    overlaid.current = { curves: shownCurves, logScale };
+  }, [shownCurves, logScale]);
+  // The hover box's heading: whole steps (a bucket's span), minutes, or a date.
+  const heading = useRef<(item: Item) => string>(() => '');
+  heading.current = (item) => xLabel(item, axis === 'step' || axis === 'tokens', axis === 'time');
+  const drawCurves = useCallback((chart: echarts.ECharts) => {
+    if (overlay.current?.curves.chart !== chart) {
+      overlay.current?.hover.remove();
+      const curves = new CurveOverlay(chart);
+      const hover = installCurveHover(chart.getDom(), { shown: () => curves.shown, heading: (item) => heading.current(item) });
+      curves.onRedraw = hover.hide;
+      overlay.current = { curves, hover };
+    }
+    overlay.current.curves.draw(overlaid.current.curves, overlaid.current.logScale);
+  }, []);
+  useEffect(() => () => overlay.current?.hover.remove(), []);
+  // An exported file has the curves drawn by the chart's copy itself.
+  const exported = () => [curvesSeries(shownCurves, logScale) as { id: string }];
+
   const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
   // Drawn once answers are here; until then the plot says it is loading (once its queries went out: a
   // chart further down loads when scrolled to).
@@ -332,6 +361,7 @@ export function CompareChart({
     ready,
     instance,
     renderedTag: String(loads),
+    onFrame: drawCurves,
     onDrawn: (chart) => writeDrawnState(chart, chart.getDom()),
     zoom: { getWindow: () => requested.current ?? full, getFull: () => full, setWindow },
   });
@@ -369,10 +399,10 @@ export function CompareChart({
             cut={built.cut}
             onChange={setSettings}
           />
-          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric, title, legendShown)}>
+          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric, title, legendShown, exported())}>
             PNG
           </button>
-          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric, title, legendShown)}>
+          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric, title, legendShown, exported())}>
             SVG
           </button>
         </span>
