@@ -153,15 +153,15 @@ export class CurveOverlay {
     if (above && above.style.zIndex !== '2') above.style.zIndex = '2';
     const g = geometryOf(chart, logScale);
     const [width, height, dpr] = [chart.getWidth(), chart.getHeight(), window.devicePixelRatio || 1];
-    const key = g ? [width, height, dpr, g.left, g.top, g.width, g.height, g.x(0), g.x(1), g.y(1), g.y(10), logScale].join(' ') : '';
+    const key = [width, height, dpr, ...(g ? [g.left, g.top, g.width, g.height, g.x(0), g.x(1), g.y(1), g.y(10), logScale] : ['no axes'])].join(' ');
     if (this.drawn?.curves === curves && this.drawn.key === key) return;
     this.drawn = { curves, key, geometry: g };
     this.onRedraw?.();
+    // Its CSS box is the chart's (charts.css): never wider than the chart, even for the frame between
+    // a resize of the page and ECharts' next drawing.
     if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
       canvas.width = Math.round(width * dpr);
       canvas.height = Math.round(height * dpr);
-      canvas.style.width = `${width}px`;
-      canvas.style.height = `${height}px`;
     }
     const ctx = canvas.getContext('2d');
     if (!ctx) return;
