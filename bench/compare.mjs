@@ -84,7 +84,8 @@ async function compareFigure() {
   // Visit 0 warms up and is not counted: its zooms are the server's first window queries at those
   // levels (its code not yet optimized, its pages not yet read) while each baseline runs right after its
   // zoom, on the same window: in the first visit the zoom's queries took up to twice their baseline's
-  // (113 ms against 43), which said more about the server's start than about drawing. What a window
+  // (113 ms against 43, timed from the page's WebSocket), which said more about the server's start than
+  // about drawing. What a window
   // never read before costs a zoom is a figure of its own (below): about 1.1x the same window read again.
   for (let i = 0; i < 4; i++) {
     const keep = (list, value) => i > 0 && list.push(value);
@@ -210,8 +211,9 @@ async function compareFigure() {
       baselineName: 'the same queries again, its pages just read',
       ratio: ratio(median(unread), median(reread)),
     },
-    // The same nine split: each visit's first zoom comes in a page just opened (its code not yet
-    // optimized by V8), the other two after it. Not targets: they say where the median comes from.
+    // The same nine split: each visit's first zoom is the first of a chart just created (2-3 ms slower
+    // to draw after its last answer than the next two), the other two after it. Not targets: they say
+    // where the median comes from.
     ...[
       ['first zoom of each visit (3)', (i) => i % 3 === 0],
       ['second and third zooms of each visit (6)', (i) => i % 3 !== 0],

@@ -4,7 +4,6 @@
 // series only holds the curves' extents and counts, and curve-overlay.ts draws them; an exported copy
 // of the chart has the series draw them as polylines.
 import { itemStats } from './curve-stats';
-import { dotted } from './curve-overlay';
 import type { Curve, Item } from './line-chart';
 import { tipBox } from './tooltip';
 
@@ -14,6 +13,49 @@ interface Api {
 
 /** What one data item of the series says about its curve (read back by chart-state.ts). */
 export const CURVE_DIMENSIONS = ['x0', 'x1', 'y0', 'y1', 'n', 'items', 'faint'] as const;
+
+/** A dot on each point: for few points on few curves (2,500 dots for 50 runs say less than the lines). */
+export const dotted = (c: Curve, curves: number) => !c.faint && c.items.length < 60 && curves <= 12;
+
+/** What a curve is drawn as, told in pixels: the points of each stretch of values, and the dots. */
+export interface CurvePen {
+  point(x: number, y: number, first: boolean): void;
+  /** A stretch ended after this many points (a lone point is also told as a dot, unless dotted). */
+  stretchEnd(points: number): void;
+  dot(x: number, y: number): void;
+}
+
+/**
+ * A curve as stretches of values (a null, or a value the axis cannot place, breaks it, as a line series
+ * does), a dot for a lone point between gaps, and with `dots` a dot on each point that stands for points
+ * (not the edges outside the window). Shared by the page's canvas (curve-overlay.ts) and the exported
+ * chart's series below, so both draw the same. `toPixel` may return the same array each time.
+ */
+export function traceCurve(items: Item[], dots: boolean, toPixel: (x: number, y: number) => readonly [number, number], pen: CurvePen): void {
+  let run = 0; // points in the stretch being traced
+  let [lastX, lastY] = [0, 0];
+  const end = () => {
+    if (run === 1 && !dots) pen.dot(lastX, lastY);
+    if (run > 0) pen.stretchEnd(run);
+    run = 0;
+  };
+  for (const it of items) {
+    if (it[1] === null) {
+      end();
+      continue;
+    }
+    const [x, y] = toPixel(it[0], it[1]);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      end();
+      continue;
+    }
+    pen.point(x, y, run === 0);
+    run++;
+    [lastX, lastY] = [x, y];
+    if (dots && it[2] > 0) pen.dot(x, y);
+  }
+  end();
+}
 
 /**
  * One custom series for every curve. Drawn (`draw`): a polyline per stretch of values (a null or a
@@ -42,25 +84,13 @@ export function curvesSeries(curves: Curve[], logScale = false, draw = true): ob
       if (!draw) return null;
       const c = curves[params.dataIndex]!;
       const stroke = { stroke: c.color, lineWidth: c.width ?? 1.6, lineDash: c.lineType ?? 'solid', fill: 'none', opacity: c.faint ? 0.25 : 1 };
-      const dots = dotted(c, curves.length);
-      const toPixel = pixelMap(api, logScale, data[params.dataIndex]!.value);
       const children: object[] = [];
       let points: [number, number][] = [];
-      const end = () => {
-        if (points.length > 1) children.push({ type: 'polyline', shape: { points }, style: stroke });
-        else if (points.length === 1 && !dots) children.push(dot(points[0]!, c.color));
-        points = [];
-      };
-      for (const it of c.items) {
-        const p = it[1] === null ? null : toPixel(it[0], it[1]);
-        if (!p || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
-          end();
-          continue;
-        }
-        points.push(p);
-        if (dots && it[2] > 0) children.push(dot(p, c.color));
-      }
-      end();
+      traceCurve(c.items, dotted(c, curves.length), pixelMap(api, logScale, data[params.dataIndex]!.value), {
+        point: (x, y, first) => (first ? (points = [[x, y]]) : points.push([x, y])),
+        stretchEnd: (n) => n > 1 && children.push({ type: 'polyline', shape: { points }, style: stroke }),
+        dot: (cx, cy) => children.push({ type: 'circle', shape: { cx, cy, r: 2 }, style: { fill: c.color } }),
+      });
       return { type: 'group', children };
     },
   };
@@ -80,8 +110,6 @@ function pixelMap(api: Api, logScale: boolean, extent: (number | null)[]): (x: n
   const [sx, sy] = [(bx - ax) / (x1 - x0), (by - ay) / (y1 - y0)];
   return (x, y) => [ax + (x - x0) * sx, ay + (y - y0) * sy];
 }
-
-const dot = ([cx, cy]: [number, number], color: string): object => ({ type: 'circle', shape: { cx, cy, r: 2 }, style: { fill: color } });
 
 /** The item of `items` nearest to x (the first of two as near): by bisection when they are in x order. */
 export function nearestItem(items: Item[], x: number, sorted = true): Item | undefined {

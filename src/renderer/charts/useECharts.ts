@@ -103,10 +103,10 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
       chart.current.setOption(optionRef.current, { replaceMerge: ['series'] });
       hooksRef.current.onDrawn?.(chart.current);
     });
-    // The hover box lists every curve (50 rows with 50 runs): hide it before a wheel zoom, or it is
-    // rebuilt for each redraw of the zoom. It comes back on the next mouse move.
-    // In the next task: a zoom's queries go out first (hiding a 50-row box took a few ms), and it is
-    // still hidden well before their answers are drawn.
+    // ECharts' hover box lists every curve of the chart: hide it before a wheel zoom, or it is rebuilt
+    // for each redraw of the zoom. It comes back on the next mouse move. (Compare's curves have a box of
+    // their own, curve-hover.ts, which hides itself.) In the next task: a zoom's queries go out first
+    // (hiding a 50-row box took a few ms), and it is still hidden well before their answers are drawn.
     const hideTip = () => setTimeout(() => chart.current?.dispatchAction({ type: 'hideTip' }));
     element.addEventListener('wheel', hideTip, { capture: true, passive: true });
     let removeZoom = () => {};
