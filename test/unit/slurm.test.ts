@@ -286,3 +286,24 @@ describe('a job missing from the queue', () => {
     expect(m.gone('h2', '99')).toBe(true); // missing twice: gone
   });
 });
+
+describe('a cancel of a job read as waiting', () => {
+  const host = { id: 'h3', name: 'hpc', slurm: {} } as unknown as import('../../src/shared/domain/host').Host;
+  const answering = (r: { code: number; stdout: string; stderr: string }) => ({ exec: async () => r }) as unknown as import('../../src/main/hosts/host-access').HostAccess;
+  it('is "cancelled while waiting" only when the queue then says CANCELLED; a job started, or one the queue no longer knows, is not', async () => {
+    const { cancelIfWaiting } = await import('../../src/main/slurm/cluster');
+    expect(await cancelIfWaiting(answering({ code: 0, stdout: 'CANCELLED\n', stderr: '' }), host, '7')).toBe(true);
+    expect(await cancelIfWaiting(answering({ code: 0, stdout: 'RUNNING\n', stderr: '' }), host, '7')).toBe(false);
+    expect(await cancelIfWaiting(answering({ code: 0, stdout: 'COMPLETED\n', stderr: '' }), host, '7')).toBe(false);
+    expect(await cancelIfWaiting(answering({ code: 0, stdout: '', stderr: '' }), host, '7')).toBe(false);
+    expect(await cancelIfWaiting(answering({ code: 1, stdout: '', stderr: 'slurm_load_jobs error: Invalid job id specified' }), host, '7')).toBe(false);
+  });
+
+  it('says so with a code when the queue cannot be read, instead of taking silence for an ending', async () => {
+    const { cancelIfWaiting } = await import('../../src/main/slurm/cluster');
+    await expect(cancelIfWaiting(answering({ code: 1, stdout: '', stderr: 'slurm_load_jobs error: Unable to contact slurm controller' }), host, '7')).rejects.toMatchObject({
+      code: 'REMOTE_COMMAND_FAILED',
+      message: expect.stringMatching(/squeue could not say whether job 7 still waits on hpc.*Unable to contact slurm controller.*cancel again\./),
+    });
+  });
+});

@@ -31,6 +31,8 @@ export interface PipelineDeps {
 
 /** A firing taken for training that has no run after this long was cut short (a launch uploads for minutes at most). */
 const LAUNCH_STALE_MS = 15 * 60_000;
+/** A firing taken for testing that has no test after this long was cut short (a test starts in seconds). */
+const TEST_START_STALE_MS = 5 * 60_000;
 
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -126,37 +128,41 @@ export class ContinuousTraining {
     if (firing.status === 'TRAINING' && !firing.runId) {
       // Being launched by another engine on the same data (this one's passes wait for its own launches); one
       // left so for long was cut short by the app quitting mid-launch.
-      if (Date.now() - firing.updatedAt > LAUNCH_STALE_MS) {
-        if (this.deps.triggers.updateIf(firing.id, ['TRAINING'], 'FAILED', { detail: 'The app stopped while launching the training; fire the trigger again.' })) this.deps.onChanged(firing.projectId);
-      }
+      this.giveUpIfStale(firing, LAUNCH_STALE_MS, 'The app stopped while launching the training; fire the trigger again.');
       return;
     }
     if (firing.status === 'TRAINING') void this.afterTraining(firing);
     else if (firing.status === 'TESTING') this.afterTesting(firing);
   }
 
+  /** Fails a firing left in its status for longer than `ms` with no run or test yet (the app quit mid-start), unless another pass moved it on. */
+  private giveUpIfStale(firing: Firing, ms: number, detail: string): void {
+    if (Date.now() - firing.updatedAt > ms && this.deps.triggers.updateIf(firing.id, [firing.status], 'FAILED', { detail })) this.deps.onChanged(firing.projectId);
+  }
+
   private async afterTraining(firing: Firing): Promise<void> {
     const run = this.deps.run(firing.runId!);
     if (!FINAL_STATUSES.includes(run.status)) return;
+    // Each step is taken from TRAINING: a pass of another engine on the same data may have taken it first.
     if (run.status !== 'SUCCEEDED') {
-      this.deps.triggers.update(firing.id, 'FAILED', { detail: `The training run ${run.id} ended ${run.status}${run.lastError ? `: ${run.lastError}` : ''}.` });
-      this.deps.onChanged(firing.projectId);
+      if (this.deps.triggers.updateIf(firing.id, ['TRAINING'], 'FAILED', { detail: `The training run ${run.id} ended ${run.status}${run.lastError ? `: ${run.lastError}` : ''}.` }))
+        this.deps.onChanged(firing.projectId);
       return;
     }
     const suite = this.deps.pinnedSuite(firing.projectId);
     if (!suite) {
-      this.deps.triggers.update(firing.id, 'NOT_PROPOSED', { detail: `Trained (${run.id}), not tested: the project has no pinned suite to test against production. Pin one in its gate policy.` });
-      this.deps.onChanged(firing.projectId);
+      const detail = `Trained (${run.id}), not tested: the project has no pinned suite to test against production. Pin one in its gate policy.`;
+      if (this.deps.triggers.updateIf(firing.id, ['TRAINING'], 'NOT_PROPOSED', { detail })) this.deps.onChanged(firing.projectId);
       return;
     }
+    // Taken first: neither the next pass nor another engine starts a second test of the same run.
+    if (!this.deps.triggers.updateIf(firing.id, ['TRAINING'], 'TESTING')) return;
     try {
-      // Marked first: the next pass must not start a second test of the same run.
-      this.deps.triggers.update(firing.id, 'TESTING', {});
       const test = await this.deps.startTest({ project: firing.projectId, candidate: run.id, baseline: 'production', suite });
       // Unless it was failed meanwhile as cut short (a start that took minutes): the test runs, the firing says why it stopped following it.
       this.deps.triggers.updateIf(firing.id, ['TESTING'], 'TESTING', { testId: test.id });
     } catch (err) {
-      this.deps.triggers.update(firing.id, 'FAILED', { detail: `Testing ${run.id} could not start: ${err instanceof Error ? err.message : String(err)}` });
+      this.deps.triggers.updateIf(firing.id, ['TESTING'], 'FAILED', { detail: `Testing ${run.id} could not start: ${err instanceof Error ? err.message : String(err)}` });
     }
     this.deps.onChanged(firing.projectId);
   }
@@ -164,10 +170,7 @@ export class ContinuousTraining {
   private afterTesting(firing: Firing): void {
     if (!firing.testId) {
       // Being started now; one left so for minutes was cut short by the app quitting mid-start.
-      if (Date.now() - firing.updatedAt > 5 * 60_000) {
-        this.deps.triggers.update(firing.id, 'FAILED', { detail: 'The app stopped while starting the test; fire the trigger again.' });
-        this.deps.onChanged(firing.projectId);
-      }
+      this.giveUpIfStale(firing, TEST_START_STALE_MS, 'The app stopped while starting the test; fire the trigger again.');
       return;
     }
     const test = this.deps.test(firing.testId);

@@ -18,6 +18,11 @@ export interface HostServiceOptions extends ConnectionOptions {
   dataDir: string;
 }
 
+/** How a host is reached: a change drops its pooled connection. */
+const reachedBy = (h: Host) => JSON.stringify([h.hostname, h.port, h.user, h.identityFile, h.proxyJump]);
+/** What a probe found depends on (another machine, another Python): a change forgets the last probe. */
+const probedWith = (h: Host) => JSON.stringify([reachedBy(h), h.python]);
+
 export class HostService {
   private readonly store: HostStore;
   readonly connections: HostConnections;
@@ -53,13 +58,11 @@ export class HostService {
     if (change.proxyJump) parseJumpSpec(change.proxyJump, { user: 'x' }); // refuse a jump spec we cannot read, now
     const before = this.store.get(ref);
     const host = this.store.configure(ref, change);
-    const reached = (h: Host) => JSON.stringify([h.hostname, h.port, h.user, h.identityFile, h.proxyJump]);
-    const moved = reached(before) !== reached(host);
-    if (moved) {
+    if (reachedBy(before) !== reachedBy(host)) {
       this.store.setConfigOrigin(host.id, null);
       this.connections.forget(host.id);
     }
-    if (moved || before.python !== host.python) this.store.setLastProbe(host.id, null);
+    if (probedWith(before) !== probedWith(host)) this.store.setLastProbe(host.id, null);
     return host;
   }
 
@@ -137,13 +140,11 @@ export class HostService {
   }
 
   async probe(ref: string): Promise<HostProbe> {
-    // What the probe reads depends on these: a probe of the old settings must not be kept as the new ones'.
-    const probed = (h: Host) => JSON.stringify([h.hostname, h.port, h.user, h.identityFile, h.proxyJump, h.python, h.runRoot, h.slurm]);
+    // A probe of settings that configure() would forget it for must not be kept as the new ones'.
     const was = this.store.get(ref);
-    const before = probed(was);
     const probe = await probeHost(this.store, this.connections, ref);
     const host = this.store.get(was.id); // by id: a rename meanwhile is not a change of what was probed
-    if (probed(host) !== before)
+    if (probedWith(host) !== probedWith(was))
       throw new EngineError('HOST_CHANGED', `${host.name} was configured anew while it was being probed: what the probe found is of the old settings, so it was not kept. Probe it again.`);
     this.store.setLastProbe(host.id, probe);
     return probe;

@@ -314,7 +314,7 @@ export async function claimStart(runs: RunStore, access: HostAccess, id: string,
   const run = runs.get(id);
   if (run.status === 'CANCELLED') return false;
   // Failed meanwhile: another engine opening on this data directory took a launch this slow for one cut short.
-  throw new EngineError('RUN_CHANGED', `Run ${id} was marked ${run.status.toLowerCase()} while its files were uploaded (${run.lastError ?? 'no reason given'}); nothing was started. Launch it again.`);
+  throw new EngineError('RUN_CHANGED', `Run ${id} was marked ${run.status.toLowerCase()} while its files were uploaded (${run.lastError ?? 'no reason given'}); nothing was started. Start it again.`);
 }
 
 export async function launchRun(deps: LaunchDeps, input: z.output<typeof LaunchInput>): Promise<Run> {

@@ -39,16 +39,22 @@ export async function submit(access: HostAccess, host: Host, dir: string, script
 }
 
 /**
- * Cancels a job only while it still waits in the queue (scancel --state=PENDING), and says whether it is
- * over: a job that started a moment ago is left running (its run's supervisor must end it and say how),
- * where a plain scancel would have ended it unseen as "cancelled while waiting".
+ * Cancels a job only while it still waits in the queue (scancel --state=PENDING), and says whether it was
+ * cancelled so: true only when the queue then says CANCELLED. A job that started a moment ago, or that the
+ * queue no longer knows (it may have run), is not: the caller stops it as a running job, and its run's
+ * supervisor or the queue's record says how it ended. A plain scancel would have ended such a job unseen
+ * as "cancelled while waiting".
  */
 export async function cancelIfWaiting(access: HostAccess, host: Host, jobId: string): Promise<boolean> {
-  const r = await access.exec(slurmCommand(clusterSettings(host), `scancel --state=PENDING ${shQuote(jobId)} >/dev/null 2>&1; squeue -h -j ${shQuote(jobId)} -o %T 2>/dev/null`), {
-    timeoutMs: 30_000,
-  });
-  const state = r.stdout.trim().split('\n').at(-1)?.trim() ?? '';
-  return state === '' || state === 'CANCELLED';
+  const job = shQuote(jobId);
+  const r = await access.exec(slurmCommand(clusterSettings(host), `scancel --state=PENDING ${job} >/dev/null 2>&1; squeue -h -t all -j ${job} -o %T`), { timeoutMs: 30_000 });
+  if (r.code !== 0 && !/Invalid job id/i.test(r.stderr)) {
+    throw new EngineError(
+      'REMOTE_COMMAND_FAILED',
+      `squeue could not say whether job ${jobId} still waits on ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-300) || 'no output'}. Check that \`squeue\` answers on the login node, then cancel again.`,
+    );
+  }
+  return r.stdout.trim().split('\n').at(-1)?.trim() === 'CANCELLED';
 }
 
 /** scancel of the job and all its steps; a job already gone is not an error. */

@@ -380,16 +380,13 @@ export class AppSweepDriver {
       if (tied === null) {
         tied = runId;
         this.launching.add(runId);
-        // Stopped while this launch got ready (no trial had started, so the stop ended the sweep at once): the
-        // run just recorded never starts (the launch sees it cancelled), and the ended sweep gets no new trial.
+        // Stopped while this launch got ready: the run just recorded never starts (the launch sees it
+        // cancelled). A sweep already ended (no trial had started, so the stop ended it at once) takes no new
+        // decision; one still stopping records the start, so the cancelled run is shown as its trial's.
         const now = deps.sweeps.get(id).status;
-        if (now !== 'RUNNING' && now !== 'PAUSED') {
-          deps.runs.setStatusIf(runId, ['QUEUED'], 'CANCELLED', { lastError: `The sweep ${sweep.name} was stopped while this trial was being launched; nothing of it ran.` });
-          if (now !== 'STOPPING') {
-            deps.onChanged(runId);
-            return;
-          }
-        }
+        const stopped = now !== 'RUNNING' && now !== 'PAUSED';
+        if (stopped) deps.runs.setStatusIf(runId, ['QUEUED'], 'CANCELLED', { lastError: `The sweep ${sweep.name} was stopped while this trial was being launched; nothing of it ran.` });
+        if (stopped && now !== 'STOPPING') return deps.onChanged(runId);
         record(
           () => ({
             action: 'start',

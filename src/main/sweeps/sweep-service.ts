@@ -95,7 +95,7 @@ export async function startSweep(deps: SweepDeps, ref: string): Promise<Sweep> {
   return oneAtATime(
     starting,
     sweep.id,
-    () => new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is being started already.`),
+    () => new EngineError('SWEEP_STATE', `Sweep ${sweep.name} is being started already. Wait for that start to end; \`tunebench sweep show ${sweep.name}\` says how it went.`),
     () => startDraft(deps, sweep),
   );
 }

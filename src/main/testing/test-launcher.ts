@@ -224,7 +224,7 @@ export async function resumeTest(deps: TestDeps, id: string): Promise<TestRunSum
   await oneAtATime(
     resuming,
     run.id,
-    () => new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} is being resumed already.`),
+    () => new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} is being resumed already. Wait for that resume to end; \`tunebench test show ${run.id}\` says how it went.`),
     () => resumeStopped(deps, run),
   );
   return deps.tests.summary(run.id);
