@@ -66,15 +66,22 @@ export function RunsTable(props: Props) {
   const [version, setVersion] = useState(0);
   const pages = useRef(new Map<number, TableRowOut[]>());
   const scroller = useRef<HTMLDivElement>(null);
-  // The table's width, so the default columns are as many as fit it.
+  // The room for the table, so the default columns are as many as fit it; and the table's own width,
+  // which rows laid out later can change (the fit is then checked again, below).
   const [width, setWidth] = useState(0);
+  const [tableWidth, setTableWidth] = useState(0);
   useLayoutEffect(() => {
     const box = scroller.current;
     if (!box) return;
-    const measure = () => setWidth(box.clientWidth);
+    const table = box.querySelector('table');
+    const measure = () => {
+      setWidth(box.clientWidth);
+      setTableWidth(table?.offsetWidth ?? 0);
+    };
     measure();
     const observer = new ResizeObserver(measure);
     observer.observe(box);
+    if (table) observer.observe(table);
     return () => observer.disconnect();
   }, []);
 
@@ -148,9 +155,21 @@ export function RunsTable(props: Props) {
     const box = scroller.current;
     if (!box || view.columns || width <= 0) return;
     const over = box.scrollWidth - box.clientWidth;
+    if (over <= 0) return;
+    // The estimates left room to spare where the layout found `over` px too few: take away the least room
+    // that drops a column (taking away only `over` changed nothing while the estimates' spare was larger).
+    const budget = width - FIT_SPARE_PX - missedPx;
+    const drops = (less: number) => fitColumns(wanted, all, firstRows, budget - less).length < defaults.length;
     // Only while a column can go: where the columns that always stay are wider (1024 px), the table scrolls inside.
-    if (over > 0 && fitColumns(wanted, all, firstRows, width - FIT_SPARE_PX - missedPx - over).length < defaults.length) setMissed({ width, px: missedPx + over });
-  }, [view.columns, width, missedPx, defaults.join('|'), version]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (!drops(budget)) return;
+    let [enough, tooLittle] = [budget, 0];
+    while (enough - tooLittle > 1) {
+      const mid = Math.floor((enough + tooLittle) / 2);
+      if (drops(mid)) enough = mid;
+      else tooLittle = mid;
+    }
+    setMissed({ width, px: missedPx + Math.max(enough, over) });
+  }, [view.columns, width, tableWidth, missedPx, defaults.join('|'), version]); // eslint-disable-line react-hooks/exhaustive-deps
   const columns = chosen.map((key) => columnFor(key, all));
 
   const toggleSort = (key: string) => changeView({ sort: { key, dir: sort.key === key && sort.dir === 'desc' ? 'asc' : 'desc' } });
