@@ -1,7 +1,10 @@
 // What an ECharts instance has drawn, read from its own model after a render (not from the option we
 // gave it): the x axis' extent, the plot area, the x extent and count of the line data it holds, and
-// the points those lines stand for. Written on the chart element as data-* attributes, which the
-// tests and the benchmark read.
+// the points those lines stand for. Curves drawn over the chart (curve-overlay.ts) are told by the
+// overlay: what it drew last. Written on the chart element as data-* attributes, which the tests and
+// the benchmark read.
+import { itemStats } from './curve-stats';
+import type { Curve } from './line-chart';
 import type { echarts } from './useECharts';
 
 interface SeriesData {
@@ -52,7 +55,8 @@ export interface DrawnState {
   theme: 'dark' | 'light';
 }
 
-export function readDrawnState(chart: echarts.ECharts): DrawnState | null {
+/** `overlaid`: the curves drawn over the chart (its 'curves' series, when there is one, only sets extents). */
+export function readDrawnState(chart: echarts.ECharts, overlaid?: Curve[]): DrawnState | null {
   const model = (chart as unknown as { getModel(): Model | undefined }).getModel();
   if (!model) return null;
   const x = model.getComponent('xAxis', 0)?.axis?.scale.getExtent();
@@ -62,7 +66,17 @@ export function readDrawnState(chart: echarts.ECharts): DrawnState | null {
   let [drawnFrom, drawnTo, highest, items] = [Infinity, -Infinity, -Infinity, 0];
   const covered: Record<string, number> = {};
   const offScale: number[] = [];
+  for (const c of overlaid ?? []) {
+    const stats = itemStats(c.items);
+    if (stats.x0 < drawnFrom) drawnFrom = stats.x0;
+    if (stats.x1 > drawnTo) drawnTo = stats.x1;
+    if (stats.highest > highest) highest = stats.highest;
+    if (c.faint) continue;
+    items += c.items.length;
+    covered[c.name] = (covered[c.name] ?? 0) + stats.n;
+  }
   model.eachSeries((s) => {
+    if (overlaid && s.id === 'curves') return;
     const data = s.getData();
     if (s.id === 'off-scale') {
       for (let i = 0; i < data.count(); i++) offScale.push(Number(data.get(data.mapDimensionsAll('x')[0]!, i)));

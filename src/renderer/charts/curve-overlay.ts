@@ -126,12 +126,17 @@ export class CurveOverlay {
     return { curves: this.drawn?.curves ?? [], geometry: this.drawn?.geometry ?? null };
   }
 
-  draw(curves: Curve[], logScale: boolean): void {
+  /** `marks`: whether ECharts draws anything above the curves (off-scale marks). */
+  draw(curves: Curve[], logScale: boolean, marks = true): void {
     const { chart, canvas } = this;
-    // The marks ECharts draws above the curves are on a canvas layer of their own, stacked above ours.
+    // The marks ECharts draws above the curves are on a canvas layer of their own, stacked above ours;
+    // hidden while there are none (the page composites every canvas shown on each frame: about 1 ms a
+    // zoom for an empty layer).
     const zr = chart.getZr() as unknown as { painter: { getLayer?(zlevel: number): { dom?: HTMLElement } } };
     const above = zr.painter.getLayer?.(ABOVE_CURVES_ZLEVEL)?.dom;
     if (above && above.style.zIndex !== '2') above.style.zIndex = '2';
+    const display = marks ? '' : 'none';
+    if (above && above.style.display !== display) above.style.display = display;
     const g = geometryOf(chart, logScale);
     const [width, height, dpr] = [chart.getWidth(), chart.getHeight(), window.devicePixelRatio || 1];
     const key = [width, height, dpr, ...(g ? [g.left, g.top, g.width, g.height, g.x(0), g.x(1), g.y(1), g.y(10), logScale] : ['no axes'])].join(' ');

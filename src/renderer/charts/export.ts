@@ -33,8 +33,9 @@ function withTitle(chart: echarts.ECharts, title: string | undefined, renderer: 
   const copy = echarts.init(holder, echartsTheme(currentTheme()), { renderer, width, height: chart.getHeight() + top + bottom });
   try {
     const option = chart.getOption() as { grid?: { top?: number; bottom?: number }[]; legend?: { top?: number }[]; series?: { id?: string }[] };
-    // Series that draw in the file what the page draws over the chart (Compare's curves).
-    option.series = option.series?.map((s) => replace.find((r) => r.id === s.id) ?? s);
+    // Series that draw in the file what the page draws over the chart (Compare's curves), in place of
+    // the chart's own of the same id, or added.
+    option.series = [...(option.series ?? []).map((s) => replace.find((r) => r.id === s.id) ?? s), ...replace.filter((r) => !option.series?.some((s) => s.id === r.id))];
     const shift = <T extends { top?: number }>(list: T[] | undefined) => list?.map((g) => ({ ...g, top: (typeof g.top === 'number' ? g.top : 0) + top }));
     const grid = shift(option.grid)?.map((g) => ({ ...g, bottom: (typeof g.bottom === 'number' ? g.bottom : 0) + bottom }));
     copy.setOption({

@@ -8,6 +8,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { currentTheme, onThemeChange, type Theme } from '../theme';
 import { scrollParent } from '../components/scroll-parent';
 import { readDrawnState } from './chart-state';
+import type { Curve } from './line-chart';
 import { installZoom, type ZoomTarget } from './zoom';
 import './charts.css';
 
@@ -172,8 +173,8 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
 }
 
 /** Writes what the chart drew (read from the instance, see chart-state.ts) on its element, for tests. */
-export function writeDrawnState(chart: echarts.ECharts, el: HTMLElement | null): void {
-  const s = el && readDrawnState(chart);
+export function writeDrawnState(chart: echarts.ECharts, el: HTMLElement | null, overlaid?: Curve[]): void {
+  const s = el && readDrawnState(chart, overlaid);
   if (!el || !s) return;
   el.dataset.axisFrom = String(s.axisFrom);
   el.dataset.axisTo = String(s.axisTo);

@@ -331,10 +331,10 @@ export function CompareChart({
   // The curves are drawn over the chart (see curve-overlay.ts), after each frame ECharts draws. What to
   // draw is set before the chart gets its new option (this layout effect runs before useECharts' own).
   const shownCurves = useMemo(() => curves.filter((c) => !hidden.has(c.name)), [curves, hidden]);
-  const overlaid = useRef({ curves: shownCurves, logScale });
+  const overlaid = useRef({ curves: shownCurves, logScale, marks: built.cut });
   useLayoutEffect(() => {
-    overlaid.current = { curves: shownCurves, logScale };
-  }, [shownCurves, logScale]);
+    overlaid.current = { curves: shownCurves, logScale, marks: built.cut };
+  }, [shownCurves, logScale, built.cut]);
   // The hover box's heading: whole steps (a bucket's span), minutes, or a date.
   const heading = useRef<(item: Item) => string>(() => '');
   heading.current = (item) => xLabel(item, axis === 'step' || axis === 'tokens', axis === 'time');
@@ -346,7 +346,7 @@ export function CompareChart({
       curves.onRedraw = hover.hide;
       overlay.current = { curves, hover };
     }
-    overlay.current.curves.draw(overlaid.current.curves, overlaid.current.logScale);
+    overlay.current.curves.draw(overlaid.current.curves, overlaid.current.logScale, overlaid.current.marks);
   }, []);
   useEffect(() => () => overlay.current?.hover.remove(), []);
   // An exported file has the curves drawn by the chart's copy itself.
@@ -362,7 +362,7 @@ export function CompareChart({
     instance,
     renderedTag: String(loads),
     onFrame: drawCurves,
-    onDrawn: (chart) => writeDrawnState(chart, chart.getDom()),
+    onDrawn: (chart) => writeDrawnState(chart, chart.getDom(), overlaid.current.curves),
     zoom: { getWindow: () => requested.current ?? full, getFull: () => full, setWindow },
   });
 
