@@ -102,7 +102,7 @@ async function compareFigure() {
     await until('the chart to take focus', () => chart.evaluate((el) => document.activeElement === el), 10_000, 10);
     // Three zooms in a row on each visit, each a new window. Timed in the page: from the page
     // handling the wheel event to the chart having drawn the re-queried data (data-rendered is set
-    // on ECharts' 'rendered' after the new option), so this harness's DevTools round trips are not
+    // once the plot has drawn the last answer, in the task that handled it), so this harness's DevTools round trips are not
     // counted, nor headless Chromium's own delay in handing a wheel event to any page (measured
     // below on a blank page, ~25 ms here, and printed beside the figures).
     for (let z = 0; z < 3; z++) {

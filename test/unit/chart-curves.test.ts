@@ -1,5 +1,5 @@
-// Many curves drawn as one series (Compare): what each curve's polylines are, where the hover box finds
-// each curve's value, and what the series tells the axes and the tests about each curve.
+// Many curves drawn as one series (Compare's exported files): what each curve's polylines are, where the
+// hover box finds each curve's value, and what the series tells the axes about each curve.
 import { describe, expect, it } from 'vitest';
 import { snapX } from '../../src/renderer/charts/curve-hover';
 import { curvesAt, curvesSeries, nearestItem } from '../../src/renderer/charts/curves';
@@ -60,7 +60,7 @@ describe('curves drawn as one series', () => {
     ]);
   });
 
-  it('tells the axes and the tests each curve: x and y extent, the points it stands for, its items', () => {
+  it('tells the axes each curve: x and y extent, the points it stands for, its items', () => {
     const series = curvesSeries([a, b, { ...b, name: 'raw b', faint: true }]) as Series;
     expect(series.data).toEqual([
       { name: 'a', value: [0, 70, 1, 7, 8, 8, 0] },
@@ -74,12 +74,6 @@ describe('curves drawn as one series', () => {
     expect(snapX([a, b], 13)).toBe(15);
     expect(snapX([a, b], 1000)).toBe(70);
     expect(snapX([{ ...b, faint: true }], 13)).toBeUndefined();
-  });
-
-  it('draws nothing on the page when the curves are drawn over the chart, with the same data for the axes', () => {
-    const series = curvesSeries([a, b], false, false) as Series;
-    expect(series.data).toEqual((curvesSeries([a, b]) as Series).data);
-    expect(series.renderItem({ dataIndex: 0 }, linear)).toBeNull();
   });
 });
 

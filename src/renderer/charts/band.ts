@@ -27,7 +27,7 @@ interface Stretch {
 }
 
 /** Runs of consecutive x where both edges have a value: the band has a gap wherever either is missing. */
-function stretches(lower: Pt[], upper: Pt[]): Stretch[][] {
+export function stretches(lower: Pt[], upper: Pt[]): Stretch[][] {
   const out: Stretch[][] = [];
   let current: Stretch[] = [];
   lower.forEach(([x, lo], i) => {

@@ -1,10 +1,7 @@
 // What an ECharts instance has drawn, read from its own model after a render (not from the option we
 // gave it): the x axis' extent, the plot area, the x extent and count of the line data it holds, and
-// the points those lines stand for. Curves drawn over the chart (curve-overlay.ts) are told by the
-// overlay: what it drew last. Written on the chart element as data-* attributes, which the tests and
-// the benchmark read.
-import { itemStats } from './curve-stats';
-import type { Curve } from './line-chart';
+// the points those lines stand for (Compare's plot tells the same of itself, see plot.ts). Written on
+// the chart element as data-* attributes, which the tests and the benchmark read.
 import type { echarts } from './useECharts';
 
 interface SeriesData {
@@ -55,8 +52,7 @@ export interface DrawnState {
   theme: 'dark' | 'light';
 }
 
-/** `overlaid`: the curves drawn over the chart (its 'curves' series, when there is one, only sets extents). */
-export function readDrawnState(chart: echarts.ECharts, overlaid?: Curve[]): DrawnState | null {
+export function readDrawnState(chart: echarts.ECharts): DrawnState | null {
   const model = (chart as unknown as { getModel(): Model | undefined }).getModel();
   if (!model) return null;
   const x = model.getComponent('xAxis', 0)?.axis?.scale.getExtent();
@@ -66,17 +62,7 @@ export function readDrawnState(chart: echarts.ECharts, overlaid?: Curve[]): Draw
   let [drawnFrom, drawnTo, highest, items] = [Infinity, -Infinity, -Infinity, 0];
   const covered: Record<string, number> = {};
   const offScale: number[] = [];
-  for (const c of overlaid ?? []) {
-    const stats = itemStats(c.items);
-    if (stats.x0 < drawnFrom) drawnFrom = stats.x0;
-    if (stats.x1 > drawnTo) drawnTo = stats.x1;
-    if (stats.highest > highest) highest = stats.highest;
-    if (c.faint) continue;
-    items += c.items.length;
-    covered[c.name] = (covered[c.name] ?? 0) + stats.n;
-  }
   model.eachSeries((s) => {
-    if (overlaid && s.id === 'curves') return;
     const data = s.getData();
     if (s.id === 'off-scale') {
       for (let i = 0; i < data.count(); i++) offScale.push(Number(data.get(data.mapDimensionsAll('x')[0]!, i)));
@@ -91,16 +77,6 @@ export function readDrawnState(chart: echarts.ECharts, overlaid?: Curve[]): Draw
       const [, b] = data.getDataExtent(dim);
       if (b > highest) highest = b;
     }
-    if (s.id === 'curves') {
-      // One item per curve (see curves.ts): the items it draws and the points they stand for.
-      for (let i = 0; i < data.count(); i++) {
-        if (data.get('faint', i)) continue;
-        const name = data.getName?.(i) ?? String(i);
-        items += Number(data.get('items', i));
-        covered[name] = (covered[name] ?? 0) + Number(data.get('n', i));
-      }
-      return;
-    }
     if (s.subType !== 'line' || s.get('silent')) return;
     items += data.count();
     // One pass in ECharts' own store (a get() per item cost ~8 ms a chart with 50 runs, on every draw).
@@ -109,4 +85,21 @@ export function readDrawnState(chart: echarts.ECharts, overlaid?: Curve[]): Draw
   });
   const theme = model.getTheme?.().get('darkMode') ? 'dark' : 'light';
   return { axisFrom: x[0], axisTo: x[1], yMin: y[0], yMax: y[1], plotLeft: rect.x, plotWidth: rect.width, drawnFrom, drawnTo, items, covered, highest, offScale, theme };
+}
+
+/** Writes a drawn state on the chart's element as data-* attributes. */
+export function writeDrawnAttributes(el: HTMLElement, s: DrawnState): void {
+  el.dataset.axisFrom = String(s.axisFrom);
+  el.dataset.axisTo = String(s.axisTo);
+  el.dataset.yMin = String(s.yMin);
+  el.dataset.yMax = String(s.yMax);
+  el.dataset.plotLeft = String(s.plotLeft);
+  el.dataset.plotWidth = String(s.plotWidth);
+  el.dataset.drawnFrom = Number.isFinite(s.drawnFrom) ? String(s.drawnFrom) : '';
+  el.dataset.drawnTo = Number.isFinite(s.drawnTo) ? String(s.drawnTo) : '';
+  el.dataset.drawnItems = String(s.items);
+  el.dataset.covered = JSON.stringify(s.covered);
+  el.dataset.drawnMax = Number.isFinite(s.highest) ? String(s.highest) : '';
+  el.dataset.offScale = s.offScale.join(',');
+  el.dataset.chartTheme = s.theme;
 }

@@ -1,9 +1,9 @@
-// The hover box of curves drawn over a chart (curve-overlay.ts): a line at the x under the pointer,
+// The hover box of Compare's plot (plot.ts): a line at the x under the pointer,
 // snapped to the nearest item of any curve, and the box listing every curve's value there. ECharts' own
 // box needed a line series through every x to snap to, which it built again on every zoom: a zoom's
 // last answer drew in 9.6 ms without that line against 11.4-12.7 ms with it (zooms after a page's first,
 // medians of 12).
-import type { Geometry } from './curve-overlay';
+import type { Geometry } from './plot-curves';
 import { curvesTooltip, nearestItem } from './curves';
 import { itemStats } from './curve-stats';
 import type { Curve, Item } from './line-chart';

@@ -1,8 +1,7 @@
-// Many curves as one ECharts custom series (Compare draws 50 runs on a chart). As 50 line series,
-// ECharts rebuilt 50 models and data stores on every zoom (12-22 ms of a 75 ms zoom, against ~2 ms for
-// one series); their hover box is `curvesTooltip` (see curve-hover.ts). On the page the
-// series only holds the curves' extents and counts, and curve-overlay.ts draws them; an exported copy
-// of the chart has the series draw them as polylines.
+// Many curves as one ECharts custom series: how an exported file of Compare's plot draws its 50 curves
+// (the page draws them itself, plot-curves.ts, tracing them the same way, traceCurve below). As 50
+// line series, ECharts rebuilt 50 models and data stores on every zoom. Their hover box is
+// `curvesTooltip` (see curve-hover.ts).
 import { itemStats } from './curve-stats';
 import type { Curve, Item } from './line-chart';
 import { tipBox } from './tooltip';
@@ -11,8 +10,8 @@ interface Api {
   coord(value: [number, number]): [number, number];
 }
 
-/** What one data item of the series says about its curve (read back by chart-state.ts). */
-export const CURVE_DIMENSIONS = ['x0', 'x1', 'y0', 'y1', 'n', 'items', 'faint'] as const;
+/** What one data item of the series says about its curve. */
+const CURVE_DIMENSIONS = ['x0', 'x1', 'y0', 'y1', 'n', 'items', 'faint'] as const;
 
 /** A dot on each point: for few points on few curves (2,500 dots for 50 runs say less than the lines). */
 export const dotted = (c: Curve, curves: number) => !c.faint && c.items.length < 60 && curves <= 12;
@@ -28,7 +27,7 @@ export interface CurvePen {
 /**
  * A curve as stretches of values (a null, or a value the axis cannot place, breaks it, as a line series
  * does), a dot for a lone point between gaps, and with `dots` a dot on each point that stands for points
- * (not the edges outside the window). Shared by the page's canvas (curve-overlay.ts) and the exported
+ * (not the edges outside the window). Shared by the page's canvas (plot-curves.ts) and the exported
  * chart's series below, so both draw the same. `toPixel` may return the same array each time.
  */
 export function traceCurve(items: Item[], dots: boolean, toPixel: (x: number, y: number) => readonly [number, number], pen: CurvePen): void {
@@ -58,11 +57,10 @@ export function traceCurve(items: Item[], dots: boolean, toPixel: (x: number, y:
 }
 
 /**
- * One custom series for every curve. Drawn (`draw`): a polyline per stretch of values (a null or a
- * value a log axis cannot place breaks it, as a line series does), a dot for a lone point between gaps;
- * otherwise it draws nothing (a curve overlay does).
+ * One custom series for every curve: a polyline per stretch of values (a null or a value a log axis
+ * cannot place breaks it, as a line series does), a dot for a lone point between gaps.
  */
-export function curvesSeries(curves: Curve[], logScale = false, draw = true): object {
+export function curvesSeries(curves: Curve[], logScale = false): object {
   // One data item per curve spanning it, so the axes' extents include it; the shape comes from its items.
   const data = curves.map((c) => {
     const s = itemStats(c.items);
@@ -81,7 +79,6 @@ export function curvesSeries(curves: Curve[], logScale = false, draw = true): ob
     encode: { x: ['x0', 'x1'], y: ['y0', 'y1'] },
     data,
     renderItem: (params: { dataIndex: number }, api: Api) => {
-      if (!draw) return null;
       const c = curves[params.dataIndex]!;
       const stroke = { stroke: c.color, lineWidth: c.width ?? 1.6, lineDash: c.lineType ?? 'solid', fill: 'none', opacity: c.faint ? 0.25 : 1 };
       const children: object[] = [];

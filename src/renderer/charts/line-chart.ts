@@ -4,11 +4,10 @@
 import type { WindowResult } from '../../shared/domain/metrics';
 import type { Theme } from '../theme';
 import { bandsSeries, type Band } from './band';
-import { ABOVE_CURVES_ZLEVEL } from './curve-overlay';
 import { bandStats, itemStats, type ValueStats } from './curve-stats';
 import { curvesSeries } from './curves';
 import { axisTooltip } from './tooltip';
-import { offScaleMarks, offScaleSeries, robustRange, type YRange } from './y-range';
+import { offScaleMarks, offScaleSeries, robustRange, type OffScale, type YRange } from './y-range';
 import type { XWindow } from './zoom';
 
 /** One drawn item: x, the value (a bucket's mean), the points it stands for, and the x span they cover. */
@@ -96,11 +95,10 @@ export interface LineChartInput {
   grid: { left: number; right: number; top: number; bottom: number };
   /**
    * ECharts' own legend (default), with a line series per curve; or none: the owner then lists the
-   * curves itself, the hidden ones are left out of the option, the rest are one series that holds their
-   * extents (see curves.ts), and the owner draws them over the chart with their hover box (see
-   * curve-overlay.ts and curve-hover.ts). With 50
-   * curves ECharts lays its legend out again on every redraw (about a third of a zoom's drawing), and
-   * builds a model and data store per line series (most of the rest).
+   * curves itself, the hidden ones are left out of the option, and the rest are one series (see
+   * curves.ts). Compare's files are drawn this way (its page draws its plot itself, see plot.ts): with
+   * 50 curves ECharts laid its legend out again on every redraw, and built a model and data store per
+   * line series.
    */
   legend?: boolean;
 }
@@ -130,7 +128,7 @@ function niceAxis(lo: number, hi: number): { min: number; max: number; interval:
   return { min: Math.floor(lo / interval) * interval, max: Math.ceil(hi / interval) * interval, interval };
 }
 
-const yLabel = (v: number) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3) ? v.toExponential(1) : Number(v.toPrecision(4)).toString());
+export const yLabel = (v: number) => (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3) ? v.toExponential(1) : Number(v.toPrecision(4)).toString());
 
 const whole = (v: number) => Math.round(v).toLocaleString('en-US');
 
@@ -144,8 +142,28 @@ export function xLabel(item: unknown, wholeNumbers: boolean, time: boolean): str
   return `step ${whole(x)}`;
 }
 
-export function lineChartOption(input: LineChartInput): LineChartOption {
-  const { curves, window, hidden, theme } = input;
+/** What a line chart shows, whoever draws it: ECharts (lineChartOption) or a plot of our own (plot.ts). */
+export interface LineChartScene {
+  /** The curves not switched off. */
+  shown: Curve[];
+  /** The robust range of the shown curves' values (null when not asked for, or none). */
+  range: YRange | null;
+  /** True when the robust range leaves values out (they are marked). */
+  cut: boolean;
+  /** The shown curves' extreme values (their bands' too); on a log axis, the lowest above zero. */
+  lowest: number;
+  highest: number;
+  lowestPositive: number;
+  /** The y axis: the robust range when it cuts, else all the values, rounded out to whole steps; null where the data sets it (a log axis that cuts nothing, one flat value). */
+  axisY: { min: number; max: number; interval?: number } | null;
+  /** The range the marks are for (set when it cuts). */
+  drawnRange: YRange | null;
+  /** Values past the drawn range: each stretch marked once, at most 12. */
+  marks: OffScale[];
+}
+
+export function lineChartScene(input: Omit<LineChartInput, 'bands' | 'legend' | 'grid' | 'xAxis' | 'theme'>): LineChartScene {
+  const { curves, window, hidden } = input;
   const shown = curves.filter((c) => !hidden.has(c.name));
   // The y range covers the curves and their min/max (drawn or not), robustly unless the user said no.
   // (Worked out once per answer: see curve-stats.ts.)
@@ -161,16 +179,42 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
     if (p.lowest < lowest) lowest = p.lowest;
     if (p.highest > highest) highest = p.highest;
   }
+  let lowestPositive = Infinity;
+  if (input.logScale) for (let i = 0; i < n; i++) if (values[i]! > 0 && values[i]! < lowestPositive) lowestPositive = values[i]!;
   const range = input.robust ? robustRange(values.subarray(0, n), input.logScale) : null;
   const cut = !!range && (highest > range.max || lowest < range.min);
+  const axisY = input.logScale ? (range && cut ? { min: range.min, max: range.max } : null) : cut && range ? niceAxis(range.min, range.max) : niceAxis(lowest, highest);
+  const drawnRange = cut && axisY ? { min: axisY.min, max: axisY.max } : null;
+  // Every curve's values past the range (its band's extremes too): each stretch marked once. Only the
+  // curves whose extremes pass it are searched (with 50 runs, a few).
+  const beyond = (s: ValueStats) => !!drawnRange && (s.highest > drawnRange.max || s.lowest < drawnRange.min);
+  const marked = drawnRange
+    ? shown.flatMap((c) => [
+        ...(beyond(itemStats(c.items)) ? [{ points: c.items, color: c.color }] : []),
+        ...(c.band && beyond(bandStats(c.band))
+          ? [
+              { points: c.band, color: c.color, y: 2 },
+              { points: c.band, color: c.color, y: 1 },
+            ]
+          : []),
+      ])
+    : [];
+  const marks = drawnRange ? dedupe(offScaleMarks(marked, drawnRange, 36), window ? (window.to - window.from) / 150 : 0).slice(0, 12) : [];
+  return { shown, range, cut, lowest, highest, lowestPositive, axisY, drawnRange, marks };
+}
+
+/** The min/max band of each shown curve that has one (a seed group's std for its mean). */
+export function bandsOf(shown: Curve[]): Band[] {
+  return shown
+    .filter((c) => c.band && !c.faint)
+    .map((c) => ({ name: c.name, lower: c.band!.map(([x, lo]) => [x, lo]), upper: c.band!.map(([x, , hi]) => [x, hi]), color: c.color, edgeWidth: 0.6, edgeOpacity: 0.35, fillOpacity: 0.1 }));
+}
+
+export function lineChartOption(input: LineChartInput): LineChartOption {
+  const { curves, window, theme } = input;
+  const { shown, range, cut, axisY, drawnRange, marks } = lineChartScene(input);
   const series: object[] = [];
-  const bands: Band[] = [];
   const withLegend = input.legend ?? true;
-  const drawn = withLegend ? curves : shown;
-  for (const c of drawn) {
-    if (input.bands && c.band && !c.faint)
-      bands.push({ name: c.name, lower: c.band.map(([x, lo]) => [x, lo]), upper: c.band.map(([x, , hi]) => [x, hi]), color: c.color, edgeWidth: 0.6, edgeOpacity: 0.35, fillOpacity: 0.1 });
-  }
   if (withLegend) {
     for (const c of curves) {
       const lineStyle = { color: c.color, width: c.width ?? 1.6, type: c.lineType ?? 'solid', ...(c.faint ? { opacity: 0.25 } : {}) };
@@ -196,32 +240,12 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
     }
   }
   const text = theme === 'dark' ? '#e3e7ee' : '#1c2430';
-  // The axis drawn: the robust range when it cuts, else all the values; rounded out to whole steps.
-  const axisY = input.logScale ? (range && cut ? { min: range.min, max: range.max } : null) : cut && range ? niceAxis(range.min, range.max) : niceAxis(lowest, highest);
-  // Curves drawn over the chart are in the option only while an axis takes its extent from the data
-  // (zoomed out, a log axis, one flat value): as a series that draws nothing. A zoom's option has none
-  // (ECharts' model and drawing of a 50-item series were about 1 ms of a zoom's last draw).
-  if (!withLegend && (!window || !axisY)) series.push(curvesSeries(shown, input.logScale, false));
-  series.push(bandsSeries(bands.filter((b) => !hidden.has(b.name))));
-  const drawnRange = cut && axisY ? { min: axisY.min, max: axisY.max } : null;
-  // Every curve's values past the range (its band's extremes too): each stretch marked once. Only the
-  // curves whose extremes pass it are searched (with 50 runs, a few). The series is there (empty) when
-  // nothing is cut, so the list of series keeps its shape.
-  const beyond = (s: ValueStats) => !!drawnRange && (s.highest > drawnRange.max || s.lowest < drawnRange.min);
-  const marked = drawnRange
-    ? shown.flatMap((c) => [
-        ...(beyond(itemStats(c.items)) ? [{ points: c.items, color: c.color }] : []),
-        ...(c.band && beyond(bandStats(c.band))
-          ? [
-              { points: c.band, color: c.color, y: 2 },
-              { points: c.band, color: c.color, y: 1 },
-            ]
-          : []),
-      ])
-    : [];
-  const offScale = offScaleSeries(drawnRange ? dedupe(offScaleMarks(marked, drawnRange, 36), window ? (window.to - window.from) / 150 : 0).slice(0, 12) : [], drawnRange ?? { min: 0, max: 1 }, text);
-  // Above curves drawn over the chart: on a canvas layer of their own (see curve-overlay.ts).
-  series.push(withLegend ? offScale : { ...offScale, zlevel: ABOVE_CURVES_ZLEVEL });
+  // Without ECharts' legend (Compare's exported files): every curve in one series (see curves.ts).
+  if (!withLegend) series.push(curvesSeries(shown, input.logScale));
+  series.push(bandsSeries(input.bands ? bandsOf(shown) : []));
+  // The marks' series is there (empty) when nothing is cut, so the list of series keeps its shape.
+  const offScale = offScaleSeries(marks, drawnRange ?? { min: 0, max: 1 }, text);
+  series.push(offScale);
   const { type, name, wholeNumbers } = input.xAxis;
   const time = type === 'time';
   return {
@@ -234,7 +258,7 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
       // zoom that changes the labels' width would move the plot under the cursor.
       grid: { ...input.grid, outerBoundsMode: 'none' },
       ...(withLegend ? { legend: { top: 4, type: 'scroll', data: curves.filter((c) => !c.faint).map((c) => c.name) } } : {}),
-      // Curves drawn over the chart have a hover box of their own (see curve-hover.ts).
+      // A file of Compare's plot has no hover box (its page has its own, see curve-hover.ts).
       tooltip: withLegend ? { trigger: 'axis', formatter: (params: unknown) => axisTooltip(params, (first) => xLabel(first, wholeNumbers, time)) } : { show: false },
       xAxis: {
         type,

@@ -7,9 +7,8 @@ import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { currentTheme, onThemeChange, type Theme } from '../theme';
 import { scrollParent } from '../components/scroll-parent';
-import { readDrawnState } from './chart-state';
-import type { Curve } from './line-chart';
-import { installZoom, type ZoomTarget } from './zoom';
+import { readDrawnState, writeDrawnAttributes } from './chart-state';
+import { installChartZoom, type ZoomTarget } from './zoom';
 import './charts.css';
 
 echarts.use([CustomChart, LineChart, ParallelChart, ParallelComponent, GridComponent, TooltipComponent, LegendComponent, MarkLineComponent, TitleComponent, CanvasRenderer, SVGRenderer]);
@@ -35,11 +34,6 @@ export interface ChartHooks {
   renderedTag?: string;
   /** Called after each option is drawn (the theme's colours may have changed too). */
   onDrawn?: (chart: echarts.ECharts) => void;
-  /**
-   * Called after every frame ECharts draws (a hover's too), before onDrawn: for what the owner draws
-   * over the chart, which must follow its axes (a zoom, a drag, a resize).
-   */
-  onFrame?: (chart: echarts.ECharts) => void;
   /**
    * Created (and drawn) only when the element first comes near the viewport: a chart further down the
    * page costs nothing while the ones in view load.
@@ -88,8 +82,6 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     chart.current = echarts.init(element, echartsTheme(currentTheme()), { renderer: 'canvas' });
     setCreated((n) => n + 1);
     if (instance) instance.current = chart.current;
-    const created = chart.current;
-    created.on('rendered', () => hooksRef.current.onFrame?.(created));
     chart.current.on('click', (e: unknown) => hooksRef.current.onClick?.(e as { componentType: string; dataIndex: number }));
     chart.current.on('legendselectchanged', (e: unknown) => {
       const selected = (e as { selected: Record<string, boolean> }).selected;
@@ -110,31 +102,15 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     // (hiding a 50-row box took a few ms), and it is still hidden well before their answers are drawn.
     const hideTip = () => setTimeout(() => chart.current?.dispatchAction({ type: 'hideTip' }));
     element.addEventListener('wheel', hideTip, { capture: true, passive: true });
-    let removeZoom = () => {};
-    if (zoomable) {
-      element.tabIndex = 0; // focus (a click gives it) lets the plain wheel zoom; keys zoom and pan
-      const hint = document.createElement('div');
-      hint.className = 'chart-zoom-hint';
-      hint.textContent = 'Click the chart (or hold Ctrl) to zoom with the wheel';
-      hint.hidden = true;
-      element.parentElement?.append(hint);
-      removeZoom = installZoom(
-        element,
-        {
+    const removeZoom = zoomable
+      ? installChartZoom(element, {
           getWindow: () => hooksRef.current.zoom?.getWindow() ?? null,
           getFull: () => hooksRef.current.zoom?.getFull() ?? null,
           setWindow: (w) => hooksRef.current.zoom?.setWindow(w),
           plot: () => plotOf(chart.current),
           preview: (w) => chart.current?.setOption({ xAxis: { min: w.from, max: w.to } }),
-        },
-        (show) => (hint.hidden = !show),
-      );
-      const oldRemove = removeZoom;
-      removeZoom = () => {
-        oldRemove();
-        hint.remove();
-      };
-    }
+        })
+      : () => {};
     const resize = new ResizeObserver(() => chart.current?.resize());
     resize.observe(element);
     return () => {
@@ -173,20 +149,7 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
 }
 
 /** Writes what the chart drew (read from the instance, see chart-state.ts) on its element, for tests. */
-export function writeDrawnState(chart: echarts.ECharts, el: HTMLElement | null, overlaid?: Curve[]): void {
-  const s = el && readDrawnState(chart, overlaid);
-  if (!el || !s) return;
-  el.dataset.axisFrom = String(s.axisFrom);
-  el.dataset.axisTo = String(s.axisTo);
-  el.dataset.yMin = String(s.yMin);
-  el.dataset.yMax = String(s.yMax);
-  el.dataset.plotLeft = String(s.plotLeft);
-  el.dataset.plotWidth = String(s.plotWidth);
-  el.dataset.drawnFrom = Number.isFinite(s.drawnFrom) ? String(s.drawnFrom) : '';
-  el.dataset.drawnTo = Number.isFinite(s.drawnTo) ? String(s.drawnTo) : '';
-  el.dataset.drawnItems = String(s.items);
-  el.dataset.covered = JSON.stringify(s.covered);
-  el.dataset.drawnMax = Number.isFinite(s.highest) ? String(s.highest) : '';
-  el.dataset.offScale = s.offScale.join(',');
-  el.dataset.chartTheme = s.theme;
+export function writeDrawnState(chart: echarts.ECharts, el: HTMLElement | null): void {
+  const s = el && readDrawnState(chart);
+  if (el && s) writeDrawnAttributes(el, s);
 }

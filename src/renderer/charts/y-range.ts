@@ -136,6 +136,50 @@ export function labelRows(labels: { left: number; width: number }[], firstRowTak
   });
 }
 
+/** A mark as drawn: its triangle at the plot's edge and its value beside it (pixels). */
+export interface MarkShape {
+  /** Its index in the marks. */
+  index: number;
+  triangle: [number, number][];
+  text: string;
+  textX: number;
+  textY: number;
+  align: 'left' | 'right';
+  color: string;
+}
+
+/**
+ * Where each mark inside the plot's x extent is drawn, given the map from data to pixels: a triangle at
+ * the edge it is past, its label beside it on the side with room, in rows so labels close together stay
+ * readable. Shared by the ECharts series below (exports) and the page's plot (plot.ts).
+ */
+export function markShapes(marks: OffScale[], range: YRange, coord: (x: number, y: number) => readonly [number, number], box: { x: number; width: number }): MarkShape[] {
+  const rows = new Map([...placeLabels(marks, true, coord, box), ...placeLabels(marks, false, coord, box)]);
+  const shapes: MarkShape[] = [];
+  marks.forEach((m, index) => {
+    const [x, y] = coord(m.x, m.above ? range.max : range.min);
+    if (!(x >= box.x - 1 && x <= box.x + box.width + 1)) return;
+    const dir = m.above ? 1 : -1;
+    const text = `${m.above ? '↑' : '↓'} ${label(m.value)}`;
+    const right = x + 7 + labelWidth(text) < box.x + box.width;
+    const row = rows.get(index) ?? 0;
+    shapes.push({
+      index,
+      triangle: [
+        [x, y],
+        [x - 5, y + dir * 8],
+        [x + 5, y + dir * 8],
+      ],
+      text,
+      textX: right ? x + 7 : x - 7,
+      textY: y + dir * (9 + row * 13),
+      align: right ? 'left' : 'right',
+      color: m.color,
+    });
+  });
+  return shapes;
+}
+
 /** One ECharts custom series drawing the marks: a triangle at the plot's edge and the value beside it. */
 export function offScaleSeries(marks: OffScale[], range: YRange, textColor: string): object {
   return {
@@ -150,42 +194,14 @@ export function offScaleSeries(marks: OffScale[], range: YRange, textColor: stri
     encode: { x: 0, y: 1 },
     data: marks.map((m) => [m.x, m.above ? range.max : range.min, m.value]),
     renderItem: (params: { dataIndex: number; coordSys: { x: number; y: number; width: number; height: number } }, api: { coord(v: [number, number]): [number, number] }) => {
-      const m = marks[params.dataIndex]!;
-      const [x, y] = api.coord([m.x, m.above ? range.max : range.min]);
-      const box = params.coordSys;
-      if (!(x >= box.x - 1 && x <= box.x + box.width + 1)) return null;
-      const dir = m.above ? 1 : -1;
-      const text = `${m.above ? '↑' : '↓'} ${label(m.value)}`;
-      const right = x + 7 + labelWidth(text) < box.x + box.width;
-      // Rows per edge, the same for every mark of this drawing (each call places them all, ≤ 12).
-      const rows = placeLabels(marks, m.above, api, box);
-      const row = rows.get(params.dataIndex) ?? 0;
+      // Every mark of this drawing is placed on each call (<= 12): the rows depend on all of them.
+      const shape = markShapes(marks, range, (x, y) => api.coord([x, y]), params.coordSys).find((s) => s.index === params.dataIndex);
+      if (!shape) return null;
       return {
         type: 'group',
         children: [
-          {
-            type: 'polygon',
-            shape: {
-              points: [
-                [x, y],
-                [x - 5, y + dir * 8],
-                [x + 5, y + dir * 8],
-              ],
-            },
-            style: { fill: m.color, stroke: textColor, lineWidth: 0.5 },
-          },
-          {
-            type: 'text',
-            style: {
-              text,
-              x: right ? x + 7 : x - 7,
-              y: y + dir * (9 + row * 13),
-              align: right ? 'left' : 'right',
-              verticalAlign: 'middle',
-              fill: textColor,
-              fontSize: 10,
-            },
-          },
+          { type: 'polygon', shape: { points: shape.triangle }, style: { fill: shape.color, stroke: textColor, lineWidth: 0.5 } },
+          { type: 'text', style: { text: shape.text, x: shape.textX, y: shape.textY, align: shape.align, verticalAlign: 'middle', fill: textColor, fontSize: 10 } },
         ],
       };
     },
@@ -193,14 +209,14 @@ export function offScaleSeries(marks: OffScale[], range: YRange, textColor: stri
 }
 
 /** The label row of each mark at one edge (by its index in `marks`), from where the chart draws them. */
-function placeLabels(marks: OffScale[], above: boolean, api: { coord(v: [number, number]): [number, number] }, box: { x: number; width: number }): Map<number, number> {
+function placeLabels(marks: OffScale[], above: boolean, coord: (x: number, y: number) => readonly [number, number], box: { x: number; width: number }): Map<number, number> {
   const atEdge = marks
-    .map((m, i) => ({ m, i, px: api.coord([m.x, 0])[0] }))
+    .map((m, i) => ({ m, i, px: coord(m.x, 0)[0] }))
     .filter(({ m, px }) => m.above === above && px >= box.x - 1 && px <= box.x + box.width + 1)
     .sort((a, b) => a.px - b.px);
   const spans = atEdge.map(({ m, px }) => {
     const width = labelWidth(`${m.above ? '↑' : '↓'} ${label(m.value)}`);
-    // Drawn 7 px to the side of its triangle (see renderItem).
+    // Drawn 7 px to the side of its triangle (see markShapes).
     return px + 7 + width < box.x + box.width ? { left: px + 6, width } : { left: px - 6 - width, width };
   });
   const rows = labelRows(

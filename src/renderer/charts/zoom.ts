@@ -168,3 +168,21 @@ export function installZoom(el: HTMLElement, target: ZoomTarget, hint: (show: bo
     el.removeEventListener('keydown', onKey);
   };
 }
+
+/**
+ * Zooming on a chart element as a person meets it: focusable (a click gives it focus, which lets the
+ * plain wheel zoom; keys zoom and pan), with the hint shown when the wheel scrolls past it instead.
+ */
+export function installChartZoom(element: HTMLElement, target: ZoomTarget): () => void {
+  element.tabIndex = 0;
+  const hint = document.createElement('div');
+  hint.className = 'chart-zoom-hint';
+  hint.textContent = 'Click the chart (or hold Ctrl) to zoom with the wheel';
+  hint.hidden = true;
+  element.parentElement?.append(hint);
+  const remove = installZoom(element, target, (show) => (hint.hidden = !show));
+  return () => {
+    remove();
+    hint.remove();
+  };
+}

@@ -5,13 +5,13 @@ import { flushSync } from 'react-dom';
 import type { WindowResult } from '../../../shared/domain/metrics';
 import { ChartControls, type ChartSettings } from '../../charts/ChartControls';
 import { installCurveHover } from '../../charts/curve-hover';
-import { CurveOverlay } from '../../charts/curve-overlay';
-import { curvesSeries } from '../../charts/curves';
 import { exportPng, exportSvg } from '../../charts/export';
 import { bandStats, itemStats } from '../../charts/curve-stats';
-import { bandsByDefault, fromWindow, lineChartOption, xLabel, type BandPoint, type Curve, type Item } from '../../charts/line-chart';
+import { bandsByDefault, fromWindow, lineChartOption, lineChartScene, xLabel, type BandPoint, type Curve, type Item } from '../../charts/line-chart';
+import type { Plot } from '../../charts/plot';
+import { plotScene } from '../../charts/plot-scene';
+import { usePlot } from '../../charts/usePlot';
 import { useTheme } from '../../charts/use-theme';
-import { useECharts, writeDrawnState, type echarts } from '../../charts/useECharts';
 import type { DataExtent, XWindow } from '../../charts/zoom';
 import { scrollParent, visibleBottom } from '../../components/scroll-parent';
 import { useClient } from '../../store/context';
@@ -39,6 +39,9 @@ const PARTIAL_MS = 150;
  * overlaid runs get 100 each, one every ~13 px of a wide plot, where 50 lines overlap anyway). The
  * answers' size and the drawing grow with this number; the min/max bands stay exact whatever it is.
  */
+/** The plot's margins in the chart: the axes' labels and the x axis' name are drawn in them. */
+const MARGINS = { left: 64, right: 28, top: 16, bottom: 48 };
+
 const bucketsFor = (runs: number) => Math.max(100, Math.min(600, Math.floor(5_000 / Math.max(1, runs))));
 
 /** Step -> tokens seen, from the run's cumulative `tokens` metric, by linear interpolation (and back). */
@@ -133,7 +136,6 @@ export function CompareChart({
   const [settings, setSettings] = useState<ChartSettings>({ robust: true, bands: null });
   const starts = useRef(new Map<string, number>());
   const scales = useRef(new Map<string, TokenScale>());
-  const instance = useRef<echarts.ECharts | null>(null);
   // The window asked for last (null: all the data): the next wheel step zooms from it, not from an older drawn one.
   const requested = useRef<XWindow | null>(null);
 
@@ -238,8 +240,8 @@ export function CompareChart({
   // sends its queries from its first layout pass, before any chart of the page draws its empty frame.
   const figure = useRef<HTMLElement>(null);
   const [seen, setSeen] = useState(false);
-  // The curves drawn over the chart and their hover box (see drawCurves below).
-  const overlay = useRef<{ curves: CurveOverlay; hover: ReturnType<typeof installCurveHover> } | null>(null);
+  // The hover box over the curves (see curve-hover.ts).
+  const hover = useRef<ReturnType<typeof installCurveHover> | null>(null);
   // The load function (metric, axis, runs) whose queries went out: a new one starts zoomed out.
   const loadedWith = useRef<typeof load | null>(null);
   const startLoading = useCallback(() => {
@@ -248,7 +250,7 @@ export function CompareChart({
     // A new metric, axis or set of runs starts zoomed out (the old window is in the old axis' units).
     setDrawn({ window: null, series: [] });
     setFull(null);
-    overlay.current?.hover.hide(); // it would show the old axis' value until the pointer moves
+    hover.current?.hide(); // it would show the old axis' value until the pointer moves
     load(null);
   }, [load]);
   useLayoutEffect(() => {
@@ -319,50 +321,46 @@ export function CompareChart({
   }, [drawn, smoothing, groups, styles]);
 
   const built = useMemo(() => {
-    const xAxis =
-      axis === 'time' ? { type: 'time' as const, name: '', wholeNumbers: false } : { type: 'value' as const, name: axis === 'relative' ? 'minutes' : axis, wholeNumbers: axis !== 'relative' };
     const window = drawn.window ?? full;
-    const base = { curves, window, xAxis, logScale, robust: settings.robust, hidden, theme, legend: false, grid: { left: 64, right: 28, top: 16, bottom: 48 } };
-    const probe = lineChartOption({ ...base, bands: false });
-    const bands = settings.bands ?? bandsByDefault(curves, probe.range, window);
-    return { ...(bands ? lineChartOption({ ...base, bands }) : probe), bands };
-  }, [curves, drawn.window, full, axis, logScale, settings, hidden, theme]);
+    const scene = lineChartScene({ curves, window, logScale, robust: settings.robust, hidden });
+    const bands = settings.bands ?? bandsByDefault(curves, scene.range, window);
+    return { scene, window, bands };
+  }, [curves, drawn.window, full, logScale, settings, hidden]);
 
-  // The curves are drawn over the chart (see curve-overlay.ts), after each frame ECharts draws. What to
-  // draw is set before the chart gets its new option (this layout effect runs before useECharts' own).
-  const shownCurves = useMemo(() => curves.filter((c) => !hidden.has(c.name)), [curves, hidden]);
-  const overlaid = useRef({ curves: shownCurves, logScale, marks: built.cut });
-  useLayoutEffect(() => {
-    overlaid.current = { curves: shownCurves, logScale, marks: built.cut };
-  }, [shownCurves, logScale, built.cut]);
-  // The hover box's heading: whole steps (a bucket's span), minutes, or a date.
-  const heading = useRef<(item: Item) => string>(() => '');
-  heading.current = (item) => xLabel(item, axis === 'step' || axis === 'tokens', axis === 'time');
-  const drawCurves = useCallback((chart: echarts.ECharts) => {
-    if (overlay.current?.curves.chart !== chart) {
-      overlay.current?.hover.remove();
-      const curves = new CurveOverlay(chart);
-      const hover = installCurveHover(chart.getDom(), { shown: () => curves.shown, heading: (item) => heading.current(item) });
-      curves.onRedraw = hover.hide;
-      overlay.current = { curves, hover };
-    }
-    overlay.current.curves.draw(overlaid.current.curves, overlaid.current.logScale, overlaid.current.marks);
-  }, []);
-  useEffect(() => () => overlay.current?.hover.remove(), []);
-  // An exported file has the curves drawn by the chart's copy itself.
-  const exported = () => [curvesSeries(shownCurves, logScale) as { id: string }];
-
-  const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
   // Drawn once answers are here; until then the plot says it is loading (once its queries went out: a
   // chart further down loads when scrolled to).
   const ready = drawn.series.length > 0 || loads > 0;
-  const ref = useECharts(built.option, {
-    whenNear: true,
-    ready,
-    instance,
+  const xAxis = useMemo(
+    () => (axis === 'time' ? { time: true, name: '', wholeNumbers: false } : { time: false, name: axis === 'relative' ? 'minutes' : axis, wholeNumbers: axis !== 'relative' }),
+    [axis],
+  );
+  const scene = useMemo(() => (ready ? plotScene(built.scene, { window: built.window, ...xAxis, logScale, bands: built.bands, theme }) : null), [ready, built, xAxis, logScale, theme]);
+
+  // The hover box's heading: whole steps (a bucket's span), minutes, or a date.
+  const heading = useRef<(item: Item) => string>(() => '');
+  heading.current = (item) => xLabel(item, axis === 'step' || axis === 'tokens', axis === 'time');
+  const plot = useRef<Plot | null>(null);
+  useEffect(() => {
+    const p = plot.current;
+    if (!p) return;
+    const box = installCurveHover(p.host, { shown: () => p.shown, heading: (item) => heading.current(item) });
+    p.onRedraw = box.hide;
+    hover.current = box;
+    return () => box.remove();
+  }, []);
+
+  /** The chart as ECharts draws it (the curves as one series, see curves.ts): for a PNG or SVG file. */
+  const exported = () => {
+    const el = ref.current;
+    const base = { curves, window: built.window, logScale, robust: settings.robust, hidden, theme, bands: built.bands, legend: false, grid: MARGINS };
+    const { option } = lineChartOption({ ...base, xAxis: { type: axis === 'time' ? 'time' : 'value', name: xAxis.name, wholeNumbers: xAxis.wholeNumbers } });
+    return { option, width: el?.clientWidth ?? 800, height: el?.clientHeight ?? 400 };
+  };
+
+  const setWindow = useCallback((w: XWindow | null) => load(w), [load]);
+  const ref = usePlot(scene, MARGINS, {
+    plot,
     renderedTag: String(loads),
-    onFrame: drawCurves,
-    onDrawn: (chart) => writeDrawnState(chart, chart.getDom(), overlaid.current.curves),
     zoom: { getWindow: () => requested.current ?? full, getFull: () => full, setWindow },
   });
 
@@ -396,13 +394,13 @@ export function CompareChart({
             settings={settings}
             bandsShown={built.bands}
             hasBands={curves.some((c) => c.band)}
-            cut={built.cut}
+            cut={built.scene.cut}
             onChange={setSettings}
           />
-          <button type="button" onClick={() => instance.current && exportPng(instance.current, metric, title, legendShown, exported())}>
+          <button type="button" onClick={() => exportPng(exported(), metric, title, legendShown)}>
             PNG
           </button>
-          <button type="button" onClick={() => instance.current && exportSvg(instance.current, metric, title, legendShown, exported())}>
+          <button type="button" onClick={() => exportSvg(exported(), metric, title, legendShown)}>
             SVG
           </button>
         </span>

@@ -1,7 +1,7 @@
-// Compare's curves drawn on a canvas of our own (charts/curve-overlay.ts): the same lines, breaks, dots
+// Compare's curves drawn on the plot's canvas (charts/plot-curves.ts): the same lines, breaks, dots
 // and dashes as the ECharts series draws in an exported file (chart-curves.test.ts), into the plot only.
 import { describe, expect, it } from 'vitest';
-import { drawCurves, type Geometry } from '../../src/renderer/charts/curve-overlay';
+import { drawCurves, type Geometry } from '../../src/renderer/charts/plot-curves';
 import type { Curve, Item } from '../../src/renderer/charts/line-chart';
 
 const item = (x: number, y: number | null, n = 1): Item => [x, y, n, x, x];

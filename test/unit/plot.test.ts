@@ -1,0 +1,100 @@
+// Compare's plot drawn by us (charts/plot.ts, ticks.ts, plot-scene.ts): ticks where ECharts put them and
+// labels that never overlap, the extents ECharts used to work out made explicit, and what the plot says
+// it drew (the tests' and the benchmark's data-* attributes).
+import { describe, expect, it } from 'vitest';
+import type { Curve, Item, LineChartScene } from '../../src/renderer/charts/line-chart';
+import { lineChartScene } from '../../src/renderer/charts/line-chart';
+import { plotGeometry, plotState, plotTicks } from '../../src/renderer/charts/plot';
+import { plotScene, type PlotAxes } from '../../src/renderer/charts/plot-scene';
+import { logTicks, niceInterval, timeTicks, valueTicks } from '../../src/renderer/charts/ticks';
+
+const width = (s: string) => s.length * 7; // about 12 px sans-serif
+const values = (ticks: { value: number }[]) => ticks.map((t) => t.value);
+const item = (x: number, y: number | null, n = 1): Item => [x, y, n, x, x];
+
+describe('axis ticks', () => {
+  it('picks nice numbers as ECharts does: 1, 2, 3 or 5 times a power of ten, about five a range', () => {
+    expect([0.13, 0.4, 2.2, 3.98, 6, 8].map(niceInterval)).toEqual([0.1, 0.5, 2, 3, 5, 10]);
+    expect(values(valueTicks(1, 1990, 1000, width))).toEqual([300, 600, 900, 1200, 1500, 1800]);
+    expect(valueTicks(1, 1990, 1000, width).map((t) => t.label)).toEqual(['300', '600', '900', '1,200', '1,500', '1,800']);
+    expect(values(valueTicks(0, 1, 400, width))).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]); // exact, not 0.6000000000000001
+  });
+
+  it('ticks a zoomed window inside it, and only whole steps on a step axis', () => {
+    expect(values(valueTicks(15914.4, 65913.9, 1000, width))).toEqual([20000, 30000, 40000, 50000, 60000]);
+    expect(values(valueTicks(10.2, 12.7, 1000, width, true))).toEqual([11, 12]);
+    expect(values(valueTicks(10.2, 12.7, 1000, width, false))).toEqual([10.5, 11, 11.5, 12, 12.5]);
+  });
+
+  it('spaces labels so that none touches the next, however narrow the plot', () => {
+    for (const [from, to, px] of [
+      [0, 1e9, 120],
+      [0, 1_000_000, 300],
+      [1234.5, 1234.50001, 500],
+    ] as const) {
+      const ticks = valueTicks(from, to, px, width);
+      expect(ticks.length).toBeGreaterThan(0);
+      for (let i = 1; i < ticks.length; i++) {
+        const gap = ((ticks[i]!.value - ticks[i - 1]!.value) * px) / (to - from);
+        expect(gap).toBeGreaterThanOrEqual((width(ticks[i]!.label) + width(ticks[i - 1]!.label)) / 2 + 8);
+      }
+    }
+  });
+
+  it('uses the y axis its own whole steps, and powers of ten (with 2 and 5 over few decades) on a log axis', () => {
+    expect(values(valueTicks(0.5, 3.5, 300, () => 12, false, 0.5))).toEqual([0.5, 1, 1.5, 2, 2.5, 3, 3.5]);
+    expect(values(logTicks(0.01, 100, String))).toEqual([0.01, 0.1, 1, 10, 100]);
+    expect(values(logTicks(1, 50, String))).toEqual([1, 2, 5, 10, 20, 50]);
+    expect(logTicks(0, 10, String)).toEqual([]);
+  });
+
+  it('ticks wall time on whole minutes of the local clock, the date at midnight', () => {
+    const at = (h: number, m: number) => new Date(2026, 10, 29, h, m).getTime();
+    const ticks = timeTicks(at(10, 2), at(11, 0), 1000, width);
+    expect(ticks.map((t) => t.label)).toEqual(['10:05', '10:10', '10:15', '10:20', '10:25', '10:30', '10:35', '10:40', '10:45', '10:50', '10:55', '11:00']);
+    const days = timeTicks(at(20, 0), at(28, 0), 800, width);
+    expect(days.map((t) => t.label)).toContain('Nov 30');
+    expect(days.every((t) => t.value >= at(20, 0) && t.value <= at(28, 0))).toBe(true);
+  });
+});
+
+describe('the plot scene', () => {
+  const axes: PlotAxes = { window: null, time: false, name: 'step', wholeNumbers: true, logScale: false, bands: false, theme: 'light' };
+  const curve = (name: string, items: Item[], band?: Curve['band']): Curve => ({ name, color: '#123456', items, band: band ?? null });
+  const sceneOf = (curves: Curve[], logScale = false): LineChartScene => lineChartScene({ curves, window: null, logScale, robust: true, hidden: new Set() });
+
+  it('spans the data when zoomed out, the window when zoomed, and rounds the y axis out to whole steps', () => {
+    const curves = [curve('a', [item(10, 1.12), item(20, 2.9)]), curve('b', [item(5, 1.5), item(40, 2)])];
+    const s = plotScene(sceneOf(curves), axes);
+    expect(s.x).toMatchObject({ from: 5, to: 40, name: 'step', wholeNumbers: true });
+    expect(s.y).toMatchObject({ min: 1, max: 3, interval: 0.5, log: false });
+    expect(plotScene(sceneOf(curves), { ...axes, window: { from: 12, to: 18 } }).x).toMatchObject({ from: 12, to: 18 });
+  });
+
+  it('gives one point and one flat value room around them, and draws an empty chart on a unit range', () => {
+    const s = plotScene(sceneOf([curve('a', [item(7, 2)])]), axes);
+    expect([s.x.from, s.x.to]).toEqual([6, 8]);
+    expect([s.y.min, s.y.max]).toEqual([1, 3]);
+    const empty = plotScene(sceneOf([]), axes);
+    expect([empty.x.from, empty.x.to, empty.y.min, empty.y.max]).toEqual([0, 1, 0, 1]);
+  });
+
+  it('rounds a log axis out to whole decades; one with a value it cannot place (zero) is its range, the zero marked', () => {
+    const s = plotScene(sceneOf([curve('a', [item(2, 0.03), item(3, 42)])], true), { ...axes, logScale: true });
+    expect(s.y).toMatchObject({ min: 0.01, max: 100, log: true });
+    const zero = plotScene(sceneOf([curve('a', [item(1, 0), item(2, 0.03), item(3, 42)])], true), { ...axes, logScale: true });
+    expect(zero.y.min).toBeCloseTo(0.03, 9);
+    expect(zero.y.max).toBeCloseTo(42, 9);
+    expect(zero.marks.map((m) => [m.x, m.value, m.above])).toEqual([[1, 0, false]]);
+  });
+
+  it('says what it drew: the axes, the plot, and the points each curve stands for', () => {
+    const curves = [curve('a', [item(0, 1, 0), item(10, 2, 250), item(20, 3, 250)]), { ...curve('a', [item(0, 1)]), faint: true }];
+    const s = plotScene(sceneOf(curves), { ...axes, window: { from: 2, to: 18 } });
+    const g = plotGeometry(s, 1000, 400, { left: 64, right: 28, top: 16, bottom: 48 })!;
+    expect([g.left, g.width, g.x(2), g.x(18), g.y(s.y.min), g.y(s.y.max)]).toEqual([64, 908, 64, 972, 352, 16]);
+    const state = plotState(s, g);
+    expect(state).toMatchObject({ axisFrom: 2, axisTo: 18, plotLeft: 64, plotWidth: 908, drawnFrom: 0, drawnTo: 20, items: 3, covered: { a: 500 }, highest: 3, offScale: [] });
+    expect(plotTicks(s, g, width).x.map((t) => t.value)).toEqual([3, 6, 9, 12, 15, 18]);
+  });
+});
