@@ -296,8 +296,23 @@ describe('compare charts', () => {
   });
 
   it('restyles open charts when the theme changes, without a reload', async () => {
+    // Pixels of the axes' colour (their lines and labels) on the plot's axes canvas: ECharts' own colours.
+    const axisPixels = (hex: string) =>
+      canvas().evaluate((el: HTMLElement, hex: string) => {
+        const c = el.querySelector<HTMLCanvasElement>('canvas.chart-axes')!;
+        const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+        const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) + Math.abs(data[i + 2]! - b!) < 12) n++;
+        return n;
+      }, hex);
+    const [lightAxis, darkAxis] = ['#6E7079', '#B9B8CE'];
+    expect(await axisPixels(lightAxis)).toBeGreaterThan(500);
+    expect(await axisPixels(darkAxis)).toBe(0);
     await page.getByRole('radio', { name: 'Dark', exact: true }).check();
     await expect.poll(async () => (await data(canvas())).chartTheme).toBe('dark');
+    expect(await axisPixels(darkAxis)).toBeGreaterThan(500);
+    expect(await axisPixels(lightAxis)).toBe(0);
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-dark.png') });
     await page.setViewportSize({ width: 1024, height: 700 });
     await page.screenshot({ path: path.join(ROOT, SCREENSHOT_DIR, 'compare-dark-1024.png') });
