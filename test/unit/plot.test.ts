@@ -51,10 +51,15 @@ describe('axis ticks', () => {
   it('ticks wall time on whole minutes of the local clock, the date at midnight', () => {
     const at = (h: number, m: number) => new Date(2026, 10, 29, h, m).getTime();
     const ticks = timeTicks(at(10, 2), at(11, 0), 1000, width);
-    expect(ticks.map((t) => t.label)).toEqual(['10:05', '10:10', '10:15', '10:20', '10:25', '10:30', '10:35', '10:40', '10:45', '10:50', '10:55', '11:00']);
-    const days = timeTicks(at(20, 0), at(28, 0), 800, width);
-    expect(days.map((t) => t.label)).toContain('Nov 30');
-    expect(days.every((t) => t.value >= at(20, 0) && t.value <= at(28, 0))).toBe(true);
+    expect(ticks.map((t) => t.label)).toEqual(['10:10', '10:20', '10:30', '10:40', '10:50', '11:00']);
+    // A deep zoom into points logged close together: milliseconds.
+    const deep = timeTicks(at(10, 2), at(10, 2) + 400, 1000, width);
+    expect(deep.map((t) => t.label)).toEqual(['10:02:00.000', '10:02:00.100', '10:02:00.200', '10:02:00.300', '10:02:00.400']);
+    const night = timeTicks(at(20, 0), at(28, 0), 800, width); // 20:00 to 04:00 the next day
+    expect(night.map((t) => t.label)).toEqual(['20:00', '22:00', 'Nov 30', '02:00', '04:00']);
+    const days = timeTicks(at(0, 0), at(24 * 20, 0), 800, width);
+    expect(days.length).toBeGreaterThan(2);
+    expect(days.every((t) => /^[A-Z][a-z]{2} \d+$/.test(t.label) && new Date(t.value).getHours() === 0)).toBe(true);
   });
 });
 

@@ -83,24 +83,24 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-/** The steps a wall-time axis may take. */
-const TIME_STEPS = [1, 2, 5, 10, 15, 30]
-  .map((s) => s * SECOND)
-  .concat(
-    [1, 2, 5, 10, 15, 30].map((m) => m * MINUTE),
-    [1, 2, 3, 6, 12].map((h) => h * HOUR),
-    [1, 2, 7, 14, 30, 91, 182, 365].map((d) => d * DAY),
-  );
+/** The steps a wall-time axis may take (milliseconds for a deep zoom into points logged close together). */
+const TIME_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500].concat(
+  [1, 2, 5, 10, 15, 30].map((s) => s * SECOND),
+  [1, 2, 5, 10, 15, 30].map((m) => m * MINUTE),
+  [1, 2, 3, 6, 12].map((h) => h * HOUR),
+  [1, 2, 7, 14, 30, 91, 182, 365].map((d) => d * DAY),
+);
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** A wall-time label: the time of day to the step's precision, the date at midnight or for steps of days. */
+/** A wall-time label: the time of day to the step's precision (to the millisecond), the date at midnight or for steps of days. */
 export function timeLabel(ms: number, step: number): string {
   const d = new Date(ms);
   const day = `${MONTHS[d.getMonth()]} ${d.getDate()}`;
   if (step >= DAY || (d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0)) return day;
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (step < SECOND) return `${time}:${pad(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
   return step < MINUTE ? `${time}:${pad(d.getSeconds())}` : time;
 }
 
@@ -108,9 +108,11 @@ export function timeLabel(ms: number, step: number): string {
 export function timeTicks(from: number, to: number, length: number, width: (label: string) => number): Tick[] {
   const span = to - from;
   if (!(span > 0) || !(length > 0)) return [];
-  const offset = new Date(from).getTimezoneOffset() * MINUTE; // local midnight, not UTC's
+  // Local midnight, not UTC's: the offset at the window's start (past a change of daylight saving time
+  // inside the window, ticks of hours land an hour off the whole hour).
+  const offset = new Date(from).getTimezoneOffset() * MINUTE;
   for (const step of TIME_STEPS) {
-    if (span / step > 12) continue;
+    if (span / step > 6) continue; // about five ticks, as on a value axis
     const ticks: Tick[] = [];
     for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to; t += step) ticks.push({ value: t, label: timeLabel(t, step) });
     if (fits(ticks, length / span, width)) return ticks;
