@@ -232,7 +232,8 @@ describe('compare charts', () => {
     const state = await settled();
     const colors = [...new Set(state.curveColors!.split(','))];
     expect(colors.length).toBeGreaterThan(1);
-    // The curves' canvas: pixels near each curve's colour, and none left or right of the plot.
+    // The curves' canvas: pixels near each curve's colour, and none left or right of the plot (but for
+    // the triangle of an off-scale mark at its edge).
     const drawn = () =>
       canvas().evaluate((el: HTMLElement, colors: string[]) => {
         const c = el.querySelector<HTMLCanvasElement>('canvas.chart-curves')!;
@@ -247,7 +248,7 @@ describe('compare charts', () => {
           for (let x = 0; x < width; x++) {
             const i = (y * width + x) * 4;
             if (data[i + 3]! < 200) continue;
-            if (x < left - 2 || x > right + 2) outside++;
+            if (x < left - 7 * scale || x > right + 7 * scale) outside++; // an off-scale mark's triangle may stand 6 px out
             sum = (sum * 31 + x * 7 + y + data[i]!) % 1_000_000_007;
             rgb.forEach(([r, g, b], k) => Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) + Math.abs(data[i + 2]! - b!) < 30 && near[k]!++);
           }

@@ -76,21 +76,30 @@ describe('the plot scene', () => {
     expect(plotScene(sceneOf(curves), { ...axes, window: { from: 12, to: 18 } }).x).toMatchObject({ from: 12, to: 18 });
   });
 
-  it('gives one point and one flat value room around them, and draws an empty chart on a unit range', () => {
+  it('gives one point and one flat value room around them as ECharts did, and draws an empty chart on a unit range', () => {
     const s = plotScene(sceneOf([curve('a', [item(7, 2)])]), axes);
-    expect([s.x.from, s.x.to]).toEqual([6, 8]);
+    expect([s.x.from, s.x.to]).toEqual([3.5, 10.5]);
     expect([s.y.min, s.y.max]).toEqual([1, 3]);
+    // A flat learning rate: its own value, not an axis from -1 to 1.
+    const lr = plotScene(sceneOf([curve('lr', [item(1, 3e-4), item(2, 3e-4)])]), axes);
+    expect(lr.y.min).toBeGreaterThan(0);
+    expect(lr.y.min).toBeLessThanOrEqual(3e-4);
+    expect(lr.y.max).toBeLessThanOrEqual(5e-4);
     const empty = plotScene(sceneOf([]), axes);
     expect([empty.x.from, empty.x.to, empty.y.min, empty.y.max]).toEqual([0, 1, 0, 1]);
   });
 
-  it('rounds a log axis out to whole decades; one with a value it cannot place (zero) is its range, the zero marked', () => {
+  it('rounds a log axis out to whole decades; one with a value it cannot place (zero) is its range, the zero marked, its ends labelled', () => {
     const s = plotScene(sceneOf([curve('a', [item(2, 0.03), item(3, 42)])], true), { ...axes, logScale: true });
     expect(s.y).toMatchObject({ min: 0.01, max: 100, log: true });
     const zero = plotScene(sceneOf([curve('a', [item(1, 0), item(2, 0.03), item(3, 42)])], true), { ...axes, logScale: true });
     expect(zero.y.min).toBeCloseTo(0.03, 9);
     expect(zero.y.max).toBeCloseTo(42, 9);
     expect(zero.marks.map((m) => [m.x, m.value, m.above])).toEqual([[1, 0, false]]);
+    // Cut to less than a decade, with no 1, 2 or 5 times a power of ten inside: the ends are its ticks.
+    const narrow = plotScene(sceneOf([curve('a', [item(1, 0), item(2, 2.6), item(3, 4.8)])], true), { ...axes, logScale: true });
+    const g = plotGeometry(narrow, 1000, 400, { left: 64, right: 28, top: 16, bottom: 48 })!;
+    expect(plotTicks(narrow, g, width).y.map((t) => t.label)).toEqual(['2.6', '4.8']);
   });
 
   it('says what it drew: the axes, the plot, and the points each curve stands for', () => {

@@ -41,6 +41,25 @@ export function stretches(lower: Pt[], upper: Pt[]): Stretch[][] {
   return out;
 }
 
+/**
+ * A stretch's outline in pixels: the lower edge left to right, the upper edge back. Points a log axis
+ * cannot place (zero or below) come back as NaN and are left out; null when an edge has none left.
+ * Shared by the series below (exported files) and Compare's plot (plot.ts).
+ */
+export function bandOutline(part: Stretch[], coord: (x: number, y: number) => readonly [number, number]): [number, number][] | null {
+  const points: [number, number][] = [];
+  for (const p of part) {
+    const [x, y] = coord(p.x, p.lo);
+    if (Number.isFinite(y)) points.push([x, y]);
+  }
+  const lower = points.length;
+  for (let i = part.length - 1; i >= 0; i--) {
+    const [x, y] = coord(part[i]!.x, part[i]!.hi);
+    if (Number.isFinite(y)) points.push([x, y]);
+  }
+  return lower === 0 || points.length === lower ? null : points;
+}
+
 /** One custom series drawing every band (legend entries belong to the curves, not to it). */
 export function bandsSeries(bands: Band[]): object {
   const drawn = bands.map((b) => ({ band: b, parts: stretches(b.lower, b.upper) })).filter((d) => d.parts.length > 0);
@@ -71,19 +90,8 @@ export function bandsSeries(bands: Band[]): object {
       const { band, parts } = drawn[params.dataIndex]!;
       const children: object[] = [];
       for (const part of parts) {
-        // One outline: the lower edge left to right, the upper edge back. Points a log axis cannot
-        // place (zero or below) come back as NaN: leave them out.
-        const points: [number, number][] = [];
-        for (const p of part) {
-          const c = api.coord([p.x, p.lo]);
-          if (Number.isFinite(c[1])) points.push(c);
-        }
-        const lower = points.length;
-        for (let i = part.length - 1; i >= 0; i--) {
-          const c = api.coord([part[i]!.x, part[i]!.hi]);
-          if (Number.isFinite(c[1])) points.push(c);
-        }
-        if (lower === 0 || points.length === lower) continue;
+        const points = bandOutline(part, (x, y) => api.coord([x, y]));
+        if (!points) continue;
         children.push({
           type: 'polygon',
           shape: { points },

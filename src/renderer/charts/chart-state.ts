@@ -12,7 +12,6 @@ interface SeriesData {
   get(dim: string | number, idx: number): unknown;
   getSum?(dim: string): number;
   getDimension?(i: number): string;
-  getName?(idx: number): string;
 }
 interface SeriesModel {
   subType: string;

@@ -7,7 +7,7 @@ import { bandsSeries, type Band } from './band';
 import { bandStats, itemStats, type ValueStats } from './curve-stats';
 import { curvesSeries } from './curves';
 import { axisTooltip } from './tooltip';
-import { offScaleMarks, offScaleSeries, robustRange, type OffScale, type YRange } from './y-range';
+import { cuts, markTextColour, offScaleMarks, offScaleSeries, robustRange, type OffScale, type YRange } from './y-range';
 import type { XWindow } from './zoom';
 
 /** One drawn item: x, the value (a bucket's mean), the points it stands for, and the x span they cover. */
@@ -122,7 +122,7 @@ function niceStep(span: number): number {
  * The y axis from lo to hi rounded out to whole steps, with the step: the end labels are then ticks
  * like the others (ECharts 6 labels a bare data extent, e.g. 1.16 beside 1.15).
  */
-function niceAxis(lo: number, hi: number): { min: number; max: number; interval: number } | null {
+export function niceAxis(lo: number, hi: number): { min: number; max: number; interval: number } | null {
   if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return null;
   const interval = niceStep(hi - lo);
   return { min: Math.floor(lo / interval) * interval, max: Math.ceil(hi / interval) * interval, interval };
@@ -182,7 +182,7 @@ export function lineChartScene(input: Omit<LineChartInput, 'bands' | 'legend' | 
   let lowestPositive = Infinity;
   if (input.logScale) for (let i = 0; i < n; i++) if (values[i]! > 0 && values[i]! < lowestPositive) lowestPositive = values[i]!;
   const range = input.robust ? robustRange(values.subarray(0, n), input.logScale) : null;
-  const cut = !!range && (highest > range.max || lowest < range.min);
+  const cut = cuts(range, lowest, highest);
   const axisY = input.logScale ? (range && cut ? { min: range.min, max: range.max } : null) : cut && range ? niceAxis(range.min, range.max) : niceAxis(lowest, highest);
   const drawnRange = cut && axisY ? { min: axisY.min, max: axisY.max } : null;
   // Every curve's values past the range (its band's extremes too): each stretch marked once. Only the
@@ -239,12 +239,11 @@ export function lineChartOption(input: LineChartInput): LineChartOption {
       });
     }
   }
-  const text = theme === 'dark' ? '#e3e7ee' : '#1c2430';
   // Without ECharts' legend (Compare's exported files): every curve in one series (see curves.ts).
   if (!withLegend) series.push(curvesSeries(shown, input.logScale));
   series.push(bandsSeries(input.bands ? bandsOf(shown) : []));
   // The marks' series is there (empty) when nothing is cut, so the list of series keeps its shape.
-  const offScale = offScaleSeries(marks, drawnRange ?? { min: 0, max: 1 }, text);
+  const offScale = offScaleSeries(marks, drawnRange ?? { min: 0, max: 1 }, markTextColour(theme));
   series.push(offScale);
   const { type, name, wholeNumbers } = input.xAxis;
   const time = type === 'time';

@@ -2,9 +2,8 @@
 // option left to ECharts made explicit, as ECharts made it: the x axis on the window, or on the data when
 // zoomed out; a log axis out to whole decades; one flat value given room around it.
 import type { Theme } from '../theme';
-import { itemStats } from './curve-stats';
-import { bandsOf, yLabel, type LineChartScene } from './line-chart';
-import type { PlotScene } from './plot';
+import { bandsOf, niceAxis, yLabel, type LineChartScene } from './line-chart';
+import { drawnExtent, type PlotScene } from './plot';
 import type { XWindow } from './zoom';
 
 export interface PlotAxes {
@@ -18,27 +17,16 @@ export interface PlotAxes {
   theme: Theme;
 }
 
-/** Room around a single value (one point, or one flat value): a tenth of it either side, at least 1 (a minute on a time axis). */
+/** Room around a single value (one point, or one flat value), as ECharts gave it: half the value either side, 0 to 1 for zero (a minute either side on a time axis). */
 function around(v: number, time: boolean): [number, number] {
-  const pad = time ? 60_000 : Math.max(Math.abs(v) * 0.1, 1);
-  return [v - pad, v + pad];
+  if (time) return [v - 60_000, v + 60_000];
+  return v === 0 ? [0, 1] : [v - Math.abs(v) / 2, v + Math.abs(v) / 2];
 }
 
 export function plotScene(scene: LineChartScene, axes: PlotAxes): PlotScene {
   const bands = axes.bands ? bandsOf(scene.shown) : [];
   let [from, to] = axes.window ? [axes.window.from, axes.window.to] : [Infinity, -Infinity];
-  if (!axes.window) {
-    for (const c of scene.shown) {
-      const s = itemStats(c.items);
-      if (s.x0 < from) from = s.x0;
-      if (s.x1 > to) to = s.x1;
-    }
-    for (const b of bands)
-      for (const [x] of b.lower) {
-        if (x < from) from = x;
-        if (x > to) to = x;
-      }
-  }
+  if (!axes.window) ({ from, to } = drawnExtent(scene.shown, bands));
   if (!(from <= to)) [from, to] = [0, 1];
   if (from === to) [from, to] = around(from, axes.time);
   let y: PlotScene['y'];
@@ -52,8 +40,8 @@ export function plotScene(scene: LineChartScene, axes: PlotAxes): PlotScene {
   } else if (scene.axisY) {
     y = { ...scene.axisY, log: false, label: yLabel };
   } else if (Number.isFinite(scene.lowest)) {
-    const [min, max] = around(scene.lowest, false);
-    y = { min, max, log: false, label: yLabel };
+    const [lo, hi] = around(scene.lowest, false);
+    y = { ...(niceAxis(lo, hi) ?? { min: lo, max: hi }), log: false, label: yLabel };
   } else y = { min: 0, max: 1, log: false, label: yLabel };
   return {
     curves: scene.shown,

@@ -5,13 +5,13 @@
 // against 1.50-1.51x with it). Exports still go through ECharts (export.ts), from the same scene's
 // option, so the files look as before. The look follows ECharts' defaults, which the run page keeps.
 import type { Theme } from '../theme';
-import { stretches, type Band } from './band';
+import { bandOutline, stretches, type Band } from './band';
 import type { DrawnState } from './chart-state';
 import { drawCurves, type Geometry } from './plot-curves';
 import { itemStats } from './curve-stats';
 import type { Curve } from './line-chart';
 import { logTicks, timeTicks, valueTicks, type Tick } from './ticks';
-import { markShapes, type OffScale, type YRange } from './y-range';
+import { markShapes, markTextColour, type OffScale, type YRange } from './y-range';
 
 /** Everything the plot draws. */
 export interface PlotScene {
@@ -37,8 +37,8 @@ export interface Margins {
 
 /** ECharts' default colours for axes, labels and the grid, in its light and dark themes. */
 const COLOURS = {
-  light: { axis: '#6E7079', label: '#6E7079', split: '#E0E6F1', text: '#1c2430' },
-  dark: { axis: '#B9B8CE', label: '#B9B8CE', split: '#484753', text: '#e3e7ee' },
+  light: { axis: '#6E7079', label: '#6E7079', split: '#E0E6F1' },
+  dark: { axis: '#B9B8CE', label: '#B9B8CE', split: '#484753' },
 };
 const FONT = '12px sans-serif';
 
@@ -63,12 +63,14 @@ export function plotGeometry(scene: Pick<PlotScene, 'x' | 'y'>, width: number, h
   };
 }
 
-/** The ticks of both axes for a plot of the geometry's size, labels measured with `ctx`. */
+/** The ticks of both axes for a plot of the geometry's size, labels `width(label)` px wide. */
 export function plotTicks(scene: Pick<PlotScene, 'x' | 'y'>, g: Geometry, width: (label: string) => number): { x: Tick[]; y: Tick[] } {
   const { x, y } = scene;
   const xTicks = x.time ? timeTicks(x.from, x.to, g.width, width) : valueTicks(x.from, x.to, g.width, width, x.wholeNumbers);
   // Rows of labels 12 px high, 8 apart at least: the width the y labels take is their height here.
-  const yTicks = y.log ? logTicks(y.min, y.max, y.label) : valueTicks(y.min, y.max, g.height, () => 12, false, y.interval).map((t) => ({ value: t.value, label: y.label(t.value) }));
+  let yTicks = y.log ? logTicks(y.min, y.max, y.label) : valueTicks(y.min, y.max, g.height, () => 12, false, y.interval).map((t) => ({ value: t.value, label: y.label(t.value) }));
+  // A log axis cut to less than a decade may hold no 1, 2 or 5 times a power of ten: label its ends (as ECharts did).
+  if (y.log && yTicks.length < 2) yTicks = [y.min, ...yTicks.map((t) => t.value).filter((v) => v > y.min && v < y.max), y.max].map((value) => ({ value, label: y.label(value) }));
   return { x: xTicks, y: yTicks };
 }
 
@@ -135,12 +137,8 @@ export function drawBands(ctx: CanvasRenderingContext2D, bands: Band[], g: Geome
   for (const band of bands) {
     ctx.beginPath();
     for (const part of stretches(band.lower, band.upper)) {
-      // Points a log axis cannot place (zero or below) are left out, as ECharts' polygons did.
-      const points: [number, number][] = [];
-      for (const p of part) if (Number.isFinite(g.y(p.lo))) points.push([g.x(p.x), g.y(p.lo)]);
-      const lower = points.length;
-      for (let i = part.length - 1; i >= 0; i--) if (Number.isFinite(g.y(part[i]!.hi))) points.push([g.x(part[i]!.x), g.y(part[i]!.hi)]);
-      if (lower === 0 || points.length === lower) continue;
+      const points = bandOutline(part, (x, y) => [g.x(x), g.y(y)]);
+      if (!points) continue;
       points.forEach(([x, y], i) => (i === 0 ? ctx.moveTo(x, y) : ctx.lineTo(x, y)));
       ctx.closePath();
     }
@@ -159,7 +157,7 @@ export function drawBands(ctx: CanvasRenderingContext2D, bands: Band[], g: Geome
 
 /** The off-scale marks: a triangle at the edge each value is past, and the value beside it. */
 export function drawMarks(ctx: CanvasRenderingContext2D, marks: OffScale[], range: YRange, g: Geometry, theme: Theme): void {
-  const text = COLOURS[theme].text;
+  const text = markTextColour(theme);
   ctx.font = '10px sans-serif';
   ctx.textBaseline = 'middle';
   ctx.lineWidth = 0.5;
@@ -178,24 +176,33 @@ export function drawMarks(ctx: CanvasRenderingContext2D, marks: OffScale[], rang
 }
 
 /** What the plot drew, for tests and the benchmark (the same as an ECharts chart tells, see chart-state.ts). */
-export function plotState(scene: PlotScene, g: Geometry): DrawnState {
-  let [drawnFrom, drawnTo, highest, items] = [Infinity, -Infinity, -Infinity, 0];
-  const covered: Record<string, number> = {};
-  for (const c of scene.curves) {
+/** The x extent of curves and bands (Infinity and -Infinity when empty), and their highest value. */
+export function drawnExtent(curves: Curve[], bands: Band[]): { from: number; to: number; highest: number } {
+  let [from, to, highest] = [Infinity, -Infinity, -Infinity];
+  for (const c of curves) {
     const stats = itemStats(c.items);
-    if (stats.x0 < drawnFrom) drawnFrom = stats.x0;
-    if (stats.x1 > drawnTo) drawnTo = stats.x1;
+    if (stats.x0 < from) from = stats.x0;
+    if (stats.x1 > to) to = stats.x1;
     if (stats.highest > highest) highest = stats.highest;
-    if (c.faint) continue;
-    items += c.items.length;
-    covered[c.name] = (covered[c.name] ?? 0) + stats.n;
   }
-  for (const b of scene.bands) {
+  for (const b of bands) {
     for (const [x, hi] of b.upper) {
-      if (x < drawnFrom) drawnFrom = x;
-      if (x > drawnTo) drawnTo = x;
+      if (x < from) from = x;
+      if (x > to) to = x;
       if (hi !== null && hi > highest) highest = hi;
     }
+  }
+  return { from, to, highest };
+}
+
+export function plotState(scene: PlotScene, g: Geometry): DrawnState {
+  const { from: drawnFrom, to: drawnTo, highest } = drawnExtent(scene.curves, scene.bands);
+  let items = 0;
+  const covered: Record<string, number> = {};
+  for (const c of scene.curves) {
+    if (c.faint) continue;
+    items += c.items.length;
+    covered[c.name] = (covered[c.name] ?? 0) + itemStats(c.items).n;
   }
   return {
     axisFrom: scene.x.from,

@@ -27,11 +27,6 @@ export interface ChartHooks {
   onClick?: (e: { componentType: string; dataIndex: number }) => void;
   /** Gets the ECharts instance (exports, actions). */
   instance?: { current: echarts.ECharts | null };
-  /**
-   * Written to the element's data-rendered once the chart has drawn the option that came with it:
-   * tests and the benchmark wait for the drawing, not for the data.
-   */
-  renderedTag?: string;
   /** Called after each option is drawn (the theme's colours may have changed too). */
   onDrawn?: (chart: echarts.ECharts) => void;
   /**
@@ -39,11 +34,6 @@ export interface ChartHooks {
    * page costs nothing while the ones in view load.
    */
   whenNear?: boolean;
-  /**
-   * False while there is nothing to draw yet (answers on their way): the chart is created meanwhile,
-   * and given its option once this is true (two empty frames cost ~50 ms while a Compare page loaded).
-   */
-  ready?: boolean;
 }
 
 /** The plot area of grid 0, from the instance. */
@@ -56,7 +46,7 @@ function plotOf(chart: echarts.ECharts | null): { left: number; width: number } 
 }
 
 export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks = {}) {
-  const { instance, renderedTag } = hooks;
+  const { instance } = hooks;
   const hooksRef = useRef(hooks);
   const optionRef = useRef(option);
   optionRef.current = option;
@@ -90,9 +80,8 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     // Open charts restyle when the theme changes, without a reload.
     const offTheme = onThemeChange((theme) => {
       chart.current?.setTheme(echartsTheme(theme));
-      // setTheme alone left some charts blank (a sweep's scatter, its parallel axes): give the option
-      // again, once it has been given (a chart still waiting for its data would draw empty axes).
-      if (!chart.current || hooksRef.current.ready === false) return;
+      // setTheme alone left some charts blank (a sweep's scatter, its parallel axes): give the option again.
+      if (!chart.current) return;
       chart.current.setOption(optionRef.current, { replaceMerge: ['series'] });
       hooksRef.current.onDrawn?.(chart.current);
     });
@@ -124,16 +113,14 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
   }, [near]); // eslint-disable-line react-hooks/exhaustive-deps
   // A layout effect, not a passive one: React runs passive effects after the next paint, which held a
   // zoom's new data back by a frame or more before ECharts got it.
-  const ready = hooks.ready !== false;
   useLayoutEffect(() => {
     const c = chart.current;
-    if (!c || !ready) return;
+    if (!c) return;
     // 'rendered' follows the frame that drew the option onto the canvas ('finished' waits one more
     // frame). Listened for before setOption, which may draw at once.
     const done = () => {
       c.off('rendered', done);
       hooksRef.current.onDrawn?.(c);
-      if (ref.current && renderedTag !== undefined) ref.current.dataset.rendered = renderedTag;
     };
     c.on('rendered', done);
     // Series replaced wholesale (a merge would keep series the new option no longer has, e.g. the
@@ -144,7 +131,7 @@ export function useECharts(option: echarts.EChartsCoreOption, hooks: ChartHooks 
     return () => {
       c.off('rendered', done);
     };
-  }, [option, renderedTag, created, ready]);
+  }, [option, created]);
   return ref;
 }
 

@@ -136,6 +136,9 @@ export function labelRows(labels: { left: number; width: number }[], firstRowTak
   });
 }
 
+/** The marks' outline and labels: the page's text colour in each theme. */
+export const markTextColour = (theme: 'light' | 'dark') => (theme === 'dark' ? '#e3e7ee' : '#1c2430');
+
 /** A mark as drawn: its triangle at the plot's edge and its value beside it (pixels). */
 export interface MarkShape {
   /** Its index in the marks. */

@@ -95,8 +95,8 @@ export function installZoom(el: HTMLElement, target: ZoomTarget, hint: (show: bo
       return; // the page scrolls
     }
     e.preventDefault();
-    // The chart itself (ECharts) would answer the wheel by working out its hover box for 50 curves
-    // before a zoom's queries went out: a zooming wheel is ours alone (taken in the capture phase).
+    // An ECharts chart (the run page's) would answer the wheel by working out its hover box for every
+    // curve before a zoom's queries went out: a zooming wheel is ours alone (taken in the capture phase).
     e.stopPropagation();
     const dx = wheelPixels(e, e.deltaX);
     const dy = wheelPixels(e, e.deltaY);

@@ -34,14 +34,14 @@ interface RunSeries {
 /** How long answers may keep coming before those already here are drawn. */
 const PARTIAL_MS = 150;
 
+/** The plot's margins in the chart: the axes' labels and the x axis' name are drawn in them. */
+const MARGINS = { left: 64, right: 28, top: 16, bottom: 48 };
+
 /**
  * Buckets per run: fewer when many runs share the chart, so a chart holds about 5,000 of them (50
  * overlaid runs get 100 each, one every ~13 px of a wide plot, where 50 lines overlap anyway). The
  * answers' size and the drawing grow with this number; the min/max bands stay exact whatever it is.
  */
-/** The plot's margins in the chart: the axes' labels and the x axis' name are drawn in them. */
-const MARGINS = { left: 64, right: 28, top: 16, bottom: 48 };
-
 const bucketsFor = (runs: number) => Math.max(100, Math.min(600, Math.floor(5_000 / Math.max(1, runs))));
 
 /** Step -> tokens seen, from the run's cumulative `tokens` metric, by linear interpolation (and back). */
