@@ -3,7 +3,7 @@
 // query's refusal of a null bound in plain words.
 import { describe, expect, it } from 'vitest';
 import { zoomAbout, panBy, isFull } from '../../src/renderer/charts/zoom';
-import { robustRange, offScaleMarks } from '../../src/renderer/charts/y-range';
+import { robustRange, robustRangeOfFinite, offScaleMarks } from '../../src/renderer/charts/y-range';
 import { bandsByDefault, fromWindow, xLabel, type Curve } from '../../src/renderer/charts/line-chart';
 import { curveStyles, PALETTE } from '../../src/renderer/features/compare/colors';
 import { panelsFor } from '../../src/renderer/features/runs/run-panels';
@@ -70,6 +70,10 @@ describe('outlier-robust y range', () => {
         const expected = values.some((v) => Number.isFinite(v) && (!log || v > 0)) ? bySorting(values, log) : null;
         expect(robustRange(values, log), `trial ${trial}, ${n} values, log ${log}`).toEqual(expected);
       }
+      // The same for values known finite, with their extremes given (as a chart's own are).
+      const finite = values.filter(Number.isFinite);
+      const extremes = [Math.min(...finite), Math.max(...finite)] as const;
+      expect(robustRangeOfFinite(Float64Array.from(finite), ...extremes), `trial ${trial}, finite`).toEqual(finite.length ? bySorting(values, false) : null);
     }
   });
 

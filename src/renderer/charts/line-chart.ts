@@ -7,7 +7,7 @@ import { bandsSeries, type Band } from './band';
 import { bandStats, itemStats, type ValueStats } from './curve-stats';
 import { curvesSeries } from './curves';
 import { axisTooltip } from './tooltip';
-import { cuts, markTextColour, offScaleMarks, offScaleSeries, robustRange, type OffScale, type YRange } from './y-range';
+import { cuts, markTextColour, offScaleMarks, offScaleSeries, robustRange, robustRangeOfFinite, type OffScale, type YRange } from './y-range';
 import type { XWindow } from './zoom';
 
 /** One drawn item: x, the value (a bucket's mean), the points it stands for, and the x span they cover. */
@@ -181,7 +181,8 @@ export function lineChartScene(input: Omit<LineChartInput, 'bands' | 'legend' | 
   }
   let lowestPositive = Infinity;
   if (input.logScale) for (let i = 0; i < n; i++) if (values[i]! > 0 && values[i]! < lowestPositive) lowestPositive = values[i]!;
-  const range = input.robust ? robustRange(values.subarray(0, n), input.logScale) : null;
+  // The values of curve-stats.ts are finite: on a linear axis they need no filtering (and `values` is ours to reorder).
+  const range = !input.robust ? null : input.logScale ? robustRange(values.subarray(0, n), true) : robustRangeOfFinite(values.subarray(0, n), lowest, highest);
   const cut = cuts(range, lowest, highest);
   const axisY = input.logScale ? (range && cut ? { min: range.min, max: range.max } : null) : cut && range ? niceAxis(range.min, range.max) : niceAxis(lowest, highest);
   const drawnRange = cut && axisY ? { min: axisY.min, max: axisY.max } : null;

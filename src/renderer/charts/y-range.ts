@@ -54,16 +54,23 @@ export function robustRange(values: ArrayLike<number>, logScale = false): YRange
     if (w < lowest) lowest = w;
     if (w > highest) highest = w;
   }
+  const range = robustRangeOfFinite(kept.subarray(0, n), lowest, highest);
+  const back = (v: number) => (logScale ? 10 ** v : v);
+  return range && { min: back(range.min), max: back(range.max) };
+}
+
+/**
+ * robustRange of values already known finite, with their extremes: no pass to filter them (a zoom's
+ * first drawing ran that pass of 15,000 values still interpreted, 3 ms). Reorders `a`.
+ */
+export function robustRangeOfFinite(a: Float64Array, lowest: number, highest: number): YRange | null {
+  const n = a.length;
   if (n === 0) return null;
-  const a = kept.subarray(0, n);
   const lo = select(a, rankOf(n, 0.005));
   const hi = select(a, rankOf(n, 0.995));
   const spread = hi - lo;
   const pad = spread * 0.05;
-  const min = spread > 0 && lo - lowest > spread * 2 ? lo - pad : lowest;
-  const max = spread > 0 && highest - hi > spread * 2 ? hi + pad : highest;
-  const back = (v: number) => (logScale ? 10 ** v : v);
-  return { min: back(min), max: back(max) };
+  return { min: spread > 0 && lo - lowest > spread * 2 ? lo - pad : lowest, max: spread > 0 && highest - hi > spread * 2 ? hi + pad : highest };
 }
 
 /** True when the range leaves some value out (the chart then marks them). */
