@@ -60,6 +60,9 @@ describe('axis ticks', () => {
     const days = timeTicks(at(0, 0), at(24 * 20, 0), 800, width);
     expect(days.length).toBeGreaterThan(2);
     expect(days.every((t) => /^[A-Z][a-z]{2} \d+$/.test(t.label) && new Date(t.value).getHours() === 0)).toBe(true);
+    const decades = timeTicks(at(0, 0), at(24 * 365 * 30, 0), 800, width); // decades of wall time still ticked, by year
+    expect(decades.length).toBeGreaterThan(2);
+    expect(decades.every((t) => /^\d{4}$/.test(t.label))).toBe(true);
   });
 });
 

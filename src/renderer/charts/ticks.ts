@@ -88,15 +88,17 @@ const TIME_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500].concat(
   [1, 2, 5, 10, 15, 30].map((s) => s * SECOND),
   [1, 2, 5, 10, 15, 30].map((m) => m * MINUTE),
   [1, 2, 3, 6, 12].map((h) => h * HOUR),
-  [1, 2, 7, 14, 30, 91, 182, 365].map((d) => d * DAY),
+  [1, 2, 7, 14, 30, 91, 182, 365, 730, 1826, 3652, 7305, 18262].map((d) => d * DAY),
 );
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** A wall-time label: the time of day to the step's precision (to the millisecond), the date at midnight or for steps of days. */
+/** A wall-time label: the time of day to the step's precision (to the millisecond), the date at midnight or for steps of days, the month or the year for longer steps. */
 export function timeLabel(ms: number, step: number): string {
   const d = new Date(ms);
+  if (step >= 365 * DAY) return String(d.getFullYear());
+  if (step >= 30 * DAY) return `${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
   const day = `${MONTHS[d.getMonth()]} ${d.getDate()}`;
   if (step >= DAY || (d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0)) return day;
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
