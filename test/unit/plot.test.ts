@@ -62,7 +62,10 @@ describe('axis ticks', () => {
     expect(days.every((t) => /^[A-Z][a-z]{2} \d+$/.test(t.label) && new Date(t.value).getHours() === 0)).toBe(true);
     const decades = timeTicks(at(0, 0), at(24 * 365 * 30, 0), 800, width); // decades of wall time still ticked, by year
     expect(decades.length).toBeGreaterThan(2);
-    expect(decades.every((t) => /^\d{4}$/.test(t.label))).toBe(true);
+    expect(decades.every((t) => /^\d{4}$/.test(t.label) && new Date(t.value).getMonth() === 0 && new Date(t.value).getDate() === 1)).toBe(true);
+    const months = timeTicks(at(0, 0), at(24 * 200, 0), 800, width);
+    expect(months.map((t) => t.label)).toEqual(['Jan 2027', 'Apr 2027']); // 200 days from Nov 29: quarters, on their first day
+    expect(months.every((t) => new Date(t.value).getDate() === 1 && new Date(t.value).getHours() === 0)).toBe(true);
   });
 });
 

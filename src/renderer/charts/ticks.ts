@@ -106,7 +106,7 @@ export function timeLabel(ms: number, step: number): string {
   return step < MINUTE ? `${time}:${pad(d.getSeconds())}` : time;
 }
 
-/** A wall-time axis' ticks (ms since 1970): a whole step of seconds, minutes, hours or days, on the local clock. */
+/** A wall-time axis' ticks (ms since 1970): a whole step of seconds, minutes, hours, days, months or years, on the local clock. */
 export function timeTicks(from: number, to: number, length: number, width: (label: string) => number): Tick[] {
   const span = to - from;
   if (!(span > 0) || !(length > 0)) return [];
@@ -116,7 +116,17 @@ export function timeTicks(from: number, to: number, length: number, width: (labe
   for (const step of TIME_STEPS) {
     if (span / step > 6) continue; // about five ticks, as on a value axis
     const ticks: Tick[] = [];
-    for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to; t += step) ticks.push({ value: t, label: timeLabel(t, step) });
+    if (step >= 30 * DAY) {
+      // Steps of months and years start on the first of a month (of January for years).
+      const months = step >= 365 * DAY ? Math.round(step / (365 * DAY)) * 12 : Math.round(step / (30 * DAY));
+      const start = new Date(from);
+      let m = Math.ceil((start.getFullYear() * 12 + start.getMonth()) / months) * months;
+      for (let t = new Date(Math.floor(m / 12), m % 12, 1).getTime(); t <= to; m += months, t = new Date(Math.floor(m / 12), m % 12, 1).getTime()) {
+        if (t >= from) ticks.push({ value: t, label: timeLabel(t, step) });
+      }
+    } else {
+      for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to; t += step) ticks.push({ value: t, label: timeLabel(t, step) });
+    }
     if (fits(ticks, length / span, width)) return ticks;
   }
   return [];
