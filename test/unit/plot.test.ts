@@ -63,6 +63,31 @@ describe('axis ticks', () => {
     const decades = timeTicks(at(0, 0), at(24 * 365 * 30, 0), 800, width); // decades of wall time still ticked, by year
     expect(decades.length).toBeGreaterThan(2);
     expect(decades.every((t) => /^\d{4}$/.test(t.label) && new Date(t.value).getMonth() === 0 && new Date(t.value).getDate() === 1)).toBe(true);
+  });
+
+  it('keeps midnights and whole hours on the local clock across the end of daylight saving time', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'Europe/Berlin'; // Node reads it again for each date: clocks go back on Oct 25, 2026
+    try {
+      for (const [month, day] of [
+        [9, 24],
+        [9, 31],
+      ]) {
+        const start = new Date(2026, month!, day!, 12).getTime();
+        const byDay = timeTicks(start, start + 8 * 86_400_000, 800, width); // steps of two days
+        const byHours = timeTicks(start, start + 36 * 3_600_000, 800, width);
+        expect(byDay.length).toBeGreaterThan(1);
+        expect(byDay.every((t) => new Date(t.value).getHours() === 0 && new Date(t.value).getMinutes() === 0)).toBe(true);
+        expect(byHours.every((t) => new Date(t.value).getHours() % 6 === 0 && new Date(t.value).getMinutes() === 0)).toBe(true);
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it('ticks months and years on their first day', () => {
+    const at = (h: number, m: number) => new Date(2026, 10, 29, h, m).getTime();
     const months = timeTicks(at(0, 0), at(24 * 200, 0), 800, width);
     expect(months.map((t) => t.label)).toEqual(['Jan 2027', 'Apr 2027']); // 200 days from Nov 29: quarters, on their first day
     expect(months.every((t) => new Date(t.value).getDate() === 1 && new Date(t.value).getHours() === 0)).toBe(true);

@@ -110,22 +110,32 @@ export function timeLabel(ms: number, step: number): string {
 export function timeTicks(from: number, to: number, length: number, width: (label: string) => number): Tick[] {
   const span = to - from;
   if (!(span > 0) || !(length > 0)) return [];
-  // Local midnight, not UTC's: the offset at the window's start (past a change of daylight saving time
-  // inside the window, ticks of hours land an hour off the whole hour).
+  // Whole minutes and seconds of the local clock (its offset from UTC is whole minutes).
   const offset = new Date(from).getTimezoneOffset() * MINUTE;
+  const first = new Date(from);
   for (const step of TIME_STEPS) {
     if (span / step > 6) continue; // about five ticks, as on a value axis
     const ticks: Tick[] = [];
+    const push = (t: number) => t >= from && t <= to && ticks.push({ value: t, label: timeLabel(t, step) });
     if (step >= 30 * DAY) {
       // Steps of months and years start on the first of a month (of January for years).
       const months = step >= 365 * DAY ? Math.round(step / (365 * DAY)) * 12 : Math.round(step / (30 * DAY));
-      const start = new Date(from);
-      let m = Math.ceil((start.getFullYear() * 12 + start.getMonth()) / months) * months;
-      for (let t = new Date(Math.floor(m / 12), m % 12, 1).getTime(); t <= to; m += months, t = new Date(Math.floor(m / 12), m % 12, 1).getTime()) {
-        if (t >= from) ticks.push({ value: t, label: timeLabel(t, step) });
+      let m = Math.ceil((first.getFullYear() * 12 + first.getMonth()) / months) * months;
+      for (let t = new Date(Math.floor(m / 12), m % 12, 1).getTime(); t <= to; m += months, t = new Date(Math.floor(m / 12), m % 12, 1).getTime()) push(t);
+    } else if (step >= HOUR) {
+      // Hours and days counted on the local calendar, from the first day's midnight: a change of
+      // daylight saving time moves no tick off its whole hour or its midnight.
+      const days = step >= DAY;
+      const n = Math.round(step / (days ? DAY : HOUR));
+      const [y, mo] = [first.getFullYear(), first.getMonth()];
+      let d = first.getDate();
+      if (days) d += (n - (Math.round(Date.UTC(y, mo, d) / DAY) % n)) % n; // days numbered from 1970: every n-th
+      for (let k = 0, t = 0; t <= to; k++) {
+        t = days ? new Date(y, mo, d + k * n).getTime() : new Date(y, mo, d, k * n).getTime();
+        push(t);
       }
     } else {
-      for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to; t += step) ticks.push({ value: t, label: timeLabel(t, step) });
+      for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to; t += step) push(t);
     }
     if (fits(ticks, length / span, width)) return ticks;
   }
