@@ -24,6 +24,9 @@ export function usePlot(scene: PlotScene | null, margins: Margins, hooks: PlotHo
   const hooksRef = useRef(hooks);
   hooksRef.current = hooks;
   const marginsRef = useRef(margins);
+  // The window a drag is showing, until the scene for the window it asked for comes.
+  const previewing = useRef<{ from: number; to: number } | null>(null);
+  const shown = (s: PlotScene): PlotScene => (previewing.current ? { ...s, x: { ...s.x, ...previewing.current } } : s);
 
   const draw = (s: PlotScene) => {
     const plot = hooksRef.current.plot.current;
@@ -42,9 +45,12 @@ export function usePlot(scene: PlotScene | null, margins: Margins, hooks: PlotHo
       setWindow: (w) => hooksRef.current.zoom.setWindow(w),
       plot: () => plot.area(),
       // The axis follows the drag at once; the window is asked for when it ends.
-      preview: (w) => sceneRef.current && draw({ ...sceneRef.current, x: { ...sceneRef.current.x, from: w.from, to: w.to } }),
+      preview: (w) => {
+        previewing.current = { from: w.from, to: w.to };
+        if (sceneRef.current) draw(shown(sceneRef.current));
+      },
     });
-    const resize = new ResizeObserver(() => sceneRef.current && draw(sceneRef.current));
+    const resize = new ResizeObserver(() => sceneRef.current && draw(shown(sceneRef.current)));
     resize.observe(element);
     return () => {
       resize.disconnect();
@@ -58,6 +64,7 @@ export function usePlot(scene: PlotScene | null, margins: Margins, hooks: PlotHo
   const { renderedTag } = hooks;
   useLayoutEffect(() => {
     if (!scene) return;
+    previewing.current = null;
     draw(scene);
     if (ref.current) ref.current.dataset.rendered = renderedTag;
   }, [scene, renderedTag]);
