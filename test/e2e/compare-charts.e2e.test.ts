@@ -193,6 +193,32 @@ describe('compare charts', () => {
     expect(errors).toEqual([]);
   });
 
+  it('pans by dragging: the axis follows the pointer (through a resize too), and the window is asked for on release', async () => {
+    await page.goto(`${served.origin}/#/compare/${ids.slice(0, 3).join(',')}`);
+    await settled();
+    await canvas().focus();
+    await page.keyboard.press('+');
+    const zoomed = await settled();
+    const [from, to, width] = [Number(zoomed.from), Number(zoomed.to), Number(zoomed.plotWidth)];
+    const box = (await canvas().boundingBox())!;
+    const [x, y] = [Math.round(box.x + box.width * 0.5), Math.round(box.y + box.height / 2)];
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x + 100, y, { steps: 5 }); // to the right: earlier steps come into view
+    const shift = (100 / width) * (to - from);
+    await expect.poll(async () => Number((await data(canvas())).axisFrom)).toBeCloseTo(from - shift, -1);
+    expect((await data(canvas())).from).toBe(String(from)); // not asked for yet
+    await page.setViewportSize({ width: 1300, height: 900 });
+    await expect.poll(async () => Number((await data(canvas())).plotWidth)).not.toBe(width);
+    expect(Number((await data(canvas())).axisFrom)).toBeCloseTo(from - shift, -1); // still the dragged window
+    await page.mouse.up();
+    const panned = await settled();
+    expect(Number(panned.from)).toBeCloseTo(from - shift, -1);
+    expect(Number(panned.axisFrom)).toBe(Number(panned.from));
+    expect(Number(panned.to) - Number(panned.from)).toBeCloseTo(to - from, 6);
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
   it('adds a run from within Compare, and lists summary metrics in the config table', async () => {
     await page.goto(`${served.origin}/#/compare/${ids.slice(0, 2).join(',')}`);
     await expect.poll(async () => (await settled()).runs).toBe('2');
