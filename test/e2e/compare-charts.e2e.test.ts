@@ -219,6 +219,37 @@ describe('compare charts', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it("draws again at a screen's pixel density when the window moves to another", async () => {
+    // Headless Chromium's emulated density changes the page's devicePixelRatio but fires no 'change' on
+    // the media queries watching it, as a move between screens does: the test fires it.
+    await page.addInitScript(() => {
+      const made: MediaQueryList[] = [];
+      (window as unknown as { densityQueries: MediaQueryList[] }).densityQueries = made;
+      const matchMedia = window.matchMedia.bind(window);
+      window.matchMedia = (query: string) => {
+        const list = matchMedia(query);
+        if (query.includes('dppx')) made.push(list);
+        return list;
+      };
+    });
+    await page.reload();
+    await settled();
+    const pixels = () => canvas().evaluate((el: HTMLElement) => [...el.querySelectorAll('canvas')].map((c) => c.width / el.clientWidth));
+    const screenChanged = () => page.evaluate(() => (window as unknown as { densityQueries: MediaQueryList[] }).densityQueries.forEach((q) => q.dispatchEvent(new Event('change'))));
+    expect(await pixels()).toEqual([1, 1]);
+    const cdp = await page.context().newCDPSession(page);
+    try {
+      await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1440, height: 900, deviceScaleFactor: 2, mobile: false });
+      await screenChanged();
+      await expect.poll(pixels).toEqual([2, 2]);
+    } finally {
+      await cdp.send('Emulation.clearDeviceMetricsOverride');
+      await cdp.detach();
+    }
+    await screenChanged();
+    await expect.poll(pixels).toEqual([1, 1]);
+  });
+
   it('adds a run from within Compare, and lists summary metrics in the config table', async () => {
     await page.goto(`${served.origin}/#/compare/${ids.slice(0, 2).join(',')}`);
     await expect.poll(async () => (await settled()).runs).toBe('2');

@@ -50,9 +50,21 @@ export function usePlot(scene: PlotScene | null, margins: Margins, hooks: PlotHo
         if (sceneRef.current) draw(shown(sceneRef.current));
       },
     });
-    const resize = new ResizeObserver(() => sceneRef.current && draw(shown(sceneRef.current)));
+    const redraw = () => sceneRef.current && draw(shown(sceneRef.current));
+    const resize = new ResizeObserver(redraw);
     resize.observe(element);
+    // Dragged to a screen of another pixel density: drawn again at that density (the canvases hold
+    // device pixels), or it would be blurred or drawn at twice its size.
+    let density: MediaQueryList | null = null;
+    const onDensity = () => {
+      density?.removeEventListener('change', onDensity);
+      density = matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`);
+      density.addEventListener('change', onDensity);
+      redraw();
+    };
+    onDensity();
     return () => {
+      density?.removeEventListener('change', onDensity);
       resize.disconnect();
       removeZoom();
       plot.remove();
