@@ -230,7 +230,7 @@ export async function resumeTest(deps: TestDeps, id: string): Promise<TestRunSum
   return deps.tests.summary(run.id);
 }
 
-/** The resume command's exit status when a runner of the test run still runs. */
+/** The resume command's exit status when a runner of the test run still runs (it is then followed again, not started). */
 const STILL_RUNNING = 75;
 
 /** Test runs being resumed by this engine now: a second click must not start a second supervisor. */
@@ -239,24 +239,21 @@ const resuming = new Set<string>();
 async function resumeStopped(deps: TestDeps, run: Run): Promise<void> {
   const host = deps.hosts.get(run.hostId);
   const access = await deps.hosts.access(host, { now: true });
-  // Not while a runner of it still runs (one another app resumed a moment ago, or one read as LOST that
-  // lives on): its files are not removed from under it, and no second runner writes its cases. Asked in
-  // the same command as the removal: a runner another app starts after that has written none of these
-  // files yet. A fresh heartbeat: until the new supervisor writes its pid, the run must not look LOST.
+  // Never a second runner: when one still runs (a run read as lost while it ran on, or one another app
+  // resumed a moment ago), its files stay and it is followed again instead. Asked in the same command as
+  // the removal: a runner another app starts after that has written none of these files yet. A fresh
+  // heartbeat: until the new supervisor writes its pid, the run must not look LOST.
   const r = await access.exec(
     privately(
       `cd ${shQuote(run.remoteDir)} && if ${host.python} .tb/probe_run.py . | grep -q '"alive": true'; then exit ${STILL_RUNNING}; fi && rm -f .tb/exit_code .tb/cancel .tb/status.json .tb/pid && touch .tb/heartbeat`,
     ),
     { timeoutMs: 30_000 },
   );
-  if (r.code === STILL_RUNNING)
-    throw new EngineError(
-      'TEST_NOT_RESUMABLE',
-      `Test run ${run.id}'s runner is still running on ${host.name} (started by another app, or the run was read as lost while it ran on): it is not started twice. Wait for it to show as running again (\`tunebench test show ${run.id}\`), or cancel it and resume it then.`,
-    );
-  if (r.code !== 0) throw new EngineError('REMOTE_COMMAND_FAILED', `Preparing the test run to resume failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
+  if (r.code !== 0 && r.code !== STILL_RUNNING) throw new EngineError('REMOTE_COMMAND_FAILED', `Preparing the test run to resume failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
   // From the status it was resumed from: another engine resuming it at the same moment starts it, not both.
-  if (!deps.runs.restart(run.id, run.status)) throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} changed while it was being resumed (resumed elsewhere?): look at it again.`);
+  if (!deps.runs.restart(run.id, run.status))
+    throw new EngineError('TEST_NOT_RESUMABLE', `Test run ${run.id} changed while it was being resumed (resumed by another app?): \`tunebench test show ${run.id}\` says what it is doing now.`);
   deps.onChanged(run.id);
+  if (r.code === STILL_RUNNING) return; // followed again from STARTING: the next read finds it running
   await startSupervisor(deps.runs, access, host, { runId: run.id, remoteDir: run.remoteDir });
 }
