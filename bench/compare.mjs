@@ -85,8 +85,8 @@ async function compareFigure() {
   // levels (its code not yet optimized, its pages not yet read) while each baseline runs right after its
   // zoom, on the same window: in the first visit the zoom's queries took up to twice their baseline's
   // (113 ms against 43, timed from the page's WebSocket), which said more about the server's start than
-  // about drawing. What a window
-  // never read before costs a zoom is a figure of its own (below): about 1.1x the same window read again.
+  // about drawing. What a window never read before costs a zoom is a figure of its own (below): about
+  // 1.1x the same window read again.
   for (let i = 0; i < 4; i++) {
     const keep = (list, value) => i > 0 && list.push(value);
     await page.goto(`${server.origin}/#/projects`);
@@ -101,10 +101,10 @@ async function compareFigure() {
     await page.mouse.click(box.x + box.width * 0.2, box.y + box.height / 2);
     await until('the chart to take focus', () => chart.evaluate((el) => document.activeElement === el), 10_000, 10);
     // Three zooms in a row on each visit, each a new window. Timed in the page: from the page
-    // handling the wheel event to the chart having drawn the re-queried data (data-rendered is set
-    // once the plot has drawn the last answer, in the task that handled it), so this harness's DevTools round trips are not
-    // counted, nor headless Chromium's own delay in handing a wheel event to any page (measured
-    // below on a blank page, ~25 ms here, and printed beside the figures).
+    // handling the wheel event to the chart having drawn the re-queried data (data-rendered is set once
+    // the plot has drawn the last answer, in the task that handled it), so this harness's DevTools round
+    // trips are not counted, nor headless Chromium's own delay in handing a wheel event to any page
+    // (measured below on a blank page, ~25 ms here, and printed beside the figures).
     for (let z = 0; z < 3; z++) {
       const before = Number(await chart.getAttribute('data-rendered'));
       await page.mouse.move(box.x + box.width * (0.35 + 0.15 * z), box.y + box.height / 2);
@@ -211,8 +211,9 @@ async function compareFigure() {
       baselineName: 'the same queries again, its pages just read',
       ratio: ratio(median(unread), median(reread)),
     },
-    // The same nine split: each visit's first zoom is the first of a chart just created (2-3 ms slower
-    // to draw after its last answer than the next two), the other two after it. Not targets: they say
+    // The same nine split: each visit's first zoom is the first of a chart just created (its drawing
+    // code not yet optimized by V8: about 2 ms slower after its last answer than the next two), the
+    // other two after it. Not targets: they say
     // where the median comes from.
     ...[
       ['first zoom of each visit (3)', (i) => i % 3 === 0],

@@ -175,7 +175,6 @@ export function drawMarks(ctx: CanvasRenderingContext2D, marks: OffScale[], rang
   }
 }
 
-/** What the plot drew, for tests and the benchmark (the same as an ECharts chart tells, see chart-state.ts). */
 /** The x extent of curves and bands (Infinity and -Infinity when empty), and their highest value. */
 export function drawnExtent(curves: Curve[], bands: Band[]): { from: number; to: number; highest: number } {
   let [from, to, highest] = [Infinity, -Infinity, -Infinity];
@@ -195,6 +194,7 @@ export function drawnExtent(curves: Curve[], bands: Band[]): { from: number; to:
   return { from, to, highest };
 }
 
+/** What the plot drew, for tests and the benchmark (the same as an ECharts chart tells, see chart-state.ts). */
 export function plotState(scene: PlotScene, g: Geometry): DrawnState {
   const { from: drawnFrom, to: drawnTo, highest } = drawnExtent(scene.curves, scene.bands);
   let items = 0;
@@ -216,7 +216,7 @@ export function plotState(scene: PlotScene, g: Geometry): DrawnState {
     items,
     covered,
     highest,
-    offScale: scene.markRange ? scene.marks.map((m) => m.x) : [],
+    offScale: scene.marks.map((m) => m.x),
     theme: scene.theme,
   };
 }
@@ -238,7 +238,8 @@ function prepare(canvas: HTMLCanvasElement, width: number, height: number): Canv
 /** The plot's two canvases in a host element; `draw` draws a scene at the host's size. */
 export class Plot {
   private readonly axes: HTMLCanvasElement;
-  private readonly marks: HTMLCanvasElement;
+  /** The bands, curves and marks, over the axes. */
+  private readonly over: HTMLCanvasElement;
   private drawn: { scene: PlotScene; geometry: Geometry | null } | null = null;
 
   constructor(
@@ -249,10 +250,10 @@ export class Plot {
     // Both take the host's CSS box (charts.css): never wider than it, even between a resize and a draw.
     this.axes = document.createElement('canvas');
     this.axes.className = 'chart-axes';
-    this.marks = document.createElement('canvas');
-    this.marks.className = 'chart-curves';
-    for (const c of [this.axes, this.marks]) c.setAttribute('aria-hidden', 'true');
-    host.prepend(this.axes, this.marks);
+    this.over = document.createElement('canvas');
+    this.over.className = 'chart-curves';
+    for (const c of [this.axes, this.over]) c.setAttribute('aria-hidden', 'true');
+    host.prepend(this.axes, this.over);
   }
 
   /** Called when the plot is drawn anew (a hover box over it is then out of date). */
@@ -276,7 +277,7 @@ export class Plot {
     this.drawn = { scene, geometry: g };
     this.onRedraw?.();
     const axes = prepare(this.axes, width, height);
-    const over = prepare(this.marks, width, height);
+    const over = prepare(this.over, width, height);
     if (!g || !axes || !over) return null;
     drawAxes(axes, scene, g);
     if (scene.bands.length) drawBands(over, scene.bands, g);
@@ -287,6 +288,6 @@ export class Plot {
 
   remove(): void {
     this.axes.remove();
-    this.marks.remove();
+    this.over.remove();
   }
 }

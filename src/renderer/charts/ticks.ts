@@ -1,7 +1,7 @@
 // Where an axis of Compare's plot (plot.ts) has its ticks and what their labels say: nice numbers on a
 // value axis (as ECharts chose them: 1, 2, 3 or 5 times a power of ten, about five of them, whole
-// numbers only on a step axis), powers of ten on a log axis, whole seconds, minutes, hours or days on a
-// wall-time axis. Labels never overlap: the step grows until they fit.
+// numbers only on a step axis), powers of ten on a log axis, whole milliseconds to years of the local
+// calendar on a wall-time axis. Labels never overlap: the step grows until they fit.
 
 export interface Tick {
   value: number;

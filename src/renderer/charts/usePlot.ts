@@ -56,13 +56,16 @@ export function usePlot(scene: PlotScene | null, margins: Margins, hooks: PlotHo
     // Dragged to a screen of another pixel density: drawn again at that density (the canvases hold
     // device pixels), or it would be blurred or drawn at twice its size.
     let density: MediaQueryList | null = null;
-    const onDensity = () => {
+    const watchDensity = () => {
       density?.removeEventListener('change', onDensity);
       density = matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`);
       density.addEventListener('change', onDensity);
+    };
+    const onDensity = () => {
+      watchDensity(); // a query for the new density: this one no longer matches
       redraw();
     };
-    onDensity();
+    watchDensity();
     return () => {
       density?.removeEventListener('change', onDensity);
       resize.disconnect();

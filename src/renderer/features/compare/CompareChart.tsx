@@ -353,7 +353,7 @@ export function CompareChart({
   const exported = () => {
     const el = ref.current;
     const base = { curves, window: built.window, logScale, robust: settings.robust, hidden, theme, bands: built.bands, legend: false, grid: MARGINS };
-    const { option } = lineChartOption({ ...base, xAxis: { type: axis === 'time' ? 'time' : 'value', name: xAxis.name, wholeNumbers: xAxis.wholeNumbers } });
+    const { option } = lineChartOption({ ...base, xAxis: { type: xAxis.time ? 'time' : 'value', name: xAxis.name, wholeNumbers: xAxis.wholeNumbers } });
     return { option, width: el?.clientWidth ?? 800, height: el?.clientHeight ?? 400 };
   };
 
