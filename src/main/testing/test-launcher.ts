@@ -19,6 +19,7 @@ import { commandLine } from '../recipes/shell';
 import { claimRunDir, claimStart, startSupervisor, supervisorFiles, uploadRunFiles, type RunFile } from '../runs/launcher';
 import type { RunStore } from '../runs/run-store';
 import { PACKAGE_ROOT } from '../version';
+import { slurmCommand } from '../slurm/cluster';
 import type { SuiteStore } from './suite-store';
 import type { PlannedModel, TestStore } from './test-store';
 
@@ -233,6 +234,22 @@ export async function resumeTest(deps: TestDeps, id: string): Promise<TestRunSum
 /** The resume command's exit status when a runner of the test run still runs (it is then followed again, not started). */
 const STILL_RUNNING = 75;
 
+/** SLURM's states of a job that has ended (squeue may still list one for a moment). */
+const ENDED_JOB_STATES = ['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE'];
+
+/**
+ * A shell test, run in the run's directory, that succeeds while a runner of the run still runs: its
+ * process on this host (pid and start time, .tb/probe_run.py), or on a SLURM cluster its job still in the
+ * queue (its process is on a compute node, out of the login node's sight).
+ */
+export function runnerRunsTest(host: Host, jobId: string | null): string {
+  const here = `${host.python} .tb/probe_run.py . | grep -q '"alive": true'`;
+  if (!host.slurm || !jobId) return here;
+  // In a subshell: the cluster's setup lines (module loads, a cd) must not change the removal's directory.
+  const queued = `(${slurmCommand(host.slurm, `squeue -h -j ${shQuote(jobId)} -o %T 2>/dev/null | grep -qvE '^(${ENDED_JOB_STATES.join('|')})$'`)})`;
+  return `{ ${here}; } || ${queued}`;
+}
+
 /** Test runs being resumed by this engine now: a second click must not start a second supervisor. */
 const resuming = new Set<string>();
 
@@ -245,7 +262,7 @@ async function resumeStopped(deps: TestDeps, run: Run): Promise<void> {
   // heartbeat: until the new supervisor writes its pid, the run must not look LOST.
   const r = await access.exec(
     privately(
-      `cd ${shQuote(run.remoteDir)} && if ${host.python} .tb/probe_run.py . | grep -q '"alive": true'; then exit ${STILL_RUNNING}; fi && rm -f .tb/exit_code .tb/cancel .tb/status.json .tb/pid && touch .tb/heartbeat`,
+      `cd ${shQuote(run.remoteDir)} && if ${runnerRunsTest(host, deps.runs.get(run.id).job?.jobId ?? null)}; then exit ${STILL_RUNNING}; fi && rm -f .tb/exit_code .tb/cancel .tb/status.json .tb/pid && touch .tb/heartbeat`,
     ),
     { timeoutMs: 30_000 },
   );
