@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client, SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { EngineError } from '../errors';
 
 export interface ExecResult {
@@ -182,12 +182,35 @@ export class LocalAccess implements HostAccess {
 }
 
 export class SshAccess implements HostAccess {
-  closed = false;
+  private ended = false;
   private sftpSession: Promise<SFTPWrapper> | undefined;
 
   constructor(private readonly client: Client) {
-    client.on('close', () => (this.closed = true));
-    client.on('error', () => (this.closed = true));
+    client.on('close', () => (this.ended = true));
+    client.on('error', () => (this.ended = true));
+  }
+
+  /**
+   * Also true once the link's socket can no longer be written, as ssh2 itself judges before opening a
+   * channel ("Not connected"): a server that restarted closes it some ticks before ssh2 says 'close',
+   * and a pooled connection handed out meanwhile failed its next command as an unexpected error.
+   */
+  get closed(): boolean {
+    const sock = (this.client as unknown as { _sock?: { writable?: boolean; destroyed?: boolean } })._sock;
+    return this.ended || !sock || sock.destroyed === true || sock.writable === false;
+  }
+
+  /** Opens a channel; one refused because the link has just dropped is HOST_UNREACHABLE, as a failed open is. */
+  private channel<T>(open: (done: (err: Error | undefined, value: T) => void) => void, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const failed = (err: Error) => reject(new EngineError('HOST_UNREACHABLE', `${what}: ${err.message}. Try again; the connection is made anew.`));
+      try {
+        open((err, value) => (err ? failed(err) : resolve(value)));
+      } catch (err) {
+        this.ended = true; // ssh2 throws at once when its socket has gone
+        failed(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
   }
 
   /**
@@ -210,55 +233,49 @@ export class SshAccess implements HostAccess {
     return this.run((await this.loginShellIsPosix()) ? `${SOURCE_SHIM}${command}` : posixShellCommand(command), options);
   }
 
-  private run(command: string, options: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult> {
-    return new Promise((resolve, reject) => {
-      this.client.exec(command, (err, stream) => {
-        if (err) return reject(new EngineError('HOST_UNREACHABLE', `Lost the SSH connection: ${err.message}.`));
-        let stdout = '';
-        let stderr = '';
-        let code: number | null = null;
-        const timer = options.timeoutMs ? setTimeout(() => stream.close(), options.timeoutMs) : undefined;
-        stream.on('data', (d: Buffer) => (stdout += d));
-        stream.stderr.on('data', (d: Buffer) => (stderr += d));
-        stream.on('exit', (c: number | null) => (code = c));
-        stream.on('close', () => {
-          if (timer) clearTimeout(timer);
-          resolve({ code, stdout, stderr });
-        });
-        stream.end(options.stdin ?? '');
+  private async run(command: string, options: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult> {
+    const stream = await this.channel<ClientChannel>((done) => this.client.exec(command, done), 'Lost the SSH connection');
+    return new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      let code: number | null = null;
+      const timer = options.timeoutMs ? setTimeout(() => stream.close(), options.timeoutMs) : undefined;
+      stream.on('data', (d: Buffer) => (stdout += d));
+      stream.stderr.on('data', (d: Buffer) => (stderr += d));
+      stream.on('exit', (c: number | null) => (code = c));
+      stream.on('close', () => {
+        if (timer) clearTimeout(timer);
+        resolve({ code, stdout, stderr });
       });
+      stream.end(options.stdin ?? '');
     });
   }
 
   async spawn(command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<RemoteProcess> {
     const full = (await this.loginShellIsPosix()) ? `${SOURCE_SHIM}${command}` : posixShellCommand(command);
-    return new Promise((resolve, reject) => {
-      this.client.exec(full, (err, stream) => {
-        if (err) return reject(new EngineError('HOST_UNREACHABLE', `Lost the SSH connection: ${err.message}.`));
-        let ended = false;
-        const end = (why: string) => {
-          if (!ended) onEnd(why);
-          ended = true;
-        };
-        stream.on('data', lineSplitter(onLine));
-        stream.stderr.resume();
-        stream.on('close', () => end('the channel closed'));
-        stream.on('error', (e: Error) => end(e.message));
-        resolve({ write: (text) => stream.write(text), close: () => stream.close() });
-      });
-    });
+    const stream = await this.channel<ClientChannel>((done) => this.client.exec(full, done), 'Lost the SSH connection');
+    let ended = false;
+    const end = (why: string) => {
+      if (!ended) onEnd(why);
+      ended = true;
+    };
+    stream.on('data', lineSplitter(onLine));
+    stream.stderr.resume();
+    stream.on('close', () => end('the channel closed'));
+    stream.on('error', (e: Error) => end(e.message));
+    return { write: (text) => stream.write(text), close: () => stream.close() };
   }
 
   private sftp(): Promise<SFTPWrapper> {
-    this.sftpSession ??= new Promise((resolve, reject) =>
-      this.client.sftp((err, sftp) => {
-        if (err) {
-          this.sftpSession = undefined;
-          return reject(new EngineError('HOST_UNREACHABLE', `Cannot open SFTP: ${err.message}.`));
-        }
+    this.sftpSession ??= this.channel<SFTPWrapper>((done) => this.client.sftp(done), 'Cannot open SFTP').then(
+      (sftp) => {
         sftp.on('close', () => (this.sftpSession = undefined));
-        resolve(sftp);
-      }),
+        return sftp;
+      },
+      (err: unknown) => {
+        this.sftpSession = undefined;
+        throw err;
+      },
     );
     return this.sftpSession;
   }
@@ -341,7 +358,7 @@ export class SshAccess implements HostAccess {
   }
 
   close(): void {
-    this.closed = true;
+    this.ended = true;
     this.client.end();
   }
 }
