@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { Client, SFTPWrapper } from 'ssh2';
 import { EngineError } from '../errors';
 
 export interface ExecResult {
@@ -181,6 +181,9 @@ export class LocalAccess implements HostAccess {
   }
 }
 
+const LOST = 'Lost the SSH connection';
+const unreachable = (what: string, err: unknown) => new EngineError('HOST_UNREACHABLE', `${what}: ${err instanceof Error ? err.message : String(err)}. Try again; the connection is made anew.`);
+
 export class SshAccess implements HostAccess {
   private ended = false;
   private sftpSession: Promise<SFTPWrapper> | undefined;
@@ -200,17 +203,18 @@ export class SshAccess implements HostAccess {
     return this.ended || !sock || sock.destroyed === true || sock.writable === false;
   }
 
-  /** Opens a channel; one refused because the link has just dropped is HOST_UNREACHABLE, as a failed open is. */
-  private channel<T>(open: (done: (err: Error | undefined, value: T) => void) => void, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const failed = (err: Error) => reject(new EngineError('HOST_UNREACHABLE', `${what}: ${err.message}. Try again; the connection is made anew.`));
-      try {
-        open((err, value) => (err ? failed(err) : resolve(value)));
-      } catch (err) {
-        this.ended = true; // ssh2 throws at once when its socket has gone
-        failed(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
+  /**
+   * Opens a channel with `open`, whose callback must take the channel's events at once (a quick command's
+   * output and exit can come with the open's answer). ssh2 throws at once when its socket has gone ("Not
+   * connected"): that is HOST_UNREACHABLE, as a failed open is.
+   */
+  private opening(reject: (err: EngineError) => void, what: string, open: () => void): void {
+    try {
+      open();
+    } catch (err) {
+      this.ended = true;
+      reject(unreachable(what, err));
+    }
   }
 
   /**
@@ -233,50 +237,63 @@ export class SshAccess implements HostAccess {
     return this.run((await this.loginShellIsPosix()) ? `${SOURCE_SHIM}${command}` : posixShellCommand(command), options);
   }
 
-  private async run(command: string, options: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult> {
-    const stream = await this.channel<ClientChannel>((done) => this.client.exec(command, done), 'Lost the SSH connection');
-    return new Promise((resolve) => {
-      let stdout = '';
-      let stderr = '';
-      let code: number | null = null;
-      const timer = options.timeoutMs ? setTimeout(() => stream.close(), options.timeoutMs) : undefined;
-      stream.on('data', (d: Buffer) => (stdout += d));
-      stream.stderr.on('data', (d: Buffer) => (stderr += d));
-      stream.on('exit', (c: number | null) => (code = c));
-      stream.on('close', () => {
-        if (timer) clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      stream.end(options.stdin ?? '');
-    });
+  private run(command: string, options: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult> {
+    return new Promise((resolve, reject) =>
+      this.opening(reject, LOST, () =>
+        this.client.exec(command, (err, stream) => {
+          if (err) return reject(unreachable(LOST, err));
+          let stdout = '';
+          let stderr = '';
+          let code: number | null = null;
+          const timer = options.timeoutMs ? setTimeout(() => stream.close(), options.timeoutMs) : undefined;
+          stream.on('data', (d: Buffer) => (stdout += d));
+          stream.stderr.on('data', (d: Buffer) => (stderr += d));
+          stream.on('exit', (c: number | null) => (code = c));
+          stream.on('close', () => {
+            if (timer) clearTimeout(timer);
+            resolve({ code, stdout, stderr });
+          });
+          stream.end(options.stdin ?? '');
+        }),
+      ),
+    );
   }
 
   async spawn(command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<RemoteProcess> {
     const full = (await this.loginShellIsPosix()) ? `${SOURCE_SHIM}${command}` : posixShellCommand(command);
-    const stream = await this.channel<ClientChannel>((done) => this.client.exec(full, done), 'Lost the SSH connection');
-    let ended = false;
-    const end = (why: string) => {
-      if (!ended) onEnd(why);
-      ended = true;
-    };
-    stream.on('data', lineSplitter(onLine));
-    stream.stderr.resume();
-    stream.on('close', () => end('the channel closed'));
-    stream.on('error', (e: Error) => end(e.message));
-    return { write: (text) => stream.write(text), close: () => stream.close() };
+    return new Promise((resolve, reject) =>
+      this.opening(reject, LOST, () =>
+        this.client.exec(full, (err, stream) => {
+          if (err) return reject(unreachable(LOST, err));
+          let ended = false;
+          const end = (why: string) => {
+            if (!ended) onEnd(why);
+            ended = true;
+          };
+          stream.on('data', lineSplitter(onLine));
+          stream.stderr.resume();
+          stream.on('close', () => end('the channel closed'));
+          stream.on('error', (e: Error) => end(e.message));
+          resolve({ write: (text) => stream.write(text), close: () => stream.close() });
+        }),
+      ),
+    );
   }
 
   private sftp(): Promise<SFTPWrapper> {
-    this.sftpSession ??= this.channel<SFTPWrapper>((done) => this.client.sftp(done), 'Cannot open SFTP').then(
-      (sftp) => {
-        sftp.on('close', () => (this.sftpSession = undefined));
-        return sftp;
-      },
-      (err: unknown) => {
+    this.sftpSession ??= new Promise((resolve, reject) => {
+      const failed = (err: EngineError) => {
         this.sftpSession = undefined;
-        throw err;
-      },
-    );
+        reject(err);
+      };
+      this.opening(failed, 'Cannot open SFTP', () =>
+        this.client.sftp((err, sftp) => {
+          if (err) return failed(unreachable('Cannot open SFTP', err));
+          sftp.on('close', () => (this.sftpSession = undefined));
+          resolve(sftp);
+        }),
+      );
+    });
     return this.sftpSession;
   }
 
